@@ -1,0 +1,45 @@
+# The two commands: `make run` serves the API, worker and UI on SQLite; `make test` runs
+# every check. Both set up .venv on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: install run demo test lint typecheck unit clean bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+## make run            serve on http://127.0.0.1:8000 (make run DEMO=1 loads sample orders)
+run: install
+	$(BIN)/order-completion serve $(if $(DEMO),--demo,)
+
+demo: install
+	$(BIN)/order-completion serve --demo
+
+## make test           lint, type-check and run every test suite
+test: install lint typecheck
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/python -m pytest tests/unit
+
+bench: install
+	$(BIN)/order-completion bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

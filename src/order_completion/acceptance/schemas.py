@@ -1,0 +1,55 @@
+"""Request body of the acceptance decision action."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class DecidedBy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    id: str | None = None
+    email: str | None = None
+    role: str | None = None
+
+
+class PunchListItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(min_length=1)
+
+
+class AcceptanceDecisionRequest(BaseModel):
+    """The customer's answer; a rejection needs a reason or a punch list."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {"decision": "accepted", "decidedBy": {"name": "Dana Smith", "id": "C-42"}},
+                {
+                    "decision": "rejected",
+                    "decidedBy": {"name": "Dana Smith"},
+                    "reason": "Failover took 40 s",
+                    "punchList": [{"description": "Failover under 5 s"}],
+                },
+            ]
+        },
+    )
+
+    decision: Literal["accepted", "rejected"]
+    decided_by: DecidedBy = Field(alias="decidedBy")
+    reason: str | None = None
+    punch_list: list[PunchListItem] = Field(default_factory=list, alias="punchList")
+
+    @model_validator(mode="after")
+    def _rejection_says_why(self) -> AcceptanceDecisionRequest:
+        if self.decision == "rejected" and not (self.reason or self.punch_list):
+            raise ValueError("a rejection needs a reason or a punchList")
+        if self.decision == "accepted" and self.punch_list:
+            raise ValueError("punchList applies only to a rejection")
+        return self

@@ -1,0 +1,73 @@
+"""The FastAPI application: every feature router, TMF error handling, health, and the
+worker running in the same process when asked."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from order_completion import __version__
+from order_completion.acceptance.api import router as acceptance_router
+from order_completion.bootstrap import Services
+from order_completion.cases.api import router as cases_router
+from order_completion.commissioning.api import router as commissioning_router
+from order_completion.orders.api import router as orders_router
+from order_completion.surveys.api import router as surveys_router
+from order_completion.tmf import errors
+from order_completion.training.api import router as training_router
+
+DESCRIPTION = """Runs the TM Forum eTOM process *Complete Customer Order* (1.3.3.4): after a
+product order is delivered, a **completion case** runs its policy's steps: ready-for-service
+notice, commissioning test with the customer, acceptance (explicit, rejected, or deemed when
+the window passes), customer records update, training and a satisfaction survey. Every change
+is written to the case history and, as a TMF event, to the outbox."""
+
+
+def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
+    """Build the app around ready-made services; ``run_worker`` also fires timers here."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(services.worker.run(stop)) if run_worker else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(
+        title="Order Completion", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
+    app.state.services = services
+    errors.install(app)
+    for router in (
+        orders_router,
+        cases_router,
+        commissioning_router,
+        acceptance_router,
+        training_router,
+        surveys_router,
+    ):
+        app.include_router(router)
+
+    @app.get("/health", tags=["operations"], summary="Ready when it answers 200")
+    async def health() -> Any:
+        try:
+            async with services.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:  # report, never raise, from a health check
+            return JSONResponse(
+                {"status": "unavailable", "error": str(error)[:200]}, status_code=503
+            )
+        return {"status": "ok", "version": __version__}
+
+    return app

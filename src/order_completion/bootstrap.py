@@ -1,0 +1,108 @@
+"""The composition root: builds every service from settings, and nothing else does.
+
+Step starters and timer jobs of each feature are wired here, so features stay unaware of
+each other and tests can build the same graph with a fixed clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from order_completion.acceptance import service as acceptance_service
+from order_completion.cases import jobs as case_jobs
+from order_completion.cases.rules import StepKind
+from order_completion.cases.service import CaseEngine, StepStarter
+from order_completion.clock import Clock, SystemClock
+from order_completion.commissioning import service as commissioning_service
+from order_completion.customer_records import service as customer_records_service
+from order_completion.database import make_engine, make_sessionmaker, transaction
+from order_completion.interactions import service as interactions_service
+from order_completion.orders.service import Intake
+from order_completion.policies.loader import load_policies
+from order_completion.policies.service import PolicyBook
+from order_completion.settings import Settings
+from order_completion.surveys import service as surveys_service
+from order_completion.timers.tables import TimerKind
+from order_completion.timers.worker import TimerJob, TimerWorker
+from order_completion.training import service as training_service
+
+T = TypeVar("T")
+
+STEP_STARTERS: dict[StepKind, StepStarter] = {
+    StepKind.READY_FOR_SERVICE_NOTICE: interactions_service.send_ready_for_service_notice,
+    StepKind.COMMISSIONING_TEST: commissioning_service.start,
+    StepKind.ACCEPTANCE: acceptance_service.start,
+    StepKind.CUSTOMER_UPDATE: customer_records_service.update_customer_records,
+    StepKind.TRAINING: training_service.start,
+    StepKind.SATISFACTION_SURVEY: surveys_service.start,
+}
+
+TIMER_JOBS: dict[TimerKind, TimerJob] = {
+    TimerKind.ACCEPTANCE_WINDOW_END: acceptance_service.on_window_end,
+    TimerKind.ACCEPTANCE_REMINDER: acceptance_service.on_reminder,
+    TimerKind.JEOPARDY_WARNING: case_jobs.on_jeopardy_warning,
+    TimerKind.JEOPARDY_BREACH: case_jobs.on_jeopardy_breach,
+    TimerKind.TRAINING_DUE: training_service.on_due,
+    TimerKind.SURVEY_AUTO_CLOSE: surveys_service.on_auto_close,
+}
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    policies: PolicyBook
+    cases: CaseEngine
+    intake: Intake
+    worker: TimerWorker
+
+    async def write(
+        self, work: Callable[[AsyncSession, datetime], Awaitable[T]], *, retries: int = 1
+    ) -> T:
+        """Run ``work`` in one transaction; retry once when a unique key was taken
+        concurrently (the retry then finds the row the other writer committed)."""
+        for attempt in range(retries + 1):
+            try:
+                async with transaction(self.sessions) as session:
+                    return await work(session, self.clock.now())
+            except IntegrityError:
+                if attempt == retries:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """Everything the API, the worker and the CLI need, built from ``settings``."""
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    clock = clock or SystemClock()
+    policies = PolicyBook(load_policies(settings.policy_dir))
+    cases = CaseEngine(STEP_STARTERS, base_url=settings.public_url.rstrip("/"))
+    worker = TimerWorker(
+        sessions=sessions,
+        cases=cases,
+        jobs=TIMER_JOBS,
+        clock=clock,
+        poll_seconds=settings.worker_poll_seconds,
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        policies=policies,
+        cases=cases,
+        intake=Intake(cases=cases, policies=policies),
+        worker=worker,
+    )

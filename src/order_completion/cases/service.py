@@ -1,0 +1,465 @@
+"""Use cases of a completion case: open it, load it, start and finish steps, reach
+milestones, change its state. Each runs inside the caller's transaction, which commits
+state, history, outbox events and timers together.
+
+Kind-specific work (what a notice, an acceptance or a training step does when it starts)
+lives in the feature of that kind and is handed in as ``StepStarter`` callables by the
+composition root, so this module depends on no other business feature.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from order_completion.cases import rules
+from order_completion.cases.events import CaseEventType
+from order_completion.cases.representation import case_resource, iso
+from order_completion.cases.rules import (
+    WAITS_ON_CUSTOMER,
+    CaseState,
+    Jeopardy,
+    Milestone,
+    Outcome,
+    StepKind,
+    StepState,
+    StepView,
+)
+from order_completion.cases.tables import (
+    CaseHistory,
+    CaseMilestone,
+    CaseOrderItem,
+    CaseStep,
+    CompletionCase,
+)
+from order_completion.errors import Conflict, NotFound
+from order_completion.events import outbox
+from order_completion.timers import service as timers
+from order_completion.timers.tables import TimerKind
+
+StepStarter = Callable[["CaseUnit", CaseStep], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    kind: StepKind
+    blocking: bool
+    after: tuple[int, ...]
+    config: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    id: str
+    action: str
+    offering_id: str | None
+    offering_name: str | None
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    """Everything needed to open a case, already decided by the caller (intake + policy)."""
+
+    product_order_id: str
+    fingerprint: str
+    category: str | None
+    customer_id: str
+    customer_name: str | None
+    product_order: dict[str, Any]
+    policy_id: str
+    policy_version: int
+    policy_name: str
+    steps: Sequence[PlannedStep]
+    items: Sequence[PlannedItem]
+    jeopardy_warning_at: datetime | None = None
+    jeopardy_breach_at: datetime | None = None
+
+
+@dataclass
+class CaseUnit:
+    """A case loaded for change inside one transaction."""
+
+    session: AsyncSession
+    case: CompletionCase
+    now: datetime
+    starters: Mapping[StepKind, StepStarter]
+    base_url: str = ""
+    _advancing: bool = field(default=False, repr=False)
+
+    # -- looking up -------------------------------------------------------------------
+
+    def step(self, step_id: str) -> CaseStep:
+        for step in self.case.steps:
+            if step.id == step_id:
+                return step
+        raise NotFound(f"case {self.case.id} has no step {step_id}")
+
+    def step_of_kind(self, kind: StepKind) -> CaseStep | None:
+        return next((step for step in self.case.steps if step.kind == kind.value), None)
+
+    def waiting_step(self, kind: StepKind) -> CaseStep:
+        """The active step of ``kind``, or 409 saying why the case is not waiting for it."""
+        self.require_active()
+        step = self.step_of_kind(kind)
+        if step is None:
+            raise Conflict(f"the policy {self.case.policy_id!r} of this case has no {kind} step")
+        if step.state != StepState.ACTIVE.value:
+            raise Conflict(f"the {kind} step is {step.state}, not waiting for this")
+        return step
+
+    def require_active(self) -> None:
+        if self.case.state != CaseState.ACTIVE.value:
+            raise Conflict(f"the case is {self.case.state}; only an active case takes step actions")
+
+    def milestone_date(self, name: Milestone) -> datetime | None:
+        dates = [m.date for m in self.case.milestones if m.name == name.value]
+        return max(dates) if dates else None
+
+    # -- recording ----------------------------------------------------------------------
+
+    def touch(self) -> None:
+        """Mark the case changed; the version check then refuses a concurrent writer."""
+        self.case.updated_at = self.now
+
+    def record(
+        self, action: str, *, step: CaseStep | None = None, actor: str | None = None, **detail: Any
+    ) -> None:
+        self.session.add(
+            CaseHistory(
+                case_id=self.case.id,
+                date=self.now,
+                action=action,
+                step_id=step.id if step else None,
+                actor=actor,
+                detail=detail,
+            )
+        )
+        self.touch()
+
+    def emit(self, event_type: CaseEventType, **extra: Any) -> None:
+        body: dict[str, Any] = {
+            "completionCase": case_resource(
+                self.case, base_url=self.base_url, include_history=False
+            ),
+            **extra,
+        }
+        outbox.record(
+            self.session, event_type=event_type.value, now=self.now, body=body, case_id=self.case.id
+        )
+
+    def add_milestone(self, name: Milestone, date: datetime | None = None) -> None:
+        when = date or self.now
+        self.case.milestones.append(CaseMilestone(case_id=self.case.id, name=name.value, date=when))
+        self.record("milestoneReached", milestone=name.value)
+        self.emit(CaseEventType.MILESTONE, milestone={"name": name.value, "date": iso(when)})
+
+    def learn_contact(self, contact: dict[str, Any]) -> None:
+        """Remember a person met during completion, for the customer update."""
+        key = (contact.get("name"), contact.get("email"))
+        known = {(c.get("name"), c.get("email")) for c in self.case.learned_contacts}
+        if key not in known:
+            self.case.learned_contacts = [*self.case.learned_contacts, contact]
+
+    # -- steps --------------------------------------------------------------------------
+
+    async def advance(self) -> None:
+        """Start every step whose predecessors are done, then check milestones and the end."""
+        if self._advancing:
+            return
+        self._advancing = True
+        try:
+            while self.case.state == CaseState.ACTIVE.value:
+                ready = rules.ready_to_start(_views(self.case.steps))
+                if not ready:
+                    break
+                for view in ready:
+                    await self._start(self.step(view.id))
+            await self._check_progress()
+        finally:
+            self._advancing = False
+
+    async def _start(self, step: CaseStep) -> None:
+        step.state = StepState.ACTIVE.value
+        step.started_at = self.now
+        step.completed_at = None
+        step.outcome = None
+        self.record("stepStarted", step=step, kind=step.kind, round=step.round)
+        kind = StepKind(step.kind)
+        if kind in WAITS_ON_CUSTOMER:
+            self.request_information(step)
+        await self.starters[kind](self, step)
+
+    def request_information(self, step: CaseStep, *, reason: str = "stepStarted") -> None:
+        """Tell subscribers the case waits on the customer for this step, and why now
+        (``stepStarted``, ``reminder``, ``retestRequired``, ``windowPassed``)."""
+        self.emit(
+            CaseEventType.INFORMATION_REQUIRED,
+            step={"id": step.id, "kind": step.kind, "waitingFor": _waiting(step)},
+            reason=reason,
+        )
+
+    async def finish_step(
+        self,
+        step: CaseStep,
+        outcome: Outcome,
+        *,
+        state: StepState = StepState.COMPLETED,
+        **detail: Any,
+    ) -> None:
+        step.state = state.value
+        step.outcome = outcome.value
+        step.completed_at = self.now
+        await timers.cancel(self.session, case_id=self.case.id, step_id=step.id)
+        self.record(
+            "stepFinished",
+            step=step,
+            kind=step.kind,
+            state=state.value,
+            outcome=outcome.value,
+            **detail,
+        )
+        await self.advance()
+
+    async def reopen(self, acceptance: CaseStep) -> None:
+        """Apply a rejection's remediation: reopen commissioning, re-send the notice."""
+        plan = rules.plan_remediation(_views(self.case.steps), acceptance.id)
+        for step_id, change in plan.changes.items():
+            step = self.step(step_id)
+            await timers.cancel(self.session, case_id=self.case.id, step_id=step.id)
+            step.state = change.state.value
+            step.outcome = None
+            step.completed_at = None
+            step.round += 1
+            step.due_at = None
+            if change.after is not None:
+                step.after = list(change.after)
+            if change.state is StepState.ACTIVE:
+                step.started_at = self.now
+            self.record("stepReopened", step=step, kind=step.kind, round=step.round)
+        await self.advance()
+
+    async def _check_progress(self) -> None:
+        if self.case.state != CaseState.ACTIVE.value:
+            return
+        views = _views(self.case.steps)
+        if (
+            rules.blocking_steps_done(views)
+            and self.milestone_date(Milestone.READY_FOR_CLOSURE) is None
+        ):
+            self.add_milestone(Milestone.READY_FOR_CLOSURE)
+        if rules.all_steps_done(views):
+            await self._set_state(CaseState.COMPLETED, reason=None)
+
+    # -- case state ---------------------------------------------------------------------
+
+    async def change_state(self, requested: CaseState, reason: str | None) -> None:
+        current = CaseState(self.case.state)
+        if requested not in rules.REQUESTABLE_CASE_STATES or not rules.case_transition_allowed(
+            current, requested
+        ):
+            raise Conflict(f"a {current} case cannot become {requested}")
+        await self._set_state(requested, reason=reason)
+
+    async def _set_state(self, new: CaseState, *, reason: str | None) -> None:
+        old = CaseState(self.case.state)
+        self.case.state = new.value
+        self.case.state_reason = reason
+        if new is CaseState.HOLD:
+            self.case.held_since = self.now
+            await timers.pause(self.session, case_id=self.case.id)
+        elif old is CaseState.HOLD and new is CaseState.ACTIVE:
+            held_since = self.case.held_since or self.now
+            await timers.resume(
+                self.session, case_id=self.case.id, held_since=held_since, now=self.now
+            )
+            self.case.held_since = None
+        if new in rules.FINISHED_CASE_STATES:
+            self.case.completed_at = self.now
+            self.case.held_since = None
+            await timers.cancel(self.session, case_id=self.case.id)
+        if new is CaseState.CANCELLED:
+            for step in self.case.steps:
+                if step.state not in rules.FINISHED_STEP_STATES:
+                    step.state = StepState.CANCELLED.value
+                    step.outcome = Outcome.CANCELLED.value
+                    step.completed_at = self.now
+        self.record("stateChanged", previousState=old.value, state=new.value, reason=reason)
+        self.emit(CaseEventType.STATE_CHANGE, previousState=old.value)
+        if old is CaseState.HOLD and new is CaseState.ACTIVE:
+            await self.advance()
+
+    def raise_jeopardy(self, level: Jeopardy) -> None:
+        self.case.jeopardy = level.value
+        self.record("jeopardyRaised", level=level.value)
+        self.emit(
+            CaseEventType.JEOPARDY_ALERT,
+            jeopardyAlert={
+                "jeopardyType": level.value,
+                "alertDate": iso(self.now),
+                "targetDate": iso(self.case.target_completion_date),
+            },
+        )
+
+
+def _waiting(step: CaseStep) -> str | None:
+    wanted = rules.WAITS_FOR.get(StepKind(step.kind))
+    return wanted.value if wanted else None
+
+
+def _views(steps: Sequence[CaseStep]) -> list[StepView]:
+    return [
+        StepView(
+            id=step.id,
+            kind=StepKind(step.kind),
+            state=StepState(step.state),
+            blocking=step.blocking,
+            after=tuple(step.after),
+        )
+        for step in steps
+    ]
+
+
+class CaseEngine:
+    """Opens and loads cases as ``CaseUnit`` values wired with the step starters."""
+
+    def __init__(self, starters: Mapping[StepKind, StepStarter], *, base_url: str = "") -> None:
+        missing = set(StepKind) - set(starters)
+        if missing:
+            raise ValueError(f"no starter for step kinds {sorted(missing)}")
+        self.starters = starters
+        self.base_url = base_url
+
+    async def open(self, session: AsyncSession, plan: CasePlan, now: datetime) -> CaseUnit:
+        """Create the case with its steps and items, then start what can start."""
+        case_id = str(uuid.uuid4())
+        step_ids = [str(uuid.uuid4()) for _ in plan.steps]
+        case = CompletionCase(
+            id=case_id,
+            product_order_id=plan.product_order_id,
+            order_fingerprint=plan.fingerprint,
+            order_category=plan.category,
+            customer_id=plan.customer_id,
+            customer_name=plan.customer_name,
+            product_order=plan.product_order,
+            policy_id=plan.policy_id,
+            policy_version=plan.policy_version,
+            policy_name=plan.policy_name,
+            state=CaseState.ACTIVE.value,
+            state_reason=None,
+            jeopardy=Jeopardy.NONE.value,
+            target_completion_date=plan.jeopardy_breach_at,
+            start_of_service_date=None,
+            held_since=None,
+            learned_contacts=[],
+            created_at=now,
+            updated_at=now,
+            completed_at=None,
+        )
+        case.steps = [
+            CaseStep(
+                id=step_ids[position],
+                case_id=case_id,
+                position=position,
+                kind=planned.kind.value,
+                state=StepState.NEW.value,
+                outcome=None,
+                blocking=planned.blocking,
+                after=[step_ids[index] for index in planned.after],
+                config=planned.config,
+                data={},
+                round=1,
+            )
+            for position, planned in enumerate(plan.steps)
+        ]
+        case.items = [
+            CaseOrderItem(
+                case_id=case_id,
+                item_id=item.id,
+                position=position,
+                action=item.action,
+                offering_id=item.offering_id,
+                offering_name=item.offering_name,
+                state="delivered",
+                active_from=None,
+            )
+            for position, item in enumerate(plan.items)
+        ]
+        case.milestones = []
+        session.add(case)
+        unit = CaseUnit(
+            session=session, case=case, now=now, starters=self.starters, base_url=self.base_url
+        )
+        unit.record(
+            "caseOpened",
+            productOrderId=plan.product_order_id,
+            policy=plan.policy_id,
+            policyVersion=plan.policy_version,
+        )
+        unit.emit(CaseEventType.CREATE)
+        self._schedule_jeopardy(unit, plan)
+        await unit.advance()
+        return unit
+
+    def _schedule_jeopardy(self, unit: CaseUnit, plan: CasePlan) -> None:
+        for kind, due in (
+            (TimerKind.JEOPARDY_WARNING, plan.jeopardy_warning_at),
+            (TimerKind.JEOPARDY_BREACH, plan.jeopardy_breach_at),
+        ):
+            if due is not None:
+                timers.schedule(
+                    unit.session, case_id=unit.case.id, kind=kind, due_at=due, now=unit.now
+                )
+
+    async def load(
+        self,
+        session: AsyncSession,
+        case_id: str,
+        now: datetime,
+        *,
+        lock: bool = True,
+        skip_locked: bool = False,
+    ) -> CaseUnit | None:
+        """Load a case for change, locking its row on PostgreSQL so writers queue.
+
+        With ``skip_locked`` a case another transaction holds is not waited for: the
+        caller (the timer worker) gets ``None`` and comes back later.
+        """
+        statement = (
+            select(CompletionCase)
+            .where(CompletionCase.id == case_id)
+            .options(
+                selectinload(CompletionCase.steps),
+                selectinload(CompletionCase.items),
+                selectinload(CompletionCase.milestones),
+            )
+        )
+        if lock:
+            statement = statement.with_for_update(skip_locked=skip_locked, of=CompletionCase)
+        case = (await session.scalars(statement)).first()
+        if case is None:
+            if skip_locked:
+                return None
+            raise NotFound(f"no completion case {case_id}")
+        return CaseUnit(
+            session=session, case=case, now=now, starters=self.starters, base_url=self.base_url
+        )
+
+    async def require(self, session: AsyncSession, case_id: str, now: datetime) -> CaseUnit:
+        unit = await self.load(session, case_id, now)
+        assert unit is not None
+        return unit
+
+    async def find_by_order(
+        self, session: AsyncSession, product_order_id: str
+    ) -> CompletionCase | None:
+        statement = select(CompletionCase).where(
+            CompletionCase.product_order_id == product_order_id
+        )
+        return (await session.scalars(statement)).first()

@@ -1,0 +1,123 @@
+"""Rows of a completion case: the case, its steps, order items, milestones and history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from order_completion.database import Base, JsonColumn, UTCDateTime
+
+
+class CompletionCase(Base):
+    """One per product order. ``version`` guards against two writers deciding at once."""
+
+    __tablename__ = "completion_case"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    product_order_id: Mapped[str] = mapped_column(String(200), unique=True)
+    order_fingerprint: Mapped[str] = mapped_column(String(64))
+    order_category: Mapped[str | None] = mapped_column(String(100))
+    customer_id: Mapped[str] = mapped_column(String(200), index=True)
+    customer_name: Mapped[str | None] = mapped_column(String(400))
+    product_order: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    policy_id: Mapped[str] = mapped_column(String(80), index=True)
+    policy_version: Mapped[int] = mapped_column(Integer)
+    policy_name: Mapped[str] = mapped_column(String(400))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    jeopardy: Mapped[str] = mapped_column(String(20), index=True)
+    target_completion_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    start_of_service_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    learned_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+    steps: Mapped[list[CaseStep]] = relationship(
+        back_populates="case", order_by="CaseStep.position", lazy="raise"
+    )
+    items: Mapped[list[CaseOrderItem]] = relationship(
+        back_populates="case", order_by="CaseOrderItem.position", lazy="raise"
+    )
+    milestones: Mapped[list[CaseMilestone]] = relationship(
+        back_populates="case", order_by="CaseMilestone.id", lazy="raise"
+    )
+    history: Mapped[list[CaseHistory]] = relationship(
+        back_populates="case", order_by="CaseHistory.id", lazy="raise"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class CaseStep(Base):
+    """One step of a case, with the policy settings it was created from."""
+
+    __tablename__ = "case_step"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    blocking: Mapped[bool]
+    after: Mapped[list[str]] = mapped_column(JsonColumn)
+    config: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[CompletionCase] = relationship(back_populates="steps")
+
+
+class CaseOrderItem(Base):
+    """An item of the product order, tracked from delivered to active in inventory."""
+
+    __tablename__ = "case_order_item"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    offering_id: Mapped[str | None] = mapped_column(String(200))
+    offering_name: Mapped[str | None] = mapped_column(String(400))
+    state: Mapped[str] = mapped_column(String(20))
+    active_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[CompletionCase] = relationship(back_populates="items")
+
+
+class CaseMilestone(Base):
+    __tablename__ = "case_milestone"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    date: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    case: Mapped[CompletionCase] = relationship(back_populates="milestones")
+
+
+class CaseHistory(Base):
+    """The audit trail: one row per thing that happened to the case, in order."""
+
+    __tablename__ = "case_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"))
+    date: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(60))
+    step_id: Mapped[str | None] = mapped_column(String(36))
+    actor: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+
+    case: Mapped[CompletionCase] = relationship(back_populates="history")
+
+    __table_args__ = (Index("ix_case_history_case_id_id", "case_id", "id"),)

@@ -1,0 +1,208 @@
+"""The ``order-completion`` command: serve, worker, migrate, import-orders, policy check, bench.
+
+Heavy modules are imported inside each command so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from order_completion import __version__
+from order_completion.bootstrap import Services, build_services
+from order_completion.settings import Settings
+
+app = typer.Typer(
+    help="Complete Customer Order (eTOM 1.3.3.4) as a service.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+policy_app = typer.Typer(help="Work with completion policies.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+console = Console()
+errors = Console(stderr=True)
+
+
+def _settings(**overrides: Any) -> Settings:
+    values = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**values)
+
+
+def _services(settings: Settings) -> Services:
+    """Build the services, or exit with the policy problem a user must fix."""
+    from order_completion.policies.loader import PolicyError
+
+    try:
+        return build_services(settings)
+    except PolicyError as error:
+        errors.print(f"[red]Policy refused:[/red]\n{error}")
+        raise typer.Exit(2) from error
+
+
+def _migrate(settings: Settings) -> None:
+    from order_completion import migrate as migrations
+
+    migrations.upgrade(settings.database_url)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    demo: Annotated[bool, typer.Option(help="Load sample orders left in varied states")] = False,
+    worker: Annotated[bool, typer.Option(help="Run the timer worker in this process")] = True,
+) -> None:
+    """Migrate the database, then serve the API with the worker."""
+    import uvicorn
+
+    from order_completion import logs
+    from order_completion.app import create_app
+
+    settings = _settings(host=host, port=port)
+    logs.configure(settings.log_level)
+    _migrate(settings)
+    if demo:
+        asyncio.run(_load_demo(settings))
+    services = _services(settings)
+    console.print(
+        f"Order Completion {__version__} on http://{settings.host}:{settings.port} "
+        f"({'with' if worker else 'without'} worker)"
+    )
+    uvicorn.run(
+        create_app(services, run_worker=worker),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+async def _load_demo(settings: Settings) -> None:
+    from order_completion.demo import load_demo
+
+    services = _services(settings)
+    try:
+        created = await load_demo(services)
+        console.print(f"Demo data: {created} new cases")
+    finally:
+        await services.close()
+
+
+@app.command()
+def worker() -> None:
+    """Run only the worker (timers); several may share one PostgreSQL database."""
+    from order_completion import logs
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    _migrate(settings)
+    services = _services(settings)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await services.worker.run(stop)
+        finally:
+            await services.close()
+
+    asyncio.run(run())
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the latest schema."""
+    _migrate(_settings())
+    console.print("Database is up to date.")
+
+
+@app.command("import-orders")
+def import_orders(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A TMF622 order, a JSON list of them, or NDJSON (one order per line)",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+) -> None:
+    """Open a completion case for every product order in a file."""
+    from order_completion import imports, logs
+
+    settings = _settings()
+    logs.configure("warning")
+    try:
+        documents = imports.read_documents(path)
+    except (OSError, UnicodeDecodeError) as error:
+        errors.print(f"[red]Cannot read {path}:[/red] {error}")
+        raise typer.Exit(2) from error
+    _migrate(settings)
+    services = _services(settings)
+
+    async def run() -> imports.ImportSummary:
+        columns = (TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        try:
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("orders", total=len(documents))
+                return await imports.import_orders(
+                    services, documents, advance=lambda: progress.advance(task)
+                )
+        finally:
+            await services.close()
+
+    summary = asyncio.run(run())
+    console.print(
+        f"created {summary.created}, duplicate {summary.duplicate}, "
+        f"rejected {len(summary.rejected)}"
+    )
+    if summary.rejected:
+        table = Table("order", "reason", title="Rejected")
+        for where, why in summary.rejected:
+            table.add_row(where, why)
+        console.print(table)
+        raise typer.Exit(1)
+
+
+@policy_app.command("check")
+def policy_check(
+    files: Annotated[list[Path], typer.Argument(help="Policy YAML files to validate")],
+) -> None:
+    """Validate policy files; print each problem with its file and path."""
+    from order_completion.policies.loader import PolicyError, load_file
+
+    failed = False
+    for path in files:
+        try:
+            policy = load_file(path)
+        except PolicyError as error:
+            failed = True
+            errors.print(f"[red]✗[/red] {error}", soft_wrap=True)
+        else:
+            console.print(
+                f"[green]✓[/green] {path}: {policy.id} v{policy.version} "
+                f"({len(policy.steps)} steps)",
+                soft_wrap=True,
+            )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+def main() -> None:
+    app()

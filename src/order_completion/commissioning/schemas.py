@@ -1,0 +1,63 @@
+"""Request bodies of the commissioning test action."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Measure(_Body):
+    value: float | str
+    unit: str | None = None
+
+
+class TestItem(_Body):
+    name: str = Field(min_length=1)
+    result: Literal["passed", "failed"]
+    measure: Measure | list[Measure] | None = None
+
+
+class Person(_Body):
+    name: str = Field(min_length=1)
+    role: str | None = None
+    email: str | None = None
+
+
+class CommissioningTestResult(_Body):
+    """A run of the commissioning test plan, witnessed by the customer where required."""
+
+    result: Literal["passed", "failed"]
+    test_item: list[TestItem] = Field(default_factory=list, alias="testItem")
+    witnessed_by: Person | None = Field(default=None, alias="witnessedBy")
+    note: str | None = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "result": "passed",
+                    "testItem": [
+                        {
+                            "name": "Throughput (Y.1564)",
+                            "result": "passed",
+                            "measure": {"value": 998, "unit": "Mbit/s"},
+                        },
+                        {
+                            "name": "Latency",
+                            "result": "passed",
+                            "measure": {"value": 4.2, "unit": "ms"},
+                        },
+                        {"name": "Failover", "result": "passed"},
+                    ],
+                    "witnessedBy": {"name": "Dana Smith", "role": "IT manager"},
+                }
+            ]
+        },
+    )

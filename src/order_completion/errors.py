@@ -1,0 +1,47 @@
+"""The error hierarchy of the service; each maps to one TMF error body and HTTP status.
+
+ServiceError
+├── InvalidInput        400  a field is missing or malformed (names the field)
+├── NotFound            404  an unknown id
+├── Conflict            409  the resource is not in a state that allows the request
+└── UnsupportedMedia    415  a body type we do not speak
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of every error the API turns into a TMF ``Error`` body."""
+
+    status = 500
+    code = "1"
+    reason = "Internal error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(ServiceError):
+    status = 400
+    code = "21"
+    reason = "Invalid input"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "60"
+    reason = "Not found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "70"
+    reason = "Conflict"
+
+
+class UnsupportedMedia(ServiceError):
+    status = 415
+    code = "71"
+    reason = "Unsupported media type"

@@ -1,0 +1,87 @@
+"""The transactional outbox: events are rows written in the transaction of the change they
+report, so a committed change always has its events and a rolled-back one never does."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from order_completion.database import Base, JsonColumn, UTCDateTime
+
+DOMAIN = "orderCompletion"
+
+
+class OutboxEvent(Base):
+    """One event in the TMF envelope, waiting to be delivered."""
+
+    __tablename__ = "outbox_event"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(80))
+    event_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_outbox_event_case_id_time", "case_id", "event_time"),
+        Index("ix_outbox_event_published_at", "published_at"),
+    )
+
+
+def envelope(
+    *,
+    event_id: str,
+    event_type: str,
+    event_time: datetime,
+    body: dict[str, Any],
+    correlation_id: str | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
+    """The TMF event envelope (``eventId``, ``eventTime``, ``eventType``, ``event``)."""
+    result: dict[str, Any] = {
+        "eventId": event_id,
+        "eventTime": event_time.isoformat().replace("+00:00", "Z"),
+        "eventType": event_type,
+        "domain": DOMAIN,
+        "event": body,
+    }
+    if correlation_id is not None:
+        result["correlationId"] = correlation_id
+    if title is not None:
+        result["title"] = title
+    return result
+
+
+def record(
+    session: AsyncSession,
+    *,
+    event_type: str,
+    now: datetime,
+    body: dict[str, Any],
+    case_id: str | None = None,
+    title: str | None = None,
+) -> OutboxEvent:
+    """Add one event to the outbox of the current transaction."""
+    event_id = str(uuid.uuid4())
+    row = OutboxEvent(
+        id=event_id,
+        event_type=event_type,
+        event_time=now,
+        case_id=case_id,
+        payload=envelope(
+            event_id=event_id,
+            event_type=event_type,
+            event_time=now,
+            body=body,
+            correlation_id=case_id,
+            title=title,
+        ),
+    )
+    session.add(row)
+    return row

@@ -1,0 +1,45 @@
+"""Settings read from the environment (prefix ``ORDER_COMPLETION_``), built once by the caller."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/order-completion.db"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; the README lists them with their defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDER_COMPLETION_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLite file or PostgreSQL URL, e.g. postgresql://user@127.0.0.1:5432/db",
+    )
+    policy_dir: Path | None = Field(
+        default=None, description="Folder of extra policy YAML files, added to the bundled ones"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    trigger_states: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["completed"],
+        description="Product order states that open a completion case (comma-separated)",
+    )
+    worker_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the worker looks for due timers"
+    )
+    public_url: str = Field(
+        default="", description="Base URL used in href links; empty means relative links"
+    )
+    log_level: str = "info"
+
+    @field_validator("trigger_states", mode="before")
+    @classmethod
+    def _split_states(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

@@ -1,0 +1,35 @@
+"""Every table of the service, imported in one place for Alembic and test set-up."""
+
+from __future__ import annotations
+
+from order_completion.acceptance.tables import AcceptanceDecision
+from order_completion.cases.tables import (
+    CaseHistory,
+    CaseMilestone,
+    CaseOrderItem,
+    CaseStep,
+    CompletionCase,
+)
+from order_completion.commissioning.tables import CommissioningRun
+from order_completion.database import Base
+from order_completion.events.outbox import OutboxEvent
+from order_completion.orders.tables import InboundEvent
+from order_completion.timers.tables import Timer
+from order_completion.training.tables import TrainingSession
+
+metadata = Base.metadata
+
+__all__ = [
+    "AcceptanceDecision",
+    "CaseHistory",
+    "CaseMilestone",
+    "CaseOrderItem",
+    "CaseStep",
+    "CommissioningRun",
+    "CompletionCase",
+    "InboundEvent",
+    "OutboxEvent",
+    "Timer",
+    "TrainingSession",
+    "metadata",
+]

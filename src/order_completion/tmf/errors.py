@@ -1,0 +1,131 @@
+"""TMF630 error bodies (``{code, reason, message, status}``) for every failure the API can
+answer, installed once on the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from order_completion.errors import InvalidInput, ServiceError
+
+log = structlog.get_logger(__name__)
+
+STATUS_CODES = {
+    400: "20",
+    401: "40",
+    403: "50",
+    404: "60",
+    405: "61",
+    409: "70",
+    415: "71",
+    422: "2",
+    500: "1",
+}
+
+
+def error_body(status: int, reason: str, message: str, code: str | None = None) -> dict[str, Any]:
+    return {
+        "code": code or STATUS_CODES.get(status, str(status)),
+        "reason": reason,
+        "message": message,
+        "status": str(status),
+        "@type": "Error",
+    }
+
+
+def error_response(status: int, reason: str, message: str, code: str | None = None) -> JSONResponse:
+    return JSONResponse(error_body(status, reason, message, code), status_code=status)
+
+
+def field_path(location: Iterable[int | str]) -> str:
+    """Turn a validation location into a dotted path.
+
+    ``("body", "productOrder", "productOrderItem", 0, "id")`` becomes
+    ``productOrder.productOrderItem[0].id``.
+    """
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part not in ("body", "query", "path", "header"):
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _describe(errors: Sequence[Any]) -> tuple[str, str]:
+    problems = []
+    for item in errors:
+        location = [part for part in item.get("loc", ()) if not _is_union_tag(part)]
+        path = field_path(location) or "body"
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        if item.get("type") == "extra_forbidden":
+            message = "unknown field"
+        elif item.get("type") == "missing":
+            message = "required"
+        problems.append(f"{path}: {message}")
+    first = (
+        field_path([p for p in errors[0].get("loc", ()) if not _is_union_tag(p)]) if errors else ""
+    )
+    return first or "body", "; ".join(problems)
+
+
+def _is_union_tag(part: object) -> bool:
+    return isinstance(part, str) and (
+        part.startswith("function-") or part in {"str", "float", "list[Measure]"}
+    )
+
+
+def validation_response(errors: Sequence[Any]) -> JSONResponse:
+    field, message = _describe(errors)
+    body = error_body(400, "Invalid input", message, "21")
+    body["field"] = field
+    return JSONResponse(body, status_code=400)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every exception into a TMF error body."""
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, error: ServiceError) -> JSONResponse:
+        body = error_body(error.status, error.reason, error.message, error.code)
+        if error.field:
+            body["field"] = error.field
+            if isinstance(error, InvalidInput) and not error.message.startswith(error.field):
+                body["message"] = f"{error.field}: {error.message}"
+        return JSONResponse(body, status_code=error.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = list(error.errors())
+        if errors and errors[0].get("type") == "json_invalid":
+            return error_response(400, "Invalid input", "the body is not valid JSON", "20")
+        return validation_response(errors)
+
+    @app.exception_handler(ValidationError)
+    async def _model_invalid(_request: Request, error: ValidationError) -> JSONResponse:
+        return validation_response(list(error.errors()))
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, _error: StaleDataError) -> JSONResponse:
+        return error_response(409, "Conflict", "the case changed meanwhile; read it and retry")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        reasons = {404: "Not found", 405: "Method not allowed", 415: "Unsupported media type"}
+        message = str(error.detail) if error.detail else reasons.get(error.status_code, "Error")
+        if error.status_code == 404 and message == "Not Found":
+            message = "no such resource"
+        return error_response(error.status_code, reasons.get(error.status_code, "Error"), message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+        log.exception("api.unexpected_error", error=str(error))
+        return error_response(500, "Internal error", "an unexpected error occurred; see the log")

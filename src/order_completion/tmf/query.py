@@ -1,0 +1,115 @@
+"""TMF630 query conventions: ``fields``, ``offset``/``limit`` with count headers, and
+attribute filters (exact, comma-separated OR, and ``.gt/.gte/.lt/.lte``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import Response
+from pydantic import TypeAdapter, ValidationError
+
+from order_completion.errors import InvalidInput
+
+ALWAYS_KEPT = ("id", "href", "@type")
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+OPERATORS = ("gt", "gte", "lt", "lte", "eq")
+RESERVED = {"fields", "offset", "limit", "sort"}
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int
+    limit: int
+
+
+def page(offset: str | None, limit: str | None) -> Page:
+    return Page(
+        offset=_non_negative("offset", offset, 0),
+        limit=min(_non_negative("limit", limit, DEFAULT_LIMIT, minimum=1), MAX_LIMIT),
+    )
+
+
+def _non_negative(name: str, value: str | None, default: int, minimum: int = 0) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidInput(f"must be a whole number, got {value!r}", field=name) from None
+    if number < minimum:
+        raise InvalidInput(f"must be at least {minimum}", field=name)
+    return number
+
+
+def parse_fields(fields: str | None) -> list[str] | None:
+    if not fields:
+        return None
+    return [name.strip() for name in fields.split(",") if name.strip()]
+
+
+def select_fields(resource: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    """Keep the named top-level attributes (dot notation keeps the top-level parent)."""
+    if fields is None:
+        return resource
+    wanted = {name.split(".")[0] for name in fields} | set(ALWAYS_KEPT)
+    return {key: value for key, value in resource.items() if key in wanted}
+
+
+def set_count_headers(response: Response, *, total: int, returned: int) -> None:
+    response.headers["X-Total-Count"] = str(total)
+    response.headers["X-Result-Count"] = str(returned)
+
+
+@dataclass(frozen=True)
+class Filter:
+    attribute: str
+    operator: str  # eq, gt, gte, lt, lte
+    values: tuple[str, ...]
+
+
+def parse_filters(params: Mapping[str, list[str]], allowed: set[str]) -> list[Filter]:
+    """Turn query parameters into filters; an attribute we cannot filter on is a 400."""
+    filters = []
+    for key, raw_values in params.items():
+        if key in RESERVED:
+            continue
+        attribute, operator = key, "eq"
+        head, _, tail = key.rpartition(".")
+        if head and tail in OPERATORS:
+            attribute, operator = head, tail
+        if attribute not in allowed:
+            raise InvalidInput(
+                f"cannot filter on {attribute!r}; filters: {', '.join(sorted(allowed))}",
+                field=key,
+            )
+        values = tuple(
+            part.strip()
+            for raw in raw_values
+            for part in raw.replace(";", ",").split(",")
+            if part.strip()
+        )
+        if not values:
+            raise InvalidInput("needs a value", field=key)
+        if operator != "eq" and len(values) != 1:
+            raise InvalidInput(f"{operator} takes one value", field=key)
+        filters.append(Filter(attribute, operator, values))
+    return filters
+
+
+_DATETIME = TypeAdapter(datetime)
+
+
+def parse_datetime(value: str, field: str) -> datetime:
+    try:
+        moment = _DATETIME.validate_python(value)
+    except ValidationError:
+        raise InvalidInput(f"{value!r} is not an ISO 8601 date-time", field=field) from None
+    if moment.tzinfo is None:
+        from datetime import UTC
+
+        moment = moment.replace(tzinfo=UTC)
+    return moment

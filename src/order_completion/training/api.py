@@ -1,0 +1,122 @@
+"""HTTP routes for training sessions of a case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_completion.cases.representation import API_BASE, case_href
+from order_completion.cases.schemas import ERROR_RESPONSES
+from order_completion.dependencies import MergePatch, ServicesDep, merge_patch_openapi
+from order_completion.errors import InvalidInput, NotFound
+from order_completion.training import service
+from order_completion.training.schemas import (
+    TrainingSessionCreate,
+    TrainingSessionUpdate,
+    session_resource,
+)
+from order_completion.training.tables import TrainingSession
+
+router = APIRouter(prefix=API_BASE, tags=["trainingSession"])
+READ_ONLY = {
+    "id",
+    "href",
+    "@type",
+    "completionCase",
+    "creationDate",
+    "lastUpdate",
+    "topic",
+    "scheduledStart",
+    "scheduledEnd",
+    "trainer",
+    "attendee",
+}
+
+
+@router.post(
+    "/completionCase/{case_id}/trainingSession",
+    summary="Book a training session",
+    description=(
+        "Topics must be among the training step's topics. The training step completes when "
+        "every mandatory topic has a completed session. 409 when no training step waits."
+    ),
+    status_code=201,
+    responses=ERROR_RESPONSES,
+)
+async def book(
+    case_id: str, body: TrainingSessionCreate, response: Response, services: ServicesDep
+) -> dict[str, Any]:
+    async def work(session: AsyncSession, now: datetime) -> TrainingSession:
+        unit = await services.cases.require(session, case_id, now)
+        return await service.book_session(unit, body)
+
+    row = await services.write(work)
+    resource = session_resource(row, case_href(services.cases.base_url, case_id))
+    response.headers["Location"] = resource["href"]
+    return resource
+
+
+@router.get(
+    "/completionCase/{case_id}/trainingSession",
+    summary="List the training sessions of a case",
+    responses=ERROR_RESPONSES,
+)
+async def list_sessions(
+    case_id: str, response: Response, services: ServicesDep
+) -> list[dict[str, Any]]:
+    href = case_href(services.cases.base_url, case_id)
+    async with services.sessions() as session:
+        from order_completion.cases.queries import get_case
+
+        await get_case(session, case_id)
+        rows = await session.scalars(
+            select(TrainingSession)
+            .where(TrainingSession.case_id == case_id)
+            .order_by(TrainingSession.scheduled_start)
+        )
+        items = [session_resource(row, href) for row in rows]
+    response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(items))
+    return items
+
+
+@router.get(
+    "/completionCase/{case_id}/trainingSession/{session_id}",
+    summary="Read one training session",
+    responses=ERROR_RESPONSES,
+)
+async def get_session(case_id: str, session_id: str, services: ServicesDep) -> dict[str, Any]:
+    async with services.sessions() as session:
+        row = await session.get(TrainingSession, session_id)
+        if row is None or row.case_id != case_id:
+            raise NotFound(f"case {case_id} has no training session {session_id}")
+        return session_resource(row, case_href(services.cases.base_url, case_id))
+
+
+@router.patch(
+    "/completionCase/{case_id}/trainingSession/{session_id}",
+    summary="Complete or cancel a training session",
+    description=(
+        "A merge patch with `state` (`completed` or `cancelled`), `attended` (names of "
+        "invited attendees) and `feedbackScore` (1-5)."
+    ),
+    responses=ERROR_RESPONSES,
+    openapi_extra=merge_patch_openapi(TrainingSessionUpdate),
+)
+async def close(
+    case_id: str, session_id: str, patch: MergePatch, services: ServicesDep
+) -> dict[str, Any]:
+    read_only = sorted(key for key in patch if key in READ_ONLY)
+    if read_only:
+        raise InvalidInput(f"read-only: {', '.join(read_only)}", field=read_only[0])
+    body = TrainingSessionUpdate.model_validate(patch)
+
+    async def work(session: AsyncSession, now: datetime) -> TrainingSession:
+        unit = await services.cases.require(session, case_id, now)
+        return await service.close_session(unit, session_id, body)
+
+    row = await services.write(work)
+    return session_resource(row, case_href(services.cases.base_url, case_id))

@@ -1,0 +1,91 @@
+"""Request bodies and the shape of a training session."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from order_completion.cases.representation import iso
+from order_completion.training.tables import TrainingSession
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Trainer(_Body):
+    name: str = Field(min_length=1)
+    email: EmailStr | None = None
+
+
+class Attendee(_Body):
+    name: str = Field(min_length=1)
+    email: EmailStr | None = None
+
+
+class TrainingSessionCreate(_Body):
+    """Book a session on some of the policy's topics."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "topic": ["Portal administration"],
+                    "scheduledStart": "2026-12-01T09:00:00Z",
+                    "scheduledEnd": "2026-12-01T11:00:00Z",
+                    "trainer": {"name": "Sam Lee"},
+                    "attendee": [{"name": "Dana Smith", "email": "dana@example.com"}],
+                }
+            ]
+        },
+    )
+
+    topic: list[str] = Field(min_length=1)
+    scheduled_start: AwareDatetime = Field(alias="scheduledStart")
+    scheduled_end: AwareDatetime = Field(alias="scheduledEnd")
+    trainer: Trainer | None = None
+    attendee: list[Attendee] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> TrainingSessionCreate:
+        if self.scheduled_end <= self.scheduled_start:
+            raise ValueError("scheduledEnd must be after scheduledStart")
+        return self
+
+
+class TrainingSessionUpdate(_Body):
+    """Close a session: completed (with who attended and a score) or cancelled."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"state": "completed", "attended": ["Dana Smith"], "feedbackScore": 5}]
+        },
+    )
+
+    state: Literal["completed", "cancelled"]
+    attended: list[str] = Field(default_factory=list)
+    feedback_score: int | None = Field(default=None, ge=1, le=5, alias="feedbackScore")
+
+
+def session_resource(session: TrainingSession, case_href: str) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "href": f"{case_href}/trainingSession/{session.id}",
+        "@type": "TrainingSession",
+        "completionCase": {"id": session.case_id, "href": case_href},
+        "state": session.state,
+        "topic": session.topics,
+        "scheduledStart": iso(session.scheduled_start),
+        "scheduledEnd": iso(session.scheduled_end),
+        "trainer": session.trainer,
+        "attendee": session.attendees,
+        "attended": session.attended,
+        "feedbackScore": session.feedback_score,
+        "creationDate": iso(session.created_at),
+        "lastUpdate": iso(session.updated_at),
+    }

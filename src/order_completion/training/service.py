@@ -1,0 +1,133 @@
+"""Training the customer on what they bought: sessions on the policy's topics; the step
+completes when every mandatory topic has a completed session, or expires at its due date."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from order_completion.cases.rules import Milestone, Outcome, StepKind, StepState
+from order_completion.cases.service import CaseUnit
+from order_completion.cases.tables import CaseStep
+from order_completion.errors import Conflict, InvalidInput, NotFound
+from order_completion.policies.rules import period_end
+from order_completion.policies.schema import TrainingStep
+from order_completion.timers import service as timers
+from order_completion.timers.tables import Timer, TimerKind
+from order_completion.training import rules
+from order_completion.training.schemas import TrainingSessionCreate, TrainingSessionUpdate
+from order_completion.training.tables import TrainingSession
+
+
+def _config(step: CaseStep) -> TrainingStep:
+    return TrainingStep.model_validate(step.config)
+
+
+async def start(unit: CaseUnit, step: CaseStep) -> None:
+    config = _config(step)
+    if config.due_within is not None:
+        due = period_end(unit.now, config.due_within.spec(), config.due_within.holiday_checker())
+        step.due_at = due
+        timers.schedule(
+            unit.session,
+            case_id=unit.case.id,
+            step_id=step.id,
+            kind=TimerKind.TRAINING_DUE,
+            due_at=due,
+            now=unit.now,
+        )
+
+
+async def book_session(unit: CaseUnit, body: TrainingSessionCreate) -> TrainingSession:
+    step = unit.waiting_step(StepKind.TRAINING)
+    known = [topic.name for topic in _config(step).topics]
+    unknown = [name for name in body.topic if known and name not in known]
+    if unknown:
+        raise InvalidInput(
+            f"not a topic of this training: {', '.join(unknown)}; topics: {', '.join(known)}",
+            field="topic",
+        )
+    session = TrainingSession(
+        id=str(uuid.uuid4()),
+        case_id=unit.case.id,
+        step_id=step.id,
+        topics=list(body.topic),
+        scheduled_start=body.scheduled_start,
+        scheduled_end=body.scheduled_end,
+        trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
+        attendees=[attendee.model_dump(exclude_none=True) for attendee in body.attendee],
+        state="scheduled",
+        attended=[],
+        feedback_score=None,
+        created_at=unit.now,
+        updated_at=unit.now,
+    )
+    unit.session.add(session)
+    unit.record(
+        "trainingSessionScheduled",
+        step=step,
+        sessionId=session.id,
+        topic=session.topics,
+        scheduledStart=body.scheduled_start.isoformat(),
+    )
+    for attendee in session.attendees:
+        unit.learn_contact({**attendee, "source": "trainingAttendee"})
+    return session
+
+
+async def get_session(unit: CaseUnit, session_id: str) -> TrainingSession:
+    row = await unit.session.get(TrainingSession, session_id)
+    if row is None or row.case_id != unit.case.id:
+        raise NotFound(f"case {unit.case.id} has no training session {session_id}")
+    return row
+
+
+async def close_session(
+    unit: CaseUnit, session_id: str, body: TrainingSessionUpdate
+) -> TrainingSession:
+    session = await get_session(unit, session_id)
+    step = unit.waiting_step(StepKind.TRAINING)
+    if session.state != "scheduled":
+        raise Conflict(f"the training session is already {session.state}")
+    invited = {attendee["name"] for attendee in session.attendees}
+    strangers = [name for name in body.attended if invited and name not in invited]
+    if strangers:
+        raise InvalidInput(f"not invited to this session: {', '.join(strangers)}", field="attended")
+    if body.state == "cancelled" and (body.attended or body.feedback_score is not None):
+        raise InvalidInput("a cancelled session has no attendance or feedback", field="state")
+    session.state = body.state
+    session.attended = list(body.attended)
+    session.feedback_score = body.feedback_score
+    session.updated_at = unit.now
+    unit.record(
+        "trainingSession" + body.state.capitalize(),
+        step=step,
+        sessionId=session.id,
+        attended=session.attended,
+        feedbackScore=session.feedback_score,
+    )
+    if body.state == "completed":
+        await _complete_if_trained(unit, step)
+    return session
+
+
+async def _complete_if_trained(unit: CaseUnit, step: CaseStep) -> None:
+    mandatory = [topic.name for topic in _config(step).topics if topic.mandatory]
+    completed = await unit.session.scalars(
+        select(TrainingSession.topics).where(
+            TrainingSession.step_id == step.id, TrainingSession.state == "completed"
+        )
+    )
+    if rules.training_done(mandatory, list(completed)):
+        unit.add_milestone(Milestone.TRAINING_COMPLETED)
+        await unit.finish_step(step, Outcome.TRAINED)
+
+
+async def on_due(unit: CaseUnit, timer: Timer) -> str:
+    """The due date passed without the mandatory topics covered: the step expires."""
+    if timer.step_id is None or unit.step(timer.step_id).state != StepState.ACTIVE.value:
+        return "superseded"
+    step = unit.step(timer.step_id)
+    await unit.finish_step(step, Outcome.EXPIRED)
+    return "expired"

@@ -1,0 +1,141 @@
+"""Shared fixtures: a real database of each kind, a fixed clock, services and an HTTP client.
+
+PostgreSQL tests use the server at ``ORDER_COMPLETION_TEST_POSTGRES_URL`` (default: the local
+one), in a database created for this run and dropped after it. Without a reachable server the
+PostgreSQL half of each suite is skipped with the reason shown, except under ``CI=true`` where
+a missing PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from order_completion import migrate
+from order_completion.app import create_app
+from order_completion.bootstrap import Services, build_services
+from order_completion.clock import FixedClock
+from order_completion.settings import Settings
+from order_completion.tables import metadata
+
+ADMIN_URL = os.environ.get(
+    "ORDER_COMPLETION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+# A Monday morning, so business-day arithmetic in tests is easy to follow.
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _postgres_problem() -> str | None:
+    async def probe() -> None:
+        connection = await asyncpg.connect(_asyncpg_dsn(ADMIN_URL), timeout=3)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as error:
+        return f"PostgreSQL not reachable at {ADMIN_URL} ({type(error).__name__}: {error})"
+    return None
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test run."""
+    problem = _postgres_problem()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{problem}; CI needs PostgreSQL", pytrace=False)
+        pytest.skip(f"PostgreSQL suite skipped: {problem}")
+    name = f"order_completion_test_{uuid.uuid4().hex[:10]}"
+    admin = _asyncpg_dsn(ADMIN_URL)
+
+    async def run(sql: str) -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for every test (much faster than migrating each)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        target = tmp_path / "order-completion.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    target = tmp_path / "order-completion.db"
+    shutil.copy(sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def policy_dir() -> Path | None:
+    """Override in a test module to load extra policies."""
+    return None
+
+
+async def _empty_tables(services: Services) -> None:
+    if services.engine.dialect.name != "postgresql":
+        return
+    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    async with services.engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def services(
+    database_url: str, clock: FixedClock, policy_dir: Path | None
+) -> AsyncIterator[Services]:
+    built = build_services(Settings(database_url=database_url, policy_dir=policy_dir), clock=clock)
+    await _empty_tables(built)
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http

@@ -1,0 +1,76 @@
+"""Product orders for tests, in the TMF622 v4 shape order management sends."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+BASE = "/tmf-api/orderCompletion/v1"
+
+
+def product_order(
+    order_id: str | None = None,
+    *,
+    category: str = "B2C",
+    state: str = "completed",
+    items: list[dict[str, Any]] | None = None,
+    customer_id: str = "CUST-1",
+) -> dict[str, Any]:
+    return {
+        "id": order_id or f"PO-{uuid.uuid4().hex[:12]}",
+        "category": category,
+        "state": state,
+        "productOrderItem": items
+        or [
+            {
+                "id": "1",
+                "action": "add",
+                "productOffering": {"id": "FIBRE-500", "name": "Fibre broadband 500"},
+            },
+        ],
+        "relatedParty": [
+            {
+                "id": customer_id,
+                "name": "Jo Bloggs",
+                "role": "customer",
+                "@referredType": "Customer",
+            },
+        ],
+        "billingAccount": {"id": "BA-7"},
+    }
+
+
+def business_order(order_id: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    order = product_order(order_id, category="B2B", **kwargs)
+    order["productOrderItem"] = [
+        {
+            "id": "1",
+            "action": "add",
+            "productOffering": {"id": "ETH-1G", "name": "Managed Ethernet 1 Gbit/s"},
+        },
+        {"id": "2", "action": "add", "productOffering": {"id": "SDWAN", "name": "Managed SD-WAN"}},
+    ]
+    return order
+
+
+def passing_test() -> dict[str, Any]:
+    return {
+        "result": "passed",
+        "testItem": [
+            {
+                "name": "Throughput (Y.1564)",
+                "result": "passed",
+                "measure": {"value": 998, "unit": "Mbit/s"},
+            },
+            {"name": "Latency", "result": "passed", "measure": {"value": 4.1, "unit": "ms"}},
+            {"name": "Failover", "result": "passed"},
+        ],
+        "witnessedBy": {"name": "Dana Smith", "role": "IT manager"},
+    }
+
+
+def failing_test() -> dict[str, Any]:
+    body = passing_test()
+    body["result"] = "failed"
+    body["testItem"][2]["result"] = "failed"
+    return body
