@@ -153,7 +153,6 @@ async def load_demo(services: Services) -> int:
         ) -> bool:
             result = await services.intake.open_case(session, order, now)
             if result.created:
-                await session.flush()
                 for step in steps:
                     await step(await services.cases.require(session, result.case_id, now))
             return result.created

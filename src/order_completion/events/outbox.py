@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, Integer, String
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,11 +17,16 @@ DOMAIN = "orderCompletion"
 
 
 class OutboxEvent(Base):
-    """One event in the TMF envelope, waiting to be delivered."""
+    """One event in the TMF envelope, waiting to be delivered.
+
+    ``id`` only orders the events of one case for readers; relays must never poll by
+    ``id > last seen`` (ids commit out of order), they claim unpublished rows instead.
+    """
 
     __tablename__ = "outbox_event"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
     event_type: Mapped[str] = mapped_column(String(80))
     event_time: Mapped[datetime] = mapped_column(UTCDateTime)
     case_id: Mapped[str | None] = mapped_column(String(36))
@@ -70,7 +75,7 @@ def record(
     """Add one event to the outbox of the current transaction."""
     event_id = str(uuid.uuid4())
     row = OutboxEvent(
-        id=event_id,
+        event_id=event_id,
         event_type=event_type,
         event_time=now,
         case_id=case_id,
