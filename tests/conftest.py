@@ -21,6 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from order_completion import migrate
 from order_completion.app import create_app
@@ -113,12 +114,21 @@ def policy_dir() -> Path | None:
     return None
 
 
-async def _empty_tables(services: Services) -> None:
-    if services.engine.dialect.name != "postgresql":
-        return
+async def _truncate(engine: AsyncEngine) -> None:
+    """Empty every table of a PostgreSQL test database (and release the engine)."""
     names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    async with services.engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+async def _empty_tables(services: Services) -> None:
+    if services.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+        async with services.engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ def _services(settings: Settings) -> Services:
     try:
         return build_services(settings)
     except PolicyError as error:
-        errors.print(f"[red]Policy refused:[/red]\n{error}")
+        errors.print(f"[red]Policy refused:[/red]\n{error}", soft_wrap=True)
         raise typer.Exit(2) from error
 
 

@@ -1,0 +1,51 @@
+"""The OpenAPI document describes every operation; the list of paths is pinned."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.orders import BASE
+
+EXPECTED = {
+    ("/health", "get"),
+    (f"{BASE}/completionCase", "get"),
+    (f"{BASE}/completionCase", "post"),
+    (f"{BASE}/completionCase/{{case_id}}", "get"),
+    (f"{BASE}/completionCase/{{case_id}}", "patch"),
+    (f"{BASE}/completionCase/{{case_id}}/commissioningTest", "post"),
+    (f"{BASE}/completionCase/{{case_id}}/acceptanceDecision", "post"),
+    (f"{BASE}/completionCase/{{case_id}}/trainingSession", "get"),
+    (f"{BASE}/completionCase/{{case_id}}/trainingSession", "post"),
+    (f"{BASE}/completionCase/{{case_id}}/trainingSession/{{session_id}}", "get"),
+    (f"{BASE}/completionCase/{{case_id}}/trainingSession/{{session_id}}", "patch"),
+    (f"{BASE}/completionCase/{{case_id}}/surveyResponse", "post"),
+    (f"{BASE}/listener/productOrderStateChangeEvent", "post"),
+}
+
+
+async def test_every_operation_is_listed_and_described(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    operations = {
+        (path, method): operation
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert set(operations) == EXPECTED
+    for key, operation in operations.items():
+        assert operation.get("summary"), key
+
+
+async def test_patch_operations_accept_both_merge_patch_types(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    patch = document["paths"][f"{BASE}/completionCase/{{case_id}}"]["patch"]
+    assert set(patch["requestBody"]["content"]) == {
+        "application/json",
+        "application/merge-patch+json",
+    }
+    assert "state" in patch["requestBody"]["content"]["application/json"]["schema"]["properties"]
+
+
+async def test_health_answers_when_the_database_does(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"

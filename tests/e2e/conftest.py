@@ -1,0 +1,111 @@
+"""A real ``order-completion serve`` process on a free port, talked to over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+QUICK_POLICY = """
+id: e2e-quick
+version: 1
+name: Quick acceptance for end-to-end tests
+priority: 50
+appliesTo: {orderCategory: [QUICK]}
+steps:
+  - kind: readyForServiceNotice
+  - kind: acceptance
+    window: {duration: PT3S}
+    deemedAcceptance: true
+  - kind: customerUpdate
+"""
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(tmp_path: Path, database_url: str) -> Server:
+    policies = tmp_path / "policies"
+    policies.mkdir(exist_ok=True)
+    (policies / "quick.yaml").write_text(QUICK_POLICY)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {
+        **os.environ,
+        "ORDER_COMPLETION_DATABASE_URL": database_url,
+        "ORDER_COMPLETION_POLICY_DIR": str(policies),
+        "ORDER_COMPLETION_PORT": str(port),
+        "ORDER_COMPLETION_WORKER_POLL_SECONDS": "0.2",
+        "ORDER_COMPLETION_LOG_LEVEL": "warning",
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "order_completion", "serve"],
+            env=env,
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"serve did not become healthy:\n{log.read_text()}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'data' / 'e2e.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        request.getfixturevalue("empty_postgres")
+    running = start_server(tmp_path, url)
+    yield running
+    running.process.terminate()
+    try:
+        running.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        running.process.kill()
+
+
+@pytest.fixture
+def empty_postgres(postgres_url: str) -> None:
+    """Start each end-to-end run on PostgreSQL from empty tables."""
+    import asyncio
+
+    from order_completion.database import make_engine
+    from tests.conftest import _truncate
+
+    engine = make_engine(postgres_url, pool_size=1)
+    asyncio.run(_truncate(engine))

@@ -1,0 +1,92 @@
+"""The command line: policy check, import-orders and migrate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from order_completion.cli import app
+from tests.orders import business_order, product_order
+
+runner = CliRunner()
+BAD_POLICY = """id: broken
+version: 1
+name: Broken
+steps:
+  - kind: acceptance
+    window: {businessDays: 5, days: 2}
+"""
+
+
+def test_policy_check_accepts_good_files_and_names_problems_in_bad_ones(tmp_path: Path) -> None:
+    bundled = Path(__file__).parents[2] / "src/order_completion/policies/bundled/default.yaml"
+    good = runner.invoke(app, ["policy", "check", str(bundled)])
+    assert good.exit_code == 0
+    assert "default v1" in good.output
+    bad_file = tmp_path / "broken.yaml"
+    bad_file.write_text(BAD_POLICY)
+    bad = runner.invoke(app, ["policy", "check", str(bad_file)])
+    assert bad.exit_code == 1
+    assert f"{bad_file}: steps[0].window: give exactly one of" in bad.output
+
+
+def test_import_orders_reports_created_duplicate_and_rejected(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    lines = [
+        json.dumps(product_order("IMP-1")),
+        json.dumps(business_order("IMP-2")),
+        json.dumps(product_order("IMP-1")),
+        "{not json",
+        json.dumps({**product_order("IMP-4"), "productOrderItem": []}),
+        json.dumps(product_order("IMP-2")),
+    ]
+    source = tmp_path / "orders.ndjson"
+    source.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(
+        app, ["import-orders", str(source)], env={"ORDER_COMPLETION_DATABASE_URL": sqlite_url}
+    )
+    assert result.exit_code == 1, result.output
+    assert "created 2, duplicate 1, rejected 3" in result.output
+    assert "line 4" in result.output
+    assert "productOrderItem" in result.output
+    assert "different items" in result.output
+
+
+def test_import_orders_takes_a_json_list(tmp_path: Path, sqlite_url: str) -> None:
+    source = tmp_path / "orders.json"
+    source.write_text(json.dumps([product_order("IMP-L1"), product_order("IMP-L2")]))
+    result = runner.invoke(
+        app, ["import-orders", str(source)], env={"ORDER_COMPLETION_DATABASE_URL": sqlite_url}
+    )
+    assert result.exit_code == 0, result.output
+    assert "created 2, duplicate 0, rejected 0" in result.output
+
+
+def test_migrate_creates_the_schema_on_a_new_database(tmp_path: Path) -> None:
+    database = tmp_path / "fresh" / "new.db"
+    result = runner.invoke(
+        app, ["migrate"], env={"ORDER_COMPLETION_DATABASE_URL": f"sqlite:///{database}"}
+    )
+    assert result.exit_code == 0, result.output
+    assert database.exists()
+
+
+def test_a_bad_policy_folder_stops_the_service_with_the_problem(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    (tmp_path / "broken.yaml").write_text(BAD_POLICY)
+    source = tmp_path / "orders.json"
+    source.write_text(json.dumps(product_order()))
+    result = runner.invoke(
+        app,
+        ["import-orders", str(source)],
+        env={
+            "ORDER_COMPLETION_DATABASE_URL": sqlite_url,
+            "ORDER_COMPLETION_POLICY_DIR": str(tmp_path),
+        },
+    )
+    assert result.exit_code == 2
+    assert "broken.yaml: steps[0].window" in result.output
