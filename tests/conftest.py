@@ -125,9 +125,9 @@ async def _truncate(engine: AsyncEngine) -> None:
 
 
 async def _empty_tables(services: Services) -> None:
-    if services.engine.dialect.name == "postgresql":
+    if services.db.engine.dialect.name == "postgresql":
         names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-        async with services.engine.begin() as connection:
+        async with services.db.engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 

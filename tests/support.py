@@ -40,14 +40,14 @@ async def act(services: Services, case_id: str, action: Callable[[CaseUnit], Awa
 
 
 async def case_json(services: Services, case_id: str) -> dict[str, Any]:
-    async with services.sessions() as session:
+    async with services.db.read() as session:
         return case_resource(await get_case(session, case_id))
 
 
 async def events(services: Services, case_id: str) -> list[dict[str, Any]]:
-    async with services.sessions() as session:
+    async with services.db.read() as session:
         rows = await session.scalars(
-            select(OutboxEvent).where(OutboxEvent.case_id == case_id).order_by(OutboxEvent.id)
+            select(OutboxEvent).where(OutboxEvent.case_id == case_id).order_by(OutboxEvent.sequence)
         )
         return [row.payload for row in rows]
 
@@ -57,12 +57,12 @@ async def event_types(services: Services, case_id: str) -> list[str]:
 
 
 async def count(services: Services, model: Any) -> int:
-    async with services.sessions() as session:
+    async with services.db.read() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def timers_of(services: Services, case_id: str) -> list[Timer]:
-    async with services.sessions() as session:
+    async with services.db.read() as session:
         rows = await session.scalars(
             select(Timer).where(Timer.case_id == case_id).order_by(Timer.due_at)
         )

@@ -62,7 +62,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
     @app.get("/health", tags=["operations"], summary="Ready when it answers 200")
     async def health() -> Any:
         try:
-            async with services.engine.connect() as connection:
+            async with services.db.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception as error:  # report, never raise, from a health check
             return JSONResponse(

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.acceptance import service as acceptance_service
 from order_completion.cases import jobs as case_jobs
@@ -21,7 +21,7 @@ from order_completion.cases.service import CaseEngine, StepStarter
 from order_completion.clock import Clock, SystemClock
 from order_completion.commissioning import service as commissioning_service
 from order_completion.customer_records import service as customer_records_service
-from order_completion.database import make_engine, make_sessionmaker, transaction
+from order_completion.database import Database
 from order_completion.interactions import service as interactions_service
 from order_completion.orders.service import Intake
 from order_completion.policies.loader import load_policies
@@ -56,8 +56,7 @@ TIMER_JOBS: dict[TimerKind, TimerJob] = {
 @dataclass
 class Services:
     settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    db: Database
     clock: Clock
     policies: PolicyBook
     cases: CaseEngine
@@ -71,7 +70,7 @@ class Services:
         concurrently (the retry then finds the row the other writer committed)."""
         for attempt in range(retries + 1):
             try:
-                async with transaction(self.sessions) as session:
+                async with self.db.transaction() as session:
                     return await work(session, self.clock.now())
             except IntegrityError:
                 if attempt == retries:
@@ -79,18 +78,17 @@ class Services:
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await self.db.dispose()
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Everything the API, the worker and the CLI need, built from ``settings``."""
-    engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
+    db = Database(settings.database_url)
     clock = clock or SystemClock()
     policies = PolicyBook(load_policies(settings.policy_dir))
     cases = CaseEngine(STEP_STARTERS, base_url=settings.public_url.rstrip("/"))
     worker = TimerWorker(
-        sessions=sessions,
+        db=db,
         cases=cases,
         jobs=TIMER_JOBS,
         clock=clock,
@@ -98,8 +96,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     )
     return Services(
         settings=settings,
-        engine=engine,
-        sessions=sessions,
+        db=db,
         clock=clock,
         policies=policies,
         cases=cases,

@@ -199,6 +199,62 @@ def policy_check(
 
 
 @app.command()
+def bench(
+    cases: Annotated[int, typer.Option(min=1, help="Orders per path and database")] = 1000,
+    concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight")] = 8,
+    database: Annotated[
+        str, typer.Option(help="Comma-separated: sqlite, postgresql")
+    ] = "sqlite,postgresql",
+    postgres_url: Annotated[
+        str, typer.Option(help="PostgreSQL server for throwaway bench databases")
+    ] = "postgresql://postgres@127.0.0.1:5432/postgres",
+    markdown: Annotated[
+        Path | None, typer.Option(help="Also write the results as Markdown to this file")
+    ] = None,
+) -> None:
+    """Measure consumer orders end to end (service layer and HTTP) against raw inserts."""
+    import sys
+    import tempfile
+
+    from order_completion.bench import b2c, report
+    from order_completion.bench.measure import Result
+
+    wanted = [name.strip() for name in database.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - {"sqlite", "postgresql"})
+    if unknown:
+        errors.print(f"[red]Unknown database:[/red] {', '.join(unknown)}")
+        raise typer.Exit(2)
+    results: list[Result] = []
+    versions: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        targets = {
+            "sqlite": b2c.sqlite_target(Path(folder)),
+            "postgresql": b2c.postgres_target(postgres_url),
+        }
+        for name in wanted:
+            try:
+                if name == "postgresql":
+                    versions["postgresql"] = asyncio.run(b2c.server_version(postgres_url))
+                results += asyncio.run(
+                    b2c.bench_target(
+                        targets[name], cases, concurrency, lambda text: console.print(f"… {text}")
+                    )
+                )
+            except OSError as error:
+                errors.print(f"[yellow]{name} skipped:[/yellow] {error}")
+    table = Table(*report.HEADERS, title="Consumer orders end to end")
+    for row in report.rows(results):
+        table.add_row(*row)
+    console.print(table)
+    if markdown is not None:
+        command = "order-completion " + " ".join(sys.argv[2:] if len(sys.argv) > 2 else [])
+        markdown.write_text(
+            report.markdown(results, command.strip() + "", report.hardware(), versions)
+        )
+        console.print(f"Written to {markdown}")
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     console.print(__version__)

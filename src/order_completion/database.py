@@ -1,13 +1,16 @@
-"""Engine, table base and the column types every feature shares.
+"""Engines, the table base and the column types every feature shares.
 
-SQLite runs in WAL mode and opens every transaction with ``BEGIN IMMEDIATE`` so that two
-writers queue on the busy timeout instead of failing when a reader tries to upgrade its lock.
-PostgreSQL URLs written the plain way (``postgresql://user@host:port/db``) are given the
-asyncpg driver.
+SQLite runs in WAL mode. Writes go through their own engine whose transactions open with
+``BEGIN IMMEDIATE`` (two writers queue on the lock instead of failing when a reader tries to
+upgrade), and, inside one process, through an asyncio lock, so they never wait in SQLite's
+coarse busy-sleep; reads use a second engine with ordinary transactions, which WAL lets run
+beside a writer. PostgreSQL uses one engine for both. Plain PostgreSQL URLs
+(``postgresql://user@host:port/db``) are given the asyncpg driver.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, FromClause, MetaData, event, insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -23,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import JSON, TypeDecorator
 
 NAMING_CONVENTION = {
@@ -94,22 +97,23 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """Build the engine for ``url``; on SQLite also turn on WAL and immediate transactions."""
+def make_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> AsyncEngine:
+    """Build the engine for ``url``; on SQLite turn on WAL and, for writers, immediate
+    transactions."""
     async_url = normalise_url(url)
     if is_sqlite(async_url):
         _ensure_sqlite_folder(async_url)
         engine = create_async_engine(
             async_url, json_serializer=_dumps, connect_args={"timeout": 30}, pool_size=pool_size
         )
-        _make_sqlite_transactions_immediate(engine)
+        _configure_sqlite(engine, immediate=immediate)
         return engine
     return create_async_engine(
         async_url, json_serializer=_dumps, pool_size=pool_size, max_overflow=pool_size
     )
 
 
-def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -124,17 +128,87 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class _BufferingSession(Session):
+    """A session that also writes rows buffered with ``append_row``."""
+
+
+PENDING_ROWS = "pending_rows"
+
+
+def append_row(session: AsyncSession, table: FromClause, row: dict[str, Any]) -> None:
+    """Insert ``row`` into ``table`` with this transaction, without an ORM object.
+
+    Append-only rows (history, outbox events) are many per change and never read back in
+    the same transaction; writing them as one multi-row insert per table at flush time
+    costs a fraction of the ORM's per-object bookkeeping.
+    """
+    session.sync_session.info.setdefault(PENDING_ROWS, []).append((table, row))
+
+
+def _write_pending(session: Session) -> None:
+    pending: list[tuple[FromClause, dict[str, Any]]] = session.info.pop(PENDING_ROWS, [])
+    if not pending:
+        return
+    by_table: dict[FromClause, list[dict[str, Any]]] = {}
+    for table, row in pending:
+        by_table.setdefault(table, []).append(row)
+    connection = session.connection()
+    for table, rows in by_table.items():
+        connection.execute(insert(table), rows)  # type: ignore[arg-type]
+
+
+@event.listens_for(_BufferingSession, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    _write_pending(session)
+
+
+@event.listens_for(_BufferingSession, "before_commit")
+def _before_commit(session: Session) -> None:
+    session.flush()
+    _write_pending(session)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=_BufferingSession)
 
 
-@asynccontextmanager
-async def transaction(
-    sessions: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit when the block ends, roll back when it raises."""
-    async with sessions() as session, session.begin():
-        yield session
+class Database:
+    """The engines of one database: ``transaction()`` for writes, ``read()`` for reads."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size)
+        self.sessions = make_sessionmaker(self.engine)
+        if is_sqlite(url):
+            self.read_engine = make_engine(url, pool_size=pool_size, immediate=False)
+            self._write_lock: asyncio.Lock | None = asyncio.Lock()
+        else:
+            self.read_engine = self.engine
+            self._write_lock = None
+        self.read_sessions = make_sessionmaker(self.read_engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit when the block ends, roll back when it raises."""
+        if self._write_lock is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock, self.sessions() as session, session.begin():
+            yield session
+
+    def read(self) -> AsyncSession:
+        """A session for reading; on SQLite it never blocks or waits for a writer."""
+        return self.read_sessions()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()

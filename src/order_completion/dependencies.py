@@ -57,6 +57,6 @@ async def read_case(services: Services, case_id: str) -> dict[str, Any]:
     from order_completion.cases.queries import get_case
     from order_completion.cases.representation import case_resource
 
-    async with services.sessions() as session:
+    async with services.db.read() as session:
         case = await get_case(session, case_id)
         return case_resource(case, base_url=services.cases.base_url)

@@ -15,5 +15,5 @@ async def test_migrated_schema_matches_the_tables(services: Services) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return list(compare_metadata(context, metadata))
 
-    async with services.engine.connect() as connection:
+    async with services.db.engine.connect() as connection:
         assert await connection.run_sync(diff) == []

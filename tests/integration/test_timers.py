@@ -179,9 +179,7 @@ async def test_several_workers_never_fire_a_timer_twice(
     case_ids = [await open_case(services, quick_order()) for _ in range(12)]
     clock.advance(timedelta(days=2, seconds=1))
     workers = [
-        TimerWorker(
-            sessions=services.sessions, cases=services.cases, jobs=services.worker.jobs, clock=clock
-        )
+        TimerWorker(db=services.db, cases=services.cases, jobs=services.worker.jobs, clock=clock)
         for _ in range(3)
     ]
     for _ in range(3):  # a worker that found a case locked comes back next round
@@ -191,6 +189,6 @@ async def test_several_workers_never_fire_a_timer_twice(
         assert actions(case).count("acceptanceDeemed") == 1
         assert actions(case).count("acceptanceReminderSent") == 1
         assert actions(case).count("jeopardyRaised") == 1
-    async with services.sessions() as session:
+    async with services.db.read() as session:
         fired = await session.scalars(select(Timer).where(Timer.state == "fired"))
         assert len(list(fired)) == 3 * len(case_ids)  # reminder, window end, jeopardy warning

@@ -19,7 +19,6 @@ from order_completion.cases.service import CaseUnit
 from order_completion.cases.tables import CaseStep
 from order_completion.policies.rules import fraction_of, period_end
 from order_completion.policies.schema import AcceptanceStep
-from order_completion.timers import service as timers
 from order_completion.timers.tables import Timer, TimerKind
 
 
@@ -36,25 +35,10 @@ async def start(unit: CaseUnit, step: CaseStep) -> None:
     if window_end <= unit.now and config.deemed_acceptance:
         await _deem(unit, step, window_end)
         return
-    timers.schedule(
-        unit.session,
-        case_id=unit.case.id,
-        step_id=step.id,
-        kind=TimerKind.ACCEPTANCE_WINDOW_END,
-        due_at=window_end,
-        now=unit.now,
-        payload={"round": step.round},
-    )
+    unit.schedule_timer(TimerKind.ACCEPTANCE_WINDOW_END, window_end, step=step, round=step.round)
     if config.reminder is not None:
-        timers.schedule(
-            unit.session,
-            case_id=unit.case.id,
-            step_id=step.id,
-            kind=TimerKind.ACCEPTANCE_REMINDER,
-            due_at=fraction_of(window_start, window_end, config.reminder.at),
-            now=unit.now,
-            payload={"round": step.round},
-        )
+        reminder_at = fraction_of(window_start, window_end, config.reminder.at)
+        unit.schedule_timer(TimerKind.ACCEPTANCE_REMINDER, reminder_at, step=step, round=step.round)
 
 
 async def record_decision(unit: CaseUnit, body: AcceptanceDecisionRequest) -> AcceptanceDecision:

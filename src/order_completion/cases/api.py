@@ -51,7 +51,7 @@ async def list_cases(
     filters = query.parse_filters(params, set(queries.FILTER_COLUMNS))
     page = query.page(offset, limit)
     wanted = query.parse_fields(fields)
-    async with services.sessions() as session:
+    async with services.db.read() as session:
         rows, total = await queries.list_cases(
             session, filters, page, with_history=wanted is None or "history" in wanted
         )

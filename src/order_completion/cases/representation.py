@@ -65,10 +65,26 @@ def history_resource(entry: CaseHistory) -> dict[str, Any]:
     return result
 
 
+def case_summary(case: CompletionCase, base_url: str = "") -> dict[str, Any]:
+    """The case as events carry it: identity, state, dates and milestones, no steps."""
+    return {
+        "id": case.id,
+        "href": case_href(base_url, case.id),
+        "@type": CASE_TYPE,
+        "state": case.state,
+        "productOrder": {"id": case.product_order_id, "@referredType": "ProductOrder"},
+        "relatedParty": [{"id": case.customer_id, "role": "customer", "@referredType": "Customer"}],
+        "policy": {"id": case.policy_id, "version": case.policy_version},
+        "jeopardy": case.jeopardy,
+        "startOfServiceDate": iso(case.start_of_service_date),
+        "milestone": [{"name": m.name, "date": iso(m.date)} for m in case.milestones],
+    }
+
+
 def case_resource(
     case: CompletionCase, *, base_url: str = "", include_history: bool = True
 ) -> dict[str, Any]:
-    """The full case; ``include_history`` is off inside events to keep them small."""
+    """The full case as the API shows it."""
     result: dict[str, Any] = {
         "id": case.id,
         "href": case_href(base_url, case.id),

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from order_completion.cases import rules
 from order_completion.cases.events import CaseEventType
-from order_completion.cases.representation import case_resource, iso
+from order_completion.cases.representation import case_summary, iso
 from order_completion.cases.rules import (
     WAITS_ON_CUSTOMER,
     CaseState,
@@ -39,11 +39,13 @@ from order_completion.cases.tables import (
     CaseStep,
     CompletionCase,
 )
+from order_completion.database import append_row
 from order_completion.errors import Conflict, NotFound
 from order_completion.events import outbox
 from order_completion.timers import service as timers
-from order_completion.timers.tables import TimerKind
+from order_completion.timers.tables import Timer, TimerKind, TimerState
 
+HISTORY = CaseHistory.__table__
 StepStarter = Callable[["CaseUnit", CaseStep], Awaitable[None]]
 
 
@@ -91,7 +93,9 @@ class CaseUnit:
     now: datetime
     starters: Mapping[StepKind, StepStarter]
     base_url: str = ""
+    fresh: bool = False  # the case was created in this unit, so every timer it has is here
     _advancing: bool = field(default=False, repr=False)
+    _new_timers: list[Timer] = field(default_factory=list, repr=False)
 
     # -- looking up -------------------------------------------------------------------
 
@@ -128,35 +132,52 @@ class CaseUnit:
         """Mark the case changed; the version check then refuses a concurrent writer."""
         self.case.updated_at = self.now
 
+    def _next_history_seq(self) -> int:
+        self.case.history_seq = (self.case.history_seq or 0) + 1
+        return self.case.history_seq
+
+    def _next_event_seq(self) -> int:
+        self.case.event_seq = (self.case.event_seq or 0) + 1
+        return self.case.event_seq
+
     def record(
         self, action: str, *, step: CaseStep | None = None, actor: str | None = None, **detail: Any
     ) -> None:
-        self.session.add(
-            CaseHistory(
-                case_id=self.case.id,
-                date=self.now,
-                action=action,
-                step_id=step.id if step else None,
-                actor=actor,
-                detail=detail,
-            )
+        append_row(
+            self.session,
+            HISTORY,
+            {
+                "case_id": self.case.id,
+                "seq": self._next_history_seq(),
+                "date": self.now,
+                "action": action,
+                "step_id": step.id if step else None,
+                "actor": actor,
+                "detail": detail,
+            },
         )
         self.touch()
 
     def emit(self, event_type: CaseEventType, **extra: Any) -> None:
-        body: dict[str, Any] = {
-            "completionCase": case_resource(
-                self.case, base_url=self.base_url, include_history=False
-            ),
-            **extra,
-        }
+        """Write an event with the case as it stands now (a summary: subscribers read the
+        case itself for steps and history)."""
+        body: dict[str, Any] = {"completionCase": case_summary(self.case, self.base_url), **extra}
         outbox.record(
-            self.session, event_type=event_type.value, now=self.now, body=body, case_id=self.case.id
+            self.session,
+            event_type=event_type.value,
+            now=self.now,
+            body=body,
+            case_id=self.case.id,
+            sequence=self._next_event_seq(),
         )
 
     def add_milestone(self, name: Milestone, date: datetime | None = None) -> None:
         when = date or self.now
-        self.case.milestones.append(CaseMilestone(case_id=self.case.id, name=name.value, date=when))
+        self.case.milestones.append(
+            CaseMilestone(
+                case_id=self.case.id, seq=len(self.case.milestones) + 1, name=name.value, date=when
+            )
+        )
         self.record("milestoneReached", milestone=name.value)
         self.emit(CaseEventType.MILESTONE, milestone={"name": name.value, "date": iso(when)})
 
@@ -166,6 +187,38 @@ class CaseUnit:
         known = {(c.get("name"), c.get("email")) for c in self.case.learned_contacts}
         if key not in known:
             self.case.learned_contacts = [*self.case.learned_contacts, contact]
+
+    # -- timers -------------------------------------------------------------------------
+
+    def schedule_timer(
+        self, kind: TimerKind, due_at: datetime, *, step: CaseStep | None = None, **payload: Any
+    ) -> None:
+        self._new_timers.append(
+            timers.schedule(
+                self.session,
+                case_id=self.case.id,
+                kind=kind,
+                due_at=due_at,
+                now=self.now,
+                step_id=step.id if step else None,
+                payload=payload,
+            )
+        )
+
+    async def cancel_timers(self, step: CaseStep | None = None) -> None:
+        """Cancel the open timers of the case, or of one step.
+
+        A case opened in this unit has only the timers scheduled here, so they are
+        cancelled in memory; that keeps the consumer path, which opens and completes a case
+        in one transaction, free of extra statements.
+        """
+        for timer in self._new_timers:
+            if step is None or timer.step_id == step.id:
+                timer.state = TimerState.CANCELLED.value
+        if not self.fresh:
+            await timers.cancel(
+                self.session, case_id=self.case.id, step_id=step.id if step else None
+            )
 
     # -- steps --------------------------------------------------------------------------
 
@@ -216,7 +269,7 @@ class CaseUnit:
         step.state = state.value
         step.outcome = outcome.value
         step.completed_at = self.now
-        await timers.cancel(self.session, case_id=self.case.id, step_id=step.id)
+        await self.cancel_timers(step)
         self.record(
             "stepFinished",
             step=step,
@@ -232,7 +285,7 @@ class CaseUnit:
         plan = rules.plan_remediation(_views(self.case.steps), acceptance.id)
         for step_id, change in plan.changes.items():
             step = self.step(step_id)
-            await timers.cancel(self.session, case_id=self.case.id, step_id=step.id)
+            await self.cancel_timers(step)
             step.state = change.state.value
             step.outcome = None
             step.completed_at = None
@@ -283,7 +336,7 @@ class CaseUnit:
         if new in rules.FINISHED_CASE_STATES:
             self.case.completed_at = self.now
             self.case.held_since = None
-            await timers.cancel(self.session, case_id=self.case.id)
+            await self.cancel_timers()
         if new is CaseState.CANCELLED:
             for step in self.case.steps:
                 if step.state not in rules.FINISHED_STEP_STATES:
@@ -361,6 +414,8 @@ class CaseEngine:
             created_at=now,
             updated_at=now,
             completed_at=None,
+            history_seq=0,
+            event_seq=0,
         )
         case.steps = [
             CaseStep(
@@ -394,7 +449,12 @@ class CaseEngine:
         case.milestones = []
         session.add(case)
         unit = CaseUnit(
-            session=session, case=case, now=now, starters=self.starters, base_url=self.base_url
+            session=session,
+            case=case,
+            now=now,
+            starters=self.starters,
+            base_url=self.base_url,
+            fresh=True,
         )
         unit.record(
             "caseOpened",
@@ -413,9 +473,7 @@ class CaseEngine:
             (TimerKind.JEOPARDY_BREACH, plan.jeopardy_breach_at),
         ):
             if due is not None:
-                timers.schedule(
-                    unit.session, case_id=unit.case.id, kind=kind, due_at=due, now=unit.now
-                )
+                unit.schedule_timer(kind, due)
 
     async def load(
         self,

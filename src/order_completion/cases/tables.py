@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from order_completion.database import Base, JsonColumn, UTCDateTime
@@ -36,6 +36,8 @@ class CompletionCase(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    history_seq: Mapped[int] = mapped_column(Integer, default=0)
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer)
 
     steps: Mapped[list[CaseStep]] = relationship(
@@ -45,10 +47,10 @@ class CompletionCase(Base):
         back_populates="case", order_by="CaseOrderItem.position", lazy="raise"
     )
     milestones: Mapped[list[CaseMilestone]] = relationship(
-        back_populates="case", order_by="CaseMilestone.id", lazy="raise"
+        back_populates="case", order_by="CaseMilestone.seq", lazy="raise"
     )
     history: Mapped[list[CaseHistory]] = relationship(
-        back_populates="case", order_by="CaseHistory.id", lazy="raise"
+        back_populates="case", order_by="CaseHistory.seq", lazy="raise"
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -97,8 +99,8 @@ class CaseOrderItem(Base):
 class CaseMilestone(Base):
     __tablename__ = "case_milestone"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(60))
     date: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -106,12 +108,16 @@ class CaseMilestone(Base):
 
 
 class CaseHistory(Base):
-    """The audit trail: one row per thing that happened to the case, in order."""
+    """The audit trail: one row per thing that happened to the case, in order.
+
+    Keys are ``(case_id, seq)`` with ``seq`` counted on the case row, so a transaction
+    inserts its rows in one batch instead of asking the database for each new id.
+    """
 
     __tablename__ = "case_history"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     date: Mapped[datetime] = mapped_column(UTCDateTime)
     action: Mapped[str] = mapped_column(String(60))
     step_id: Mapped[str | None] = mapped_column(String(36))
@@ -119,5 +125,3 @@ class CaseHistory(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
 
     case: Mapped[CompletionCase] = relationship(back_populates="history")
-
-    __table_args__ = (Index("ix_case_history_case_id_id", "case_id", "id"),)

@@ -11,7 +11,7 @@ from sqlalchemy import Index, Integer, String
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from order_completion.database import Base, JsonColumn, UTCDateTime
+from order_completion.database import Base, JsonColumn, UTCDateTime, append_row
 
 DOMAIN = "orderCompletion"
 
@@ -19,14 +19,14 @@ DOMAIN = "orderCompletion"
 class OutboxEvent(Base):
     """One event in the TMF envelope, waiting to be delivered.
 
-    ``id`` only orders the events of one case for readers; relays must never poll by
-    ``id > last seen`` (ids commit out of order), they claim unpublished rows instead.
+    ``sequence`` orders the events of one case (counted on the case row); relays claim
+    unpublished rows rather than polling by position, since rows commit out of order.
     """
 
     __tablename__ = "outbox_event"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
     event_type: Mapped[str] = mapped_column(String(80))
     event_time: Mapped[datetime] = mapped_column(UTCDateTime)
     case_id: Mapped[str | None] = mapped_column(String(36))
@@ -34,7 +34,7 @@ class OutboxEvent(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        Index("ix_outbox_event_case_id_time", "case_id", "event_time"),
+        Index("ix_outbox_event_case_id_sequence", "case_id", "sequence"),
         Index("ix_outbox_event_published_at", "published_at"),
     )
 
@@ -70,23 +70,33 @@ def record(
     now: datetime,
     body: dict[str, Any],
     case_id: str | None = None,
+    sequence: int = 0,
     title: str | None = None,
-) -> OutboxEvent:
-    """Add one event to the outbox of the current transaction."""
+) -> str:
+    """Add one event to the outbox of the current transaction; returns its event id."""
     event_id = str(uuid.uuid4())
-    row = OutboxEvent(
+    payload = envelope(
         event_id=event_id,
         event_type=event_type,
         event_time=now,
-        case_id=case_id,
-        payload=envelope(
-            event_id=event_id,
-            event_type=event_type,
-            event_time=now,
-            body=body,
-            correlation_id=case_id,
-            title=title,
-        ),
+        body=body,
+        correlation_id=case_id,
+        title=title,
     )
-    session.add(row)
-    return row
+    append_row(
+        session,
+        OUTBOX,
+        {
+            "event_id": event_id,
+            "sequence": sequence,
+            "event_type": event_type,
+            "event_time": now,
+            "case_id": case_id,
+            "published_at": None,
+            "payload": payload,
+        },
+    )
+    return event_id
+
+
+OUTBOX = OutboxEvent.__table__

@@ -8,7 +8,6 @@ from order_completion.cases.tables import CaseStep
 from order_completion.policies.rules import period_end
 from order_completion.policies.schema import SatisfactionSurveyStep
 from order_completion.surveys.schemas import SurveyResponse
-from order_completion.timers import service as timers
 from order_completion.timers.tables import Timer, TimerKind
 
 
@@ -17,14 +16,7 @@ async def start(unit: CaseUnit, step: CaseStep) -> None:
     period = config.auto_close_after
     due = period_end(unit.now, period.spec(), period.holiday_checker())
     step.due_at = due
-    timers.schedule(
-        unit.session,
-        case_id=unit.case.id,
-        step_id=step.id,
-        kind=TimerKind.SURVEY_AUTO_CLOSE,
-        due_at=due,
-        now=unit.now,
-    )
+    unit.schedule_timer(TimerKind.SURVEY_AUTO_CLOSE, due, step=step)
 
 
 async def record_response(unit: CaseUnit, body: SurveyResponse) -> None:

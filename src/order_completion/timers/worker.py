@@ -15,12 +15,11 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from order_completion.cases.service import CaseEngine, CaseUnit
 from order_completion.clock import Clock
-from order_completion.database import transaction
+from order_completion.database import Database
 from order_completion.errors import ServiceError
 from order_completion.timers import service as timers
 from order_completion.timers.tables import Timer, TimerKind, TimerState
@@ -33,7 +32,7 @@ RETRY_DELAY_SECONDS = 60
 
 @dataclass
 class TimerWorker:
-    sessions: async_sessionmaker[AsyncSession]
+    db: Database
     cases: CaseEngine
     jobs: Mapping[TimerKind, TimerJob]
     clock: Clock
@@ -57,7 +56,7 @@ class TimerWorker:
     async def fire_due(self) -> int:
         """Fire the timers due now; returns how many fired."""
         now = self.clock.now()
-        async with self.sessions() as session:
+        async with self.db.read() as session:
             due = (
                 await session.execute(
                     select(Timer.id, Timer.case_id)
@@ -75,7 +74,7 @@ class TimerWorker:
 
     async def _fire_one(self, timer_id: str, case_id: str) -> bool:
         try:
-            async with transaction(self.sessions) as session:
+            async with self.db.transaction() as session:
                 now = self.clock.now()
                 unit = await self.cases.load(session, case_id, now, skip_locked=True)
                 if unit is None:
@@ -109,7 +108,7 @@ class TimerWorker:
     async def _postpone(self, timer_id: str, reason: str) -> None:
         from datetime import timedelta
 
-        async with transaction(self.sessions) as session:
+        async with self.db.transaction() as session:
             timer = await session.get(Timer, timer_id)
             if timer is not None and timer.state == TimerState.PENDING.value:
                 timer.due_at = self.clock.now() + timedelta(seconds=RETRY_DELAY_SECONDS)

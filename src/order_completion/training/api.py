@@ -69,7 +69,7 @@ async def list_sessions(
     case_id: str, response: Response, services: ServicesDep
 ) -> list[dict[str, Any]]:
     href = case_href(services.cases.base_url, case_id)
-    async with services.sessions() as session:
+    async with services.db.read() as session:
         from order_completion.cases.queries import get_case
 
         await get_case(session, case_id)
@@ -89,7 +89,7 @@ async def list_sessions(
     responses=ERROR_RESPONSES,
 )
 async def get_session(case_id: str, session_id: str, services: ServicesDep) -> dict[str, Any]:
-    async with services.sessions() as session:
+    async with services.db.read() as session:
         row = await session.get(TrainingSession, session_id)
         if row is None or row.case_id != case_id:
             raise NotFound(f"case {case_id} has no training session {session_id}")

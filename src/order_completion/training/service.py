@@ -13,7 +13,6 @@ from order_completion.cases.tables import CaseStep
 from order_completion.errors import Conflict, InvalidInput, NotFound
 from order_completion.policies.rules import period_end
 from order_completion.policies.schema import TrainingStep
-from order_completion.timers import service as timers
 from order_completion.timers.tables import Timer, TimerKind
 from order_completion.training import rules
 from order_completion.training.schemas import TrainingSessionCreate, TrainingSessionUpdate
@@ -29,14 +28,7 @@ async def start(unit: CaseUnit, step: CaseStep) -> None:
     if config.due_within is not None:
         due = period_end(unit.now, config.due_within.spec(), config.due_within.holiday_checker())
         step.due_at = due
-        timers.schedule(
-            unit.session,
-            case_id=unit.case.id,
-            step_id=step.id,
-            kind=TimerKind.TRAINING_DUE,
-            due_at=due,
-            now=unit.now,
-        )
+        unit.schedule_timer(TimerKind.TRAINING_DUE, due, step=step)
 
 
 async def book_session(unit: CaseUnit, body: TrainingSessionCreate) -> TrainingSession:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 00:51:27.996908
+Create Date: 2026-11-27 01:00:05.516060
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ def upgrade() -> None:
         sa.Column("created_at", order_completion.database.UTCDateTime(), nullable=False),
         sa.Column("updated_at", order_completion.database.UTCDateTime(), nullable=False),
         sa.Column("completed_at", order_completion.database.UTCDateTime(), nullable=True),
+        sa.Column("history_seq", sa.Integer(), nullable=False),
+        sa.Column("event_seq", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_completion_case")),
         sa.UniqueConstraint("product_order_id", name=op.f("uq_completion_case_product_order_id")),
@@ -77,19 +79,18 @@ def upgrade() -> None:
 
     op.create_table(
         "outbox_event",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("event_type", sa.String(length=80), nullable=False),
         sa.Column("event_time", order_completion.database.UTCDateTime(), nullable=False),
         sa.Column("case_id", sa.String(length=36), nullable=True),
         sa.Column("payload", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("published_at", order_completion.database.UTCDateTime(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_event")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_event_id")),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_outbox_event")),
     )
     with op.batch_alter_table("outbox_event", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_outbox_event_case_id_time", ["case_id", "event_time"], unique=False
+            "ix_outbox_event_case_id_sequence", ["case_id", "sequence"], unique=False
         )
         batch_op.create_index("ix_outbox_event_published_at", ["published_at"], unique=False)
 
@@ -136,8 +137,8 @@ def upgrade() -> None:
 
     op.create_table(
         "case_history",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.String(length=36), nullable=False),
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("date", order_completion.database.UTCDateTime(), nullable=False),
         sa.Column("action", sa.String(length=60), nullable=False),
         sa.Column("step_id", sa.String(length=36), nullable=True),
@@ -148,15 +149,12 @@ def upgrade() -> None:
             ["completion_case.id"],
             name=op.f("fk_case_history_case_id_completion_case"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_history")),
+        sa.PrimaryKeyConstraint("case_id", "seq", name=op.f("pk_case_history")),
     )
-    with op.batch_alter_table("case_history", schema=None) as batch_op:
-        batch_op.create_index("ix_case_history_case_id_id", ["case_id", "id"], unique=False)
-
     op.create_table(
         "case_milestone",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.String(length=36), nullable=False),
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("name", sa.String(length=60), nullable=False),
         sa.Column("date", order_completion.database.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -164,11 +162,8 @@ def upgrade() -> None:
             ["completion_case.id"],
             name=op.f("fk_case_milestone_case_id_completion_case"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_milestone")),
+        sa.PrimaryKeyConstraint("case_id", "seq", name=op.f("pk_case_milestone")),
     )
-    with op.batch_alter_table("case_milestone", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_case_milestone_case_id"), ["case_id"], unique=False)
-
     op.create_table(
         "case_order_item",
         sa.Column("case_id", sa.String(length=36), nullable=False),
@@ -272,13 +267,7 @@ def downgrade() -> None:
 
     op.drop_table("case_step")
     op.drop_table("case_order_item")
-    with op.batch_alter_table("case_milestone", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_case_milestone_case_id"))
-
     op.drop_table("case_milestone")
-    with op.batch_alter_table("case_history", schema=None) as batch_op:
-        batch_op.drop_index("ix_case_history_case_id_id")
-
     op.drop_table("case_history")
     with op.batch_alter_table("acceptance_decision", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_acceptance_decision_case_id"))
@@ -291,7 +280,7 @@ def downgrade() -> None:
     op.drop_table("timer")
     with op.batch_alter_table("outbox_event", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_event_published_at")
-        batch_op.drop_index("ix_outbox_event_case_id_time")
+        batch_op.drop_index("ix_outbox_event_case_id_sequence")
 
     op.drop_table("outbox_event")
     with op.batch_alter_table("inbound_event", schema=None) as batch_op:
