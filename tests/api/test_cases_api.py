@@ -46,6 +46,7 @@ async def test_create_answers_201_with_the_case_and_its_location(client: httpx.A
         "name": "Fibre broadband 500",
     }
     assert case["history"][0]["action"] == "caseOpened"
+    assert (await client.get(case["href"])).json() == case  # the response is what is stored
 
 
 async def test_the_same_order_again_returns_the_existing_case(client: httpx.AsyncClient) -> None:

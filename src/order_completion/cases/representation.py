@@ -6,6 +6,7 @@ ISO 8601 in UTC with a ``Z``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -54,15 +55,26 @@ def step_resource(step: CaseStep) -> dict[str, Any]:
     return result
 
 
-def history_resource(entry: CaseHistory) -> dict[str, Any]:
-    result: dict[str, Any] = {"date": iso(entry.date), "action": entry.action}
-    if entry.step_id:
-        result["stepId"] = entry.step_id
-    if entry.actor:
-        result["actor"] = entry.actor
-    if entry.detail:
-        result["detail"] = entry.detail
+def history_resource(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """One history entry from its row values (``date``, ``action``, ``step_id``, ...)."""
+    result: dict[str, Any] = {"date": iso(entry["date"]), "action": entry["action"]}
+    if entry.get("step_id"):
+        result["stepId"] = entry["step_id"]
+    if entry.get("actor"):
+        result["actor"] = entry["actor"]
+    if entry.get("detail"):
+        result["detail"] = entry["detail"]
     return result
+
+
+def _row_values(entry: CaseHistory) -> dict[str, Any]:
+    return {
+        "date": entry.date,
+        "action": entry.action,
+        "step_id": entry.step_id,
+        "actor": entry.actor,
+        "detail": entry.detail,
+    }
 
 
 def case_summary(case: CompletionCase, base_url: str = "") -> dict[str, Any]:
@@ -82,7 +94,11 @@ def case_summary(case: CompletionCase, base_url: str = "") -> dict[str, Any]:
 
 
 def case_resource(
-    case: CompletionCase, *, base_url: str = "", include_history: bool = True
+    case: CompletionCase,
+    *,
+    base_url: str = "",
+    include_history: bool = True,
+    history: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The full case as the API shows it."""
     result: dict[str, Any] = {
@@ -125,5 +141,6 @@ def case_resource(
         ],
     }
     if include_history:
-        result["history"] = [history_resource(entry) for entry in case.history]
+        rows = history if history is not None else [_row_values(e) for e in case.history]
+        result["history"] = [history_resource(entry) for entry in rows]
     return result

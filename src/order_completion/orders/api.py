@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.cases.representation import API_BASE, case_href
+from order_completion.cases.representation import API_BASE, case_href, case_resource
 from order_completion.cases.schemas import ERROR_RESPONSES, CompletionCaseOut
 from order_completion.dependencies import ServicesDep, read_case
 from order_completion.orders.schemas import CompletionCaseCreate, ProductOrderStateChangeEvent
@@ -42,10 +42,14 @@ async def create_case(body: CompletionCaseCreate, response: Response, services: 
         )
 
     result = await services.write(work)
-    if not result.created:
-        response.status_code = 200
     response.headers["Location"] = case_href(services.cases.base_url, result.case_id)
-    return await read_case(services, result.case_id)
+    if result.opened is None:
+        response.status_code = 200
+        return await read_case(services, result.case_id)
+    # A new case is all in memory, its whole history included: no need to read it back.
+    return case_resource(
+        result.opened.case, base_url=services.cases.base_url, history=result.opened.recorded
+    )
 
 
 @router.post(

@@ -13,7 +13,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.cases.service import CaseEngine, CasePlan, PlannedItem, PlannedStep
+from order_completion.cases.service import (
+    CaseEngine,
+    CasePlan,
+    CaseUnit,
+    PlannedItem,
+    PlannedStep,
+)
 from order_completion.cases.tables import CompletionCase
 from order_completion.errors import Conflict
 from order_completion.orders.schemas import ProductOrder, ProductOrderStateChangeEvent
@@ -89,8 +95,14 @@ def plan_case(order: ProductOrder, raw: dict[str, Any], policy: Policy, now: dat
 
 @dataclass(frozen=True)
 class IntakeResult:
+    """The case for the order; ``opened`` is the new case when this call created it."""
+
     case_id: str
-    created: bool
+    opened: CaseUnit | None = None
+
+    @property
+    def created(self) -> bool:
+        return self.opened is not None
 
 
 class Intake:
@@ -110,13 +122,13 @@ class Intake:
     ) -> IntakeResult:
         existing = await self.cases.find_by_order(session, order.id)
         if existing is not None:
-            return IntakeResult(self._same_order(existing, order), created=False)
+            return IntakeResult(self._same_order(existing, order))
         policy = (
             self.policies.get(policy_id) if policy_id else self.policies.select(order_facts(order))
         )
         raw = order.model_dump(by_alias=True, mode="json", exclude_none=True)
         unit = await self.cases.open(session, plan_case(order, raw, policy, now), now)
-        return IntakeResult(unit.case.id, created=True)
+        return IntakeResult(unit.case.id, opened=unit)
 
     @staticmethod
     def _same_order(existing: CompletionCase, order: ProductOrder) -> str:
