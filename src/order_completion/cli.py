@@ -247,10 +247,8 @@ def bench(
         table.add_row(*row)
     console.print(table)
     if markdown is not None:
-        command = "order-completion " + " ".join(sys.argv[2:] if len(sys.argv) > 2 else [])
-        markdown.write_text(
-            report.markdown(results, command.strip() + "", report.hardware(), versions)
-        )
+        command = " ".join(["order-completion", *sys.argv[1:]])
+        markdown.write_text(report.markdown(results, command, report.hardware(), versions))
         console.print(f"Written to {markdown}")
 
 
