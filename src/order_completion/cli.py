@@ -31,8 +31,18 @@ errors = Console(stderr=True)
 
 
 def _settings(**overrides: Any) -> Settings:
+    """Read the settings, or exit naming the variable that is wrong."""
+    from pydantic import ValidationError
+
     values = {key: value for key, value in overrides.items() if value is not None}
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        for problem in error.errors():
+            name = f"ORDER_COMPLETION_{str(problem['loc'][0]).upper()}"
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            errors.print(f"[red]Invalid setting {name}:[/red] {message}", soft_wrap=True)
+        raise typer.Exit(2) from error
 
 
 def _services(settings: Settings) -> Services:
@@ -47,9 +57,18 @@ def _services(settings: Settings) -> Services:
 
 
 def _migrate(settings: Settings) -> None:
+    """Bring the schema up to date, or exit saying why the database cannot be used."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
     from order_completion import migrate as migrations
 
-    migrations.upgrade(settings.database_url)
+    try:
+        migrations.upgrade(settings.database_url)
+    except (OSError, SQLAlchemyError) as error:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        errors.print(f"[red]Cannot use the database {where}:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(2) from error
 
 
 @app.command()

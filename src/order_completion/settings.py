@@ -37,6 +37,19 @@ class Settings(BaseSettings):
     )
     log_level: str = "info"
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        from order_completion.database import normalise_url
+
+        try:
+            normalise_url(value)
+        except Exception as error:
+            raise ValueError(
+                f"{error}; use sqlite:///path/to/file.db or postgresql://user@host:port/db"
+            ) from None
+        return value
+
     @field_validator("trigger_states", mode="before")
     @classmethod
     def _split_states(cls, value: object) -> object:

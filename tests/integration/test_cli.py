@@ -90,3 +90,17 @@ def test_a_bad_policy_folder_stops_the_service_with_the_problem(
     )
     assert result.exit_code == 2
     assert "broken.yaml: steps[0].window" in result.output
+
+
+def test_a_bad_setting_is_named_and_stops_the_command() -> None:
+    result = runner.invoke(app, ["migrate"], env={"ORDER_COMPLETION_DATABASE_URL": "mysql://x/y"})
+    assert result.exit_code == 2
+    assert "Invalid setting ORDER_COMPLETION_DATABASE_URL" in result.output
+
+
+def test_an_unreachable_database_is_reported_without_its_password() -> None:
+    url = "postgresql://someone:secret@127.0.0.1:1/nowhere"
+    result = runner.invoke(app, ["migrate"], env={"ORDER_COMPLETION_DATABASE_URL": url})
+    assert result.exit_code == 2
+    assert "Cannot use the database postgresql://someone:***@127.0.0.1:1/nowhere" in result.output
+    assert "secret" not in result.output
