@@ -21,7 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from order_completion import migrate
 from order_completion.app import create_app
@@ -35,6 +35,7 @@ ADMIN_URL = os.environ.get(
 )
 # A Monday morning, so business-day arithmetic in tests is easy to follow.
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+ADMIN_TOKEN = "test-admin-token"
 
 
 def _postgres_problem() -> str | None:
@@ -135,7 +136,13 @@ async def _empty_tables(services: Services) -> None:
 async def services(
     database_url: str, clock: FixedClock, policy_dir: Path | None
 ) -> AsyncIterator[Services]:
-    built = build_services(Settings(database_url=database_url, policy_dir=policy_dir), clock=clock)
+    settings = Settings(
+        database_url=database_url,
+        policy_dir=policy_dir,
+        bootstrap_token=ADMIN_TOKEN,
+        token_cache_seconds=0,
+    )
+    built = build_services(settings, clock=clock)
     await _empty_tables(built)
     try:
         yield built
@@ -144,8 +151,34 @@ async def services(
 
 
 @pytest.fixture
-async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(services)
-    transport = httpx.ASGITransport(app=app)
+async def anonymous(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app in this process that sends no token."""
+    transport = httpx.ASGITransport(app=create_app(services))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture
+async def client(anonymous: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The same client, as an administrator."""
+    anonymous.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+    return anonymous
+
+
+async def token_for(services: Services, role: str) -> str:
+    """A fresh API key with ``role``, created the way ``order-completion token create`` does."""
+    from order_completion.auth.service import create_token
+
+    async def work(session: AsyncSession, now: datetime) -> str:
+        _, token = await create_token(
+            session, name=f"{role}-{uuid.uuid4().hex[:8]}", role=role, now=now
+        )
+        return token
+
+    return await services.write(work)
+
+
+@pytest.fixture
+async def integration(services: Services) -> dict[str, str]:
+    """Headers of an integration client, the only role the inbound listeners accept."""
+    return {"Authorization": f"Bearer {await token_for(services, 'integration')}"}

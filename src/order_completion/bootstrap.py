@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.acceptance import service as acceptance_service
+from order_completion.auth.service import Authenticator, JwtConfig
 from order_completion.cases import jobs as case_jobs
 from order_completion.cases.rules import StepKind
 from order_completion.cases.service import CaseEngine, StepStarter
@@ -62,6 +63,7 @@ class Services:
     cases: CaseEngine
     intake: Intake
     worker: TimerWorker
+    auth: Authenticator
 
     async def write(
         self, work: Callable[[AsyncSession, datetime], Awaitable[T]], *, retries: int = 1
@@ -94,6 +96,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         clock=clock,
         poll_seconds=settings.worker_poll_seconds,
     )
+    auth = Authenticator(
+        db,
+        bootstrap_token=settings.bootstrap_token,
+        jwt_config=jwt_config(settings),
+        cache_seconds=settings.token_cache_seconds,
+    )
     return Services(
         settings=settings,
         db=db,
@@ -102,4 +110,20 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         cases=cases,
         intake=Intake(cases=cases, policies=policies),
         worker=worker,
+        auth=auth,
+    )
+
+
+def jwt_config(settings: Settings) -> JwtConfig | None:
+    """Trust JWTs only when a key is configured; pick safe algorithms for the key's kind."""
+    if not settings.jwt_key:
+        return None
+    asymmetric = settings.jwt_key.lstrip().startswith("-----BEGIN")
+    algorithms = settings.jwt_algorithms or (["RS256", "ES256"] if asymmetric else ["HS256"])
+    return JwtConfig(
+        key=settings.jwt_key,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        algorithms=tuple(algorithms),
+        role_claim=settings.jwt_role_claim,
     )

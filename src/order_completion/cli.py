@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 policy_app = typer.Typer(help="Work with completion policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 console = Console()
 errors = Console(stderr=True)
 
@@ -104,12 +106,20 @@ def serve(
 
 
 async def _load_demo(settings: Settings) -> None:
+    from order_completion.auth.service import create_token
     from order_completion.demo import load_demo
 
     services = _services(settings)
     try:
         created = await load_demo(services)
         console.print(f"Demo data: {created} new cases")
+
+        async def work(session: Any, now: Any) -> str:
+            name = f"demo-admin-{now.strftime('%Y%m%d%H%M%S%f')}"
+            return (await create_token(session, name=name, role="admin", now=now))[1]
+
+        token = await services.write(work)
+        console.print(f"Demo admin token: {token}", soft_wrap=True)
     finally:
         await services.close()
 
@@ -269,6 +279,82 @@ def bench(
         command = " ".join(["order-completion", *sys.argv[1:]])
         markdown.write_text(report.markdown(results, command, report.hardware(), versions))
         console.print(f"Written to {markdown}")
+
+
+def _token_work(work: Any) -> Any:
+    """Run one token command against the database, then release it."""
+    settings = _settings()
+    _migrate(settings)
+    services = _services(settings)
+
+    async def run() -> Any:
+        try:
+            return await services.write(work)
+        finally:
+            await services.close()
+
+    from order_completion.errors import ServiceError
+
+    try:
+        return asyncio.run(run())
+    except ServiceError as error:
+        errors.print(f"[red]{error.message}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from error
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[
+        str, typer.Option(help="admin, orderManager, engineer, trainer, integration or viewer")
+    ],
+    name: Annotated[str, typer.Option(help="Who or what uses it (unique)")],
+    quiet: Annotated[bool, typer.Option(help="Print only the token")] = False,
+) -> None:
+    """Create an API key; the token is shown once and only its hash is stored."""
+    from order_completion.auth.service import create_token
+
+    async def work(session: Any, now: Any) -> str:
+        _, token = await create_token(session, name=name, role=role, now=now)
+        return token
+
+    token = _token_work(work)
+    if quiet:
+        print(token)
+    else:
+        console.print(f"Token for {name} ({role}), shown once:\n{token}", soft_wrap=True)
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="Name or id of the token")]) -> None:
+    """Revoke an API key (callers using it are refused within seconds)."""
+    from order_completion.auth.service import revoke_token
+
+    async def work(session: Any, now: Any) -> str:
+        return (await revoke_token(session, name_or_id=name, now=now)).name
+
+    console.print(f"Revoked {_token_work(work)}.")
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List API keys (never the tokens themselves)."""
+    from order_completion.auth.service import list_tokens
+
+    async def work(session: Any, now: Any) -> list[tuple[str, str, str, str]]:
+        return [
+            (
+                row.name,
+                row.role,
+                row.created_at.isoformat(timespec="seconds"),
+                row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
+            )
+            for row in await list_tokens(session)
+        ]
+
+    table = Table("name", "role", "created", "revoked")
+    for row in _token_work(work):
+        table.add_row(*row)
+    console.print(table)
 
 
 @app.command()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
+from order_completion.auth.rules import Permission
+from order_completion.auth.service import Principal
 from order_completion.bootstrap import Services
 from order_completion.errors import InvalidInput, UnsupportedMedia
 
@@ -20,6 +24,32 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+bearer = HTTPBearer(auto_error=False, description="An API key (oct_...) or a JWT")
+
+
+def require(*permissions: Permission) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that authenticates the caller and checks one of ``permissions``."""
+
+    async def dependency(
+        request: Request,
+        _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+    ) -> Principal:
+        services: Services = request.app.state.services
+        principal = await services.auth.authenticate(request.headers.get("authorization"))
+        principal.require(*permissions)
+        return principal
+
+    return dependency
+
+
+def caller(*permissions: Permission) -> Any:
+    """``Annotated`` type of a route parameter that receives the checked caller."""
+    return Annotated[Principal, Depends(require(*permissions))]
+
+
+def allow(*permissions: Permission) -> list[Any]:
+    """Route ``dependencies=`` for routes that only need the check."""
+    return [Depends(require(*permissions))]
 
 
 async def merge_patch_body(request: Request) -> dict[str, Any]:

@@ -36,6 +36,24 @@ class Settings(BaseSettings):
         default="", description="Base URL used in href links; empty means relative links"
     )
     log_level: str = "info"
+    bootstrap_token: str | None = Field(
+        default=None,
+        description="One admin bearer token for first start and automation (never stored)",
+    )
+    jwt_key: str | None = Field(
+        default=None,
+        description="Key that signs accepted JWTs: a PEM public key, or a shared HS256 secret",
+    )
+    jwt_issuer: str | None = Field(default=None, description="Required JWT 'iss', if set")
+    jwt_audience: str | None = Field(default=None, description="Required JWT 'aud', if set")
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Accepted JWT algorithms; default RS256,ES256 for a PEM key, else HS256",
+    )
+    jwt_role_claim: str = Field(default="roles", description="JWT claim holding the role(s)")
+    token_cache_seconds: float = Field(
+        default=5.0, ge=0, description="How long a checked API key is trusted without a lookup"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -50,7 +68,7 @@ class Settings(BaseSettings):
             ) from None
         return value
 
-    @field_validator("trigger_states", mode="before")
+    @field_validator("trigger_states", "jwt_algorithms", mode="before")
     @classmethod
     def _split_states(cls, value: object) -> object:
         if isinstance(value, str):

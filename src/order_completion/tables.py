@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from order_completion.acceptance.tables import AcceptanceDecision
+from order_completion.auth.tables import ApiToken
 from order_completion.cases.tables import (
     CaseHistory,
     CaseMilestone,
@@ -21,6 +22,7 @@ metadata = Base.metadata
 
 __all__ = [
     "AcceptanceDecision",
+    "ApiToken",
     "CaseHistory",
     "CaseMilestone",
     "CaseOrderItem",

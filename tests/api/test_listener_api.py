@@ -22,17 +22,27 @@ def event(event_id: str, order: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def test_an_order_in_a_trigger_state_opens_a_case(client: httpx.AsyncClient) -> None:
-    response = await client.post(LISTENER, json=event("EV-1", product_order("PO-E1")))
+async def test_an_order_in_a_trigger_state_opens_a_case(
+    client: httpx.AsyncClient, integration: dict[str, str]
+) -> None:
+    response = await client.post(
+        LISTENER, headers=integration, json=event("EV-1", product_order("PO-E1"))
+    )
     assert response.status_code == 201
     assert response.json()["result"] == "caseCreated"
     case = (await client.get(response.json()["completionCase"]["href"])).json()
     assert case["productOrder"]["id"] == "PO-E1"
 
 
-async def test_a_repeated_event_id_has_no_second_effect(client: httpx.AsyncClient) -> None:
-    first = await client.post(LISTENER, json=event("EV-2", product_order("PO-E2")))
-    again = await client.post(LISTENER, json=event("EV-2", product_order("PO-E2")))
+async def test_a_repeated_event_id_has_no_second_effect(
+    client: httpx.AsyncClient, integration: dict[str, str]
+) -> None:
+    first = await client.post(
+        LISTENER, headers=integration, json=event("EV-2", product_order("PO-E2"))
+    )
+    again = await client.post(
+        LISTENER, headers=integration, json=event("EV-2", product_order("PO-E2"))
+    )
     assert again.status_code == 200
     assert again.json() == {**first.json(), "result": "duplicate"}
     assert (await client.get(CASES)).headers["X-Total-Count"] == "1"
@@ -40,16 +50,25 @@ async def test_a_repeated_event_id_has_no_second_effect(client: httpx.AsyncClien
 
 async def test_another_event_for_the_same_order_finds_the_existing_case(
     client: httpx.AsyncClient,
+    integration: dict[str, str],
 ) -> None:
-    first = await client.post(LISTENER, json=event("EV-3", product_order("PO-E3")))
-    second = await client.post(LISTENER, json=event("EV-4", product_order("PO-E3")))
+    first = await client.post(
+        LISTENER, headers=integration, json=event("EV-3", product_order("PO-E3"))
+    )
+    second = await client.post(
+        LISTENER, headers=integration, json=event("EV-4", product_order("PO-E3"))
+    )
     assert second.json()["result"] == "existingCase"
     assert second.json()["completionCase"] == first.json()["completionCase"]
 
 
-async def test_other_states_are_recorded_and_ignored(client: httpx.AsyncClient) -> None:
+async def test_other_states_are_recorded_and_ignored(
+    client: httpx.AsyncClient, integration: dict[str, str]
+) -> None:
     response = await client.post(
-        LISTENER, json=event("EV-5", product_order("PO-E5", state="inProgress"))
+        LISTENER,
+        headers=integration,
+        json=event("EV-5", product_order("PO-E5", state="inProgress")),
     )
     assert response.json() == {"eventId": "EV-5", "result": "ignored"}
     assert (await client.get(CASES)).headers["X-Total-Count"] == "0"
@@ -71,6 +90,6 @@ async def test_other_states_are_recorded_and_ignored(client: httpx.AsyncClient) 
     ],
 )
 async def test_malformed_events_are_400(
-    client: httpx.AsyncClient, body: dict[str, Any], field: str
+    client: httpx.AsyncClient, integration: dict[str, str], body: dict[str, Any], field: str
 ) -> None:
-    assert_error(await client.post(LISTENER, json=body), 400, field)
+    assert_error(await client.post(LISTENER, headers=integration, json=body), 400, field)

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import ADMIN_TOKEN
+
 QUICK_POLICY = """
 id: e2e-quick
 version: 1
@@ -34,9 +36,12 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    database_url: str
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=10)
+        return httpx.Client(
+            base_url=self.url, timeout=10, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        )
 
 
 def free_port() -> int:
@@ -59,6 +64,7 @@ def start_server(tmp_path: Path, database_url: str) -> Server:
         "ORDER_COMPLETION_PORT": str(port),
         "ORDER_COMPLETION_WORKER_POLL_SECONDS": "0.2",
         "ORDER_COMPLETION_LOG_LEVEL": "warning",
+        "ORDER_COMPLETION_BOOTSTRAP_TOKEN": ADMIN_TOKEN,
     }
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -68,7 +74,7 @@ def start_server(tmp_path: Path, database_url: str) -> Server:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
+    server = Server(f"http://127.0.0.1:{port}", process, log, database_url)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

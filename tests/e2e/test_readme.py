@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -25,13 +26,20 @@ def test_the_readme_walkthrough_runs_verbatim(tmp_path: Path) -> None:
         port = server.url.rsplit(":", 1)[1]
         script = "set -euo pipefail\n" + walkthrough[0] + later
         script = script.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+        env = {**os.environ, "ORDER_COMPLETION_DATABASE_URL": server.database_url}
         result = subprocess.run(
-            ["bash", "-c", script], capture_output=True, text=True, timeout=120, check=False
+            ["bash", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=README.parent,
+            env=env,
         )
     finally:
         server.process.terminate()
         server.process.wait(timeout=10)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[:6] == ["completed", "caseCreated", "failed", "passed", "rejected", "passed"]
     assert "completed" in lines[7:9]

@@ -104,3 +104,25 @@ def test_an_unreachable_database_is_reported_without_its_password() -> None:
     assert result.exit_code == 2
     assert "Cannot use the database postgresql://someone:***@127.0.0.1:1/nowhere" in result.output
     assert "secret" not in result.output
+
+
+def test_tokens_are_created_listed_and_revoked(sqlite_url: str) -> None:
+    env = {"ORDER_COMPLETION_DATABASE_URL": sqlite_url}
+    created = runner.invoke(
+        app, ["token", "create", "--role", "engineer", "--name", "field", "--quiet"], env=env
+    )
+    assert created.exit_code == 0, created.output
+    assert created.output.strip().startswith("oct_")
+    again = runner.invoke(
+        app, ["token", "create", "--role", "engineer", "--name", "field"], env=env
+    )
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+    bad_role = runner.invoke(app, ["token", "create", "--role", "boss", "--name", "x"], env=env)
+    assert bad_role.exit_code == 2
+    assert "unknown role 'boss'" in bad_role.output
+    listed = runner.invoke(app, ["token", "list"], env=env)
+    assert "field" in listed.output
+    assert created.output.strip() not in listed.output
+    assert runner.invoke(app, ["token", "revoke", "field"], env=env).exit_code == 0
+    assert runner.invoke(app, ["token", "revoke", "nobody"], env=env).exit_code == 2

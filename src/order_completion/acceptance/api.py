@@ -11,15 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from order_completion.acceptance import service
 from order_completion.acceptance.schemas import AcceptanceDecisionRequest
 from order_completion.acceptance.tables import AcceptanceDecision
+from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href, iso
 from order_completion.cases.schemas import ERROR_RESPONSES
-from order_completion.dependencies import ServicesDep, read_case
+from order_completion.dependencies import ServicesDep, allow, read_case
 
 router = APIRouter(prefix=API_BASE, tags=["acceptanceDecision"])
 
 
 @router.post(
     "/completionCase/{case_id}/acceptanceDecision",
+    dependencies=allow(Permission.RECORD_DECISION),
     summary="Record the customer's acceptance or rejection",
     description=(
         "`accepted` completes the acceptance step (milestone `customerAccepted`, "

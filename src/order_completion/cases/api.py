@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion.auth.rules import Permission
 from order_completion.cases import queries
 from order_completion.cases.representation import API_BASE, case_resource
 from order_completion.cases.rules import CaseState
@@ -17,7 +18,13 @@ from order_completion.cases.schemas import (
     CaseStatePatch,
     CompletionCaseOut,
 )
-from order_completion.dependencies import MergePatch, ServicesDep, merge_patch_openapi, read_case
+from order_completion.dependencies import (
+    MergePatch,
+    ServicesDep,
+    allow,
+    merge_patch_openapi,
+    read_case,
+)
 from order_completion.errors import InvalidInput
 from order_completion.tmf import query
 
@@ -26,6 +33,7 @@ router = APIRouter(prefix=API_BASE, tags=["completionCase"])
 
 @router.get(
     "/completionCase",
+    dependencies=allow(Permission.READ),
     summary="List completion cases",
     description=(
         "Newest first. Filters: `state`, `productOrder.id`, `productOrder.category`, "
@@ -72,6 +80,7 @@ async def list_cases(
 
 @router.get(
     "/completionCase/{case_id}",
+    dependencies=allow(Permission.READ),
     summary="Read one completion case",
     responses={200: {"model": CompletionCaseOut, "description": "The case"}, **ERROR_RESPONSES},
 )
@@ -85,6 +94,7 @@ async def get_case(
 
 @router.patch(
     "/completionCase/{case_id}",
+    dependencies=allow(Permission.MANAGE_CASE),
     summary="Hold, resume or cancel a completion case",
     description=(
         "A JSON merge patch (`application/json` or `application/merge-patch+json`) with "

@@ -8,18 +8,20 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href, iso
 from order_completion.cases.schemas import ERROR_RESPONSES
 from order_completion.commissioning import service
 from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.commissioning.tables import CommissioningRun
-from order_completion.dependencies import ServicesDep, read_case
+from order_completion.dependencies import ServicesDep, allow, read_case
 
 router = APIRouter(prefix=API_BASE, tags=["commissioningTest"])
 
 
 @router.post(
     "/completionCase/{case_id}/commissioningTest",
+    dependencies=allow(Permission.RECORD_TEST),
     summary="Report a commissioning / end-to-end test run",
     description=(
         "`failed` keeps the step waiting for a retest; `passed` completes it (milestone "

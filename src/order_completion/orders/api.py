@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href, case_resource
 from order_completion.cases.schemas import ERROR_RESPONSES, CompletionCaseOut
-from order_completion.dependencies import ServicesDep, read_case
+from order_completion.dependencies import ServicesDep, allow, read_case
 from order_completion.orders.schemas import CompletionCaseCreate, ProductOrderStateChangeEvent
 from order_completion.orders.service import IntakeResult
 
@@ -19,6 +20,7 @@ router = APIRouter(prefix=API_BASE)
 
 @router.post(
     "/completionCase",
+    dependencies=allow(Permission.OPEN_CASE),
     tags=["completionCase"],
     summary="Open a completion case for a delivered product order",
     description=(
@@ -54,6 +56,7 @@ async def create_case(body: CompletionCaseCreate, response: Response, services: 
 
 @router.post(
     "/listener/productOrderStateChangeEvent",
+    dependencies=allow(Permission.RECEIVE_EVENTS),
     tags=["listener"],
     summary="Receive a TMF622 productOrderStateChangeEvent",
     description=(

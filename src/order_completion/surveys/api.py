@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE
 from order_completion.cases.schemas import ERROR_RESPONSES
-from order_completion.dependencies import ServicesDep, read_case
+from order_completion.dependencies import ServicesDep, allow, read_case
 from order_completion.surveys import service
 from order_completion.surveys.schemas import SurveyResponse
 
@@ -19,6 +20,7 @@ router = APIRouter(prefix=API_BASE, tags=["satisfactionSurvey"])
 
 @router.post(
     "/completionCase/{case_id}/surveyResponse",
+    dependencies=allow(Permission.RECORD_SURVEY),
     summary="Record the customer's satisfaction survey answer",
     description="Completes the survey step (outcome `responded`); 409 when no survey waits.",
     status_code=201,

@@ -100,7 +100,8 @@ def install(app: FastAPI) -> None:
             body["field"] = error.field
             if isinstance(error, InvalidInput) and not error.message.startswith(error.field):
                 body["message"] = f"{error.field}: {error.message}"
-        return JSONResponse(body, status_code=error.status)
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse(body, status_code=error.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href
 from order_completion.cases.schemas import ERROR_RESPONSES
-from order_completion.dependencies import MergePatch, ServicesDep, merge_patch_openapi
+from order_completion.dependencies import MergePatch, ServicesDep, allow, merge_patch_openapi
 from order_completion.errors import InvalidInput, NotFound
 from order_completion.training import service
 from order_completion.training.schemas import (
@@ -39,6 +40,7 @@ READ_ONLY = {
 
 @router.post(
     "/completionCase/{case_id}/trainingSession",
+    dependencies=allow(Permission.MANAGE_TRAINING),
     summary="Book a training session",
     description=(
         "Topics must be among the training step's topics. The training step completes when "
@@ -62,6 +64,7 @@ async def book(
 
 @router.get(
     "/completionCase/{case_id}/trainingSession",
+    dependencies=allow(Permission.READ),
     summary="List the training sessions of a case",
     responses=ERROR_RESPONSES,
 )
@@ -85,6 +88,7 @@ async def list_sessions(
 
 @router.get(
     "/completionCase/{case_id}/trainingSession/{session_id}",
+    dependencies=allow(Permission.READ),
     summary="Read one training session",
     responses=ERROR_RESPONSES,
 )
@@ -98,6 +102,7 @@ async def get_session(case_id: str, session_id: str, services: ServicesDep) -> d
 
 @router.patch(
     "/completionCase/{case_id}/trainingSession/{session_id}",
+    dependencies=allow(Permission.MANAGE_TRAINING),
     summary="Complete or cancel a training session",
     description=(
         "A merge patch with `state` (`completed` or `cancelled`), `attended` (names of "

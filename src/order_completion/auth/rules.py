@@ -1,0 +1,93 @@
+"""Roles and what each may do: one table, read by every route and by the README.
+
+Pure: the service decides who the caller is; these rules decide what that caller may do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ORDER_MANAGER = "orderManager"
+    ENGINEER = "engineer"
+    TRAINER = "trainer"
+    INTEGRATION = "integration"
+    VIEWER = "viewer"
+
+
+class Permission(StrEnum):
+    READ = "read"  # read every resource and hub registration
+    OPEN_CASE = "openCase"  # open a case (completionCase, processFlow)
+    MANAGE_CASE = "manageCase"  # hold, resume, cancel, delete a case
+    RECORD_TEST = "recordTest"  # report commissioning test runs
+    RECORD_DECISION = "recordDecision"  # record the customer's acceptance decision
+    MANAGE_TRAINING = "manageTraining"  # book and close training sessions
+    RECORD_SURVEY = "recordSurvey"  # record the customer's survey answer
+    MANAGE_INTERACTIONS = "manageInteractions"  # log, change, delete party interactions
+    MANAGE_APPOINTMENTS = "manageAppointments"  # book and move appointments
+    MANAGE_HUBS = "manageHubs"  # register and remove event subscriptions
+    RECEIVE_EVENTS = "receiveEvents"  # post to inbound listeners
+    MANAGE_TOKENS = "manageTokens"  # reserved for administrators
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    # Everything but the inbound listeners, which only integrations feed.
+    Role.ADMIN: frozenset(set(Permission) - {Permission.RECEIVE_EVENTS}),
+    Role.ORDER_MANAGER: frozenset(
+        {
+            Permission.READ,
+            Permission.OPEN_CASE,
+            Permission.MANAGE_CASE,
+            Permission.RECORD_DECISION,
+            Permission.RECORD_SURVEY,
+            Permission.MANAGE_TRAINING,
+            Permission.MANAGE_INTERACTIONS,
+            Permission.MANAGE_APPOINTMENTS,
+            Permission.MANAGE_HUBS,
+        }
+    ),
+    Role.ENGINEER: frozenset(
+        {
+            Permission.READ,
+            Permission.RECORD_TEST,
+            Permission.MANAGE_APPOINTMENTS,
+            Permission.MANAGE_INTERACTIONS,
+        }
+    ),
+    Role.TRAINER: frozenset(
+        {
+            Permission.READ,
+            Permission.MANAGE_TRAINING,
+            Permission.MANAGE_APPOINTMENTS,
+            Permission.MANAGE_INTERACTIONS,
+        }
+    ),
+    Role.INTEGRATION: frozenset(
+        {
+            Permission.READ,
+            Permission.OPEN_CASE,
+            Permission.RECEIVE_EVENTS,
+            Permission.MANAGE_HUBS,
+            Permission.RECORD_TEST,
+            Permission.RECORD_DECISION,
+            Permission.RECORD_SURVEY,
+        }
+    ),
+    Role.VIEWER: frozenset({Permission.READ}),
+}
+
+
+def permissions_of(roles: Iterable[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
+
+
+def known_roles(names: Iterable[str]) -> list[Role]:
+    """The roles among ``names`` this service knows; others are ignored."""
+    values = {role.value: role for role in Role}
+    return [values[name] for name in names if name in values]

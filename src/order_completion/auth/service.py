@@ -1,0 +1,187 @@
+"""Who is calling: API keys (hashed in the database), one bootstrap token from the settings,
+and JWTs from an external identity provider."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_completion.auth.rules import Permission, Role, known_roles, permissions_of
+from order_completion.auth.tables import ApiToken
+from order_completion.database import Database
+from order_completion.errors import Conflict, InvalidInput, NotFound, ServiceError
+
+TOKEN_PREFIX = "oct_"
+
+
+class Unauthenticated(ServiceError):
+    status = 401
+    code = "41"
+    reason = "Unauthorized"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "50"
+    reason = "Forbidden"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a name for the audit trail and the roles it holds."""
+
+    name: str
+    roles: frozenset[Role]
+    kind: str  # apiKey, bootstrap or jwt
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return permissions_of(self.roles)
+
+    def require(self, *needed: Permission) -> None:
+        """Refuse unless the caller holds one of ``needed``."""
+        if not any(permission in self.permissions for permission in needed):
+            roles = ", ".join(sorted(self.roles)) or "no role"
+            raise Forbidden(
+                f"{self.name} ({roles}) may not do this; it needs {' or '.join(needed)}"
+            )
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 is enough here: tokens are 256 random bits, not passwords."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+async def create_token(
+    session: AsyncSession, *, name: str, role: str, now: datetime
+) -> tuple[ApiToken, str]:
+    """Store a new API key; the plain token is returned once and never stored."""
+    if role not in {r.value for r in Role}:
+        raise InvalidInput(
+            f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}", field="role"
+        )
+    if not name.strip():
+        raise InvalidInput("a token needs a name", field="name")
+    existing = await session.scalar(select(ApiToken).where(ApiToken.name == name))
+    if existing is not None:
+        raise Conflict(f"a token named {name!r} already exists")
+    token = new_token()
+    row = ApiToken(
+        id=str(uuid.uuid4()),
+        name=name,
+        role=role,
+        token_hash=hash_token(token),
+        created_at=now,
+        revoked_at=None,
+    )
+    session.add(row)
+    return row, token
+
+
+async def revoke_token(session: AsyncSession, *, name_or_id: str, now: datetime) -> ApiToken:
+    row = await session.scalar(
+        select(ApiToken).where((ApiToken.name == name_or_id) | (ApiToken.id == name_or_id))
+    )
+    if row is None:
+        raise NotFound(f"no token named {name_or_id!r}")
+    if row.revoked_at is None:
+        row.revoked_at = now
+    return row
+
+
+async def list_tokens(session: AsyncSession) -> list[ApiToken]:
+    return list(await session.scalars(select(ApiToken).order_by(ApiToken.created_at)))
+
+
+@dataclass(frozen=True)
+class JwtConfig:
+    """How to trust an external identity provider's tokens."""
+
+    key: str
+    issuer: str | None
+    audience: str | None
+    algorithms: tuple[str, ...]
+    role_claim: str
+
+
+class Authenticator:
+    """Turns an ``Authorization`` header into a ``Principal``, or refuses with 401."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        bootstrap_token: str | None,
+        jwt_config: JwtConfig | None,
+        cache_seconds: float = 5.0,
+    ) -> None:
+        self.db = db
+        self.cache_seconds = cache_seconds
+        self._bootstrap_hash = hash_token(bootstrap_token) if bootstrap_token else None
+        self.jwt = jwt_config
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+
+    async def authenticate(self, authorization: str | None) -> Principal:
+        if not authorization:
+            raise Unauthenticated("send a bearer token: Authorization: Bearer <token>")
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        if token.startswith(TOKEN_PREFIX) or self.jwt is None or token.count(".") != 2:
+            return await self._api_key(token)
+        return self._jwt(token)
+
+    async def _api_key(self, token: str) -> Principal:
+        digest = hash_token(token)
+        if self._bootstrap_hash and hmac.compare_digest(digest, self._bootstrap_hash):
+            return Principal("bootstrap", frozenset({Role.ADMIN}), "bootstrap")
+        cached = self._cache.get(digest)
+        if cached is not None and cached[0] > time.monotonic():
+            principal = cached[1]
+        else:
+            principal = await self._lookup(digest)
+            self._cache[digest] = (time.monotonic() + self.cache_seconds, principal)
+        if principal is None:
+            raise Unauthenticated("unknown or revoked token")
+        return principal
+
+    async def _lookup(self, digest: str) -> Principal | None:
+        async with self.db.read() as session:
+            row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+        if row is None or row.revoked_at is not None:
+            return None
+        return Principal(row.name, frozenset(known_roles([row.role])), "apiKey")
+
+    def _jwt(self, token: str) -> Principal:
+        assert self.jwt is not None
+        try:
+            claims = jwt.decode(
+                token,
+                self.jwt.key,
+                algorithms=list(self.jwt.algorithms),
+                issuer=self.jwt.issuer,
+                audience=self.jwt.audience,
+                options={"require": ["exp", "sub"]},
+            )
+        except jwt.PyJWTError as error:
+            raise Unauthenticated(f"token refused: {error}") from None
+        raw = claims.get(self.jwt.role_claim, [])
+        names = [raw] if isinstance(raw, str) else [str(item) for item in raw or []]
+        roles = frozenset(known_roles(names))
+        if not roles:
+            raise Forbidden(f"the token's {self.jwt.role_claim!r} claim names no known role")
+        return Principal(str(claims["sub"]), roles, "jwt")
