@@ -17,9 +17,11 @@ from order_completion.acceptance.api import router as acceptance_router
 from order_completion.bootstrap import Services
 from order_completion.cases.api import router as cases_router
 from order_completion.commissioning.api import router as commissioning_router
+from order_completion.events.catalog import Api
 from order_completion.orders.api import router as orders_router
 from order_completion.surveys.api import router as surveys_router
 from order_completion.tmf import errors
+from order_completion.tmf.hub import hub_router
 from order_completion.training.api import router as training_router
 
 DESCRIPTION = """Runs the TM Forum eTOM process *Complete Customer Order* (1.3.3.4): after a
@@ -49,6 +51,8 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
     )
     app.state.services = services
     errors.install(app)
+    for api in Api:
+        app.include_router(hub_router(api))
     for router in (
         orders_router,
         cases_router,

@@ -21,6 +21,7 @@ from order_completion.auth.service import revoke_token
 from order_completion.auth.tables import ApiToken
 from order_completion.bootstrap import Services, build_services
 from order_completion.clock import FixedClock
+from order_completion.events.catalog import BASE_PATHS, Api
 from order_completion.settings import Settings
 from tests.conftest import token_for
 from tests.orders import BASE
@@ -43,6 +44,13 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("POST", f"{ONE}/surveyResponse", Permission.RECORD_SURVEY),
     ("POST", f"{BASE}/listener/productOrderStateChangeEvent", Permission.RECEIVE_EVENTS),
 ]
+for _api in Api:
+    ROUTES += [
+        ("POST", f"{BASE_PATHS[_api]}/hub", Permission.MANAGE_HUBS),
+        ("GET", f"{BASE_PATHS[_api]}/hub", Permission.READ),
+        ("GET", f"{BASE_PATHS[_api]}/hub/h", Permission.READ),
+        ("DELETE", f"{BASE_PATHS[_api]}/hub/h", Permission.MANAGE_HUBS),
+    ]
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from order_completion.events.catalog import BASE_PATHS, Api
 from tests.orders import BASE
 
 EXPECTED = {
@@ -20,6 +21,10 @@ EXPECTED = {
     (f"{BASE}/completionCase/{{case_id}}/trainingSession/{{session_id}}", "patch"),
     (f"{BASE}/completionCase/{{case_id}}/surveyResponse", "post"),
     (f"{BASE}/listener/productOrderStateChangeEvent", "post"),
+} | {
+    (f"{BASE_PATHS[api]}/hub{suffix}", method)
+    for api in Api
+    for suffix, method in (("", "post"), ("", "get"), ("/{hub_id}", "get"), ("/{hub_id}", "delete"))
 }
 
 

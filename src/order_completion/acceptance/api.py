@@ -13,8 +13,8 @@ from order_completion.acceptance.schemas import AcceptanceDecisionRequest
 from order_completion.acceptance.tables import AcceptanceDecision
 from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href, iso
-from order_completion.cases.schemas import ERROR_RESPONSES
 from order_completion.dependencies import ServicesDep, allow, read_case
+from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE, tags=["acceptanceDecision"])
 

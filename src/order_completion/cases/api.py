@@ -13,7 +13,6 @@ from order_completion.cases import queries
 from order_completion.cases.representation import API_BASE, case_resource
 from order_completion.cases.rules import CaseState
 from order_completion.cases.schemas import (
-    ERROR_RESPONSES,
     READ_ONLY_ATTRIBUTES,
     CaseStatePatch,
     CompletionCaseOut,
@@ -27,6 +26,7 @@ from order_completion.dependencies import (
 )
 from order_completion.errors import InvalidInput
 from order_completion.tmf import query
+from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE, tags=["completionCase"])
 
@@ -56,7 +56,7 @@ async def list_cases(
     limit: str | None = Query(default=None, description="How many cases at most (100)"),
 ) -> Any:
     params = {key: request.query_params.getlist(key) for key in request.query_params}
-    filters = query.parse_filters(params, set(queries.FILTER_COLUMNS))
+    filters = query.parse_filters(params, set(queries.FILTERS))
     page = query.page(offset, limit)
     wanted = query.parse_fields(fields)
     async with services.db.read() as session:

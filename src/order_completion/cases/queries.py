@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import selectinload
 
 from order_completion.cases.tables import CompletionCase
 from order_completion.errors import NotFound
-from order_completion.tmf.query import Filter, Page, parse_datetime
+from order_completion.tmf.query import Attribute, Filter, Page, conditions
 
-FILTER_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
-    "id": CompletionCase.id,
-    "state": CompletionCase.state,
-    "productOrder.id": CompletionCase.product_order_id,
-    "productOrder.category": CompletionCase.order_category,
-    "relatedParty.id": CompletionCase.customer_id,
-    "policy.id": CompletionCase.policy_id,
-    "jeopardy": CompletionCase.jeopardy,
-    "creationDate": CompletionCase.created_at,
-    "lastUpdate": CompletionCase.updated_at,
-    "completionDate": CompletionCase.completed_at,
-    "startOfServiceDate": CompletionCase.start_of_service_date,
+FILTERS: dict[str, Attribute] = {
+    "id": Attribute(CompletionCase.id),
+    "state": Attribute(CompletionCase.state),
+    "productOrder.id": Attribute(CompletionCase.product_order_id),
+    "productOrder.category": Attribute(CompletionCase.order_category),
+    "relatedParty.id": Attribute(CompletionCase.customer_id),
+    "policy.id": Attribute(CompletionCase.policy_id),
+    "jeopardy": Attribute(CompletionCase.jeopardy),
+    "creationDate": Attribute(CompletionCase.created_at, "date"),
+    "lastUpdate": Attribute(CompletionCase.updated_at, "date"),
+    "completionDate": Attribute(CompletionCase.completed_at, "date"),
+    "startOfServiceDate": Attribute(CompletionCase.start_of_service_date, "date"),
 }
-DATE_FILTERS = {"creationDate", "lastUpdate", "completionDate", "startOfServiceDate"}
 
 
 def _full() -> Select[CompletionCase]:
@@ -45,30 +43,17 @@ async def get_case(session: AsyncSession, case_id: str) -> CompletionCase:
     return case
 
 
-def _condition(item: Filter) -> ColumnElement[bool]:
-    column = FILTER_COLUMNS[item.attribute]
-    values: list[object] = list(item.values)
-    if item.attribute in DATE_FILTERS:
-        values = [parse_datetime(value, item.attribute) for value in item.values]
-    if item.operator == "eq":
-        return column.in_(values) if len(values) > 1 else column == values[0]
-    operators = {
-        "gt": column > values[0],
-        "gte": column >= values[0],
-        "lt": column < values[0],
-        "lte": column <= values[0],
-    }
-    return operators[item.operator]
-
-
 async def list_cases(
-    session: AsyncSession, filters: Sequence[Filter], page: Page, *, with_history: bool = True
+    session: AsyncSession,
+    filters: Sequence[Filter],
+    page: Page,
+    *,
+    with_history: bool = True,
+    attributes: Mapping[str, Attribute] = FILTERS,
 ) -> tuple[list[CompletionCase], int]:
     """One page of cases, newest first, and how many match in all."""
-    conditions = [_condition(item) for item in filters]
-    total = await session.scalar(
-        select(func.count()).select_from(CompletionCase).where(*conditions)
-    )
+    where = conditions(filters, attributes)
+    total = await session.scalar(select(func.count()).select_from(CompletionCase).where(*where))
     statement = (
         _full()
         if with_history
@@ -79,7 +64,7 @@ async def list_cases(
         )
     )
     rows = await session.scalars(
-        statement.where(*conditions)
+        statement.where(*where)
         .order_by(CompletionCase.created_at.desc(), CompletionCase.id)
         .offset(page.offset)
         .limit(page.limit)

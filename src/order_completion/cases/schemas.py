@@ -105,23 +105,3 @@ class CompletionCaseOut(BaseModel):
     milestone: list[MilestoneOut]
     orderItem: list[OrderItemOut]
     history: list[HistoryOut] | None = None
-
-
-class ErrorOut(BaseModel):
-    """The TMF630 error body."""
-
-    code: str
-    reason: str
-    message: str
-    status: str
-    field: str | None = None
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut, "description": description}
-    for status, description in (
-        (400, "Invalid input; `field` names the offending field"),
-        (404, "Unknown id"),
-        (409, "Not allowed in the current state"),
-    )
-}

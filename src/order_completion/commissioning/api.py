@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href, iso
-from order_completion.cases.schemas import ERROR_RESPONSES
 from order_completion.commissioning import service
 from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.commissioning.tables import CommissioningRun
 from order_completion.dependencies import ServicesDep, allow, read_case
+from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE, tags=["commissioningTest"])
 

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href, case_resource
-from order_completion.cases.schemas import ERROR_RESPONSES, CompletionCaseOut
+from order_completion.cases.schemas import CompletionCaseOut
 from order_completion.dependencies import ServicesDep, allow, read_case
 from order_completion.orders.schemas import CompletionCaseCreate, ProductOrderStateChangeEvent
 from order_completion.orders.service import IntakeResult
+from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE)
 

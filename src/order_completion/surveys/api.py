@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE
-from order_completion.cases.schemas import ERROR_RESPONSES
 from order_completion.dependencies import ServicesDep, allow, read_case
 from order_completion.surveys import service
 from order_completion.surveys.schemas import SurveyResponse
+from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE, tags=["satisfactionSurvey"])
 

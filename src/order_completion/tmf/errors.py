@@ -18,6 +18,24 @@ from order_completion.errors import InvalidInput, ServiceError
 
 log = structlog.get_logger(__name__)
 
+# Attributes the server sets: a client that sends them is told so, not that they are unknown.
+READ_ONLY = frozenset(
+    {
+        "id",
+        "href",
+        "creationDate",
+        "lastUpdate",
+        "statusChangeDate",
+        "processFlowDate",
+        "completionDate",
+        "startOfServiceDate",
+        "milestone",
+        "history",
+        "jeopardy",
+        "taskFlow",
+    }
+)
+
 STATUS_CODES = {
     400: "20",
     401: "40",
@@ -67,7 +85,8 @@ def _describe(errors: Sequence[Any]) -> tuple[str, str]:
         path = field_path(location) or "body"
         message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
         if item.get("type") == "extra_forbidden":
-            message = "unknown field"
+            name = str(location[-1]) if location else ""
+            message = "read-only field" if name in READ_ONLY else "unknown field"
         elif item.get("type") == "missing":
             message = "required"
         problems.append(f"{path}: {message}")

@@ -3,7 +3,7 @@ attribute filters (exact, comma-separated OR, and ``.gt/.gte/.lt/.lte``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -101,6 +101,68 @@ def parse_filters(params: Mapping[str, list[str]], allowed: set[str]) -> list[Fi
 
 
 _DATETIME = TypeAdapter(datetime)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A filterable attribute: its column and how to read a value given in the query."""
+
+    column: Any
+    kind: str = "text"  # text, date or number
+
+
+def conditions(filters: Sequence[Filter], attributes: Mapping[str, Attribute]) -> list[Any]:
+    """SQL conditions for ``filters`` over ``attributes`` (all must hold)."""
+    return [_condition(item, attributes[item.attribute]) for item in filters]
+
+
+def _value(attribute: Attribute, value: str, name: str) -> object:
+    if attribute.kind == "date":
+        return parse_datetime(value, name)
+    if attribute.kind == "number":
+        try:
+            return float(value)
+        except ValueError:
+            raise InvalidInput(f"{value!r} is not a number", field=name) from None
+    return value
+
+
+def _condition(item: Filter, attribute: Attribute) -> Any:
+    column = attribute.column
+    values = [_value(attribute, value, item.attribute) for value in item.values]
+    if item.operator == "eq":
+        return column.in_(values) if len(values) > 1 else column == values[0]
+    comparisons = {
+        "gt": column > values[0],
+        "gte": column >= values[0],
+        "lt": column < values[0],
+        "lte": column <= values[0],
+    }
+    return comparisons[item.operator]
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """A parsed TMF list request: filters, page and fields."""
+
+    filters: list[Filter]
+    page: Page
+    fields: list[str] | None
+
+
+def list_request(
+    params: Mapping[str, list[str]],
+    attributes: Mapping[str, Attribute],
+    *,
+    fields: str | None,
+    offset: str | None,
+    limit: str | None,
+) -> ListRequest:
+    return ListRequest(
+        filters=parse_filters(params, set(attributes)),
+        page=page(offset, limit),
+        fields=parse_fields(fields),
+    )
 
 
 def parse_datetime(value: str, field: str) -> datetime:

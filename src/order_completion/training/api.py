@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href
-from order_completion.cases.schemas import ERROR_RESPONSES
 from order_completion.dependencies import MergePatch, ServicesDep, allow, merge_patch_openapi
 from order_completion.errors import InvalidInput, NotFound
+from order_completion.tmf.schemas import ERROR_RESPONSES
 from order_completion.training import service
 from order_completion.training.schemas import (
     TrainingSessionCreate,

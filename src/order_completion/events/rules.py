@@ -1,0 +1,61 @@
+"""Pure matching of an event against a hub subscription's TMF630 ``query``.
+
+A query is a URL query string: ``eventType=completionCaseMilestoneEvent`` or
+``eventType=a,b&event.completionCase.state=active``. Every named attribute must match one of
+its comma-separated values; dotted names walk into the event envelope, and through lists (any
+element may match).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+class QueryError(ValueError):
+    """A subscription query that cannot be understood."""
+
+
+def parse_query(query: str | None) -> dict[str, set[str]]:
+    if not query or not query.strip():
+        return {}
+    text = query.strip().lstrip("?")
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise QueryError(f"{query!r} is not a query string like eventType=...") from None
+    criteria: dict[str, set[str]] = {}
+    for name, raw in pairs:
+        values = {value.strip() for value in raw.replace(";", ",").split(",") if value.strip()}
+        if not name or not values:
+            raise QueryError(f"{name or '(empty name)'} needs a value")
+        criteria.setdefault(name, set()).update(values)
+    return criteria
+
+
+def _values_at(document: Any, path: list[str]) -> Iterator[Any]:
+    if not path:
+        if isinstance(document, list):
+            yield from document
+        else:
+            yield document
+        return
+    if isinstance(document, list):
+        for element in document:
+            yield from _values_at(element, path)
+    elif isinstance(document, dict) and path[0] in document:
+        yield from _values_at(document[path[0]], path[1:])
+
+
+def matches(criteria: dict[str, set[str]], envelope: dict[str, Any]) -> bool:
+    """Whether the event envelope satisfies every criterion."""
+    for name, wanted in criteria.items():
+        found = {
+            str(value)
+            for value in _values_at(envelope, name.split("."))
+            if not isinstance(value, (dict, list))
+        }
+        if not found & wanted:
+            return False
+    return True

@@ -1,0 +1,89 @@
+"""Hub registrations: who wants which events of which API. Delivery reads these rows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import String, Text, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from order_completion.database import Base, UTCDateTime
+from order_completion.errors import InvalidInput, NotFound
+from order_completion.events import rules
+from order_completion.events.catalog import EVENT_TYPES, Api, api_of
+
+
+class Subscription(Base):
+    __tablename__ = "hub_subscription"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    api: Mapped[str] = mapped_column(String(40), index=True)
+    callback: Mapped[str] = mapped_column(Text)
+    query: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def _check_callback(callback: str) -> None:
+    parts = urlsplit(callback)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("must be an absolute http(s) URL", field="callback")
+
+
+def _check_query(api: Api, query: str | None) -> None:
+    try:
+        criteria = rules.parse_query(query)
+    except rules.QueryError as error:
+        raise InvalidInput(str(error), field="query") from None
+    unknown = sorted(criteria.get("eventType", set()) - EVENT_TYPES[api])
+    if unknown:
+        raise InvalidInput(
+            f"{', '.join(unknown)} is not an event of this API; events: "
+            f"{', '.join(sorted(EVENT_TYPES[api]))}",
+            field="query",
+        )
+
+
+async def register(
+    session: AsyncSession, *, api: Api, callback: str, query: str | None, now: datetime
+) -> Subscription:
+    _check_callback(callback)
+    _check_query(api, query)
+    row = Subscription(
+        id=str(uuid.uuid4()), api=api.value, callback=callback, query=query or None, created_at=now
+    )
+    session.add(row)
+    return row
+
+
+async def get(session: AsyncSession, *, api: Api, subscription_id: str) -> Subscription:
+    row = await session.get(Subscription, subscription_id)
+    if row is None or row.api != api.value:
+        raise NotFound(f"no hub subscription {subscription_id}")
+    return row
+
+
+async def list_for(session: AsyncSession, *, api: Api) -> list[Subscription]:
+    rows = await session.scalars(
+        select(Subscription).where(Subscription.api == api.value).order_by(Subscription.created_at)
+    )
+    return list(rows)
+
+
+async def remove(session: AsyncSession, *, api: Api, subscription_id: str) -> None:
+    await session.delete(await get(session, api=api, subscription_id=subscription_id))
+
+
+async def reached_by(session: AsyncSession, envelope: dict[str, Any]) -> list[Subscription]:
+    """The subscriptions an event would be delivered to: same API, matching query."""
+    api = api_of(str(envelope.get("eventType")))
+    if api is None:
+        return []
+    return [
+        row
+        for row in await list_for(session, api=api)
+        if rules.matches(rules.parse_query(row.query), envelope)
+    ]

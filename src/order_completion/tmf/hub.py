@@ -1,0 +1,124 @@
+"""The TMF630 hub of an API: register, list, read and remove event subscriptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_completion.auth.rules import Permission
+from order_completion.dependencies import ServicesDep, allow
+from order_completion.events import subscriptions
+from order_completion.events.catalog import BASE_PATHS, EVENT_TYPES, Api
+from order_completion.events.subscriptions import Subscription
+from order_completion.tmf.schemas import ERROR_RESPONSES
+
+
+class EventSubscriptionInput(BaseModel):
+    """Where to send events, and which (a TMF630 query such as ``eventType=...``)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "callback": "https://crm.example.com/listener",
+                    "query": "eventType=completionCaseMilestoneEvent",
+                }
+            ]
+        },
+    )
+
+    callback: str = Field(min_length=1, max_length=2000)
+    query: str | None = Field(default=None, max_length=2000)
+
+
+class EventSubscription(BaseModel):
+    id: str
+    href: str
+    type_: str = Field(alias="@type")
+    callback: str
+    query: str | None = None
+
+
+def _resource(api: Api, row: Subscription, base_url: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "href": f"{base_url}{BASE_PATHS[api]}/hub/{row.id}",
+        "@type": "EventSubscription",
+        "callback": row.callback,
+        "query": row.query,
+    }
+
+
+def hub_router(api: Api) -> APIRouter:
+    """The four hub routes under the base path of ``api``."""
+    router = APIRouter(prefix=BASE_PATHS[api], tags=[f"{api.value} hub"])
+    events = ", ".join(f"`{name}`" for name in sorted(EVENT_TYPES[api]))
+
+    @router.post(
+        "/hub",
+        summary="Register a listener for events of this API",
+        description=f"Events of this API: {events}. The `query` selects some of them.",
+        status_code=201,
+        dependencies=allow(Permission.MANAGE_HUBS),
+        responses={201: {"model": EventSubscription}, **ERROR_RESPONSES},
+        operation_id=f"{api.value}_registerListener",
+    )
+    async def register(
+        body: EventSubscriptionInput, response: Response, services: ServicesDep
+    ) -> dict[str, Any]:
+        async def work(session: AsyncSession, now: datetime) -> Subscription:
+            return await subscriptions.register(
+                session, api=api, callback=body.callback, query=body.query, now=now
+            )
+
+        row = await services.write(work)
+        resource = _resource(api, row, services.cases.base_url)
+        response.headers["Location"] = resource["href"]
+        return resource
+
+    @router.get(
+        "/hub",
+        summary="List the listeners registered on this API",
+        dependencies=allow(Permission.READ),
+        responses={200: {"model": list[EventSubscription]}, **ERROR_RESPONSES},
+        operation_id=f"{api.value}_listListeners",
+    )
+    async def list_hubs(response: Response, services: ServicesDep) -> list[dict[str, Any]]:
+        async with services.db.read() as session:
+            rows = await subscriptions.list_for(session, api=api)
+        response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(rows))
+        return [_resource(api, row, services.cases.base_url) for row in rows]
+
+    @router.get(
+        "/hub/{hub_id}",
+        summary="Read one listener registration",
+        dependencies=allow(Permission.READ),
+        responses={200: {"model": EventSubscription}, **ERROR_RESPONSES},
+        operation_id=f"{api.value}_getListener",
+    )
+    async def get_hub(hub_id: str, services: ServicesDep) -> dict[str, Any]:
+        async with services.db.read() as session:
+            row = await subscriptions.get(session, api=api, subscription_id=hub_id)
+        return _resource(api, row, services.cases.base_url)
+
+    @router.delete(
+        "/hub/{hub_id}",
+        summary="Remove a listener",
+        status_code=204,
+        dependencies=allow(Permission.MANAGE_HUBS),
+        responses=ERROR_RESPONSES,
+        operation_id=f"{api.value}_unregisterListener",
+    )
+    async def unregister(hub_id: str, services: ServicesDep) -> Response:
+        async def work(session: AsyncSession, now: datetime) -> None:
+            await subscriptions.remove(session, api=api, subscription_id=hub_id)
+
+        await services.write(work)
+        return Response(status_code=204)
+
+    return router

@@ -1,0 +1,104 @@
+"""Hubs on each API: register, list, read, remove; and which subscriptions an event reaches."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from order_completion.bootstrap import Services
+from order_completion.events import subscriptions
+from order_completion.events.catalog import BASE_PATHS, Api
+from tests.api.test_cases_api import CASES, assert_error
+from tests.orders import business_order
+from tests.support import events
+
+
+@pytest.mark.parametrize("api", list(Api))
+async def test_a_listener_is_registered_read_listed_and_removed(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    hub = f"{BASE_PATHS[api]}/hub"
+    created = await client.post(hub, json={"callback": "https://crm.example.com/listener"})
+    assert created.status_code == 201
+    body = created.json()
+    assert body["callback"] == "https://crm.example.com/listener"
+    assert body["@type"] == "EventSubscription"
+    assert created.headers["Location"] == body["href"] == f"{hub}/{body['id']}"
+    assert (await client.get(body["href"])).json() == body
+    listing = await client.get(hub)
+    assert [item["id"] for item in listing.json()] == [body["id"]]
+    assert listing.headers["X-Total-Count"] == "1"
+    assert (await client.delete(body["href"])).status_code == 204
+    assert_error(await client.get(body["href"]), 404)
+    assert_error(await client.delete(body["href"]), 404)
+
+
+async def test_a_subscription_belongs_to_its_api(client: httpx.AsyncClient) -> None:
+    created = await client.post(
+        f"{BASE_PATHS[Api.APPOINTMENT]}/hub", json={"callback": "https://x.example.com/cb"}
+    )
+    other = f"{BASE_PATHS[Api.PARTY_INTERACTION]}/hub/{created.json()['id']}"
+    assert_error(await client.get(other), 404)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"callback": "not a url"}, "callback"),
+        ({"callback": "ftp://files.example.com/x"}, "callback"),
+        ({}, "callback"),
+        (
+            {"callback": "https://x.example.com", "query": "eventType=appointmentCreateEvent"},
+            "query",
+        ),
+        ({"callback": "https://x.example.com", "query": "eventType="}, "query"),
+        ({"callback": "https://x.example.com", "id": "mine"}, "id"),
+        ({"callback": "https://x.example.com", "colour": "red"}, "colour"),
+    ],
+)
+async def test_bad_registrations_are_400(
+    client: httpx.AsyncClient, body: dict[str, str], field: str
+) -> None:
+    response = await client.post(f"{BASE_PATHS[Api.ORDER_COMPLETION]}/hub", json=body)
+    assert_error(response, 400, field)
+    if field == "id":
+        assert "read-only" in response.json()["message"]
+
+
+async def test_an_event_reaches_the_subscriptions_whose_query_matches(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    hub = f"{BASE_PATHS[Api.ORDER_COMPLETION]}/hub"
+    everything = (await client.post(hub, json={"callback": "https://a.example.com"})).json()
+    milestones = (
+        await client.post(
+            hub,
+            json={
+                "callback": "https://b.example.com",
+                "query": "eventType=completionCaseMilestoneEvent",
+            },
+        )
+    ).json()
+    accepted = (
+        await client.post(
+            hub,
+            json={
+                "callback": "https://c.example.com",
+                "query": "eventType=completionCaseMilestoneEvent"
+                "&event.milestone.name=customerAccepted",
+            },
+        )
+    ).json()
+    await client.post(
+        f"{BASE_PATHS[Api.APPOINTMENT]}/hub", json={"callback": "https://d.example.com"}
+    )
+    case = (await client.post(CASES, json={"productOrder": business_order()})).json()
+
+    reached: dict[str, set[str]] = {}
+    async with services.db.read() as session:
+        for event in await events(services, case["id"]):
+            rows = await subscriptions.reached_by(session, event)
+            reached[event["eventType"]] = {row.id for row in rows}
+    assert reached["completionCaseCreateEvent"] == {everything["id"]}
+    assert reached["completionCaseMilestoneEvent"] == {everything["id"], milestones["id"]}
+    assert accepted["id"] not in reached["completionCaseMilestoneEvent"]  # not accepted yet
