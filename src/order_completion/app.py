@@ -18,6 +18,7 @@ from order_completion.bootstrap import Services
 from order_completion.cases.api import router as cases_router
 from order_completion.commissioning.api import router as commissioning_router
 from order_completion.events.catalog import Api
+from order_completion.interactions.api import router as interactions_router
 from order_completion.orders.api import router as orders_router
 from order_completion.surveys.api import router as surveys_router
 from order_completion.tmf import errors
@@ -60,6 +61,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         acceptance_router,
         training_router,
         surveys_router,
+        interactions_router,
     ):
         app.include_router(router)
 

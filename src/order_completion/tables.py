@@ -15,6 +15,7 @@ from order_completion.commissioning.tables import CommissioningRun
 from order_completion.database import Base
 from order_completion.events.outbox import OutboxEvent
 from order_completion.events.subscriptions import Subscription
+from order_completion.interactions.tables import PartyInteraction
 from order_completion.orders.tables import InboundEvent
 from order_completion.timers.tables import Timer
 from order_completion.training.tables import TrainingSession
@@ -32,6 +33,7 @@ __all__ = [
     "CompletionCase",
     "InboundEvent",
     "OutboxEvent",
+    "PartyInteraction",
     "Subscription",
     "Timer",
     "TrainingSession",

@@ -44,6 +44,14 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("POST", f"{ONE}/surveyResponse", Permission.RECORD_SURVEY),
     ("POST", f"{BASE}/listener/productOrderStateChangeEvent", Permission.RECEIVE_EVENTS),
 ]
+PI = f"{BASE_PATHS[Api.PARTY_INTERACTION]}/partyInteraction"
+ROUTES += [
+    ("GET", PI, Permission.READ),
+    ("POST", PI, Permission.MANAGE_INTERACTIONS),
+    ("GET", f"{PI}/i", Permission.READ),
+    ("PATCH", f"{PI}/i", Permission.MANAGE_INTERACTIONS),
+    ("DELETE", f"{PI}/i", Permission.MANAGE_INTERACTIONS),
+]
 for _api in Api:
     ROUTES += [
         ("POST", f"{BASE_PATHS[_api]}/hub", Permission.MANAGE_HUBS),

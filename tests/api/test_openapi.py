@@ -7,25 +7,41 @@ import httpx
 from order_completion.events.catalog import BASE_PATHS, Api
 from tests.orders import BASE
 
-EXPECTED = {
-    ("/health", "get"),
-    (f"{BASE}/completionCase", "get"),
-    (f"{BASE}/completionCase", "post"),
-    (f"{BASE}/completionCase/{{case_id}}", "get"),
-    (f"{BASE}/completionCase/{{case_id}}", "patch"),
-    (f"{BASE}/completionCase/{{case_id}}/commissioningTest", "post"),
-    (f"{BASE}/completionCase/{{case_id}}/acceptanceDecision", "post"),
-    (f"{BASE}/completionCase/{{case_id}}/trainingSession", "get"),
-    (f"{BASE}/completionCase/{{case_id}}/trainingSession", "post"),
-    (f"{BASE}/completionCase/{{case_id}}/trainingSession/{{session_id}}", "get"),
-    (f"{BASE}/completionCase/{{case_id}}/trainingSession/{{session_id}}", "patch"),
-    (f"{BASE}/completionCase/{{case_id}}/surveyResponse", "post"),
-    (f"{BASE}/listener/productOrderStateChangeEvent", "post"),
-} | {
-    (f"{BASE_PATHS[api]}/hub{suffix}", method)
-    for api in Api
-    for suffix, method in (("", "post"), ("", "get"), ("/{hub_id}", "get"), ("/{hub_id}", "delete"))
-}
+PI = BASE_PATHS[Api.PARTY_INTERACTION]
+EXPECTED = (
+    {
+        ("/health", "get"),
+        (f"{BASE}/completionCase", "get"),
+        (f"{BASE}/completionCase", "post"),
+        (f"{BASE}/completionCase/{{case_id}}", "get"),
+        (f"{BASE}/completionCase/{{case_id}}", "patch"),
+        (f"{BASE}/completionCase/{{case_id}}/commissioningTest", "post"),
+        (f"{BASE}/completionCase/{{case_id}}/acceptanceDecision", "post"),
+        (f"{BASE}/completionCase/{{case_id}}/trainingSession", "get"),
+        (f"{BASE}/completionCase/{{case_id}}/trainingSession", "post"),
+        (f"{BASE}/completionCase/{{case_id}}/trainingSession/{{session_id}}", "get"),
+        (f"{BASE}/completionCase/{{case_id}}/trainingSession/{{session_id}}", "patch"),
+        (f"{BASE}/completionCase/{{case_id}}/surveyResponse", "post"),
+        (f"{BASE}/listener/productOrderStateChangeEvent", "post"),
+    }
+    | {
+        (f"{PI}/partyInteraction", "get"),
+        (f"{PI}/partyInteraction", "post"),
+        (f"{PI}/partyInteraction/{{interaction_id}}", "get"),
+        (f"{PI}/partyInteraction/{{interaction_id}}", "patch"),
+        (f"{PI}/partyInteraction/{{interaction_id}}", "delete"),
+    }
+    | {
+        (f"{BASE_PATHS[api]}/hub{suffix}", method)
+        for api in Api
+        for suffix, method in (
+            ("", "post"),
+            ("", "get"),
+            ("/{hub_id}", "get"),
+            ("/{hub_id}", "delete"),
+        )
+    }
+)
 
 
 async def test_every_operation_is_listed_and_described(client: httpx.AsyncClient) -> None:

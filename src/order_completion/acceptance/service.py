@@ -17,6 +17,7 @@ from order_completion.cases.representation import iso
 from order_completion.cases.rules import Milestone, Outcome, StepKind, StepState
 from order_completion.cases.service import CaseUnit
 from order_completion.cases.tables import CaseStep
+from order_completion.interactions import service as interactions
 from order_completion.policies.rules import fraction_of, period_end
 from order_completion.policies.schema import AcceptanceStep
 from order_completion.timers.tables import Timer, TimerKind
@@ -64,6 +65,14 @@ async def record_decision(unit: CaseUnit, body: AcceptanceDecisionRequest) -> Ac
         reason=body.reason,
         punchList=decision.punch_list,
         decisionId=decision.id,
+    )
+    interactions.log(
+        unit,
+        reason=f"acceptanceDecision: {body.decision}",
+        direction="inbound",
+        step=step,
+        description=body.reason,
+        party=body.decided_by.model_dump(exclude_none=True),
     )
     if body.decision == "accepted":
         await _accept(unit, step, Outcome.ACCEPTED, start_of_service=unit.now)
@@ -116,5 +125,12 @@ async def on_reminder(unit: CaseUnit, timer: Timer) -> str:
     if step is None:
         return "superseded"
     unit.record("acceptanceReminderSent", step=step)
+    interactions.log(
+        unit,
+        reason="acceptanceReminder",
+        direction="outbound",
+        step=step,
+        description="Reminder: the acceptance window is half over.",
+    )
     unit.request_information(step, reason="reminder")
     return "reminded"

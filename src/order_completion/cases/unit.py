@@ -117,9 +117,13 @@ class CaseUnit:
         """Write an event with the case as it stands now (a summary: subscribers read the
         case itself for steps and history)."""
         body: dict[str, Any] = {"completionCase": case_summary(self.case, self.base_url), **extra}
+        self.publish(event_type.value, body)
+
+    def publish(self, event_type: str, body: dict[str, Any]) -> None:
+        """Write any event about this case to the outbox, in the case's event order."""
         outbox.record(
             self.session,
-            event_type=event_type.value,
+            event_type=event_type,
             now=self.now,
             body=body,
             case_id=self.case.id,

@@ -12,6 +12,7 @@ from order_completion.commissioning import rules
 from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.commissioning.tables import CommissioningRun
 from order_completion.errors import InvalidInput
+from order_completion.interactions import service as interactions
 from order_completion.policies.schema import CommissioningTestStep, WitnessRule
 
 
@@ -65,6 +66,14 @@ async def record_result(unit: CaseUnit, body: CommissioningTestResult) -> Commis
         attempt=attempts,
     )
     if body.witnessed_by is not None:
+        interactions.log(
+            unit,
+            reason=f"commissioningTestWitnessed: {body.result}",
+            direction="inbound",
+            step=step,
+            description=body.note,
+            party=body.witnessed_by.model_dump(exclude_none=True),
+        )
         unit.learn_contact(
             {**body.witnessed_by.model_dump(exclude_none=True), "source": "commissioningWitness"}
         )

@@ -1,18 +1,253 @@
-"""Customer interactions of the completion phase that run by themselves.
-
-The ready-for-service notice reaches the customer through the event hub (the milestone
-event); adapters for mail or TMF681 build on that event.
-"""
+"""The completion-phase interaction log (TMF683): automatic entries for every notice,
+reminder, decision, witnessed test and training session of a case, and the calls and visits
+staff log by hand. Every change is an outbox event of the partyInteraction hub."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_completion.cases.representation import case_href
 from order_completion.cases.rules import Milestone, Outcome
 from order_completion.cases.service import CaseUnit
 from order_completion.cases.tables import CaseStep
+from order_completion.errors import InvalidInput, NotFound
+from order_completion.events import outbox
+from order_completion.interactions.schemas import (
+    PartyInteractionCreate,
+    PartyInteractionUpdate,
+    interaction_resource,
+)
+from order_completion.interactions.tables import PartyInteraction
+
+SYSTEM_CHANNEL = {"id": "orderCompletion", "name": "Order Completion", "role": "system"}
+EXTENSION_KEYS = ("@type", "@baseType", "@schemaLocation")
+
+
+def _event(
+    session: AsyncSession,
+    kind: str,
+    row: PartyInteraction,
+    now: datetime,
+    base_url: str,
+    **extra: Any,
+) -> None:
+    outbox.record(
+        session,
+        event_type=f"partyInteraction{kind}Event",
+        now=now,
+        body={"partyInteraction": interaction_resource(row, base_url), **extra},
+        case_id=row.case_id,
+    )
+
+
+def _customer_of(parties: list[dict[str, Any]]) -> str | None:
+    for party in parties:
+        if str(party.get("role", "")).lower() == "customer":
+            return str(party["id"])
+    return str(parties[0]["id"]) if parties else None
+
+
+def _dump(items: list[Any] | None) -> list[dict[str, Any]]:
+    return [item.model_dump(by_alias=True, mode="json", exclude_none=True) for item in items or []]
+
+
+async def create(
+    session: AsyncSession, body: PartyInteractionCreate, now: datetime, *, base_url: str = ""
+) -> PartyInteraction:
+    """Log an interaction by hand."""
+    parties = _dump(body.relatedParty)
+    items = _dump(body.interactionItem)
+    case_ids = [
+        str(i["item"]["id"])
+        for i in items
+        if isinstance(i.get("item"), dict)
+        and i["item"].get("@referredType") == "CompletionCase"
+        and i["item"].get("id")
+    ]
+    period = body.interactionDate
+    row = PartyInteraction(
+        id=str(uuid.uuid4()),
+        case_id=case_ids[0] if case_ids else None,
+        customer_id=_customer_of(parties),
+        origin="manual",
+        status=body.status,
+        direction=body.direction,
+        reason=body.reason,
+        description=body.description,
+        channel=_dump(body.channel),
+        interaction_start=(period.startDateTime if period else None) or now,
+        interaction_end=period.endDateTime if period else None,
+        interaction_item=items,
+        interaction_relationship=body.interactionRelationship or [],
+        related_party=parties,
+        note=_dump(body.note),
+        attachment=body.attachment or [],
+        extension=_extension(body),
+        creation_date=now,
+        status_change_date=now,
+        last_update=now,
+    )
+    session.add(row)
+    _event(session, "Create", row, now, base_url)
+    return row
+
+
+def _extension(body: PartyInteractionCreate | PartyInteractionUpdate) -> dict[str, Any]:
+    data = body.model_dump(by_alias=True, exclude_unset=True)
+    return {key: data[key] for key in EXTENSION_KEYS if data.get(key) is not None}
+
+
+async def get(session: AsyncSession, interaction_id: str) -> PartyInteraction:
+    row = await session.get(PartyInteraction, interaction_id)
+    if row is None:
+        raise NotFound(f"no party interaction {interaction_id}")
+    return row
+
+
+async def update(
+    session: AsyncSession,
+    interaction_id: str,
+    patch: PartyInteractionUpdate,
+    now: datetime,
+    *,
+    base_url: str = "",
+) -> PartyInteraction:
+    """Apply a merge patch; a status change is a status-change event, anything else an
+    attribute-value-change event."""
+    row = await get(session, interaction_id)
+    given = patch.model_fields_set
+    if not given:
+        raise InvalidInput("the patch changes nothing", field="body")
+    status_changed = "status" in given and patch.status != row.status
+    for name in ("reason", "status"):
+        value = getattr(patch, name)
+        if name in given:
+            if value is None:
+                raise InvalidInput("cannot be removed", field=name)
+            setattr(row, name, value)
+    if "description" in given:
+        row.description = patch.description
+    lists = {
+        "channel": "channel",
+        "interactionItem": "interaction_item",
+        "note": "note",
+        "relatedParty": "related_party",
+    }
+    for attribute, column in lists.items():
+        if attribute in given:
+            setattr(row, column, _dump(getattr(patch, attribute)))
+    if "relatedParty" in given:
+        row.customer_id = _customer_of(row.related_party)
+    for attribute, column in (
+        ("interactionRelationship", "interaction_relationship"),
+        ("attachment", "attachment"),
+    ):
+        if attribute in given:
+            setattr(row, column, getattr(patch, attribute) or [])
+    if "interactionDate" in given and patch.interactionDate is not None:
+        row.interaction_start = patch.interactionDate.startDateTime or row.interaction_start
+        row.interaction_end = patch.interactionDate.endDateTime
+    row.extension = {**row.extension, **_extension(patch)}
+    row.last_update = now
+    if status_changed:
+        row.status_change_date = now
+        _event(session, "StatusChange", row, now, base_url)
+    else:
+        _event(
+            session, "AttributeValueChange", row, now, base_url, fieldPath=",".join(sorted(given))
+        )
+    return row
+
+
+async def delete(
+    session: AsyncSession, interaction_id: str, now: datetime, *, base_url: str = ""
+) -> None:
+    row = await get(session, interaction_id)
+    _event(session, "Delete", row, now, base_url)
+    await session.delete(row)
+
+
+async def list_for_case(session: AsyncSession, case_id: str) -> list[PartyInteraction]:
+    rows = await session.scalars(
+        select(PartyInteraction)
+        .where(PartyInteraction.case_id == case_id)
+        .order_by(PartyInteraction.creation_date)
+    )
+    return list(rows)
+
+
+def log(
+    unit: CaseUnit,
+    *,
+    reason: str,
+    direction: str,
+    step: CaseStep | None = None,
+    description: str | None = None,
+    party: dict[str, Any] | None = None,
+    status: str = "completed",
+) -> PartyInteraction:
+    """Record an interaction of the completion phase, linked to the case and its customer."""
+    case = unit.case
+    customer = {
+        "id": case.customer_id,
+        "name": case.customer_name,
+        "role": "customer",
+        "@referredType": "Customer",
+    }
+    parties = [customer] + ([{**party, "role": party.get("role") or "contact"}] if party else [])
+    item: dict[str, Any] = {
+        "item": {
+            "id": case.id,
+            "href": case_href(unit.base_url, case.id),
+            "role": "completionCase",
+            "@referredType": "CompletionCase",
+        },
+        "reason": reason,
+    }
+    if step is not None:
+        item["resolution"] = f"{step.kind} step, round {step.round}"
+    row = PartyInteraction(
+        id=str(uuid.uuid4()),
+        case_id=case.id,
+        customer_id=case.customer_id,
+        origin="automatic",
+        status=status,
+        direction=direction,
+        reason=reason,
+        description=description,
+        channel=[SYSTEM_CHANNEL],
+        interaction_start=unit.now,
+        interaction_end=unit.now,
+        interaction_item=[item],
+        interaction_relationship=[],
+        related_party=parties,
+        note=[],
+        attachment=[],
+        extension={},
+        creation_date=unit.now,
+        status_change_date=unit.now,
+        last_update=unit.now,
+    )
+    unit.session.add(row)
+    unit.publish("partyInteractionCreateEvent",
+                 {"partyInteraction": interaction_resource(row, unit.base_url)})
+    return row
 
 
 async def send_ready_for_service_notice(unit: CaseUnit, step: CaseStep) -> None:
     """Tell the customer the service is ready; the acceptance window starts from here."""
     unit.record("readyForServiceNoticeSent", step=step, round=step.round)
+    log(
+        unit,
+        reason="readyForServiceNotice",
+        direction="outbound",
+        step=step,
+        description="The service is ready; please test it and accept or reject it.",
+    )
     unit.add_milestone(Milestone.READY_FOR_SERVICE_NOTIFIED)
     await unit.finish_step(step, Outcome.NOTIFIED)

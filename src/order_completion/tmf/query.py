@@ -59,6 +59,13 @@ def select_fields(resource: dict[str, Any], fields: list[str] | None) -> dict[st
     return {key: value for key, value in resource.items() if key in wanted}
 
 
+def refuse_read_only(patch: Mapping[str, Any], read_only: set[str] | frozenset[str]) -> None:
+    """A request naming attributes the server owns is refused, naming them."""
+    named = sorted(key for key in patch if key in read_only)
+    if named:
+        raise InvalidInput(f"read-only field: {', '.join(named)}", field=named[0])
+
+
 def set_count_headers(response: Response, *, total: int, returned: int) -> None:
     response.headers["X-Total-Count"] = str(total)
     response.headers["X-Result-Count"] = str(returned)

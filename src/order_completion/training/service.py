@@ -11,6 +11,7 @@ from order_completion.cases.rules import Milestone, Outcome, StepKind, StepState
 from order_completion.cases.service import CaseUnit
 from order_completion.cases.tables import CaseStep
 from order_completion.errors import Conflict, InvalidInput, NotFound
+from order_completion.interactions import service as interactions
 from order_completion.policies.rules import period_end
 from order_completion.policies.schema import TrainingStep
 from order_completion.timers.tables import Timer, TimerKind
@@ -63,6 +64,14 @@ async def book_session(unit: CaseUnit, body: TrainingSessionCreate) -> TrainingS
         topic=session.topics,
         scheduledStart=body.scheduled_start.isoformat(),
     )
+    interactions.log(
+        unit,
+        reason="trainingSessionScheduled",
+        direction="outbound",
+        step=step,
+        description=f"Training on {', '.join(session.topics)}",
+        status="open",
+    )
     for attendee in session.attendees:
         unit.learn_contact({**attendee, "source": "trainingAttendee"})
     return session
@@ -98,6 +107,13 @@ async def close_session(
         sessionId=session.id,
         attended=session.attended,
         feedbackScore=session.feedback_score,
+    )
+    interactions.log(
+        unit,
+        reason=f"trainingSession: {body.state}",
+        direction="outbound",
+        step=step,
+        description=f"Training on {', '.join(session.topics)}",
     )
     if body.state == "completed":
         await _complete_if_trained(unit, step)

@@ -1,0 +1,159 @@
+"""TMF683 Party Interaction v4: the interaction log of the completion phase."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_completion.auth.rules import Permission
+from order_completion.dependencies import MergePatch, ServicesDep, allow, merge_patch_openapi
+from order_completion.interactions import service
+from order_completion.interactions.schemas import (
+    BASE,
+    PartyInteractionCreate,
+    PartyInteractionOut,
+    PartyInteractionUpdate,
+    interaction_resource,
+)
+from order_completion.interactions.tables import PartyInteraction
+from order_completion.tmf import query
+from order_completion.tmf.errors import READ_ONLY
+from order_completion.tmf.schemas import ERROR_RESPONSES
+
+router = APIRouter(prefix=BASE, tags=["partyInteraction"])
+
+FILTERS = {
+    "id": query.Attribute(PartyInteraction.id),
+    "status": query.Attribute(PartyInteraction.status),
+    "direction": query.Attribute(PartyInteraction.direction),
+    "reason": query.Attribute(PartyInteraction.reason),
+    "relatedParty.id": query.Attribute(PartyInteraction.customer_id),
+    "interactionItem.item.id": query.Attribute(PartyInteraction.case_id),
+    "creationDate": query.Attribute(PartyInteraction.creation_date, "date"),
+    "statusChangeDate": query.Attribute(PartyInteraction.status_change_date, "date"),
+    "interactionDate.startDateTime": query.Attribute(PartyInteraction.interaction_start, "date"),
+}
+ONE = {200: {"model": PartyInteractionOut, "description": "The interaction"}, **ERROR_RESPONSES}
+
+
+@router.post(
+    "/partyInteraction",
+    summary="Log an interaction with a party",
+    description=(
+        "`direction`, `reason` and `channel` are required; `status` defaults to `open` and "
+        "`interactionDate.startDateTime` to now. An `interactionItem` whose `item` has "
+        "`@referredType` `CompletionCase` links the interaction to that case."
+    ),
+    status_code=201,
+    dependencies=allow(Permission.MANAGE_INTERACTIONS),
+    responses={201: {"model": PartyInteractionOut}, **ERROR_RESPONSES},
+)
+async def create(
+    body: PartyInteractionCreate, response: Response, services: ServicesDep
+) -> dict[str, Any]:
+    async def work(session: AsyncSession, now: datetime) -> PartyInteraction:
+        return await service.create(session, body, now, base_url=services.cases.base_url)
+
+    resource = interaction_resource(await services.write(work), services.cases.base_url)
+    response.headers["Location"] = resource["href"]
+    return resource
+
+
+@router.get(
+    "/partyInteraction",
+    summary="List interactions",
+    description=(
+        "Newest first. Filters: `id`, `status`, `direction`, `reason`, `relatedParty.id`, "
+        "`interactionItem.item.id` (the completion case), and the dates `creationDate`, "
+        "`statusChangeDate`, `interactionDate.startDateTime` with `.gt/.gte/.lt/.lte`."
+    ),
+    dependencies=allow(Permission.READ),
+    responses={200: {"model": list[PartyInteractionOut]}, **ERROR_RESPONSES},
+)
+async def list_interactions(
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
+    offset: str | None = Query(default=None, description="Index of the first item (0)"),
+    limit: str | None = Query(default=None, description="How many items at most (100)"),
+) -> list[dict[str, Any]]:
+    params = {key: request.query_params.getlist(key) for key in request.query_params}
+    wanted = query.list_request(params, FILTERS, fields=fields, offset=offset, limit=limit)
+    where = query.conditions(wanted.filters, FILTERS)
+    async with services.db.read() as session:
+        total = await session.scalar(
+            select(func.count()).select_from(PartyInteraction).where(*where)
+        )
+        rows = await session.scalars(
+            select(PartyInteraction)
+            .where(*where)
+            .order_by(PartyInteraction.creation_date.desc(), PartyInteraction.id)
+            .offset(wanted.page.offset)
+            .limit(wanted.page.limit)
+        )
+        items = [
+            query.select_fields(interaction_resource(row, services.cases.base_url), wanted.fields)
+            for row in rows
+        ]
+    query.set_count_headers(response, total=int(total or 0), returned=len(items))
+    return items
+
+
+@router.get(
+    "/partyInteraction/{interaction_id}",
+    summary="Read one interaction",
+    dependencies=allow(Permission.READ),
+    responses=ONE,
+)
+async def get_interaction(
+    interaction_id: str,
+    services: ServicesDep,
+    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
+) -> dict[str, Any]:
+    async with services.db.read() as session:
+        row = await service.get(session, interaction_id)
+    return query.select_fields(
+        interaction_resource(row, services.cases.base_url), query.parse_fields(fields)
+    )
+
+
+@router.patch(
+    "/partyInteraction/{interaction_id}",
+    summary="Change an interaction",
+    description="A JSON merge patch; a change of `status` sets `statusChangeDate`.",
+    dependencies=allow(Permission.MANAGE_INTERACTIONS),
+    responses=ONE,
+    openapi_extra=merge_patch_openapi(PartyInteractionUpdate),
+)
+async def patch_interaction(
+    interaction_id: str, patch: MergePatch, services: ServicesDep
+) -> dict[str, Any]:
+    query.refuse_read_only(patch, READ_ONLY | {"direction"})
+    body = PartyInteractionUpdate.model_validate(patch)
+
+    async def work(session: AsyncSession, now: datetime) -> PartyInteraction:
+        return await service.update(
+            session, interaction_id, body, now, base_url=services.cases.base_url
+        )
+
+    return interaction_resource(await services.write(work), services.cases.base_url)
+
+
+@router.delete(
+    "/partyInteraction/{interaction_id}",
+    summary="Delete an interaction",
+    status_code=204,
+    dependencies=allow(Permission.MANAGE_INTERACTIONS),
+    responses=ERROR_RESPONSES,
+)
+async def delete_interaction(interaction_id: str, services: ServicesDep) -> Response:
+    async def work(session: AsyncSession, now: datetime) -> None:
+        await service.delete(session, interaction_id, now, base_url=services.cases.base_url)
+
+    await services.write(work)
+    return Response(status_code=204)

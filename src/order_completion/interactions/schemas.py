@@ -1,0 +1,161 @@
+"""TMF683 v4 PartyInteraction: request bodies and the resource as the API shows it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from order_completion.cases.representation import iso
+from order_completion.interactions.tables import PartyInteraction
+
+BASE = "/tmf-api/partyInteraction/v4"
+
+
+class _Part(BaseModel):
+    """A TMF sub-resource: known attributes checked, polymorphic extensions kept."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class TimePeriod(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    startDateTime: AwareDatetime | None = None
+    endDateTime: AwareDatetime | None = None
+
+
+class Ref(_Part):
+    id: str | None = None
+    href: str | None = None
+    name: str | None = None
+    role: str | None = None
+
+
+class RelatedChannel(_Part):
+    id: str = Field(min_length=1)
+    href: str | None = None
+    name: str | None = None
+    role: str | None = None
+
+
+class RelatedParty(_Part):
+    id: str = Field(min_length=1)
+    href: str | None = None
+    name: str | None = None
+    role: str | None = None
+
+
+class Note(_Part):
+    text: str | None = None
+    author: str | None = None
+    date: AwareDatetime | None = None
+
+
+class InteractionItem(_Part):
+    item: Ref | None = None
+    reason: str | None = None
+    resolution: str | None = None
+    itemDate: TimePeriod | None = None
+
+
+class _Writable(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    description: str | None = None
+    channel: list[RelatedChannel] | None = None
+    interactionDate: TimePeriod | None = None
+    interactionItem: list[InteractionItem] | None = None
+    interactionRelationship: list[dict[str, Any]] | None = None
+    note: list[Note] | None = None
+    relatedParty: list[RelatedParty] | None = None
+    attachment: list[dict[str, Any]] | None = None
+    type_: str | None = Field(default=None, alias="@type")
+    baseType: str | None = Field(default=None, alias="@baseType")
+    schemaLocation: str | None = Field(default=None, alias="@schemaLocation")
+
+
+class PartyInteractionCreate(_Writable):
+    """A call, visit or message with the customer; ``status`` and ``interactionDate``
+    default to ``open`` and now when left out."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "direction": "inbound",
+                    "reason": "Customer called about the acceptance test date",
+                    "channel": [{"id": "phone", "name": "Phone"}],
+                    "relatedParty": [
+                        {"id": "CUST-42", "role": "customer", "@referredType": "Customer"}
+                    ],
+                }
+            ]
+        },
+    )
+
+    direction: Literal["inbound", "outbound"]
+    reason: str = Field(min_length=1)
+    status: str = Field(default="open", min_length=1)
+    channel: list[RelatedChannel] = Field(min_length=1)
+
+
+class PartyInteractionUpdate(_Writable):
+    """Change an interaction (JSON merge patch); ``direction`` cannot change."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={"examples": [{"status": "completed"}]},
+    )
+
+    reason: str | None = Field(default=None, min_length=1)
+    status: str | None = Field(default=None, min_length=1)
+
+
+class PartyInteractionOut(BaseModel):
+    """The TMF683 resource."""
+
+    id: str
+    href: str
+    type_: str = Field(alias="@type")
+    creationDate: str | None = None
+    statusChangeDate: str | None = None
+    status: str | None = None
+    direction: str | None = None
+    reason: str | None = None
+    description: str | None = None
+    channel: list[dict[str, Any]] | None = None
+    interactionDate: dict[str, Any] | None = None
+    interactionItem: list[dict[str, Any]] | None = None
+    interactionRelationship: list[dict[str, Any]] | None = None
+    note: list[dict[str, Any]] | None = None
+    relatedParty: list[dict[str, Any]] | None = None
+    attachment: list[dict[str, Any]] | None = None
+
+
+def interaction_resource(row: PartyInteraction, base_url: str = "") -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "href": f"{base_url}{BASE}/partyInteraction/{row.id}",
+        "@type": "PartyInteraction",
+        **row.extension,
+        "creationDate": iso(row.creation_date),
+        "statusChangeDate": iso(row.status_change_date),
+        "status": row.status,
+        "direction": row.direction,
+        "reason": row.reason,
+        "description": row.description,
+        "channel": row.channel,
+        "interactionDate": {
+            "startDateTime": iso(row.interaction_start),
+            "endDateTime": iso(row.interaction_end),
+        },
+        "interactionItem": row.interaction_item,
+        "interactionRelationship": row.interaction_relationship,
+        "note": row.note,
+        "relatedParty": row.related_party,
+        "attachment": row.attachment,
+    }

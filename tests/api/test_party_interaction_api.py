@@ -1,0 +1,137 @@
+"""TMF683 Party Interaction v4, from the spec and the conformance kit's habits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from order_completion.events.catalog import BASE_PATHS, Api
+from tests.api.test_cases_api import CASES, assert_error
+from tests.orders import business_order, passing_test
+
+PI = f"{BASE_PATHS[Api.PARTY_INTERACTION]}/partyInteraction"
+CALL = {
+    "direction": "inbound",
+    "reason": "Customer asked when the engineer comes",
+    "channel": [{"id": "phone", "name": "Phone"}],
+    "relatedParty": [{"id": "CUST-42", "role": "customer", "@referredType": "Customer"}],
+}
+
+
+async def test_create_defaults_status_and_date_like_the_conformance_kit_expects(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await client.post(PI, json=CALL)
+    assert created.status_code == 201
+    body = created.json()
+    assert body["status"] == "open"
+    assert body["interactionDate"]["startDateTime"] == body["creationDate"]
+    assert {"id", "href", "@type", "creationDate", "statusChangeDate"} <= body.keys()
+    assert created.headers["Location"] == body["href"]
+    assert (await client.get(body["href"])).json() == body
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda b: b.pop("direction"), "direction"),
+        (lambda b: b.update(direction="sideways"), "direction"),
+        (lambda b: b.pop("reason"), "reason"),
+        (lambda b: b.pop("channel"), "channel"),
+        (lambda b: b.update(channel=[]), "channel"),
+        (lambda b: b.update(id="mine"), "id"),
+        (lambda b: b.update(creationDate="2026-01-01T00:00:00Z"), "creationDate"),
+        (lambda b: b.update(mood="happy"), "mood"),
+        (
+            lambda b: b.update(interactionDate={"startDateTime": "soon"}),
+            "interactionDate.startDateTime",
+        ),
+    ],
+)
+async def test_bad_creations_are_400(client: httpx.AsyncClient, mutate: Any, field: str) -> None:
+    body = {**CALL}
+    mutate(body)
+    assert_error(await client.post(PI, json=body), 400, field)
+
+
+async def test_list_filters_fields_and_paging(client: httpx.AsyncClient) -> None:
+    for index in range(3):
+        await client.post(PI, json={**CALL, "reason": f"call {index}"})
+    await client.post(PI, json={**CALL, "direction": "outbound", "status": "completed"})
+    listing = await client.get(PI, params={"direction": "inbound", "limit": "2"})
+    assert listing.headers["X-Total-Count"] == "3"
+    assert listing.headers["X-Result-Count"] == "2"
+    done = await client.get(PI, params={"status": "completed", "fields": "status"})
+    assert [set(item) for item in done.json()] == [{"id", "href", "@type", "status"}]
+    by_party = await client.get(PI, params={"relatedParty.id": "CUST-42"})
+    assert by_party.headers["X-Total-Count"] == "4"
+    assert_error(await client.get(PI, params={"mood": "x"}), 400, "mood")
+
+
+async def test_patch_changes_status_and_refuses_read_only(client: httpx.AsyncClient) -> None:
+    body = (await client.post(PI, json=CALL)).json()
+    changed = await client.patch(body["href"], json={"status": "completed"})
+    assert changed.status_code == 200
+    assert changed.json()["status"] == "completed"
+    assert changed.json()["statusChangeDate"] >= body["statusChangeDate"]
+    noted = await client.patch(
+        body["href"],
+        json={"note": [{"text": "Called back"}]},
+        headers={"content-type": "application/merge-patch+json"},
+    )
+    assert noted.json()["note"] == [{"text": "Called back"}]
+    assert_error(await client.patch(body["href"], json={"direction": "outbound"}), 400, "direction")
+    assert_error(await client.patch(body["href"], json={"href": "x"}), 400, "href")
+    assert_error(await client.patch(body["href"], json={"reason": None}), 400, "reason")
+    assert_error(await client.patch(f"{PI}/nope", json={"status": "x"}), 404)
+
+
+async def test_delete_removes_it(client: httpx.AsyncClient) -> None:
+    body = (await client.post(PI, json=CALL)).json()
+    assert (await client.delete(body["href"])).status_code == 204
+    assert_error(await client.get(body["href"]), 404)
+    assert_error(await client.delete(body["href"]), 404)
+
+
+async def test_the_completion_phase_is_logged_automatically(client: httpx.AsyncClient) -> None:
+    case = (await client.post(CASES, json={"productOrder": business_order()})).json()
+    await client.post(f"{CASES}/{case['id']}/commissioningTest", json=passing_test())
+    await client.post(
+        f"{CASES}/{case['id']}/acceptanceDecision",
+        json={"decision": "accepted", "decidedBy": {"name": "Dana Smith"}},
+    )
+    logged = await client.get(PI, params={"interactionItem.item.id": case["id"]})
+    reasons = sorted(item["reason"] for item in logged.json())
+    assert reasons == [
+        "acceptanceDecision: accepted",
+        "commissioningTestWitnessed: passed",
+        "readyForServiceNotice",
+    ]
+    decision = next(i for i in logged.json() if i["reason"].startswith("acceptanceDecision"))
+    assert decision["direction"] == "inbound"
+    assert {p["name"] for p in decision["relatedParty"]} >= {"Dana Smith"}
+    assert decision["interactionItem"][0]["item"]["@referredType"] == "CompletionCase"
+
+
+async def test_a_manual_entry_can_point_at_a_case(client: httpx.AsyncClient) -> None:
+    case = (await client.post(CASES, json={"productOrder": business_order()})).json()
+    visit = {
+        **CALL,
+        "reason": "Site visit",
+        "interactionItem": [
+            {
+                "item": {
+                    "id": case["id"],
+                    "role": "completionCase",
+                    "@referredType": "CompletionCase",
+                }
+            }
+        ],
+    }
+    await client.post(PI, json=visit)
+    logged = await client.get(
+        PI, params={"interactionItem.item.id": case["id"], "reason": "Site visit"}
+    )
+    assert logged.headers["X-Total-Count"] == "1"
