@@ -20,6 +20,7 @@ from order_completion.commissioning.api import router as commissioning_router
 from order_completion.events.catalog import Api
 from order_completion.interactions.api import router as interactions_router
 from order_completion.orders.api import router as orders_router
+from order_completion.processflow.api import router as processflow_router
 from order_completion.surveys.api import router as surveys_router
 from order_completion.tmf import errors
 from order_completion.tmf.hub import hub_router
@@ -62,6 +63,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         training_router,
         surveys_router,
         interactions_router,
+        processflow_router,
     ):
         app.include_router(router)
 

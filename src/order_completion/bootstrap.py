@@ -27,6 +27,7 @@ from order_completion.interactions import service as interactions_service
 from order_completion.orders.service import Intake
 from order_completion.policies.loader import load_policies
 from order_completion.policies.service import PolicyBook
+from order_completion.processflow.events import ProcessFlowEvents
 from order_completion.settings import Settings
 from order_completion.surveys import service as surveys_service
 from order_completion.timers.tables import TimerKind
@@ -88,7 +89,11 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     db = Database(settings.database_url)
     clock = clock or SystemClock()
     policies = PolicyBook(load_policies(settings.policy_dir))
-    cases = CaseEngine(STEP_STARTERS, base_url=settings.public_url.rstrip("/"))
+    cases = CaseEngine(
+        STEP_STARTERS,
+        base_url=settings.public_url.rstrip("/"),
+        observers=[ProcessFlowEvents()],
+    )
     worker = TimerWorker(
         db=db,
         cases=cases,

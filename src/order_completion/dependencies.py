@@ -42,11 +42,6 @@ def require(*permissions: Permission) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
-def caller(*permissions: Permission) -> Any:
-    """``Annotated`` type of a route parameter that receives the checked caller."""
-    return Annotated[Principal, Depends(require(*permissions))]
-
-
 def allow(*permissions: Permission) -> list[Any]:
     """Route ``dependencies=`` for routes that only need the check."""
     return [Depends(require(*permissions))]

@@ -52,6 +52,14 @@ ROUTES += [
     ("PATCH", f"{PI}/i", Permission.MANAGE_INTERACTIONS),
     ("DELETE", f"{PI}/i", Permission.MANAGE_INTERACTIONS),
 ]
+PF = f"{BASE_PATHS[Api.PROCESS_FLOW]}/processFlow"
+ROUTES += [
+    ("GET", PF, Permission.READ),
+    ("POST", PF, Permission.OPEN_CASE),
+    ("GET", f"{PF}/f", Permission.READ),
+    ("GET", f"{PF}/f/taskFlow", Permission.READ),
+    ("GET", f"{PF}/f/taskFlow/t", Permission.READ),
+]
 for _api in Api:
     ROUTES += [
         ("POST", f"{BASE_PATHS[_api]}/hub", Permission.MANAGE_HUBS),

@@ -8,6 +8,7 @@ from order_completion.events.catalog import BASE_PATHS, Api
 from tests.orders import BASE
 
 PI = BASE_PATHS[Api.PARTY_INTERACTION]
+PF = BASE_PATHS[Api.PROCESS_FLOW]
 EXPECTED = (
     {
         ("/health", "get"),
@@ -23,6 +24,14 @@ EXPECTED = (
         (f"{BASE}/completionCase/{{case_id}}/trainingSession/{{session_id}}", "patch"),
         (f"{BASE}/completionCase/{{case_id}}/surveyResponse", "post"),
         (f"{BASE}/listener/productOrderStateChangeEvent", "post"),
+    }
+    | {
+        (f"{PF}/processFlow", "get"),
+        (f"{PF}/processFlow", "post"),
+        (f"{PF}/processFlow/{{flow_id}}", "get"),
+        (f"{PF}/processFlow/{{flow_id}}/taskFlow", "get"),
+        (f"{PF}/processFlow/{{flow_id}}/taskFlow/{{task_id}}", "get"),
+        (f"{PF}/processFlow/{{flow_id}}/taskFlow/{{task_id}}", "patch"),
     }
     | {
         (f"{PI}/partyInteraction", "get"),

@@ -69,7 +69,8 @@ async def test_a_consumer_order_completes_in_the_transaction_that_opens_it(
     assert case["startOfServiceDate"] == case["creationDate"]
     assert case["orderItem"][0]["state"] == "active"
     assert case["orderItem"][0]["activeFrom"] == case["startOfServiceDate"]
-    types = await event_types(services, case_id)
+    all_types = await event_types(services, case_id)
+    types = [name for name in all_types if name.startswith("completionCase")]
     assert types[0] == "completionCaseCreateEvent"
     assert types[-1] == "completionCaseStateChangeEvent"
     assert types.count("completionCaseMilestoneEvent") == 4

@@ -27,17 +27,23 @@ FILTERS: dict[str, Attribute] = {
 }
 
 
-def _full() -> Select[CompletionCase]:
+def _without_history() -> Select[CompletionCase]:
     return select(CompletionCase).options(
         selectinload(CompletionCase.steps),
         selectinload(CompletionCase.items),
         selectinload(CompletionCase.milestones),
-        selectinload(CompletionCase.history),
     )
 
 
-async def get_case(session: AsyncSession, case_id: str) -> CompletionCase:
-    case = (await session.scalars(_full().where(CompletionCase.id == case_id))).first()
+def _full() -> Select[CompletionCase]:
+    return _without_history().options(selectinload(CompletionCase.history))
+
+
+async def get_case(
+    session: AsyncSession, case_id: str, *, with_history: bool = True
+) -> CompletionCase:
+    statement = _full() if with_history else _without_history()
+    case = (await session.scalars(statement.where(CompletionCase.id == case_id))).first()
     if case is None:
         raise NotFound(f"no completion case {case_id}")
     return case
@@ -54,15 +60,7 @@ async def list_cases(
     """One page of cases, newest first, and how many match in all."""
     where = conditions(filters, attributes)
     total = await session.scalar(select(func.count()).select_from(CompletionCase).where(*where))
-    statement = (
-        _full()
-        if with_history
-        else select(CompletionCase).options(
-            selectinload(CompletionCase.steps),
-            selectinload(CompletionCase.items),
-            selectinload(CompletionCase.milestones),
-        )
-    )
+    statement = _full() if with_history else _without_history()
     rows = await session.scalars(
         statement.where(*where)
         .order_by(CompletionCase.created_at.desc(), CompletionCase.id)

@@ -4,7 +4,7 @@ its product order. Changes to a loaded case are methods of ``CaseUnit``."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,12 +15,13 @@ from order_completion.cases.events import CaseEventType
 from order_completion.cases.plan import CasePlan, PlannedItem, PlannedStep
 from order_completion.cases.rules import CaseState, Jeopardy, StepKind, StepState
 from order_completion.cases.tables import CaseOrderItem, CaseStep, CompletionCase
-from order_completion.cases.unit import CaseUnit, StepStarter
+from order_completion.cases.unit import CaseObserver, CaseUnit, StepStarter
 from order_completion.errors import NotFound
 from order_completion.timers.tables import TimerKind
 
 __all__ = [
     "CaseEngine",
+    "CaseObserver",
     "CasePlan",
     "CaseUnit",
     "PlannedItem",
@@ -32,11 +33,18 @@ __all__ = [
 class CaseEngine:
     """Opens and loads cases as ``CaseUnit`` values wired with the step starters."""
 
-    def __init__(self, starters: Mapping[StepKind, StepStarter], *, base_url: str = "") -> None:
+    def __init__(
+        self,
+        starters: Mapping[StepKind, StepStarter],
+        *,
+        base_url: str = "",
+        observers: Sequence[CaseObserver] = (),
+    ) -> None:
         missing = set(StepKind) - set(starters)
         if missing:
             raise ValueError(f"no starter for step kinds {sorted(missing)}")
         self.starters = starters
+        self.observers = tuple(observers)
         self.base_url = base_url
 
     async def open(self, session: AsyncSession, plan: CasePlan, now: datetime) -> CaseUnit:
@@ -103,6 +111,7 @@ class CaseEngine:
             case=case,
             now=now,
             starters=self.starters,
+            observers=self.observers,
             base_url=self.base_url,
             fresh=True,
         )
@@ -156,7 +165,12 @@ class CaseEngine:
                 return None
             raise NotFound(f"no completion case {case_id}")
         return CaseUnit(
-            session=session, case=case, now=now, starters=self.starters, base_url=self.base_url
+            session=session,
+            case=case,
+            now=now,
+            starters=self.starters,
+            observers=self.observers,
+            base_url=self.base_url,
         )
 
     async def require(self, session: AsyncSession, case_id: str, now: datetime) -> CaseUnit:

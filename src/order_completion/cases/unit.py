@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +40,17 @@ HISTORY = CaseHistory.__table__
 StepStarter = Callable[["CaseUnit", CaseStep], Awaitable[None]]
 
 
+class CaseObserver(Protocol):
+    """Told of every case event and step state change, inside the same transaction; the
+    TMF701 view uses it to write its own events beside the case's."""
+
+    def case_event(
+        self, unit: CaseUnit, event_type: CaseEventType, extra: dict[str, Any]
+    ) -> None: ...
+
+    def step_changed(self, unit: CaseUnit, step: CaseStep, previous: str) -> None: ...
+
+
 @dataclass
 class CaseUnit:
     """A case loaded for change inside one transaction."""
@@ -48,6 +59,7 @@ class CaseUnit:
     case: CompletionCase
     now: datetime
     starters: Mapping[StepKind, StepStarter]
+    observers: Sequence[CaseObserver] = ()
     base_url: str = ""
     fresh: bool = False  # the case was created in this unit, so every timer it has is here
     _advancing: bool = field(default=False, repr=False)
@@ -118,6 +130,13 @@ class CaseUnit:
         case itself for steps and history)."""
         body: dict[str, Any] = {"completionCase": case_summary(self.case, self.base_url), **extra}
         self.publish(event_type.value, body)
+        for observer in self.observers:
+            observer.case_event(self, event_type, extra)
+
+    def _step_changed(self, step: CaseStep, previous: str) -> None:
+        if step.state != previous:
+            for observer in self.observers:
+                observer.step_changed(self, step, previous)
 
     def publish(self, event_type: str, body: dict[str, Any]) -> None:
         """Write any event about this case to the outbox, in the case's event order."""
@@ -198,11 +217,13 @@ class CaseUnit:
             self._advancing = False
 
     async def _start(self, step: CaseStep) -> None:
+        previous = step.state
         step.state = StepState.ACTIVE.value
         step.started_at = self.now
         step.completed_at = None
         step.outcome = None
         self.record("stepStarted", step=step, kind=step.kind, round=step.round)
+        self._step_changed(step, previous)
         kind = StepKind(step.kind)
         if kind in WAITS_ON_CUSTOMER:
             self.request_information(step)
@@ -225,9 +246,11 @@ class CaseUnit:
         state: StepState = StepState.COMPLETED,
         **detail: Any,
     ) -> None:
+        previous = step.state
         step.state = state.value
         step.outcome = outcome.value
         step.completed_at = self.now
+        self._step_changed(step, previous)
         await self.cancel_timers(step)
         self.record(
             "stepFinished",
@@ -245,6 +268,7 @@ class CaseUnit:
         for step_id, change in plan.changes.items():
             step = self.step(step_id)
             await self.cancel_timers(step)
+            previous = step.state
             step.state = change.state.value
             step.outcome = None
             step.completed_at = None
@@ -255,6 +279,7 @@ class CaseUnit:
             if change.state is StepState.ACTIVE:
                 step.started_at = self.now
             self.record("stepReopened", step=step, kind=step.kind, round=step.round)
+            self._step_changed(step, previous)
         await self.advance()
 
     async def _check_progress(self) -> None:
@@ -299,9 +324,11 @@ class CaseUnit:
         if new is CaseState.CANCELLED:
             for step in self.case.steps:
                 if step.state not in rules.FINISHED_STEP_STATES:
+                    previous = step.state
                     step.state = StepState.CANCELLED.value
                     step.outcome = Outcome.CANCELLED.value
                     step.completed_at = self.now
+                    self._step_changed(step, previous)
         self.record("stateChanged", previousState=old.value, state=new.value, reason=reason)
         self.emit(CaseEventType.STATE_CHANGE, previousState=old.value)
         if old is CaseState.HOLD and new is CaseState.ACTIVE:

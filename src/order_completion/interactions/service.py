@@ -234,8 +234,10 @@ def log(
         last_update=unit.now,
     )
     unit.session.add(row)
-    unit.publish("partyInteractionCreateEvent",
-                 {"partyInteraction": interaction_resource(row, unit.base_url)})
+    unit.publish(
+        "partyInteractionCreateEvent",
+        {"partyInteraction": interaction_resource(row, unit.base_url)},
+    )
     return row
 
 

@@ -1,0 +1,240 @@
+"""TMF701 Process Flow v4: completion cases as process flows, their steps as task flows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_completion.auth.rules import Permission
+from order_completion.auth.service import Principal
+from order_completion.cases import queries
+from order_completion.dependencies import (
+    MergePatch,
+    ServicesDep,
+    allow,
+    merge_patch_openapi,
+    require,
+)
+from order_completion.errors import NotFound
+from order_completion.orders.service import IntakeResult
+from order_completion.processflow import service
+from order_completion.processflow.representation import BASE, process_flow, task_flow
+from order_completion.processflow.schemas import (
+    ProcessFlowCreate,
+    ProcessFlowOut,
+    TaskFlowOut,
+    TaskFlowUpdate,
+)
+from order_completion.tmf import query
+from order_completion.tmf.errors import READ_ONLY
+from order_completion.tmf.schemas import ERROR_RESPONSES
+
+router = APIRouter(prefix=BASE, tags=["processFlow"])
+# Who may feed some task; provide() then checks the permission of the task's kind.
+TaskWriter = Annotated[
+    Principal,
+    Depends(require(Permission.RECORD_DECISION, Permission.RECORD_TEST, Permission.RECORD_SURVEY)),
+]
+
+FILTERS = {
+    "id": queries.FILTERS["id"],
+    "state": queries.FILTERS["state"],
+    "processFlowSpecification": queries.FILTERS["policy.id"],
+    "relatedParty.id": queries.FILTERS["relatedParty.id"],
+    "relatedEntity.id": queries.FILTERS["productOrder.id"],
+    "processFlowDate": queries.FILTERS["creationDate"],
+}
+TASK_WRITABLE = {"characteristic"}
+TASK_ATTRIBUTES = {
+    "state",
+    "taskFlowSpecification",
+    "isMandatory",
+    "priority",
+    "completionMethod",
+    "channel",
+    "relatedEntity",
+    "relatedParty",
+    "taskFlowRelationship",
+    "@type",
+    "@baseType",
+    "@schemaLocation",
+}
+
+
+@router.post(
+    "/processFlow",
+    summary="Open a completion case as a process flow",
+    description=(
+        "`relatedEntity` carries the TMF622 product order by value (`@referredType` "
+        "`ProductOrder`, its attributes inline); `processFlowSpecification` is a policy id or "
+        "`completeCustomerOrder` to let the policies choose. 201 with the new flow; the same "
+        "order again 200 with the existing one; the same order id with other items 409."
+    ),
+    status_code=201,
+    dependencies=allow(Permission.OPEN_CASE),
+    responses={201: {"model": ProcessFlowOut}, 200: {"model": ProcessFlowOut}, **ERROR_RESPONSES},
+)
+async def create_flow(
+    body: ProcessFlowCreate, response: Response, services: ServicesDep
+) -> dict[str, Any]:
+    order = service.product_order_of(body)
+    policy = service.policy_of(body)
+    if policy is not None:
+        try:
+            services.policies.get(policy)
+        except Exception as error:
+            from order_completion.errors import InvalidInput
+
+            raise InvalidInput(
+                str(getattr(error, "message", error)), field="processFlowSpecification"
+            ) from None
+
+    async def work(session: AsyncSession, now: datetime) -> IntakeResult:
+        return await services.intake.open_case(session, order, now, policy_id=policy)
+
+    result = await services.write(work)
+    resource = await _read_flow(services, result.case_id)
+    response.headers["Location"] = resource["href"]
+    if not result.created:
+        response.status_code = 200
+    return resource
+
+
+async def _read_flow(services: ServicesDep, case_id: str) -> dict[str, Any]:
+    async with services.db.read() as session:
+        case = await queries.get_case(session, case_id, with_history=False)
+        return process_flow(case, services.cases.base_url)
+
+
+@router.get(
+    "/processFlow",
+    summary="List process flows",
+    description=(
+        "Filters: `id`, `state`, `processFlowSpecification`, `relatedParty.id`, "
+        "`relatedEntity.id` (the product order), `processFlowDate` with `.gt/.gte/.lt/.lte`."
+    ),
+    dependencies=allow(Permission.READ),
+    responses={200: {"model": list[ProcessFlowOut]}, **ERROR_RESPONSES},
+)
+async def list_flows(
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
+    offset: str | None = Query(default=None, description="Index of the first item (0)"),
+    limit: str | None = Query(default=None, description="How many items at most (100)"),
+) -> list[dict[str, Any]]:
+    params = {key: request.query_params.getlist(key) for key in request.query_params}
+    wanted = query.list_request(params, FILTERS, fields=fields, offset=offset, limit=limit)
+    async with services.db.read() as session:
+        rows, total = await queries.list_cases(
+            session, wanted.filters, wanted.page, with_history=False, attributes=FILTERS
+        )
+        items = [
+            query.select_fields(process_flow(row, services.cases.base_url), wanted.fields)
+            for row in rows
+        ]
+    query.set_count_headers(response, total=total, returned=len(items))
+    return items
+
+
+@router.get(
+    "/processFlow/{flow_id}",
+    summary="Read one process flow",
+    dependencies=allow(Permission.READ),
+    responses={200: {"model": ProcessFlowOut}, **ERROR_RESPONSES},
+)
+async def get_flow(
+    flow_id: str,
+    services: ServicesDep,
+    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
+) -> dict[str, Any]:
+    return query.select_fields(await _read_flow(services, flow_id), query.parse_fields(fields))
+
+
+@router.get(
+    "/processFlow/{flow_id}/taskFlow",
+    summary="List the task flows of a process flow",
+    description="Filters: `state`, `taskFlowSpecification`; `fields`, `offset`, `limit`.",
+    dependencies=allow(Permission.READ),
+    responses={200: {"model": list[TaskFlowOut]}, **ERROR_RESPONSES},
+)
+async def list_tasks(
+    flow_id: str,
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
+    offset: str | None = Query(default=None, description="Index of the first item (0)"),
+    limit: str | None = Query(default=None, description="How many items at most (100)"),
+) -> list[dict[str, Any]]:
+    params = {key: request.query_params.getlist(key) for key in request.query_params}
+    filters = query.parse_filters(params, {"state", "taskFlowSpecification"})
+    page = query.page(offset, limit)
+    async with services.db.read() as session:
+        case = await queries.get_case(session, flow_id, with_history=False)
+        tasks = [task_flow(case, step, services.cases.base_url) for step in case.steps]
+    for item in filters:
+        tasks = [task for task in tasks if str(task[item.attribute]) in item.values]
+    chosen = tasks[page.offset : page.offset + page.limit]
+    query.set_count_headers(response, total=len(tasks), returned=len(chosen))
+    return [query.select_fields(task, query.parse_fields(fields)) for task in chosen]
+
+
+async def _read_task(services: ServicesDep, flow_id: str, task_id: str) -> dict[str, Any]:
+    async with services.db.read() as session:
+        case = await queries.get_case(session, flow_id, with_history=False)
+        step = next((step for step in case.steps if step.id == task_id), None)
+        if step is None:
+            raise NotFound(f"process flow {flow_id} has no task flow {task_id}")
+        return task_flow(case, step, services.cases.base_url)
+
+
+@router.get(
+    "/processFlow/{flow_id}/taskFlow/{task_id}",
+    summary="Read one task flow",
+    dependencies=allow(Permission.READ),
+    responses={200: {"model": TaskFlowOut}, **ERROR_RESPONSES},
+)
+async def get_task(
+    flow_id: str,
+    task_id: str,
+    services: ServicesDep,
+    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
+) -> dict[str, Any]:
+    task = await _read_task(services, flow_id, task_id)
+    return query.select_fields(task, query.parse_fields(fields))
+
+
+@router.patch(
+    "/processFlow/{flow_id}/taskFlow/{task_id}",
+    summary="Give a waiting task flow what it needs",
+    description=(
+        "A merge patch with `characteristic` only: `decision` (`accepted`/`rejected`), "
+        "`decidedBy`, `reason`, `punchList` on the acceptance task; `result`, `testItem`, "
+        "`witnessedBy`, `note` on the commissioning test; `score`, `comment` on the survey. "
+        "Same effect and checks as the completion case's step actions; 409 when the task "
+        "does not wait for it. The task's state follows from the process and cannot be set."
+    ),
+    responses={200: {"model": TaskFlowOut}, **ERROR_RESPONSES},
+    openapi_extra=merge_patch_openapi(TaskFlowUpdate),
+)
+async def patch_task(
+    flow_id: str,
+    task_id: str,
+    patch: MergePatch,
+    services: ServicesDep,
+    principal: TaskWriter,
+) -> dict[str, Any]:
+    query.refuse_read_only(patch, (READ_ONLY | TASK_ATTRIBUTES) - TASK_WRITABLE)
+    body = TaskFlowUpdate.model_validate(patch)
+
+    async def work(session: AsyncSession, now: datetime) -> None:
+        unit = await services.cases.require(session, flow_id, now)
+        await service.provide(unit, task_id, body, principal)
+
+    await services.write(work)
+    return await _read_task(services, flow_id, task_id)

@@ -1,0 +1,131 @@
+"""TMF701 requests turned into the completion engine's own: opening a case from a process
+flow, and feeding a waiting step from a task flow's characteristics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from order_completion.acceptance import service as acceptance
+from order_completion.acceptance.schemas import AcceptanceDecisionRequest
+from order_completion.auth.rules import Permission
+from order_completion.auth.service import Principal
+from order_completion.cases.rules import StepKind
+from order_completion.cases.service import CaseUnit
+from order_completion.commissioning import service as commissioning
+from order_completion.commissioning.schemas import CommissioningTestResult
+from order_completion.errors import Conflict, InvalidInput
+from order_completion.orders.schemas import ProductOrder
+from order_completion.processflow.representation import AUTOMATIC, INPUTS
+from order_completion.processflow.schemas import ProcessFlowCreate, TaskFlowUpdate
+from order_completion.surveys import service as surveys
+from order_completion.surveys.schemas import SurveyResponse
+from order_completion.tmf.errors import field_path
+
+REF_KEYS = {"role", "@referredType", "href", "name", "@baseType", "@schemaLocation"}
+NEEDS: dict[StepKind, Permission] = {
+    StepKind.ACCEPTANCE: Permission.RECORD_DECISION,
+    StepKind.COMMISSIONING_TEST: Permission.RECORD_TEST,
+    StepKind.SATISFACTION_SURVEY: Permission.RECORD_SURVEY,
+}
+
+
+def policy_of(body: ProcessFlowCreate) -> str | None:
+    spec = body.processFlowSpecification
+    return None if spec == AUTOMATIC else spec
+
+
+def product_order_of(body: ProcessFlowCreate) -> ProductOrder:
+    """The product order given by value among the related entities."""
+    for index, entity in enumerate(body.relatedEntity):
+        data = entity.model_dump(by_alias=True, exclude_none=True)
+        if (
+            str(data.get("@referredType", "")).lower() == "productorder"
+            or str(data.get("role", "")).lower() == "productorder"
+        ):
+            order = {key: value for key, value in data.items() if key not in REF_KEYS}
+            if "relatedParty" not in order and body.relatedParty:
+                order["relatedParty"] = body.relatedParty
+            try:
+                return ProductOrder.model_validate(order)
+            except ValidationError as error:
+                first = error.errors()[0]
+                where = field_path(["relatedEntity", index, *first["loc"]])
+                message = str(first["msg"]).removeprefix("Value error, ")
+                raise InvalidInput(message, field=where) from None
+    raise InvalidInput(
+        "needs the product order by value, with @referredType ProductOrder", field="relatedEntity"
+    )
+
+
+def _values(body: TaskFlowUpdate, allowed: tuple[str, ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for item in body.characteristic:
+        if item.name not in allowed:
+            raise InvalidInput(
+                f"this task takes {', '.join(allowed)}", field=f"characteristic.{item.name}"
+            )
+        values[item.name] = item.value
+    return values
+
+
+def _person(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+def _decision(values: dict[str, Any]) -> AcceptanceDecisionRequest:
+    decided_by = _person(values.get("decidedBy"))
+    if isinstance(decided_by, dict) and values.get("decidedById"):
+        decided_by = {**decided_by, "id": values["decidedById"]}
+    punch = [
+        {"description": item} if isinstance(item, str) else item
+        for item in values.get("punchList") or []
+    ]
+    return AcceptanceDecisionRequest.model_validate(
+        {
+            "decision": values.get("decision"),
+            "decidedBy": decided_by,
+            "reason": values.get("reason"),
+            "punchList": punch,
+        }
+    )
+
+
+def _test(values: dict[str, Any]) -> CommissioningTestResult:
+    data = {key: value for key, value in values.items() if value is not None}
+    if "witnessedBy" in data:
+        data["witnessedBy"] = _person(data["witnessedBy"])
+    return CommissioningTestResult.model_validate(data)
+
+
+async def provide(unit: CaseUnit, step_id: str, body: TaskFlowUpdate, principal: Principal) -> None:
+    """Give a waiting step what it needs, with the same checks as the step actions."""
+    step = unit.step(step_id)
+    kind = StepKind(step.kind)
+    if kind not in INPUTS:
+        raise Conflict(
+            f"the {kind} task takes no information here"
+            + (
+                "; book training sessions as appointments (TMF646)"
+                if kind is StepKind.TRAINING
+                else ""
+            )
+        )
+    principal.require(NEEDS[kind])
+    values = _values(body, INPUTS[kind])
+    try:
+        if kind is StepKind.ACCEPTANCE:
+            await acceptance.record_decision(unit, _decision(values))
+        elif kind is StepKind.COMMISSIONING_TEST:
+            await commissioning.record_result(unit, _test(values))
+        else:
+            await surveys.record_response(unit, SurveyResponse.model_validate(values))
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "characteristic"
+        raise InvalidInput(
+            str(first["msg"]).removeprefix("Value error, "), field=f"characteristic.{name}"
+        ) from None
+    except InvalidInput as error:
+        raise InvalidInput(error.message, field=f"characteristic.{error.field}") from None

@@ -1,0 +1,235 @@
+"""TMF701 Process Flow v4: cases as process flows, steps as task flows (no CTK exists for
+TMF701, so these follow the spec)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from order_completion.bootstrap import Services
+from order_completion.events.catalog import BASE_PATHS, Api
+from tests.api.test_cases_api import CASES, assert_error
+from tests.conftest import token_for
+from tests.orders import business_order, passing_test, product_order
+from tests.support import event_types
+
+PF = f"{BASE_PATHS[Api.PROCESS_FLOW]}/processFlow"
+
+
+def flow_body(order: dict[str, Any], spec: str = "completeCustomerOrder") -> dict[str, Any]:
+    return {
+        "processFlowSpecification": spec,
+        "relatedEntity": [{**order, "role": "productOrder", "@referredType": "ProductOrder"}],
+    }
+
+
+def characteristic(flow: dict[str, Any], name: str) -> Any:
+    return next(c["value"] for c in flow["characteristic"] if c["name"] == name)
+
+
+async def task_of(client: httpx.AsyncClient, flow: dict[str, Any], kind: str) -> dict[str, Any]:
+    tasks = (await client.get(f"{flow['href']}/taskFlow")).json()
+    task: dict[str, Any] = next(t for t in tasks if t["taskFlowSpecification"] == kind)
+    return task
+
+
+async def test_a_process_flow_opens_a_case_from_an_order_by_value(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await client.post(PF, json=flow_body(business_order("PO-PF1")))
+    assert created.status_code == 201
+    flow = created.json()
+    assert created.headers["Location"] == flow["href"]
+    assert flow["@type"] == "ProcessFlow"
+    assert flow["processFlowSpecification"] == "business-managed"
+    assert flow["state"] == "active"
+    assert {"id", "href", "processFlowDate", "state", "taskFlow"} <= flow.keys()
+    assert flow["relatedEntity"][0] == {
+        "id": "PO-PF1",
+        "role": "productOrder",
+        "@referredType": "ProductOrder",
+    }
+    assert flow["relatedParty"][0]["role"] == "customer"
+    assert len(flow["taskFlow"]) == 6
+    case = (await client.get(f"{CASES}/{flow['id']}")).json()
+    assert case["productOrder"]["id"] == "PO-PF1"
+    again = await client.post(PF, json=flow_body(business_order("PO-PF1")))
+    assert again.status_code == 200
+    assert again.json()["id"] == flow["id"]
+
+
+async def test_a_policy_can_be_named_as_the_specification(client: httpx.AsyncClient) -> None:
+    flow = (await client.post(PF, json=flow_body(product_order(), "business-managed"))).json()
+    assert flow["processFlowSpecification"] == "business-managed"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {"relatedEntity": [{"id": "x", "@referredType": "ProductOrder"}]},
+            "processFlowSpecification",
+        ),
+        (flow_body(product_order(), "platinum"), "processFlowSpecification"),
+        (
+            {
+                "processFlowSpecification": "completeCustomerOrder",
+                "relatedEntity": [{"id": "PO-9", "role": "other", "@referredType": "Thing"}],
+            },
+            "relatedEntity",
+        ),
+        (
+            flow_body({**product_order(), "productOrderItem": []}),
+            "relatedEntity[0].productOrderItem",
+        ),
+        ({**flow_body(product_order()), "state": "active"}, "state"),
+        ({**flow_body(product_order()), "id": "mine"}, "id"),
+    ],
+)
+async def test_bad_process_flows_are_400(
+    client: httpx.AsyncClient, body: dict[str, Any], field: str
+) -> None:
+    assert_error(await client.post(PF, json=body), 400, field)
+
+
+async def test_task_flows_take_the_acceptance_decision_as_characteristics(
+    client: httpx.AsyncClient,
+) -> None:
+    flow = (await client.post(PF, json=flow_body(business_order()))).json()
+    test = await task_of(client, flow, "commissioningTest")
+    assert test["state"] == "active"
+    assert characteristic(test, "waitingFor") == "commissioningTestResult"
+    passed = [
+        {"name": "result", "value": "passed"},
+        {"name": "testItem", "value": passing_test()["testItem"]},
+        {"name": "witnessedBy", "value": "Dana Smith"},
+    ]
+    done = await client.patch(test["href"], json={"characteristic": passed})
+    assert done.status_code == 200
+    assert done.json()["state"] == "completed"
+
+    acceptance = await task_of(client, flow, "acceptance")
+    accepted = await client.patch(
+        acceptance["href"],
+        json={
+            "characteristic": [
+                {"name": "decision", "value": "accepted"},
+                {"name": "decidedBy", "value": "Dana"},
+            ]
+        },
+    )
+    assert accepted.status_code == 200
+    assert characteristic(accepted.json(), "outcome") == "accepted"
+    flow = (await client.get(flow["href"])).json()
+    assert characteristic(flow, "startOfServiceDate") is not None
+    assert any(c["name"] == "milestone.customerAccepted" for c in flow["characteristic"])
+
+
+async def test_task_flow_patches_are_checked_like_the_step_actions(
+    client: httpx.AsyncClient,
+) -> None:
+    flow = (await client.post(PF, json=flow_body(business_order()))).json()
+    acceptance = await task_of(client, flow, "acceptance")
+    early = await client.patch(
+        acceptance["href"],
+        json={
+            "characteristic": [
+                {"name": "decision", "value": "accepted"},
+                {"name": "decidedBy", "value": "Dana"},
+            ]
+        },
+    )
+    assert_error(early, 409)
+    test = await task_of(client, flow, "commissioningTest")
+    no_witness = [
+        {"name": "result", "value": "passed"},
+        {"name": "testItem", "value": passing_test()["testItem"]},
+    ]
+    assert_error(
+        await client.patch(test["href"], json={"characteristic": no_witness}),
+        400,
+        "characteristic.witnessedBy",
+    )
+    assert_error(
+        await client.patch(
+            test["href"], json={"characteristic": [{"name": "colour", "value": "red"}]}
+        ),
+        400,
+        "characteristic.colour",
+    )
+    assert_error(await client.patch(test["href"], json={"state": "completed"}), 400, "state")
+    assert_error(
+        await client.patch(test["href"], json={"characteristic": []}), 400, "characteristic"
+    )
+    training = await task_of(client, flow, "training")
+    assert_error(
+        await client.patch(
+            training["href"], json={"characteristic": [{"name": "topic", "value": "x"}]}
+        ),
+        409,
+    )
+    assert_error(await client.get(f"{flow['href']}/taskFlow/nope"), 404)
+    assert_error(await client.get(f"{PF}/nope"), 404)
+    assert_error(await client.delete(flow["href"]), 405)
+
+
+async def test_task_flow_patches_check_the_role_of_each_task(
+    anonymous: httpx.AsyncClient, client: httpx.AsyncClient, services: Services
+) -> None:
+    flow = (await client.post(PF, json=flow_body(business_order()))).json()
+    test = await task_of(client, flow, "commissioningTest")
+    trainer = {"Authorization": f"Bearer {await token_for(services, 'trainer')}"}
+    manager = {"Authorization": f"Bearer {await token_for(services, 'orderManager')}"}
+    body = {
+        "characteristic": [
+            {"name": "result", "value": "failed"},
+            {"name": "witnessedBy", "value": "Dana"},
+        ]
+    }
+    assert (await anonymous.patch(test["href"], json=body, headers=trainer)).status_code == 403
+    assert (await anonymous.patch(test["href"], json=body, headers=manager)).status_code == 403
+    engineer = {"Authorization": f"Bearer {await token_for(services, 'engineer')}"}
+    assert (await anonymous.patch(test["href"], json=body, headers=engineer)).status_code == 200
+
+
+async def test_lists_filter_page_and_pick_fields(client: httpx.AsyncClient) -> None:
+    for index in range(3):
+        await client.post(PF, json=flow_body(product_order(f"PO-PFL{index}")))
+    await client.post(PF, json=flow_body(business_order("PO-PFLB")))
+    active = await client.get(PF, params={"state": "active", "fields": "state"})
+    assert [set(f) for f in active.json()] == [{"id", "href", "@type", "state"}]
+    page = await client.get(PF, params={"limit": "2"})
+    assert page.headers["X-Total-Count"] == "4"
+    assert page.headers["X-Result-Count"] == "2"
+    by_order = await client.get(PF, params={"relatedEntity.id": "PO-PFL1"})
+    assert by_order.headers["X-Total-Count"] == "1"
+    flow = by_order.json()[0]
+    done = await client.get(f"{flow['href']}/taskFlow", params={"state": "completed"})
+    assert done.headers["X-Total-Count"] == "3"
+
+
+async def test_case_changes_are_also_tmf701_events(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    flow = (await client.post(PF, json=flow_body(business_order()))).json()
+    types = await event_types(services, flow["id"])
+    assert types.index("processFlowCreateEvent") > types.index("completionCaseCreateEvent")
+    assert "taskFlowStateChangeEvent" in types
+    asked = types.count("taskFlowInformationRequiredEvent")  # the witness is asked to come
+    assert asked == 1
+    test = await task_of(client, flow, "commissioningTest")
+    await client.patch(
+        test["href"],
+        json={
+            "characteristic": [
+                {"name": "result", "value": "passed"},
+                {"name": "testItem", "value": passing_test()["testItem"]},
+                {"name": "witnessedBy", "value": "Dana"},
+            ]
+        },
+    )
+    types = await event_types(services, flow["id"])
+    assert types.count("taskFlowInformationRequiredEvent") == asked + 1  # now for acceptance
+    assert "processFlowAttributeValueChangeEvent" in types
