@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from order_completion import __version__
 from order_completion.acceptance.api import router as acceptance_router
+from order_completion.appointments.api import router as appointments_router
 from order_completion.bootstrap import Services
 from order_completion.cases.api import router as cases_router
 from order_completion.commissioning.api import router as commissioning_router
@@ -64,6 +65,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         surveys_router,
         interactions_router,
         processflow_router,
+        appointments_router,
     ):
         app.include_router(router)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from order_completion.acceptance.tables import AcceptanceDecision
+from order_completion.appointments.tables import Appointment
 from order_completion.auth.tables import ApiToken
 from order_completion.cases.tables import (
     CaseHistory,
@@ -18,13 +19,13 @@ from order_completion.events.subscriptions import Subscription
 from order_completion.interactions.tables import PartyInteraction
 from order_completion.orders.tables import InboundEvent
 from order_completion.timers.tables import Timer
-from order_completion.training.tables import TrainingSession
 
 metadata = Base.metadata
 
 __all__ = [
     "AcceptanceDecision",
     "ApiToken",
+    "Appointment",
     "CaseHistory",
     "CaseMilestone",
     "CaseOrderItem",
@@ -36,6 +37,5 @@ __all__ = [
     "PartyInteraction",
     "Subscription",
     "Timer",
-    "TrainingSession",
     "metadata",
 ]

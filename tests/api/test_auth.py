@@ -60,6 +60,14 @@ ROUTES += [
     ("GET", f"{PF}/f/taskFlow", Permission.READ),
     ("GET", f"{PF}/f/taskFlow/t", Permission.READ),
 ]
+AP = f"{BASE_PATHS[Api.APPOINTMENT]}/appointment"
+ROUTES += [
+    ("GET", AP, Permission.READ),
+    ("POST", AP, Permission.MANAGE_APPOINTMENTS),
+    ("GET", f"{AP}/a", Permission.READ),
+    ("PATCH", f"{AP}/a", Permission.MANAGE_APPOINTMENTS),
+    ("GET", f"{AP}/a/calendar.ics", Permission.READ),
+]
 for _api in Api:
     ROUTES += [
         ("POST", f"{BASE_PATHS[_api]}/hub", Permission.MANAGE_HUBS),

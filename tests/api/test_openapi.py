@@ -9,6 +9,7 @@ from tests.orders import BASE
 
 PI = BASE_PATHS[Api.PARTY_INTERACTION]
 PF = BASE_PATHS[Api.PROCESS_FLOW]
+AP = BASE_PATHS[Api.APPOINTMENT]
 EXPECTED = (
     {
         ("/health", "get"),
@@ -32,6 +33,13 @@ EXPECTED = (
         (f"{PF}/processFlow/{{flow_id}}/taskFlow", "get"),
         (f"{PF}/processFlow/{{flow_id}}/taskFlow/{{task_id}}", "get"),
         (f"{PF}/processFlow/{{flow_id}}/taskFlow/{{task_id}}", "patch"),
+    }
+    | {
+        (f"{AP}/appointment", "get"),
+        (f"{AP}/appointment", "post"),
+        (f"{AP}/appointment/{{appointment_id}}", "get"),
+        (f"{AP}/appointment/{{appointment_id}}", "patch"),
+        (f"{AP}/appointment/{{appointment_id}}/calendar.ics", "get"),
     }
     | {
         (f"{PI}/partyInteraction", "get"),

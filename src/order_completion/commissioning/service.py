@@ -4,7 +4,12 @@ for a retest; a passed run completes it."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
+from order_completion.appointments import service as appointments
+from order_completion.appointments.rules import Category
+from order_completion.appointments.tables import Appointment
 from order_completion.cases.rules import Milestone, Outcome, StepKind
 from order_completion.cases.service import CaseUnit
 from order_completion.cases.tables import CaseStep
@@ -77,6 +82,7 @@ async def record_result(unit: CaseUnit, body: CommissioningTestResult) -> Commis
         unit.learn_contact(
             {**body.witnessed_by.model_dump(exclude_none=True), "source": "commissioningWitness"}
         )
+    await appointments.settle_commissioning(unit, step, passed=body.result == "passed")
     if body.result == "passed":
         unit.add_milestone(Milestone.COMMISSIONING_PASSED)
         await unit.finish_step(step, Outcome.PASSED, runId=run.id)
@@ -84,3 +90,36 @@ async def record_result(unit: CaseUnit, body: CommissioningTestResult) -> Commis
         step.outcome = Outcome.FAILED.value
         unit.request_information(step, reason="retestRequired")
     return run
+
+
+async def schedule_visit(
+    unit: CaseUnit,
+    *,
+    start: datetime,
+    end: datetime,
+    description: str | None = None,
+    **details: Any,
+) -> Appointment:
+    """Book the commissioning visit (a TMF646 appointment) while the test waits for it."""
+    step = unit.waiting_step(StepKind.COMMISSIONING_TEST)
+    row = appointments.book(
+        unit,
+        category=Category.COMMISSIONING,
+        step=step,
+        start=start,
+        end=end,
+        description=description or "Commissioning test with the customer",
+        **details,
+    )
+    unit.record(
+        "commissioningVisitScheduled", step=step, appointmentId=row.id, start=start.isoformat()
+    )
+    interactions.log(
+        unit,
+        reason="commissioningVisitScheduled",
+        direction="outbound",
+        step=step,
+        description=row.description,
+        status="open",
+    )
+    return row

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion.appointments.tables import Appointment
 from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href
 from order_completion.dependencies import MergePatch, ServicesDep, allow, merge_patch_openapi
@@ -20,7 +21,6 @@ from order_completion.training.schemas import (
     TrainingSessionUpdate,
     session_resource,
 )
-from order_completion.training.tables import TrainingSession
 
 router = APIRouter(prefix=API_BASE, tags=["trainingSession"])
 READ_ONLY = {
@@ -52,7 +52,7 @@ READ_ONLY = {
 async def book(
     case_id: str, body: TrainingSessionCreate, response: Response, services: ServicesDep
 ) -> dict[str, Any]:
-    async def work(session: AsyncSession, now: datetime) -> TrainingSession:
+    async def work(session: AsyncSession, now: datetime) -> Appointment:
         unit = await services.cases.require(session, case_id, now)
         return await service.book_session(unit, body)
 
@@ -77,9 +77,9 @@ async def list_sessions(
 
         await get_case(session, case_id)
         rows = await session.scalars(
-            select(TrainingSession)
-            .where(TrainingSession.case_id == case_id)
-            .order_by(TrainingSession.scheduled_start)
+            select(Appointment)
+            .where(Appointment.case_id == case_id, Appointment.category == "training")
+            .order_by(Appointment.start)
         )
         items = [session_resource(row, href) for row in rows]
     response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(items))
@@ -94,8 +94,8 @@ async def list_sessions(
 )
 async def get_session(case_id: str, session_id: str, services: ServicesDep) -> dict[str, Any]:
     async with services.db.read() as session:
-        row = await session.get(TrainingSession, session_id)
-        if row is None or row.case_id != case_id:
+        row = await session.get(Appointment, session_id)
+        if row is None or row.case_id != case_id or row.category != "training":
             raise NotFound(f"case {case_id} has no training session {session_id}")
         return session_resource(row, case_href(services.cases.base_url, case_id))
 
@@ -119,7 +119,7 @@ async def close(
         raise InvalidInput(f"read-only: {', '.join(read_only)}", field=read_only[0])
     body = TrainingSessionUpdate.model_validate(patch)
 
-    async def work(session: AsyncSession, now: datetime) -> TrainingSession:
+    async def work(session: AsyncSession, now: datetime) -> Appointment:
         unit = await services.cases.require(session, case_id, now)
         return await service.close_session(unit, session_id, body)
 

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from order_completion.appointments.tables import Appointment
 from order_completion.cases.representation import iso
-from order_completion.training.tables import TrainingSession
 
 
 class _Body(BaseModel):
@@ -72,20 +72,30 @@ class TrainingSessionUpdate(_Body):
     feedback_score: int | None = Field(default=None, ge=1, le=5, alias="feedbackScore")
 
 
-def session_resource(session: TrainingSession, case_href: str) -> dict[str, Any]:
+SESSION_STATES = {"initialized": "scheduled", "confirmed": "scheduled"}
+
+
+def session_resource(session: Appointment, case_href: str) -> dict[str, Any]:
+    """A training session as the case API shows it; ``appointment`` is the same session in
+    TMF646."""
     return {
         "id": session.id,
         "href": f"{case_href}/trainingSession/{session.id}",
         "@type": "TrainingSession",
         "completionCase": {"id": session.case_id, "href": case_href},
-        "state": session.state,
+        "state": SESSION_STATES.get(session.status, session.status),
         "topic": session.topics,
-        "scheduledStart": iso(session.scheduled_start),
-        "scheduledEnd": iso(session.scheduled_end),
+        "scheduledStart": iso(session.start),
+        "scheduledEnd": iso(session.end),
         "trainer": session.trainer,
         "attendee": session.attendees,
         "attended": session.attended,
         "feedbackScore": session.feedback_score,
-        "creationDate": iso(session.created_at),
-        "lastUpdate": iso(session.updated_at),
+        "creationDate": iso(session.creation_date),
+        "lastUpdate": iso(session.last_update),
+        "appointment": {
+            "id": session.id,
+            "status": session.status,
+            "href": f"/tmf-api/appointment/v4/appointment/{session.id}",
+        },
     }

@@ -3,10 +3,11 @@ completes when every mandatory topic has a completed session, or expires at its 
 
 from __future__ import annotations
 
-import uuid
+from typing import Any
 
-from sqlalchemy import select
-
+from order_completion.appointments import service as appointments
+from order_completion.appointments.rules import OPEN, Category, Status
+from order_completion.appointments.tables import Appointment
 from order_completion.cases.rules import Milestone, Outcome, StepKind, StepState
 from order_completion.cases.service import CaseUnit
 from order_completion.cases.tables import CaseStep
@@ -17,7 +18,6 @@ from order_completion.policies.schema import TrainingStep
 from order_completion.timers.tables import Timer, TimerKind
 from order_completion.training import rules
 from order_completion.training.schemas import TrainingSessionCreate, TrainingSessionUpdate
-from order_completion.training.tables import TrainingSession
 
 
 def _config(step: CaseStep) -> TrainingStep:
@@ -32,7 +32,8 @@ async def start(unit: CaseUnit, step: CaseStep) -> None:
         unit.schedule_timer(TimerKind.TRAINING_DUE, due, step=step)
 
 
-async def book_session(unit: CaseUnit, body: TrainingSessionCreate) -> TrainingSession:
+async def book_session(unit: CaseUnit, body: TrainingSessionCreate, **details: Any) -> Appointment:
+    """Book a session (an appointment of category ``training``) on the step's topics."""
     step = unit.waiting_step(StepKind.TRAINING)
     known = [topic.name for topic in _config(step).topics]
     unknown = [name for name in body.topic if known and name not in known]
@@ -41,22 +42,18 @@ async def book_session(unit: CaseUnit, body: TrainingSessionCreate) -> TrainingS
             f"not a topic of this training: {', '.join(unknown)}; topics: {', '.join(known)}",
             field="topic",
         )
-    session = TrainingSession(
-        id=str(uuid.uuid4()),
-        case_id=unit.case.id,
-        step_id=step.id,
-        topics=list(body.topic),
-        scheduled_start=body.scheduled_start,
-        scheduled_end=body.scheduled_end,
+    session = appointments.book(
+        unit,
+        category=Category.TRAINING,
+        step=step,
+        start=body.scheduled_start,
+        end=body.scheduled_end,
+        description=details.pop("description", None) or f"Training on {', '.join(body.topic)}",
+        topics=body.topic,
         trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
         attendees=[attendee.model_dump(exclude_none=True) for attendee in body.attendee],
-        state="scheduled",
-        attended=[],
-        feedback_score=None,
-        created_at=unit.now,
-        updated_at=unit.now,
+        **details,
     )
-    unit.session.add(session)
     unit.record(
         "trainingSessionScheduled",
         step=step,
@@ -69,7 +66,7 @@ async def book_session(unit: CaseUnit, body: TrainingSessionCreate) -> TrainingS
         reason="trainingSessionScheduled",
         direction="outbound",
         step=step,
-        description=f"Training on {', '.join(session.topics)}",
+        description=session.description,
         status="open",
     )
     for attendee in session.attendees:
@@ -77,30 +74,37 @@ async def book_session(unit: CaseUnit, body: TrainingSessionCreate) -> TrainingS
     return session
 
 
-async def get_session(unit: CaseUnit, session_id: str) -> TrainingSession:
-    row = await unit.session.get(TrainingSession, session_id)
-    if row is None or row.case_id != unit.case.id:
+def default_topics(unit: CaseUnit) -> list[str]:
+    """The topics of a session booked without naming any: the mandatory ones, or all."""
+    step = unit.waiting_step(StepKind.TRAINING)
+    topics = _config(step).topics
+    return [t.name for t in topics if t.mandatory] or [t.name for t in topics] or ["General"]
+
+
+async def get_session(unit: CaseUnit, session_id: str) -> Appointment:
+    row = await appointments.get(unit, unit.session, session_id)
+    if row.category != Category.TRAINING.value:
         raise NotFound(f"case {unit.case.id} has no training session {session_id}")
     return row
 
 
 async def close_session(
     unit: CaseUnit, session_id: str, body: TrainingSessionUpdate
-) -> TrainingSession:
+) -> Appointment:
+    """Complete or cancel a session; completing may complete the training step."""
     session = await get_session(unit, session_id)
     step = unit.waiting_step(StepKind.TRAINING)
-    if session.state != "scheduled":
-        raise Conflict(f"the training session is already {session.state}")
+    if Status(session.status) not in OPEN:
+        raise Conflict(f"the training session is already {session.status}")
     invited = {attendee["name"] for attendee in session.attendees}
     strangers = [name for name in body.attended if invited and name not in invited]
     if strangers:
         raise InvalidInput(f"not invited to this session: {', '.join(strangers)}", field="attended")
     if body.state == "cancelled" and (body.attended or body.feedback_score is not None):
         raise InvalidInput("a cancelled session has no attendance or feedback", field="state")
-    session.state = body.state
     session.attended = list(body.attended)
     session.feedback_score = body.feedback_score
-    session.updated_at = unit.now
+    appointments.move_to(unit, session, Status(body.state), implicit=True)
     unit.record(
         "trainingSession" + body.state.capitalize(),
         step=step,
@@ -113,7 +117,7 @@ async def close_session(
         reason=f"trainingSession: {body.state}",
         direction="outbound",
         step=step,
-        description=f"Training on {', '.join(session.topics)}",
+        description=session.description,
     )
     if body.state == "completed":
         await _complete_if_trained(unit, step)
@@ -122,12 +126,8 @@ async def close_session(
 
 async def _complete_if_trained(unit: CaseUnit, step: CaseStep) -> None:
     mandatory = [topic.name for topic in _config(step).topics if topic.mandatory]
-    completed = await unit.session.scalars(
-        select(TrainingSession.topics).where(
-            TrainingSession.step_id == step.id, TrainingSession.state == "completed"
-        )
-    )
-    if rules.training_done(mandatory, list(completed)):
+    completed = await appointments.for_step(unit, step, statuses=(Status.COMPLETED,))
+    if rules.training_done(mandatory, [row.topics for row in completed]):
         unit.add_milestone(Milestone.TRAINING_COMPLETED)
         await unit.finish_step(step, Outcome.TRAINED)
 

@@ -1,0 +1,54 @@
+"""An appointment as TMF646 shows it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from order_completion.appointments.tables import Appointment
+from order_completion.cases.representation import case_href, iso
+
+BASE = "/tmf-api/appointment/v4"
+
+
+def appointment_href(base_url: str, appointment_id: str) -> str:
+    return f"{base_url}{BASE}/appointment/{appointment_id}"
+
+
+def appointment_resource(row: Appointment, base_url: str = "") -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "id": row.id,
+        "href": appointment_href(base_url, row.id),
+        "@type": "Appointment",
+        "category": row.category,
+        "status": row.status,
+        "creationDate": iso(row.creation_date),
+        "lastUpdate": iso(row.last_update),
+        "validFor": {"startDateTime": iso(row.start), "endDateTime": iso(row.end)},
+        "description": row.description,
+        "externalId": row.external_id,
+        "relatedEntity": [
+            {
+                "id": row.case_id,
+                "href": case_href(base_url, row.case_id),
+                "role": "completionCase",
+                "@referredType": "CompletionCase",
+            }
+        ],
+        "relatedParty": row.related_party,
+        "relatedPlace": row.related_place,
+        "contactMedium": row.contact_medium,
+        "note": row.note,
+        "attachment": row.attachment,
+        "calendarEvent": row.calendar_event,
+    }
+    if row.category == "training":
+        result.update(
+            {
+                "topic": row.topics,
+                "trainer": row.trainer,
+                "attendee": row.attendees,
+                "attended": row.attended,
+                "feedbackScore": row.feedback_score,
+            }
+        )
+    return result

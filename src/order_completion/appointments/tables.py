@@ -1,0 +1,42 @@
+"""Appointments (TMF646): commissioning visits and training sessions of a case.
+
+A training session is an appointment of category ``training``; the training API and the
+appointment API read and write the same row, so each sees what the other did.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from order_completion.database import Base, JsonColumn, UTCDateTime
+
+
+class Appointment(Base):
+    __tablename__ = "appointment"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    step_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    description: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    related_place: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn)
+    related_party: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
+    contact_medium: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
+    note: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
+    attachment: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
+    calendar_event: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn)
+    topics: Mapped[list[str]] = mapped_column(JsonColumn)
+    trainer: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn)
+    attendees: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
+    attended: Mapped[list[str]] = mapped_column(JsonColumn)
+    feedback_score: Mapped[int | None] = mapped_column(Integer)
+    creation_date: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_update: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,228 @@
+"""TMF646 Appointment v4: commissioning visits and training sessions, with the enforced
+life cycle, the link to training sessions both ways, and calendar invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from icalendar import Calendar
+
+from order_completion.events.catalog import BASE_PATHS, Api
+from tests.api.test_cases_api import CASES, assert_error
+from tests.orders import business_order, failing_test, passing_test
+
+AP = f"{BASE_PATHS[Api.APPOINTMENT]}/appointment"
+WHEN = {"startDateTime": "2026-12-01T09:00:00Z", "endDateTime": "2026-12-01T11:00:00Z"}
+
+
+def booking(case_id: str, category: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "category": category,
+        "validFor": WHEN,
+        "relatedEntity": [
+            {"id": case_id, "role": "completionCase", "@referredType": "CompletionCase"}
+        ],
+        **extra,
+    }
+
+
+async def open_case(client: httpx.AsyncClient, *, trained: bool = False) -> str:
+    case_id: str = (await client.post(CASES, json={"productOrder": business_order()})).json()["id"]
+    if trained:
+        await client.post(f"{CASES}/{case_id}/commissioningTest", json=passing_test())
+        await client.post(
+            f"{CASES}/{case_id}/acceptanceDecision",
+            json={"decision": "accepted", "decidedBy": {"name": "Dana"}},
+        )
+    return case_id
+
+
+async def test_a_commissioning_visit_is_booked_and_settled_by_the_test_result(
+    client: httpx.AsyncClient,
+) -> None:
+    case_id = await open_case(client)
+    created = await client.post(
+        AP, json=booking(case_id, "commissioning", relatedPlace={"name": "Acme HQ", "role": "site"})
+    )
+    assert created.status_code == 201
+    visit = created.json()
+    assert visit["status"] == "initialized"
+    assert visit["relatedEntity"][0]["id"] == case_id
+    assert {"id", "href", "@type", "creationDate", "lastUpdate", "validFor"} <= visit.keys()
+    assert created.headers["Location"] == visit["href"]
+    confirmed = await client.patch(visit["href"], json={"status": "confirmed"})
+    assert confirmed.json()["status"] == "confirmed"
+    await client.post(f"{CASES}/{case_id}/commissioningTest", json=failing_test())
+    assert (await client.get(visit["href"])).json()["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("path", "final"),
+    [
+        (["confirmed", "completed"], "completed"),
+        (["confirmed", "failed"], "failed"),
+        (["cancelled"], "cancelled"),
+    ],
+)
+async def test_the_life_cycle_allows_its_edges(
+    client: httpx.AsyncClient, path: list[str], final: str
+) -> None:
+    case_id = await open_case(client)
+    visit = (await client.post(AP, json=booking(case_id, "commissioning"))).json()
+    for status in path:
+        response = await client.patch(visit["href"], json={"status": status})
+        assert response.status_code == 200, response.text
+    assert (await client.get(visit["href"])).json()["status"] == final
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ([], "completed"),
+        ([], "failed"),
+        (["confirmed"], "cancelled"),
+        (["confirmed"], "initialized"),
+        (["cancelled"], "confirmed"),
+        (["confirmed", "completed"], "failed"),
+    ],
+)
+async def test_the_life_cycle_refuses_other_moves(
+    client: httpx.AsyncClient, path: list[str], refused: str
+) -> None:
+    case_id = await open_case(client)
+    visit = (await client.post(AP, json=booking(case_id, "commissioning"))).json()
+    for status in path:
+        await client.patch(visit["href"], json={"status": status})
+    before = (await client.get(visit["href"])).json()
+    assert_error(await client.patch(visit["href"], json={"status": refused}), 409)
+    assert (await client.get(visit["href"])).json() == before
+
+
+async def test_a_training_appointment_is_a_training_session_and_back(
+    client: httpx.AsyncClient,
+) -> None:
+    case_id = await open_case(client, trained=True)
+    appointment = (
+        await client.post(
+            AP,
+            json=booking(
+                case_id, "training", attendee=[{"name": "Dana Smith", "email": "dana@example.com"}]
+            ),
+        )
+    ).json()
+    assert appointment["topic"] == ["Portal administration"]  # the mandatory topic
+    sessions = (await client.get(f"{CASES}/{case_id}/trainingSession")).json()
+    assert [s["id"] for s in sessions] == [appointment["id"]]
+    assert sessions[0]["state"] == "scheduled"
+
+    booked = (
+        await client.post(
+            f"{CASES}/{case_id}/trainingSession",
+            json={
+                "topic": ["Reporting"],
+                "scheduledStart": "2026-12-02T09:00:00Z",
+                "scheduledEnd": "2026-12-02T10:00:00Z",
+            },
+        )
+    ).json()
+    listed = await client.get(AP, params={"relatedEntity.id": case_id, "category": "training"})
+    assert {a["id"] for a in listed.json()} == {appointment["id"], booked["id"]}
+
+    await client.patch(appointment["href"], json={"status": "confirmed"})
+    done = await client.patch(
+        appointment["href"],
+        json={"status": "completed", "attended": ["Dana Smith"], "feedbackScore": 5},
+    )
+    assert done.status_code == 200
+    assert done.json()["status"] == "completed"
+    case = (await client.get(f"{CASES}/{case_id}")).json()
+    training = next(s for s in case["step"] if s["kind"] == "training")
+    assert training["outcome"] == "trained"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda b: b.pop("validFor"), "validFor"),
+        (
+            lambda b: b.update(validFor={"startDateTime": "2026-12-01T09:00:00Z"}),
+            "validFor.endDateTime",
+        ),
+        (lambda b: b.update(validFor={**WHEN, "endDateTime": "2026-12-01T08:00:00Z"}), "validFor"),
+        (lambda b: b.update(category="party"), "category"),
+        (
+            lambda b: b.update(relatedEntity=[{"id": "x", "@referredType": "Thing"}]),
+            "relatedEntity",
+        ),
+        (lambda b: b.update(status="confirmed"), "status"),
+        (lambda b: b.update(topic=["Cooking"]), "topic"),
+    ],
+)
+async def test_bad_bookings_are_400(client: httpx.AsyncClient, mutate: Any, field: str) -> None:
+    case_id = await open_case(client)
+    body = booking(case_id, "commissioning")
+    mutate(body)
+    assert_error(await client.post(AP, json=body), 400, field)
+
+
+async def test_bookings_need_a_step_that_waits(client: httpx.AsyncClient) -> None:
+    case_id = await open_case(client)
+    assert_error(await client.post(AP, json=booking(case_id, "training")), 409)
+    assert_error(await client.post(AP, json=booking("nope", "commissioning")), 404)
+
+
+async def test_moving_and_annotating_an_appointment(client: httpx.AsyncClient) -> None:
+    case_id = await open_case(client)
+    visit = (await client.post(AP, json=booking(case_id, "commissioning"))).json()
+    later = {"startDateTime": "2026-12-03T09:00:00Z", "endDateTime": "2026-12-03T10:00:00Z"}
+    moved = await client.patch(
+        visit["href"], json={"validFor": later, "note": [{"text": "Bring a laptop"}]}
+    )
+    assert moved.json()["validFor"] == later
+    assert moved.json()["note"] == [{"text": "Bring a laptop"}]
+    assert_error(await client.patch(visit["href"], json={"category": "training"}), 400, "category")
+    assert_error(await client.patch(visit["href"], json={"id": "x"}), 400, "id")
+    assert_error(await client.patch(f"{AP}/nope", json={"status": "confirmed"}), 404)
+    await client.patch(visit["href"], json={"status": "cancelled"})
+    assert_error(await client.patch(visit["href"], json={"validFor": later}), 409)
+
+
+async def test_the_calendar_invitation_describes_the_appointment(
+    client: httpx.AsyncClient,
+) -> None:
+    case_id = await open_case(client, trained=True)
+    appointment = (
+        await client.post(
+            AP,
+            json=booking(
+                case_id,
+                "training",
+                attendee=[{"name": "Dana Smith", "email": "dana@example.com"}],
+                relatedPlace={"name": "Acme HQ, room 4", "role": "venue"},
+            ),
+        )
+    ).json()
+    response = await client.get(f"{appointment['href']}/calendar.ics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    event = next(iter(Calendar.from_ical(response.content).walk("VEVENT")))
+    assert str(event["uid"]) == f"{appointment['id']}@order-completion"
+    assert event.decoded("dtstart").isoformat() == "2026-12-01T09:00:00+00:00"
+    assert str(event["location"]) == "Acme HQ, room 4"
+    assert str(event["status"]) == "TENTATIVE"
+    assert "mailto:dana@example.com" in str(event["attendee"])
+
+
+async def test_appointment_lists_filter_and_page(client: httpx.AsyncClient) -> None:
+    case_id = await open_case(client)
+    for _ in range(3):
+        await client.post(AP, json=booking(case_id, "commissioning"))
+    listing = await client.get(
+        AP, params={"status": "initialized", "limit": "2", "fields": "status"}
+    )
+    assert listing.headers["X-Total-Count"] == "3"
+    assert [set(a) for a in listing.json()] == [{"id", "href", "@type", "status"}] * 2
+    later = await client.get(AP, params={"validFor.startDateTime.gt": "2026-12-01T10:00:00Z"})
+    assert later.json() == []
