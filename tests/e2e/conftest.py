@@ -98,11 +98,15 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
         request.getfixturevalue("empty_postgres")
     running = start_server(tmp_path, url)
     yield running
-    running.process.terminate()
+    stop_server(running)
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
     try:
-        running.process.wait(timeout=10)
+        server.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        running.process.kill()
+        server.process.kill()
 
 
 @pytest.fixture

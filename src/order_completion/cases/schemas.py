@@ -90,18 +90,18 @@ class CompletionCaseOut(BaseModel):
     id: str
     href: str
     type_: Literal["CompletionCase"] = Field(alias="@type")
-    state: Literal["active", "hold", "completed", "cancelled"]
-    stateReason: str | None
-    creationDate: str
-    lastUpdate: str
-    completionDate: str | None
-    productOrder: dict[str, Any]
-    relatedParty: list[dict[str, Any]]
-    policy: dict[str, Any]
-    jeopardy: Literal["none", "warning", "breach"]
-    targetCompletionDate: str | None
-    startOfServiceDate: str | None
-    step: list[StepOut]
-    milestone: list[MilestoneOut]
-    orderItem: list[OrderItemOut]
+    state: Literal["active", "hold", "completed", "cancelled"] | None = None
+    stateReason: str | None = None
+    creationDate: str | None = None
+    lastUpdate: str | None = None
+    completionDate: str | None = None
+    productOrder: dict[str, Any] | None = None
+    relatedParty: list[dict[str, Any]] | None = None
+    policy: dict[str, Any] | None = None
+    jeopardy: Literal["none", "warning", "breach"] | None = None
+    targetCompletionDate: str | None = None
+    startOfServiceDate: str | None = None
+    step: list[StepOut] | None = None
+    milestone: list[MilestoneOut] | None = None
+    orderItem: list[OrderItemOut] | None = None
     history: list[HistoryOut] | None = None
