@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.acceptance import service
-from order_completion.acceptance.schemas import AcceptanceDecisionRequest
+from order_completion.acceptance.schemas import AcceptanceDecisionOut, AcceptanceDecisionRequest
 from order_completion.acceptance.tables import AcceptanceDecision
 from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href, iso
@@ -31,11 +31,9 @@ router = APIRouter(prefix=API_BASE, tags=["acceptanceDecision"])
         "is not waiting for a decision (for example, it was deemed accepted first)."
     ),
     status_code=201,
-    responses=ERROR_RESPONSES,
+    responses={201: {"model": AcceptanceDecisionOut}, **ERROR_RESPONSES},
 )
-async def decide(
-    case_id: str, body: AcceptanceDecisionRequest, services: ServicesDep
-) -> dict[str, Any]:
+async def decide(case_id: str, body: AcceptanceDecisionRequest, services: ServicesDep) -> Any:
     async def work(session: AsyncSession, now: datetime) -> AcceptanceDecision:
         unit = await services.cases.require(session, case_id, now)
         return await service.record_decision(unit, body)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -53,3 +53,18 @@ class AcceptanceDecisionRequest(BaseModel):
         if self.decision == "accepted" and self.punch_list:
             raise ValueError("punchList applies only to a rejection")
         return self
+
+
+class AcceptanceDecisionOut(BaseModel):
+    """A recorded decision, with the case as it stands after it."""
+
+    id: str
+    href: str
+    type_: str = Field(alias="@type")
+    decision: Literal["accepted", "rejected"]
+    decidedBy: dict[str, Any]
+    reason: str | None = None
+    punchList: list[dict[str, Any]]
+    round: int
+    decisionDate: str
+    completionCase: dict[str, Any]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href, iso
 from order_completion.commissioning import service
-from order_completion.commissioning.schemas import CommissioningTestResult
+from order_completion.commissioning.schemas import CommissioningTestOut, CommissioningTestResult
 from order_completion.commissioning.tables import CommissioningRun
 from order_completion.dependencies import ServicesDep, allow, read_case
 from order_completion.tmf.schemas import ERROR_RESPONSES
@@ -30,11 +30,9 @@ router = APIRouter(prefix=API_BASE, tags=["commissioningTest"])
         "for a commissioning test."
     ),
     status_code=201,
-    responses=ERROR_RESPONSES,
+    responses={201: {"model": CommissioningTestOut}, **ERROR_RESPONSES},
 )
-async def report_test(
-    case_id: str, body: CommissioningTestResult, services: ServicesDep
-) -> dict[str, Any]:
+async def report_test(case_id: str, body: CommissioningTestResult, services: ServicesDep) -> Any:
     async def work(session: AsyncSession, now: datetime) -> CommissioningRun:
         unit = await services.cases.require(session, case_id, now)
         return await service.record_result(unit, body)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -61,3 +61,18 @@ class CommissioningTestResult(_Body):
             ]
         },
     )
+
+
+class CommissioningTestOut(BaseModel):
+    """A recorded test run, with the case as it stands after it."""
+
+    id: str
+    href: str
+    type_: str = Field(alias="@type")
+    result: Literal["passed", "failed"]
+    testItem: list[dict[str, Any]]
+    witnessedBy: dict[str, Any] | None = None
+    note: str | None = None
+    round: int
+    recordedDate: str
+    completionCase: dict[str, Any]

@@ -12,7 +12,11 @@ from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href, case_resource
 from order_completion.cases.schemas import CompletionCaseOut
 from order_completion.dependencies import ServicesDep, allow, read_case
-from order_completion.orders.schemas import CompletionCaseCreate, ProductOrderStateChangeEvent
+from order_completion.orders.schemas import (
+    CompletionCaseCreate,
+    ListenerResult,
+    ProductOrderStateChangeEvent,
+)
 from order_completion.orders.service import IntakeResult
 from order_completion.tmf.schemas import ERROR_RESPONSES
 
@@ -66,11 +70,15 @@ async def create_case(body: CompletionCaseCreate, response: Response, services: 
         "same event again has no second effect (`result: duplicate`)."
     ),
     status_code=201,
-    responses=ERROR_RESPONSES,
+    responses={
+        201: {"model": ListenerResult},
+        200: {"model": ListenerResult, "description": "A repeated eventId: nothing done"},
+        **ERROR_RESPONSES,
+    },
 )
 async def product_order_state_change(
     body: ProductOrderStateChangeEvent, response: Response, services: ServicesDep
-) -> dict[str, Any]:
+) -> Any:
     async def work(session: AsyncSession, now: datetime) -> tuple[str, str | None]:
         return await services.intake.handle_event(
             session, body, now, trigger_states=services.settings.trigger_states

@@ -122,3 +122,12 @@ class ProductOrderStateChangeEvent(_Open):
         alias="eventType"
     )
     event: ProductOrderEventBody
+
+
+class ListenerResult(BaseModel):
+    """What an inbound event did: ``caseCreated``, ``existingCase``, ``ignored`` (not a
+    trigger state) or ``duplicate`` (this eventId was seen before)."""
+
+    eventId: str
+    result: Literal["caseCreated", "existingCase", "ignored", "duplicate"]
+    completionCase: dict[str, Any] | None = None

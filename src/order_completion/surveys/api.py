@@ -12,7 +12,7 @@ from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE
 from order_completion.dependencies import ServicesDep, allow, read_case
 from order_completion.surveys import service
-from order_completion.surveys.schemas import SurveyResponse
+from order_completion.surveys.schemas import SurveyAnswerOut, SurveyResponse
 from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE, tags=["satisfactionSurvey"])
@@ -24,11 +24,9 @@ router = APIRouter(prefix=API_BASE, tags=["satisfactionSurvey"])
     summary="Record the customer's satisfaction survey answer",
     description="Completes the survey step (outcome `responded`); 409 when no survey waits.",
     status_code=201,
-    responses=ERROR_RESPONSES,
+    responses={201: {"model": SurveyAnswerOut}, **ERROR_RESPONSES},
 )
-async def answer_survey(
-    case_id: str, body: SurveyResponse, services: ServicesDep
-) -> dict[str, Any]:
+async def answer_survey(case_id: str, body: SurveyResponse, services: ServicesDep) -> Any:
     async def work(session: AsyncSession, now: datetime) -> None:
         unit = await services.cases.require(session, case_id, now)
         await service.record_response(unit, body)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -15,3 +17,12 @@ class SurveyResponse(BaseModel):
 
     score: int = Field(ge=0, le=10)
     comment: str | None = Field(default=None, max_length=4000)
+
+
+class SurveyAnswerOut(BaseModel):
+    """The recorded answer, with the case as it stands after it."""
+
+    type_: str = Field(alias="@type")
+    score: int
+    comment: str | None = None
+    completionCase: dict[str, Any]

@@ -18,6 +18,7 @@ from order_completion.tmf.schemas import ERROR_RESPONSES
 from order_completion.training import service
 from order_completion.training.schemas import (
     TrainingSessionCreate,
+    TrainingSessionOut,
     TrainingSessionUpdate,
     session_resource,
 )
@@ -47,11 +48,11 @@ READ_ONLY = {
         "every mandatory topic has a completed session. 409 when no training step waits."
     ),
     status_code=201,
-    responses=ERROR_RESPONSES,
+    responses={201: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
 )
 async def book(
     case_id: str, body: TrainingSessionCreate, response: Response, services: ServicesDep
-) -> dict[str, Any]:
+) -> Any:
     async def work(session: AsyncSession, now: datetime) -> Appointment:
         unit = await services.cases.require(session, case_id, now)
         return await service.book_session(unit, body)
@@ -66,11 +67,9 @@ async def book(
     "/completionCase/{case_id}/trainingSession",
     dependencies=allow(Permission.READ),
     summary="List the training sessions of a case",
-    responses=ERROR_RESPONSES,
+    responses={200: {"model": list[TrainingSessionOut]}, **ERROR_RESPONSES},
 )
-async def list_sessions(
-    case_id: str, response: Response, services: ServicesDep
-) -> list[dict[str, Any]]:
+async def list_sessions(case_id: str, response: Response, services: ServicesDep) -> Any:
     href = case_href(services.cases.base_url, case_id)
     async with services.db.read() as session:
         from order_completion.cases.queries import get_case
@@ -90,9 +89,9 @@ async def list_sessions(
     "/completionCase/{case_id}/trainingSession/{session_id}",
     dependencies=allow(Permission.READ),
     summary="Read one training session",
-    responses=ERROR_RESPONSES,
+    responses={200: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
 )
-async def get_session(case_id: str, session_id: str, services: ServicesDep) -> dict[str, Any]:
+async def get_session(case_id: str, session_id: str, services: ServicesDep) -> Any:
     async with services.db.read() as session:
         row = await session.get(Appointment, session_id)
         if row is None or row.case_id != case_id or row.category != "training":
@@ -108,12 +107,10 @@ async def get_session(case_id: str, session_id: str, services: ServicesDep) -> d
         "A merge patch with `state` (`completed` or `cancelled`), `attended` (names of "
         "invited attendees) and `feedbackScore` (1-5)."
     ),
-    responses=ERROR_RESPONSES,
+    responses={200: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
     openapi_extra=merge_patch_openapi(TrainingSessionUpdate),
 )
-async def close(
-    case_id: str, session_id: str, patch: MergePatch, services: ServicesDep
-) -> dict[str, Any]:
+async def close(case_id: str, session_id: str, patch: MergePatch, services: ServicesDep) -> Any:
     read_only = sorted(key for key in patch if key in READ_ONLY)
     if read_only:
         raise InvalidInput(f"read-only: {', '.join(read_only)}", field=read_only[0])

@@ -99,3 +99,40 @@ def session_resource(session: Appointment, case_href: str) -> dict[str, Any]:
             "href": f"/tmf-api/appointment/v4/appointment/{session.id}",
         },
     }
+
+
+class TrainingSessionOut(BaseModel):
+    """A training session of a case (the same row as its TMF646 appointment)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "6f0c…",
+                    "href": "/tmf-api/orderCompletion/v1/completionCase/1/trainingSession/6f0c…",
+                    "@type": "TrainingSession",
+                    "state": "scheduled",
+                    "topic": ["Portal administration"],
+                    "scheduledStart": "2026-12-01T09:00:00Z",
+                    "scheduledEnd": "2026-12-01T11:00:00Z",
+                    "attendee": [{"name": "Dana Smith", "email": "dana@example.com"}],
+                }
+            ]
+        }
+    )
+
+    id: str
+    href: str
+    type_: str = Field(alias="@type")
+    completionCase: dict[str, Any] | None = None
+    state: Literal["scheduled", "completed", "cancelled", "failed"] | None = None
+    topic: list[str] | None = None
+    scheduledStart: str | None = None
+    scheduledEnd: str | None = None
+    trainer: dict[str, Any] | None = None
+    attendee: list[dict[str, Any]] | None = None
+    attended: list[str] | None = None
+    feedbackScore: int | None = None
+    creationDate: str | None = None
+    lastUpdate: str | None = None
+    appointment: dict[str, Any] | None = None
