@@ -25,6 +25,7 @@ from order_completion.processflow.api import router as processflow_router
 from order_completion.surveys.api import router as surveys_router
 from order_completion.tmf import errors
 from order_completion.tmf.hub import hub_router
+from order_completion.tmf.limits import BodySizeLimit
 from order_completion.training.api import router as training_router
 
 DESCRIPTION = """Runs the TM Forum eTOM process *Complete Customer Order* (1.3.3.4): after a
@@ -53,6 +54,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         title="Order Completion", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.services = services
+    app.add_middleware(BodySizeLimit, limit=services.settings.max_body_bytes)
     errors.install(app)
     for api in Api:
         app.include_router(hub_router(api))

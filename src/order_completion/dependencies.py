@@ -10,6 +10,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
+from order_completion import audit
 from order_completion.auth.rules import Permission
 from order_completion.auth.service import Principal
 from order_completion.bootstrap import Services
@@ -37,6 +38,7 @@ def require(*permissions: Permission) -> Callable[..., Awaitable[Principal]]:
         services: Services = request.app.state.services
         principal = await services.auth.authenticate(request.headers.get("authorization"))
         principal.require(*permissions)
+        audit.ACTOR.set(principal.name)
         return principal
 
     return dependency

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
         description="Accepted JWT algorithms; default RS256,ES256 for a PEM key, else HS256",
     )
     jwt_role_claim: str = Field(default="roles", description="JWT claim holding the role(s)")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (413 above)"
+    )
     token_cache_seconds: float = Field(
         default=5.0, ge=0, description="How long a checked API key is trusted without a lookup"
     )

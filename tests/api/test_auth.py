@@ -226,3 +226,22 @@ async def test_an_hs256_token_cannot_pass_as_the_rsa_key(
     }
     forged = jwt.encode(claims, "a-shared-secret-that-is-long-enough-for-hs256", algorithm="HS256")
     assert (await jwt_client.get(CASES, headers=bearer(forged))).status_code == 401
+
+
+async def test_history_names_who_acted(anonymous: httpx.AsyncClient, services: Services) -> None:
+    from tests.orders import product_order
+
+    manager = bearer(await token_for(services, "orderManager"))
+    case = (
+        await anonymous.post(CASES, json={"productOrder": product_order()}, headers=manager)
+    ).json()
+    (by,) = {entry["detail"].get("by") for entry in case["history"]}
+    assert by.startswith("orderManager-")
+
+
+async def test_an_oversized_body_is_refused_with_413(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        CASES, content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["reason"] == "Payload too large"

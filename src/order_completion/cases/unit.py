@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion import audit
 from order_completion.cases import rules
 from order_completion.cases.events import CaseEventType
 from order_completion.cases.representation import case_summary, iso
@@ -119,7 +120,7 @@ class CaseUnit:
             "action": action,
             "step_id": step.id if step else None,
             "actor": actor,
-            "detail": detail,
+            "detail": {**detail, "by": by} if (by := audit.ACTOR.get()) else detail,
         }
         append_row(self.session, HISTORY, row)
         self.recorded.append(row)
