@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import func, select
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.appointments import calendar
@@ -27,6 +27,7 @@ from order_completion.dependencies import MergePatch, ServicesDep, allow, merge_
 from order_completion.errors import InvalidInput
 from order_completion.tmf import query
 from order_completion.tmf.errors import READ_ONLY
+from order_completion.tmf.listing import ListParamsDep, page_of
 from order_completion.tmf.schemas import ERROR_RESPONSES
 from order_completion.training import service as training
 from order_completion.training.schemas import TrainingSessionCreate, TrainingSessionUpdate
@@ -145,31 +146,18 @@ async def create(
     responses={200: {"model": list[AppointmentOut]}, **ERROR_RESPONSES},
 )
 async def list_appointments(
-    request: Request,
-    response: Response,
-    services: ServicesDep,
-    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-    offset: str | None = Query(default=None, description="Index of the first item (0)"),
-    limit: str | None = Query(default=None, description="How many items at most (100)"),
+    params: ListParamsDep, response: Response, services: ServicesDep
 ) -> list[dict[str, Any]]:
-    params = {key: request.query_params.getlist(key) for key in request.query_params}
-    wanted = query.list_request(params, FILTERS, fields=fields, offset=offset, limit=limit)
-    where = query.conditions(wanted.filters, FILTERS)
     async with services.db.read() as session:
-        total = await session.scalar(select(func.count()).select_from(Appointment).where(*where))
-        rows = await session.scalars(
-            select(Appointment)
-            .where(*where)
-            .order_by(Appointment.start, Appointment.id)
-            .offset(wanted.page.offset)
-            .limit(wanted.page.limit)
+        return await page_of(
+            session,
+            select(Appointment),
+            FILTERS,
+            params,
+            response=response,
+            order_by=[Appointment.start, Appointment.id],
+            render=lambda row: appointment_resource(row, services.cases.base_url),
         )
-        items = [
-            query.select_fields(appointment_resource(row, services.cases.base_url), wanted.fields)
-            for row in rows
-        ]
-    query.set_count_headers(response, total=int(total or 0), returned=len(items))
-    return items
 
 
 @router.get(

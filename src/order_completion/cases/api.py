@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
@@ -26,6 +26,7 @@ from order_completion.dependencies import (
 )
 from order_completion.errors import InvalidInput
 from order_completion.tmf import query
+from order_completion.tmf.listing import ListParamsDep
 from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE, tags=["completionCase"])
@@ -47,30 +48,17 @@ router = APIRouter(prefix=API_BASE, tags=["completionCase"])
         **ERROR_RESPONSES,
     },
 )
-async def list_cases(
-    request: Request,
-    response: Response,
-    services: ServicesDep,
-    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-    offset: str | None = Query(default=None, description="Index of the first case (0)"),
-    limit: str | None = Query(default=None, description="How many cases at most (100)"),
-) -> Any:
-    params = {key: request.query_params.getlist(key) for key in request.query_params}
-    filters = query.parse_filters(params, set(queries.FILTERS))
-    page = query.page(offset, limit)
-    wanted = query.parse_fields(fields)
+async def list_cases(params: ListParamsDep, response: Response, services: ServicesDep) -> Any:
+    wanted = params.parse(queries.FILTERS)
+    history = wanted.fields is None or "history" in wanted.fields
     async with services.db.read() as session:
         rows, total = await queries.list_cases(
-            session, filters, page, with_history=wanted is None or "history" in wanted
+            session, wanted.filters, wanted.page, with_history=history
         )
         items = [
             query.select_fields(
-                case_resource(
-                    row,
-                    base_url=services.cases.base_url,
-                    include_history=wanted is None or "history" in wanted,
-                ),
-                wanted,
+                case_resource(row, base_url=services.cases.base_url, include_history=history),
+                wanted.fields,
             )
             for row in rows
         ]

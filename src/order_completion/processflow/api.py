@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
@@ -30,6 +30,7 @@ from order_completion.processflow.schemas import (
 )
 from order_completion.tmf import query
 from order_completion.tmf.errors import READ_ONLY
+from order_completion.tmf.listing import ListParamsDep
 from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=BASE, tags=["processFlow"])
@@ -120,15 +121,9 @@ async def _read_flow(services: ServicesDep, case_id: str) -> dict[str, Any]:
     responses={200: {"model": list[ProcessFlowOut]}, **ERROR_RESPONSES},
 )
 async def list_flows(
-    request: Request,
-    response: Response,
-    services: ServicesDep,
-    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-    offset: str | None = Query(default=None, description="Index of the first item (0)"),
-    limit: str | None = Query(default=None, description="How many items at most (100)"),
+    params: ListParamsDep, response: Response, services: ServicesDep
 ) -> list[dict[str, Any]]:
-    params = {key: request.query_params.getlist(key) for key in request.query_params}
-    wanted = query.list_request(params, FILTERS, fields=fields, offset=offset, limit=limit)
+    wanted = params.parse(FILTERS)
     async with services.db.read() as session:
         rows, total = await queries.list_cases(
             session, wanted.filters, wanted.page, with_history=False, attributes=FILTERS
@@ -163,17 +158,10 @@ async def get_flow(
     responses={200: {"model": list[TaskFlowOut]}, **ERROR_RESPONSES},
 )
 async def list_tasks(
-    flow_id: str,
-    request: Request,
-    response: Response,
-    services: ServicesDep,
-    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-    offset: str | None = Query(default=None, description="Index of the first item (0)"),
-    limit: str | None = Query(default=None, description="How many items at most (100)"),
+    flow_id: str, params: ListParamsDep, response: Response, services: ServicesDep
 ) -> list[dict[str, Any]]:
-    params = {key: request.query_params.getlist(key) for key in request.query_params}
-    filters = query.parse_filters(params, {"state", "taskFlowSpecification"})
-    page = query.page(offset, limit)
+    filters = query.parse_filters(params.params, {"state", "taskFlowSpecification"})
+    page = query.page(params.offset, params.limit)
     async with services.db.read() as session:
         case = await queries.get_case(session, flow_id, with_history=False)
         tasks = [task_flow(case, step, services.cases.base_url) for step in case.steps]
@@ -181,7 +169,7 @@ async def list_tasks(
         tasks = [task for task in tasks if str(task[item.attribute]) in item.values]
     chosen = tasks[page.offset : page.offset + page.limit]
     query.set_count_headers(response, total=len(tasks), returned=len(chosen))
-    return [query.select_fields(task, query.parse_fields(fields)) for task in chosen]
+    return [query.select_fields(task, query.parse_fields(params.fields)) for task in chosen]
 
 
 async def _read_task(services: ServicesDep, flow_id: str, task_id: str) -> dict[str, Any]:

@@ -1,0 +1,65 @@
+"""One way to serve a TMF630 list: the query parameters every list takes, and a page of
+rows filtered, counted, rendered and trimmed to ``fields``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request, Response
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_completion.tmf import query
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """``fields``, ``offset``, ``limit`` and every other query parameter (the filters)."""
+
+    fields: str | None
+    offset: str | None
+    limit: str | None
+    params: dict[str, list[str]]
+
+    def parse(self, attributes: Mapping[str, query.Attribute]) -> query.ListRequest:
+        return query.list_request(
+            self.params, attributes, fields=self.fields, offset=self.offset, limit=self.limit
+        )
+
+
+def list_params(
+    request: Request,
+    fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
+    offset: str | None = Query(default=None, description="Index of the first item (0)"),
+    limit: str | None = Query(default=None, description="How many items at most (100, max 1000)"),
+) -> ListParams:
+    params = {key: request.query_params.getlist(key) for key in request.query_params}
+    return ListParams(fields, offset, limit, params)
+
+
+ListParamsDep = Annotated[ListParams, Depends(list_params)]
+
+
+async def page_of(
+    session: AsyncSession,
+    statement: Select[Any],
+    attributes: Mapping[str, query.Attribute],
+    params: ListParams,
+    *,
+    order_by: Sequence[Any],
+    render: Callable[[Any], dict[str, Any]],
+    response: Response,
+) -> list[dict[str, Any]]:
+    """Filter ``statement`` by the request, count, page, render and set the count headers."""
+    wanted = params.parse(attributes)
+    where = query.conditions(wanted.filters, attributes)
+    filtered = statement.where(*where)
+    total = await session.scalar(select(func.count()).select_from(filtered.subquery()))
+    rows = await session.scalars(
+        filtered.order_by(*order_by).offset(wanted.page.offset).limit(wanted.page.limit)
+    )
+    items = [query.select_fields(render(row), wanted.fields) for row in rows]
+    query.set_count_headers(response, total=int(total or 0), returned=len(items))
+    return items
