@@ -141,6 +141,7 @@ async def services(
         policy_dir=policy_dir,
         bootstrap_token=ADMIN_TOKEN,
         token_cache_seconds=0,
+        callback_allowlist="127.0.0.1",
     )
     built = build_services(settings, clock=clock)
     await _empty_tables(built)

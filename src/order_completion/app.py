@@ -18,6 +18,7 @@ from order_completion.appointments.api import router as appointments_router
 from order_completion.bootstrap import Services
 from order_completion.cases.api import router as cases_router
 from order_completion.commissioning.api import router as commissioning_router
+from order_completion.events.api import ledger_router
 from order_completion.events.catalog import Api
 from order_completion.interactions.api import router as interactions_router
 from order_completion.orders.api import router as orders_router
@@ -58,6 +59,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
     errors.install(app)
     for api in Api:
         app.include_router(hub_router(api))
+        app.include_router(ledger_router(api))
     for router in (
         orders_router,
         cases_router,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
+import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,11 @@ from order_completion.clock import Clock, SystemClock
 from order_completion.commissioning import service as commissioning_service
 from order_completion.customer_records import service as customer_records_service
 from order_completion.database import Database
+from order_completion.events import ledger
+from order_completion.events.guard import CallbackGuard, parse_allowlist
+from order_completion.events.relay import relay_due
+from order_completion.events.retry import parse_schedule
+from order_completion.events.sender import Sender
 from order_completion.interactions import service as interactions_service
 from order_completion.orders.service import Intake
 from order_completion.policies.loader import load_policies
@@ -33,6 +39,7 @@ from order_completion.surveys import service as surveys_service
 from order_completion.timers.tables import TimerKind
 from order_completion.timers.worker import TimerJob, TimerWorker
 from order_completion.training import service as training_service
+from order_completion.worker import Worker
 
 T = TypeVar("T")
 
@@ -63,7 +70,10 @@ class Services:
     policies: PolicyBook
     cases: CaseEngine
     intake: Intake
-    worker: TimerWorker
+    timers: TimerWorker
+    guard: CallbackGuard
+    sender: Sender
+    worker: Worker
     auth: Authenticator
 
     async def write(
@@ -81,6 +91,7 @@ class Services:
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
+        await self.sender.client.aclose()
         await self.db.dispose()
 
 
@@ -94,11 +105,29 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         base_url=settings.public_url.rstrip("/"),
         observers=[ProcessFlowEvents()],
     )
-    worker = TimerWorker(
+    timer_worker = TimerWorker(db=db, cases=cases, jobs=TIMER_JOBS, clock=clock)
+    guard = CallbackGuard(parse_allowlist(settings.callback_allowlist))
+    sender = Sender(
         db=db,
-        cases=cases,
-        jobs=TIMER_JOBS,
         clock=clock,
+        # Redirects are failures: a receiver that moved must be registered again.
+        client=httpx.AsyncClient(follow_redirects=False),
+        guard=guard,
+        schedule=parse_schedule(settings.retry_schedule),
+        timeout_seconds=settings.delivery_timeout_seconds,
+    )
+
+    async def relay() -> int:
+        return await relay_due(db, clock.now())
+
+    retention = Retention(db, clock, timedelta(days=settings.delivery_retention_days))
+    worker = Worker(
+        jobs=[
+            ("relay", relay),
+            ("send", sender.send_due),
+            ("timers", timer_worker.fire_due),
+            ("retention", retention.prune_hourly),
+        ],
         poll_seconds=settings.worker_poll_seconds,
     )
     auth = Authenticator(
@@ -114,9 +143,29 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         policies=policies,
         cases=cases,
         intake=Intake(cases=cases, policies=policies),
+        timers=timer_worker,
+        guard=guard,
+        sender=sender,
         worker=worker,
         auth=auth,
     )
+
+
+@dataclass
+class Retention:
+    """Prunes the delivery ledger at most once an hour (it counts as no work done)."""
+
+    db: Database
+    clock: Clock
+    keep: timedelta
+    last_run: datetime | None = None
+
+    async def prune_hourly(self) -> int:
+        now = self.clock.now()
+        if self.last_run is None or now - self.last_run >= timedelta(hours=1):
+            self.last_run = now
+            await ledger.prune(self.db, now, self.keep)
+        return 0
 
 
 def jwt_config(settings: Settings) -> JwtConfig | None:

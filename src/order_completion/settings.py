@@ -51,6 +51,19 @@ class Settings(BaseSettings):
         description="Accepted JWT algorithms; default RS256,ES256 for a PEM key, else HS256",
     )
     jwt_role_claim: str = Field(default="roles", description="JWT claim holding the role(s)")
+    callback_allowlist: str = Field(
+        default="",
+        description="Addresses or networks callbacks may resolve to although not public "
+        "(comma-separated, e.g. 127.0.0.1); plain http is allowed only to these",
+    )
+    retry_schedule: str = Field(
+        default="0,5s,5m,30m,2h,5h,10h,14h,20h,24h",
+        description="Delay before each delivery attempt; after the last, the delivery fails",
+    )
+    delivery_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    delivery_retention_days: float = Field(
+        default=30, gt=0, description="Finished deliveries, attempts and sent events kept this long"
+    )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body accepted (413 above)"
     )
@@ -69,6 +82,22 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{error}; use sqlite:///path/to/file.db or postgresql://user@host:port/db"
             ) from None
+        return value
+
+    @field_validator("callback_allowlist")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        from order_completion.events.guard import parse_allowlist
+
+        parse_allowlist(value)
+        return value
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        from order_completion.events.retry import parse_schedule
+
+        parse_schedule(value)
         return value
 
     @field_validator("trigger_states", "jwt_algorithms", mode="before")

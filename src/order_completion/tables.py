@@ -14,6 +14,7 @@ from order_completion.cases.tables import (
 )
 from order_completion.commissioning.tables import CommissioningRun
 from order_completion.database import Base
+from order_completion.events.deliveries import Delivery, DeliveryAttempt
 from order_completion.events.outbox import OutboxEvent
 from order_completion.events.subscriptions import Subscription
 from order_completion.interactions.tables import PartyInteraction
@@ -32,6 +33,8 @@ __all__ = [
     "CaseStep",
     "CommissioningRun",
     "CompletionCase",
+    "Delivery",
+    "DeliveryAttempt",
     "InboundEvent",
     "OutboxEvent",
     "PartyInteraction",

@@ -74,6 +74,12 @@ for _api in Api:
         ("GET", f"{BASE_PATHS[_api]}/hub", Permission.READ),
         ("GET", f"{BASE_PATHS[_api]}/hub/h", Permission.READ),
         ("DELETE", f"{BASE_PATHS[_api]}/hub/h", Permission.MANAGE_HUBS),
+        ("GET", f"{BASE_PATHS[_api]}/hub/h/delivery", Permission.READ),
+        ("GET", f"{BASE_PATHS[_api]}/hub/h/delivery/d", Permission.READ),
+        ("POST", f"{BASE_PATHS[_api]}/hub/h/delivery/d/replay", Permission.MANAGE_HUBS),
+        ("POST", f"{BASE_PATHS[_api]}/hub/h/replay", Permission.MANAGE_HUBS),
+        ("POST", f"{BASE_PATHS[_api]}/hub/h/enable", Permission.MANAGE_HUBS),
+        ("POST", f"{BASE_PATHS[_api]}/hub/h/rotateSecret", Permission.MANAGE_HUBS),
     ]
 
 

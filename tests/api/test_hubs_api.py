@@ -18,12 +18,14 @@ async def test_a_listener_is_registered_read_listed_and_removed(
     client: httpx.AsyncClient, api: Api
 ) -> None:
     hub = f"{BASE_PATHS[api]}/hub"
-    created = await client.post(hub, json={"callback": "https://crm.example.com/listener"})
+    created = await client.post(hub, json={"callback": "http://127.0.0.1:9/listener"})
     assert created.status_code == 201
     body = created.json()
-    assert body["callback"] == "https://crm.example.com/listener"
+    assert body["callback"] == "http://127.0.0.1:9/listener"
     assert body["@type"] == "EventSubscription"
     assert created.headers["Location"] == body["href"] == f"{hub}/{body['id']}"
+    secret = body.pop("secret")
+    assert secret.startswith("whsec_")  # shown once, never again
     assert (await client.get(body["href"])).json() == body
     listing = await client.get(hub)
     assert [item["id"] for item in listing.json()] == [body["id"]]
@@ -35,7 +37,7 @@ async def test_a_listener_is_registered_read_listed_and_removed(
 
 async def test_a_subscription_belongs_to_its_api(client: httpx.AsyncClient) -> None:
     created = await client.post(
-        f"{BASE_PATHS[Api.APPOINTMENT]}/hub", json={"callback": "https://x.example.com/cb"}
+        f"{BASE_PATHS[Api.APPOINTMENT]}/hub", json={"callback": "http://127.0.0.1:9/cb"}
     )
     other = f"{BASE_PATHS[Api.PARTY_INTERACTION]}/hub/{created.json()['id']}"
     assert_error(await client.get(other), 404)
@@ -48,12 +50,12 @@ async def test_a_subscription_belongs_to_its_api(client: httpx.AsyncClient) -> N
         ({"callback": "ftp://files.example.com/x"}, "callback"),
         ({}, "callback"),
         (
-            {"callback": "https://x.example.com", "query": "eventType=appointmentCreateEvent"},
+            {"callback": "http://127.0.0.1:9/x", "query": "eventType=appointmentCreateEvent"},
             "query",
         ),
-        ({"callback": "https://x.example.com", "query": "eventType="}, "query"),
-        ({"callback": "https://x.example.com", "id": "mine"}, "id"),
-        ({"callback": "https://x.example.com", "colour": "red"}, "colour"),
+        ({"callback": "http://127.0.0.1:9/x", "query": "eventType="}, "query"),
+        ({"callback": "http://127.0.0.1:9/x", "id": "mine"}, "id"),
+        ({"callback": "http://127.0.0.1:9/x", "colour": "red"}, "colour"),
     ],
 )
 async def test_bad_registrations_are_400(
@@ -69,12 +71,12 @@ async def test_an_event_reaches_the_subscriptions_whose_query_matches(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     hub = f"{BASE_PATHS[Api.ORDER_COMPLETION]}/hub"
-    everything = (await client.post(hub, json={"callback": "https://a.example.com"})).json()
+    everything = (await client.post(hub, json={"callback": "http://127.0.0.1:9/a"})).json()
     milestones = (
         await client.post(
             hub,
             json={
-                "callback": "https://b.example.com",
+                "callback": "http://127.0.0.1:9/b",
                 "query": "eventType=completionCaseMilestoneEvent",
             },
         )
@@ -83,14 +85,14 @@ async def test_an_event_reaches_the_subscriptions_whose_query_matches(
         await client.post(
             hub,
             json={
-                "callback": "https://c.example.com",
+                "callback": "http://127.0.0.1:9/c",
                 "query": "eventType=completionCaseMilestoneEvent"
                 "&event.milestone.name=customerAccepted",
             },
         )
     ).json()
     await client.post(
-        f"{BASE_PATHS[Api.APPOINTMENT]}/hub", json={"callback": "https://d.example.com"}
+        f"{BASE_PATHS[Api.APPOINTMENT]}/hub", json={"callback": "http://127.0.0.1:9/d"}
     )
     case = (await client.post(CASES, json={"productOrder": business_order()})).json()
 
@@ -102,3 +104,15 @@ async def test_an_event_reaches_the_subscriptions_whose_query_matches(
     assert reached["completionCaseCreateEvent"] == {everything["id"]}
     assert reached["completionCaseMilestoneEvent"] == {everything["id"], milestones["id"]}
     assert accepted["id"] not in reached["completionCaseMilestoneEvent"]  # not accepted yet
+
+
+async def test_callbacks_to_unsafe_addresses_are_refused_at_registration(
+    client: httpx.AsyncClient,
+) -> None:
+    hub = f"{BASE_PATHS[Api.ORDER_COMPLETION]}/hub"
+    refused = await client.post(hub, json={"callback": "http://10.0.0.8/cb"})
+    assert_error(refused, 400, "callback")
+    assert "private" in refused.json()["message"]
+    local = await client.post(hub, json={"callback": "http://[::1]:8080/cb"})
+    assert "loopback" in local.json()["message"]
+    assert (await client.get(hub)).json() == []

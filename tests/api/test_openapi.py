@@ -52,6 +52,12 @@ EXPECTED = (
         (f"{BASE_PATHS[api]}/hub{suffix}", method)
         for api in Api
         for suffix, method in (
+            ("/{hub_id}/delivery", "get"),
+            ("/{hub_id}/delivery/{delivery_id}", "get"),
+            ("/{hub_id}/delivery/{delivery_id}/replay", "post"),
+            ("/{hub_id}/replay", "post"),
+            ("/{hub_id}/enable", "post"),
+            ("/{hub_id}/rotateSecret", "post"),
             ("", "post"),
             ("", "get"),
             ("/{hub_id}", "get"),

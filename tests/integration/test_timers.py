@@ -65,9 +65,9 @@ async def test_silence_through_the_window_is_deemed_acceptance_at_the_window_end
     case_id = await open_case(services, quick_order())
     window_end = step_of(await case_json(services, case_id), "acceptance")["dueDate"]
     clock.advance(timedelta(days=1))
-    assert await services.worker.fire_due() == 1  # the reminder at half the window
+    assert await services.timers.fire_due() == 1  # the reminder at half the window
     clock.advance(timedelta(days=1, seconds=5))
-    await services.worker.fire_due()
+    await services.timers.fire_due()
     case = await case_json(services, case_id)
     assert step_of(case, "acceptance")["outcome"] == "deemedAccepted"
     assert case["startOfServiceDate"] == window_end
@@ -82,10 +82,10 @@ async def test_jeopardy_warns_then_breaches_and_stops_when_the_case_completes(
     case_id = await open_case(services, quick_order())
     await act(services, case_id, lambda unit: acceptance.record_decision(unit, ACCEPT))
     clock.advance(timedelta(days=2, minutes=1))
-    await services.worker.fire_due()
+    await services.timers.fire_due()
     assert (await case_json(services, case_id))["jeopardy"] == "warning"
     clock.advance(timedelta(days=2))
-    await services.worker.fire_due()
+    await services.timers.fire_due()
     case = await case_json(services, case_id)
     assert case["jeopardy"] == "breach"
     assert (await event_types(services, case_id)).count("completionCaseJeopardyAlertEvent") == 2
@@ -97,7 +97,7 @@ async def test_training_expires_and_the_survey_closes_by_itself(
     case_id = await open_case(services, quick_order())
     await act(services, case_id, lambda unit: acceptance.record_decision(unit, ACCEPT))
     clock.advance(timedelta(days=11))
-    await services.worker.fire_due()
+    await services.timers.fire_due()
     case = await case_json(services, case_id)
     assert step_of(case, "training")["outcome"] == "expired"
     assert step_of(case, "satisfactionSurvey")["outcome"] == "autoClosed"
@@ -115,7 +115,7 @@ async def test_hold_pauses_timers_and_resume_shifts_them_by_the_hold(
     clock.advance(timedelta(hours=6))
     await act(services, case_id, lambda unit: unit.change_state(CaseState.HOLD, "site closed"))
     clock.advance(timedelta(days=3))
-    assert await services.worker.fire_due() == 0  # the window passed, but the case is on hold
+    assert await services.timers.fire_due() == 0  # the window passed, but the case is on hold
     await act(services, case_id, lambda unit: unit.change_state(CaseState.ACTIVE, None))
     after = {t.kind: t.due_at for t in await timers_of(services, case_id) if t.state == "pending"}
     assert after["acceptanceWindowEnd"] == before["acceptanceWindowEnd"] + timedelta(days=3)
@@ -129,7 +129,7 @@ async def test_an_explicit_decision_cancels_the_deemed_acceptance_timer(
     case_id = await open_case(services, quick_order())
     await act(services, case_id, lambda unit: acceptance.record_decision(unit, ACCEPT))
     clock.advance(timedelta(days=3))
-    await services.worker.fire_due()
+    await services.timers.fire_due()
     case = await case_json(services, case_id)
     assert step_of(case, "acceptance")["outcome"] == "accepted"
     assert "acceptanceDeemed" not in actions(case)
@@ -140,7 +140,7 @@ async def test_a_late_decision_after_deemed_acceptance_is_refused(
 ) -> None:
     case_id = await open_case(services, quick_order())
     clock.advance(timedelta(days=2, seconds=1))
-    await services.worker.fire_due()
+    await services.timers.fire_due()
     with pytest.raises(Conflict, match="acceptance step is completed"):
         await act(services, case_id, lambda unit: acceptance.record_decision(unit, ACCEPT))
 
@@ -160,7 +160,7 @@ async def test_deemed_acceptance_racing_a_decision_has_exactly_one_winner(
         return "accepted"
 
     results = await asyncio.gather(
-        services.worker.fire_due(), *(decide(case_id) for case_id in case_ids)
+        services.timers.fire_due(), *(decide(case_id) for case_id in case_ids)
     )
     for case_id, decided in zip(case_ids, results[1:], strict=True):
         case = await case_json(services, case_id)
@@ -179,7 +179,7 @@ async def test_several_workers_never_fire_a_timer_twice(
     case_ids = [await open_case(services, quick_order()) for _ in range(12)]
     clock.advance(timedelta(days=2, seconds=1))
     workers = [
-        TimerWorker(db=services.db, cases=services.cases, jobs=services.worker.jobs, clock=clock)
+        TimerWorker(db=services.db, cases=services.cases, jobs=services.timers.jobs, clock=clock)
         for _ in range(3)
     ]
     for _ in range(3):  # a worker that found a case locked comes back next round

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import String, Text, select
+from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, UTCDateTime
 from order_completion.errors import InvalidInput, NotFound
-from order_completion.events import rules
+from order_completion.events import rules, signing
 from order_completion.events.catalog import EVENT_TYPES, Api, api_of
 
 
@@ -25,6 +25,16 @@ class Subscription(Base):
     callback: Mapped[str] = mapped_column(Text)
     query: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # How to deliver: POST to the callback as is, or to {callback}/listener/{eventName}.
+    style: Mapped[str] = mapped_column(String(20), default="callback")
+    secret: Mapped[str] = mapped_column(String(100), default="")
+    # While a secret is rotated, the previous one still signs until this moment.
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    max_in_flight: Mapped[int] = mapped_column(Integer, default=10)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
 
 
 def _check_callback(callback: str) -> None:
@@ -48,12 +58,26 @@ def _check_query(api: Api, query: str | None) -> None:
 
 
 async def register(
-    session: AsyncSession, *, api: Api, callback: str, query: str | None, now: datetime
+    session: AsyncSession,
+    *,
+    api: Api,
+    callback: str,
+    query: str | None,
+    now: datetime,
+    style: str = "callback",
 ) -> Subscription:
+    """Store a subscription with a fresh signing secret (the caller shows it once)."""
     _check_callback(callback)
     _check_query(api, query)
     row = Subscription(
-        id=str(uuid.uuid4()), api=api.value, callback=callback, query=query or None, created_at=now
+        id=str(uuid.uuid4()),
+        api=api.value,
+        callback=callback,
+        query=query or None,
+        created_at=now,
+        style=style,
+        secret=signing.new_secret(),
+        max_in_flight=10,
     )
     session.add(row)
     return row

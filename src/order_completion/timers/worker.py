@@ -1,4 +1,4 @@
-"""The worker loop: fire due timers, each in its own transaction with its effect.
+"""Firing due timers, each in its own transaction with its effect.
 
 A timer is fired at most once: the case row is locked first (other workers skip a case that
 is locked), then the timer row is re-read as still pending under lock, and the job, the
@@ -7,8 +7,6 @@ timer's ``fired`` state, history and events commit together.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -36,22 +34,7 @@ class TimerWorker:
     cases: CaseEngine
     jobs: Mapping[TimerKind, TimerJob]
     clock: Clock
-    poll_seconds: float = 1.0
     batch: int = 200
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll until ``stop`` is set; a failing round is logged and the loop goes on."""
-        log.info("worker.started", poll_seconds=self.poll_seconds)
-        while not stop.is_set():
-            try:
-                fired = await self.fire_due()
-            except Exception:  # the loop must outlive a bad round
-                log.exception("worker.round_failed")
-                fired = 0
-            if fired < self.batch:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
-        log.info("worker.stopped")
 
     async def fire_due(self) -> int:
         """Fire the timers due now; returns how many fired."""

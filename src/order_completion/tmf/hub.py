@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,14 +34,26 @@ class EventSubscriptionInput(BaseModel):
 
     callback: str = Field(min_length=1, max_length=2000)
     query: str | None = Field(default=None, max_length=2000)
+    deliveryStyle: Literal["callback", "listener"] = Field(
+        default="callback",
+        description="POST to the callback as is (callback), or to "
+        "{callback}/listener/{eventName} (listener)",
+    )
 
 
 class EventSubscription(BaseModel):
+    """A registration. ``secret`` (Standard Webhooks, ``whsec_...``) is shown only in the
+    answer to the registration; every delivery is signed with it."""
+
     id: str
     href: str
     type_: str = Field(alias="@type")
     callback: str
     query: str | None = None
+    deliveryStyle: str | None = None
+    state: Literal["active", "disabled"] | None = None
+    disabledReason: str | None = None
+    secret: str | None = None
 
 
 def _resource(api: Api, row: Subscription, base_url: str) -> dict[str, Any]:
@@ -51,6 +63,9 @@ def _resource(api: Api, row: Subscription, base_url: str) -> dict[str, Any]:
         "@type": "EventSubscription",
         "callback": row.callback,
         "query": row.query,
+        "deliveryStyle": row.style,
+        "state": "disabled" if row.disabled_at else "active",
+        "disabledReason": row.disabled_reason,
     }
 
 
@@ -71,13 +86,20 @@ def hub_router(api: Api) -> APIRouter:
     async def register(
         body: EventSubscriptionInput, response: Response, services: ServicesDep
     ) -> dict[str, Any]:
+        await services.guard.check(body.callback)
+
         async def work(session: AsyncSession, now: datetime) -> Subscription:
             return await subscriptions.register(
-                session, api=api, callback=body.callback, query=body.query, now=now
+                session,
+                api=api,
+                callback=body.callback,
+                query=body.query,
+                now=now,
+                style=body.deliveryStyle,
             )
 
         row = await services.write(work)
-        resource = _resource(api, row, services.cases.base_url)
+        resource = {**_resource(api, row, services.cases.base_url), "secret": row.secret}
         response.headers["Location"] = resource["href"]
         return resource
 

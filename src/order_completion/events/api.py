@@ -1,0 +1,205 @@
+"""The delivery ledger under each hub: deliveries and attempts of a subscription, replay,
+re-enabling and secret rotation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_completion.auth.rules import Permission
+from order_completion.cases.representation import iso
+from order_completion.dependencies import ServicesDep, allow
+from order_completion.events import ledger, subscriptions
+from order_completion.events.catalog import BASE_PATHS, Api
+from order_completion.events.deliveries import Delivery
+from order_completion.tmf import query
+from order_completion.tmf.listing import ListParamsDep, page_of
+from order_completion.tmf.schemas import ERROR_RESPONSES
+
+
+class AttemptOut(BaseModel):
+    number: int
+    startDate: str
+    durationMs: int
+    url: str
+    statusCode: int | None = None
+    responseBody: str | None = None
+    error: str | None = None
+    verdict: str
+
+
+class DeliveryOut(BaseModel):
+    """One event sent (or to be sent) to one subscription."""
+
+    id: str
+    href: str
+    type_: str = Field(alias="@type")
+    eventId: str | None = None
+    eventType: str | None = None
+    status: str | None = None
+    attempts: int | None = None
+    nextAttemptDate: str | None = None
+    lastStatusCode: int | None = None
+    lastError: str | None = None
+    creationDate: str | None = None
+    deliveredDate: str | None = None
+    attempt: list[AttemptOut] | None = None
+
+
+class ReplayRange(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"from": "2026-11-27T00:00:00Z", "to": "2026-11-28T00:00:00Z"}]
+        },
+    )
+
+    start: AwareDatetime = Field(alias="from")
+    end: AwareDatetime = Field(alias="to")
+
+
+class ReplayResult(BaseModel):
+    replayed: int
+
+
+class SecretRotation(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"keepPreviousHours": 24}]}
+    )
+
+    keepPreviousHours: float = Field(default=24, ge=0, le=24 * 30)
+
+
+class RotatedSecret(BaseModel):
+    secret: str
+    previousSecretValidUntil: str
+
+
+FILTERS = {
+    "status": query.Attribute(Delivery.status),
+    "eventType": query.Attribute(Delivery.event_type),
+    "eventId": query.Attribute(Delivery.event_id),
+    "creationDate": query.Attribute(Delivery.created_at, "date"),
+}
+
+
+def ledger_router(api: Api) -> APIRouter:
+    base = BASE_PATHS[api]
+    router = APIRouter(prefix=f"{base}/hub/{{hub_id}}", tags=[f"{api.value} hub"])
+
+    def href(base_url: str, hub_id: str, delivery_id: str) -> str:
+        return f"{base_url}{base}/hub/{hub_id}/delivery/{delivery_id}"
+
+    @router.get(
+        "/delivery",
+        summary="List the deliveries of a listener",
+        description="Newest first. Filters: `status` (pending, delivered, failed), "
+        "`eventType`, `eventId`, `creationDate` with `.gt/.gte/.lt/.lte`.",
+        dependencies=allow(Permission.READ),
+        responses={200: {"model": list[DeliveryOut]}, **ERROR_RESPONSES},
+        operation_id=f"{api.value}_listDeliveries",
+    )
+    async def list_deliveries(
+        hub_id: str, params: ListParamsDep, response: Response, services: ServicesDep
+    ) -> Any:
+        async with services.db.read() as session:
+            await subscriptions.get(session, api=api, subscription_id=hub_id)
+            return await page_of(
+                session,
+                select(Delivery).where(Delivery.subscription_id == hub_id),
+                FILTERS,
+                params,
+                response=response,
+                order_by=[Delivery.created_at.desc(), Delivery.id],
+                render=lambda row: ledger.delivery_resource(
+                    row, href(services.cases.base_url, hub_id, row.id)
+                ),
+            )
+
+    @router.get(
+        "/delivery/{delivery_id}",
+        summary="Read one delivery with every attempt",
+        dependencies=allow(Permission.READ),
+        responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
+        operation_id=f"{api.value}_getDelivery",
+    )
+    async def get_delivery(hub_id: str, delivery_id: str, services: ServicesDep) -> Any:
+        async with services.db.read() as session:
+            await subscriptions.get(session, api=api, subscription_id=hub_id)
+            row = await ledger.get_delivery(session, hub_id, delivery_id)
+            attempts = await ledger.attempts_of(session, delivery_id)
+        return ledger.delivery_resource(
+            row, href(services.cases.base_url, hub_id, row.id), attempts
+        )
+
+    @router.post(
+        "/delivery/{delivery_id}/replay",
+        summary="Send one delivery again",
+        dependencies=allow(Permission.MANAGE_HUBS),
+        responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
+        operation_id=f"{api.value}_replayDelivery",
+    )
+    async def replay_one(hub_id: str, delivery_id: str, services: ServicesDep) -> Any:
+        async def work(session: AsyncSession, now: datetime) -> Delivery:
+            await subscriptions.get(session, api=api, subscription_id=hub_id)
+            return await ledger.replay_one(session, hub_id, delivery_id, now)
+
+        row = await services.write(work)
+        return ledger.delivery_resource(row, href(services.cases.base_url, hub_id, row.id))
+
+    @router.post(
+        "/replay",
+        summary="Send again every delivery of a time range",
+        dependencies=allow(Permission.MANAGE_HUBS),
+        responses={200: {"model": ReplayResult}, **ERROR_RESPONSES},
+        operation_id=f"{api.value}_replayRange",
+    )
+    async def replay_range(hub_id: str, body: ReplayRange, services: ServicesDep) -> Any:
+        async def work(session: AsyncSession, now: datetime) -> int:
+            await subscriptions.get(session, api=api, subscription_id=hub_id)
+            return await ledger.replay_range(session, hub_id, body.start, body.end, now)
+
+        return {"replayed": await services.write(work)}
+
+    @router.post(
+        "/enable",
+        summary="Re-enable a disabled listener",
+        dependencies=allow(Permission.MANAGE_HUBS),
+        responses=ERROR_RESPONSES,
+        operation_id=f"{api.value}_enableListener",
+        status_code=204,
+    )
+    async def enable(hub_id: str, services: ServicesDep) -> Response:
+        async def work(session: AsyncSession, now: datetime) -> None:
+            ledger.enable(await subscriptions.get(session, api=api, subscription_id=hub_id))
+
+        await services.write(work)
+        return Response(status_code=204)
+
+    @router.post(
+        "/rotateSecret",
+        summary="Give a listener a new signing secret",
+        description="The new secret is shown once; the previous one keeps signing (both "
+        "signatures are sent) for `keepPreviousHours`.",
+        dependencies=allow(Permission.MANAGE_HUBS),
+        responses={200: {"model": RotatedSecret}, **ERROR_RESPONSES},
+        operation_id=f"{api.value}_rotateSecret",
+    )
+    async def rotate(hub_id: str, body: SecretRotation, services: ServicesDep) -> Any:
+        async def work(session: AsyncSession, now: datetime) -> dict[str, Any]:
+            row = await subscriptions.get(session, api=api, subscription_id=hub_id)
+            secret = ledger.rotate_secret(row, now, timedelta(hours=body.keepPreviousHours))
+            return {
+                "secret": secret,
+                "previousSecretValidUntil": iso(row.previous_secret_until),
+            }
+
+        return await services.write(work)
+
+    return router
