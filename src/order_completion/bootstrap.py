@@ -29,6 +29,7 @@ from order_completion.events.guard import CallbackGuard, parse_allowlist
 from order_completion.events.relay import relay_due
 from order_completion.events.retry import parse_schedule
 from order_completion.events.sender import Sender
+from order_completion.events.stream import StreamPublisher
 from order_completion.interactions import service as interactions_service
 from order_completion.orders.service import Intake
 from order_completion.policies.loader import load_policies
@@ -75,6 +76,7 @@ class Services:
     sender: Sender
     worker: Worker
     auth: Authenticator
+    stream: StreamPublisher | None = None
 
     async def write(
         self, work: Callable[[AsyncSession, datetime], Awaitable[T]], *, retries: int = 1
@@ -91,6 +93,8 @@ class Services:
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
+        if self.stream is not None:
+            await self.stream.close()
         await self.sender.client.aclose()
         await self.db.dispose()
 
@@ -121,12 +125,18 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         return await relay_due(db, clock.now())
 
     retention = Retention(db, clock, timedelta(days=settings.delivery_retention_days))
+    stream = (
+        StreamPublisher(db, clock, settings.nats_url, stream=settings.nats_stream)
+        if settings.nats_url
+        else None
+    )
     worker = Worker(
         jobs=[
             ("relay", relay),
             ("send", sender.send_due),
             ("timers", timer_worker.fire_due),
             ("retention", retention.prune_hourly),
+            *([("stream", stream.publish_due)] if stream else []),
         ],
         poll_seconds=settings.worker_poll_seconds,
     )
@@ -148,6 +158,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         sender=sender,
         worker=worker,
         auth=auth,
+        stream=stream,
     )
 
 

@@ -87,6 +87,10 @@ def serve(
     from order_completion.app import create_app
 
     settings = _settings(host=host, port=port)
+    if demo and not settings.callback_allowlist:
+        # The demo's listeners run on this machine; production never allows loopback by default.
+        settings = settings.model_copy(update={"callback_allowlist": "127.0.0.1,::1"})
+        console.print("Demo: callbacks to 127.0.0.1 and ::1 are allowed")
     logs.configure(settings.log_level)
     _migrate(settings)
     if demo:

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     delivery_retention_days: float = Field(
         default=30, gt=0, description="Finished deliveries, attempts and sent events kept this long"
     )
+    nats_url: str | None = Field(
+        default=None,
+        description="Also publish every event to NATS JetStream at this URL "
+        "(e.g. nats://127.0.0.1:4222)",
+    )
+    nats_stream: str = Field(default="ORDER_COMPLETION", description="JetStream stream name")
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body accepted (413 above)"
     )

@@ -17,6 +17,7 @@ from order_completion.clock import FixedClock
 from order_completion.events import subscriptions
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
+from order_completion.events.outbox import OutboxEvent
 from order_completion.events.subscriptions import Subscription
 from tests.orders import product_order
 from tests.receiver import Receiver
@@ -147,6 +148,11 @@ async def test_410_disables_the_subscription(services: Services, receiver: Recei
         assert row is not None
         assert row.disabled_at is not None
         assert "410" in (row.disabled_reason or "")
+        told = await session.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == "hubSubscriptionDisabledEvent")
+        )
+        (event,) = list(told)
+        assert event.payload["event"]["subscription"]["id"] == subscription.id
     await open_case(services, product_order())
     await drain(services)
     assert len(await deliveries(services)) == 1  # a disabled subscription gets nothing new

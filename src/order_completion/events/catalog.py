@@ -30,6 +30,8 @@ EVENT_TYPES: dict[Api, frozenset[str]] = {
             "completionCaseJeopardyAlertEvent",
             "completionCaseInformationRequiredEvent",
             "completionCaseCustomerUpdateEvent",
+            # Operational: a listener of any hub was disabled (410, or failing for days).
+            "hubSubscriptionDisabledEvent",
         }
     ),
     Api.PROCESS_FLOW: frozenset(

@@ -32,6 +32,7 @@ class OutboxEvent(Base):
     case_id: Mapped[str | None] = mapped_column(String(36))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    streamed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # sent to NATS
 
     __table_args__ = (
         Index("ix_outbox_event_case_id_sequence", "case_id", "sequence"),
@@ -93,6 +94,7 @@ def record(
             "event_time": now,
             "case_id": case_id,
             "published_at": None,
+            "streamed_at": None,
             "payload": payload,
         },
     )

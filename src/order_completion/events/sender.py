@@ -20,11 +20,12 @@ from datetime import datetime, timedelta
 import httpx
 import structlog
 from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.clock import Clock
 from order_completion.database import Database
 from order_completion.errors import InvalidInput
-from order_completion.events import retry, signing
+from order_completion.events import outbox, retry, signing
 from order_completion.events.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from order_completion.events.guard import CallbackGuard
 from order_completion.events.outbox import OutboxEvent
@@ -192,10 +193,38 @@ class Sender:
                         verdict=outcome.verdict.value,
                     )
                 )
-                self._apply(delivery, subscription, outcome, now)
+                self._apply(session, delivery, subscription, outcome, now)
+
+    def _disable(
+        self, session: AsyncSession, subscription: Subscription, now: datetime, reason: str
+    ) -> None:
+        """Stop delivering to a listener, and tell the operators' own listeners."""
+        if subscription.disabled_at is not None:
+            return
+        subscription.disabled_at = now
+        subscription.disabled_reason = reason
+        log.warning("subscription.disabled", subscription_id=subscription.id, reason=reason)
+        outbox.record(
+            session,
+            event_type="hubSubscriptionDisabledEvent",
+            now=now,
+            body={
+                "subscription": {
+                    "id": subscription.id,
+                    "api": subscription.api,
+                    "callback": subscription.callback,
+                    "reason": reason,
+                }
+            },
+        )
 
     def _apply(
-        self, delivery: Delivery, subscription: Subscription, outcome: Outcome, now: datetime
+        self,
+        session: AsyncSession,
+        delivery: Delivery,
+        subscription: Subscription,
+        outcome: Outcome,
+        now: datetime,
     ) -> None:
         delivery.claimed_until = None
         delivery.last_status_code = outcome.status_code
@@ -210,16 +239,16 @@ class Sender:
         if verdict is retry.Verdict.GONE:
             delivery.status = DeliveryStatus.FAILED.value
             delivery.next_attempt_at = None
-            subscription.disabled_at = now
-            subscription.disabled_reason = "the receiver answered 410 Gone"
-            log.warning("subscription.disabled", subscription_id=subscription.id, reason="410")
+            self._disable(session, subscription, now, "the receiver answered 410 Gone")
             return
         if verdict is retry.Verdict.RETRY:
             subscription.failing_since = subscription.failing_since or now
             if now - subscription.failing_since >= self.disable_after:
-                subscription.disabled_at = now
-                subscription.disabled_reason = (
-                    f"every delivery failed for {self.disable_after.days} days"
+                self._disable(
+                    session,
+                    subscription,
+                    now,
+                    f"every delivery failed for {self.disable_after.days} days",
                 )
         wait = retry.retry_after(outcome.retry_after, now)
         following = retry.next_attempt(
