@@ -31,7 +31,7 @@ from order_completion.events.retry import parse_schedule
 from order_completion.events.sender import Sender
 from order_completion.events.stream import StreamPublisher
 from order_completion.interactions import service as interactions_service
-from order_completion.orders.service import Intake
+from order_completion.orders.service import Intake, prune_inbound
 from order_completion.policies.loader import load_policies
 from order_completion.policies.service import PolicyBook
 from order_completion.processflow.events import ProcessFlowEvents
@@ -176,6 +176,7 @@ class Retention:
         if self.last_run is None or now - self.last_run >= timedelta(hours=1):
             self.last_run = now
             await ledger.prune(self.db, now, self.keep)
+            await prune_inbound(self.db, now, self.keep)
         return 0
 
 

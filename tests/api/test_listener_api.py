@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from order_completion.bootstrap import Services
+from order_completion.clock import FixedClock
+from order_completion.orders.service import prune_inbound
 from tests.api.test_cases_api import CASES, assert_error
+from tests.conftest import token_for
 from tests.orders import BASE, product_order
 
 LISTENER = f"{BASE}/listener/productOrderStateChangeEvent"
@@ -93,3 +98,25 @@ async def test_malformed_events_are_400(
     client: httpx.AsyncClient, integration: dict[str, str], body: dict[str, Any], field: str
 ) -> None:
     assert_error(await client.post(LISTENER, headers=integration, json=body), 400, field)
+
+
+async def test_event_ids_are_deduplicated_per_sender(
+    client: httpx.AsyncClient, integration: dict[str, str], services: Services
+) -> None:
+    """Two order systems may both use EV-1; the same sender repeating it is a duplicate."""
+    other = {"Authorization": f"Bearer {await token_for(services, 'integration')}"}
+    first = await client.post(
+        LISTENER, headers=integration, json=event("EV-1", product_order("PO-S1"))
+    )
+    second = await client.post(LISTENER, headers=other, json=event("EV-1", product_order("PO-S2")))
+    assert (first.json()["result"], second.json()["result"]) == ("caseCreated", "caseCreated")
+    again = await client.post(LISTENER, headers=other, json=event("EV-1", product_order("PO-S2")))
+    assert again.json()["result"] == "duplicate"
+
+
+async def test_event_ids_are_remembered_for_at_least_seven_days(
+    client: httpx.AsyncClient, integration: dict[str, str], services: Services, clock: FixedClock
+) -> None:
+    await client.post(LISTENER, headers=integration, json=event("EV-9", product_order("PO-S9")))
+    assert await prune_inbound(services.db, clock.now() + timedelta(days=6), timedelta(days=1)) == 0
+    assert await prune_inbound(services.db, clock.now() + timedelta(days=8), timedelta(days=1)) == 1

@@ -220,3 +220,43 @@ async def test_a_slow_receiver_times_out_and_is_retried(
     (attempt,) = await attempts(services)
     assert attempt.status_code is None
     assert "Timeout" in (attempt.error or "")
+
+
+async def test_several_workers_deliver_each_event_once(
+    services: Services, receiver: Receiver
+) -> None:
+    import asyncio
+
+    import httpx
+
+    from order_completion.events.relay import relay_due
+    from order_completion.events.sender import Sender
+
+    await subscribe(services, receiver.url)
+    for _ in range(8):
+        await open_case(services, product_order())
+    senders = [
+        Sender(
+            db=services.db,
+            clock=services.clock,
+            client=httpx.AsyncClient(),
+            guard=services.guard,
+            batch=7,
+        )
+        for _ in range(3)
+    ]
+    try:
+        for _ in range(20):
+            done = await asyncio.gather(
+                *(relay_due(services.db, services.clock.now(), batch=13) for _ in range(3)),
+                *(sender.send_due() for sender in senders),
+            )
+            if not any(done):
+                break
+    finally:
+        for sender in senders:
+            await sender.client.aclose()
+    ids = [request.headers["webhook-id"] for request in receiver.received]
+    assert len(ids) == 8 * 10
+    assert len(set(ids)) == len(ids)
+    assert {d.status for d in await deliveries(services)} == {"delivered"}

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion import audit
 from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE, case_href, case_resource
 from order_completion.cases.schemas import CompletionCaseOut
@@ -81,7 +82,11 @@ async def product_order_state_change(
 ) -> Any:
     async def work(session: AsyncSession, now: datetime) -> tuple[str, str | None]:
         return await services.intake.handle_event(
-            session, body, now, trigger_states=services.settings.trigger_states
+            session,
+            body,
+            now,
+            trigger_states=services.settings.trigger_states,
+            sender=audit.ACTOR.get() or "anonymous",
         )
 
     outcome, case_id = await services.write(work)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.cases.service import (
@@ -21,12 +22,15 @@ from order_completion.cases.service import (
     PlannedStep,
 )
 from order_completion.cases.tables import CompletionCase
+from order_completion.database import Database
 from order_completion.errors import Conflict
 from order_completion.orders.schemas import ProductOrder, ProductOrderStateChangeEvent
 from order_completion.orders.tables import InboundEvent
 from order_completion.policies.rules import fraction_of, period_end
 from order_completion.policies.schema import Policy
 from order_completion.policies.service import OrderFacts, PolicyBook
+
+MIN_DEDUP = timedelta(days=7)
 
 
 def fingerprint(order: ProductOrder) -> str:
@@ -146,13 +150,15 @@ class Intake:
         now: datetime,
         *,
         trigger_states: list[str],
+        sender: str = "anonymous",
     ) -> tuple[str, str | None]:
         """Open a case for an order in a trigger state; a repeated event id does nothing.
 
         Returns what happened (``caseCreated``, ``existingCase``, ``ignored``,
         ``duplicate``) and the case id.
         """
-        source = "productOrderStateChangeEvent"
+        # Event ids are unique per sender, not across senders.
+        source = f"{sender}/productOrderStateChangeEvent"[:80]
         seen = await session.get(InboundEvent, (source, event.event_id))
         if seen is not None:
             return "duplicate", seen.case_id
@@ -173,3 +179,13 @@ class Intake:
             )
         )
         return outcome, case_id
+
+
+async def prune_inbound(db: Database, now: datetime, keep: timedelta) -> int:
+    """Forget inbound event ids older than ``keep`` (at least 7 days are always kept)."""
+    cutoff = now - max(keep, MIN_DEDUP)
+    async with db.transaction() as session:
+        result = await session.execute(
+            delete(InboundEvent).where(InboundEvent.received_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
