@@ -238,6 +238,9 @@ def bench(
     database: Annotated[
         str, typer.Option(help="Comma-separated: sqlite, postgresql")
     ] = "sqlite,postgresql",
+    suite: Annotated[
+        str, typer.Option(help="Comma-separated: orders (B2C end to end), delivery (webhooks)")
+    ] = "orders,delivery",
     postgres_url: Annotated[
         str, typer.Option(help="PostgreSQL server for throwaway bench databases")
     ] = "postgresql://postgres@127.0.0.1:5432/postgres",
@@ -245,20 +248,29 @@ def bench(
         Path | None, typer.Option(help="Also write the results as Markdown to this file")
     ] = None,
 ) -> None:
-    """Measure consumer orders end to end (service layer and HTTP) against raw inserts."""
+    """Measure B2C orders end to end and webhook delivery, each beside a baseline of the
+    same run (raw inserts of the same rows; plain POSTs to the same receiver)."""
     import sys
     import tempfile
 
-    from order_completion.bench import b2c, report
+    from order_completion.bench import b2c, delivery, report
     from order_completion.bench.measure import Result
 
     wanted = [name.strip() for name in database.split(",") if name.strip()]
-    unknown = sorted(set(wanted) - {"sqlite", "postgresql"})
+    suites = [name.strip() for name in suite.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - {"sqlite", "postgresql"}) + sorted(
+        set(suites) - {"orders", "delivery"}
+    )
     if unknown:
-        errors.print(f"[red]Unknown database:[/red] {', '.join(unknown)}")
+        errors.print(f"[red]Unknown database or suite:[/red] {', '.join(unknown)}")
         raise typer.Exit(2)
-    results: list[Result] = []
+    titles = {"orders": "Consumer orders end to end", "delivery": "Webhook delivery"}
+    results: dict[str, list[Result]] = {titles[name]: [] for name in suites}
     versions: dict[str, str] = {}
+
+    def say(text: str) -> None:
+        console.print(f"… {text}")
+
     with tempfile.TemporaryDirectory() as folder:
         targets = {
             "sqlite": b2c.sqlite_target(Path(folder)),
@@ -268,20 +280,24 @@ def bench(
             try:
                 if name == "postgresql":
                     versions["postgresql"] = asyncio.run(b2c.server_version(postgres_url))
-                results += asyncio.run(
-                    b2c.bench_target(
-                        targets[name], cases, concurrency, lambda text: console.print(f"… {text}")
+                if "orders" in suites:
+                    results[titles["orders"]] += asyncio.run(
+                        b2c.bench_target(targets[name], cases, concurrency, say)
                     )
-                )
+                if "delivery" in suites:
+                    results[titles["delivery"]] += asyncio.run(
+                        delivery.bench_target(targets[name], max(cases // 5, 50), say)
+                    )
             except OSError as error:
                 errors.print(f"[yellow]{name} skipped:[/yellow] {error}")
-    table = Table(*report.HEADERS, title="Consumer orders end to end")
-    for row in report.rows(results):
-        table.add_row(*row)
-    console.print(table)
+    for title, measured in results.items():
+        table = Table(*report.HEADERS, title=title)
+        for row in report.rows(measured):
+            table.add_row(*row)
+        console.print(table)
     if markdown is not None:
         command = " ".join(["order-completion", *sys.argv[1:]])
-        markdown.write_text(report.markdown(results, command, report.hardware(), versions))
+        markdown.write_text(report.markdown(dict(results), command, report.hardware(), versions))
         console.print(f"Written to {markdown}")
 
 

@@ -34,37 +34,54 @@ def hardware() -> dict[str, str]:
     }
 
 
+def is_baseline(result: Result) -> bool:
+    return result.label.startswith("raw insert") or "(baseline)" in result.label
+
+
 def ratio(result: Result, baseline: Result | None) -> str:
-    if baseline is None or not baseline.rate or baseline is result:
-        return "baseline" if baseline is result else ""
-    return f"{result.rate / baseline.rate:.0%}"
+    if baseline is None or not baseline.rate:
+        return ""
+    return "baseline" if baseline is result else f"{result.rate / baseline.rate:.0%}"
+
+
+def _ms(result: Result, fraction: float) -> str:
+    return f"{result.percentile(fraction):.1f}" if result.latencies else "—"
 
 
 def rows(results: Sequence[Result]) -> list[list[str]]:
-    baselines = {r.database: r for r in results if r.label.startswith("raw insert")}
+    baselines = {r.database: r for r in results if is_baseline(r)}
     return [
         [
             r.database,
             r.label,
             str(r.count),
             f"{r.rate:,.0f}",
-            f"{r.percentile(0.5):.1f}",
-            f"{r.percentile(0.95):.1f}",
-            f"{r.percentile(0.99):.1f}",
+            _ms(r, 0.5),
+            _ms(r, 0.95),
+            _ms(r, 0.99),
             ratio(r, baselines.get(r.database)),
         ]
         for r in results
     ]
 
 
-HEADERS = ["database", "path", "cases", "cases/s", "p50 ms", "p95 ms", "p99 ms", "of raw insert"]
+HEADERS = ["database", "path", "count", "per second", "p50 ms", "p95 ms", "p99 ms", "of baseline"]
+
+
+def table_markdown(title: str, results: Sequence[Result]) -> list[str]:
+    lines = [f"### {title}", "", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows(results)] + [""]
 
 
 def markdown(
-    results: Sequence[Result], command: str, machine: dict[str, str], versions: dict[str, str]
+    suites: dict[str, Sequence[Result]],
+    command: str,
+    machine: dict[str, str],
+    versions: dict[str, str],
 ) -> str:
     lines = [f"Command: `{command}`", ""]
     lines += [f"- {key}: {value}" for key, value in {**machine, **versions}.items()]
-    lines += ["", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows(results)]
-    return "\n".join(lines) + "\n"
+    lines.append("")
+    for title, results in suites.items():
+        lines += table_markdown(title, results)
+    return "\n".join(lines)

@@ -174,9 +174,22 @@ class Sender:
     async def _record(self, outcomes: Sequence[Outcome]) -> None:
         now = self.clock.now()
         async with self.db.transaction() as session:
+            # One query per table for the whole batch; the identity map does the rest.
+            wanted = [outcome.job.delivery_id for outcome in outcomes]
+            deliveries = {
+                row.id: row
+                for row in await session.scalars(select(Delivery).where(Delivery.id.in_(wanted)))
+            }
+            owners = {outcome.job.subscription_id for outcome in outcomes}
+            listeners = {
+                row.id: row
+                for row in await session.scalars(
+                    select(Subscription).where(Subscription.id.in_(owners))
+                )
+            }
             for outcome in outcomes:
-                delivery = await session.get(Delivery, outcome.job.delivery_id)
-                subscription = await session.get(Subscription, outcome.job.subscription_id)
+                delivery = deliveries.get(outcome.job.delivery_id)
+                subscription = listeners.get(outcome.job.subscription_id)
                 if delivery is None or subscription is None:
                     continue
                 session.add(
