@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -194,11 +195,13 @@ async def through_http(target: Target, database: str, count: int, concurrency: i
     """POST orders to a real ``serve`` process over loopback."""
     url = await target.make("http")
     port = _free_port()
+    token = secrets.token_urlsafe(24)  # this run's own admin token, never stored
     env = {
         **os.environ,
         "ORDER_COMPLETION_DATABASE_URL": url,
         "ORDER_COMPLETION_PORT": str(port),
         "ORDER_COMPLETION_LOG_LEVEL": "warning",
+        "ORDER_COMPLETION_BOOTSTRAP_TOKEN": token,
     }
     with tempfile.TemporaryFile() as log:
         process = _start_serve(env, log)
@@ -206,7 +209,10 @@ async def through_http(target: Target, database: str, count: int, concurrency: i
             base = f"http://127.0.0.1:{port}"
             await _wait_healthy(base, process)
             limits = httpx.Limits(max_connections=concurrency)
-            async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with httpx.AsyncClient(
+                base_url=base, timeout=30, limits=limits, headers=headers
+            ) as client:
                 run = uuid.uuid4().hex[:6]
 
                 def job(index: int) -> Callable[[], Awaitable[object]]:
