@@ -51,7 +51,7 @@ def free_port() -> int:
         return port
 
 
-def start_server(tmp_path: Path, database_url: str) -> Server:
+def start_server(tmp_path: Path, database_url: str, **settings: str) -> Server:
     policies = tmp_path / "policies"
     policies.mkdir(exist_ok=True)
     (policies / "quick.yaml").write_text(QUICK_POLICY)
@@ -65,6 +65,7 @@ def start_server(tmp_path: Path, database_url: str) -> Server:
         "ORDER_COMPLETION_WORKER_POLL_SECONDS": "0.2",
         "ORDER_COMPLETION_LOG_LEVEL": "warning",
         "ORDER_COMPLETION_BOOTSTRAP_TOKEN": ADMIN_TOKEN,
+        **{f"ORDER_COMPLETION_{name.upper()}": value for name, value in settings.items()},
     }
     with log.open("wb") as output:
         process = subprocess.Popen(

@@ -260,3 +260,20 @@ async def test_several_workers_deliver_each_event_once(
     assert len(ids) == 8 * 10
     assert len(set(ids)) == len(ids)
     assert {d.status for d in await deliveries(services)} == {"delivered"}
+
+
+async def test_a_subscription_failing_for_five_days_is_disabled(
+    services: Services, receiver: Receiver, clock: FixedClock
+) -> None:
+    services.sender.schedule = tuple([timedelta(0)] + [timedelta(hours=12)] * 20)
+    subscription = await subscribe(services, receiver.url, "eventType=completionCaseCreateEvent")
+    receiver.script(*([500] * 20))
+    await open_case(services, product_order())
+    for _ in range(11):
+        await drain(services)
+        clock.advance(timedelta(hours=12, minutes=30))
+    async with services.db.read() as session:
+        row = await session.get(Subscription, subscription.id)
+        assert row is not None
+        assert row.disabled_at is not None
+        assert "5 days" in (row.disabled_reason or "")
