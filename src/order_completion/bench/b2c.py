@@ -5,6 +5,7 @@ in the same run."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import socket
@@ -240,11 +241,9 @@ async def _wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError("serve exited before it became healthy")
-            try:
+            with contextlib.suppress(httpx.TransportError):
                 if (await client.get(f"{base}/health", timeout=1)).status_code == 200:
                     return
-            except httpx.TransportError:
-                pass
             await asyncio.sleep(0.2)
     raise RuntimeError("serve did not become healthy in 30 s")
 

@@ -14,8 +14,9 @@ import uvicorn
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
-    while (await receive()).get("more_body"):
-        pass
+    more = True
+    while more:  # read the whole body before answering
+        more = bool((await receive()).get("more_body"))
     await send({"type": "http.response.start", "status": 204, "headers": []})
     await send({"type": "http.response.body", "body": b""})
 

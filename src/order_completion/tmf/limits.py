@@ -59,4 +59,4 @@ class BodySizeLimit:
 
 
 class _TooLarge(Exception):
-    pass
+    """Raised inside the app when the streamed body passes the limit."""
