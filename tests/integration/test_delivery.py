@@ -277,3 +277,19 @@ async def test_a_subscription_failing_for_five_days_is_disabled(
         assert row is not None
         assert row.disabled_at is not None
         assert "5 days" in (row.disabled_reason or "")
+
+
+async def test_a_subscription_has_at_most_its_cap_in_flight(
+    services: Services, receiver: Receiver
+) -> None:
+    from order_completion.events.relay import relay_due
+
+    subscription = await subscribe(services, receiver.url)
+    async with services.db.transaction() as session:
+        row = await session.get(Subscription, subscription.id)
+        assert row is not None
+        row.max_in_flight = 3
+    await open_case(services, product_order())
+    await relay_due(services.db, services.clock.now())
+    assert await services.sender.send_due() == 3
+    assert await services.sender.send_due() == 3
