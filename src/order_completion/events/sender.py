@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import httpx
 import structlog
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.clock import Clock
@@ -114,7 +114,15 @@ class Sender:
                     .with_for_update(skip_locked=True, of=Delivery)
                 )
             ).all()
-            in_flight: Counter[str] = Counter()
+            # Attempts other workers (or earlier rounds) have leased count against the cap.
+            leased = await session.execute(
+                select(Delivery.subscription_id, func.count())
+                .where(
+                    Delivery.status == DeliveryStatus.PENDING.value, Delivery.claimed_until > now
+                )
+                .group_by(Delivery.subscription_id)
+            )
+            in_flight: Counter[str] = Counter({owner: int(count) for owner, count in leased})
             jobs = []
             for delivery, subscription, event in rows:
                 if in_flight[subscription.id] >= subscription.max_in_flight:
