@@ -293,28 +293,3 @@ async def test_a_subscription_has_at_most_its_cap_in_flight(
     await relay_due(services.db, services.clock.now())
     assert await services.sender.send_due() == 3
     assert await services.sender.send_due() == 3
-
-
-async def test_the_cap_counts_attempts_other_workers_hold(
-    services: Services, receiver: Receiver
-) -> None:
-    import httpx
-
-    from order_completion.events.relay import relay_due
-    from order_completion.events.sender import Sender
-
-    subscription = await subscribe(services, receiver.url)
-    async with services.db.transaction() as session:
-        row = await session.get(Subscription, subscription.id)
-        assert row is not None
-        row.max_in_flight = 4
-    await open_case(services, product_order())
-    await relay_due(services.db, services.clock.now())
-    other = Sender(
-        db=services.db, clock=services.clock, client=httpx.AsyncClient(), guard=services.guard
-    )
-    try:
-        assert len(await other._claim()) == 4  # another worker holds four, mid-send
-        assert await services.sender.send_due() == 0
-    finally:
-        await other.client.aclose()

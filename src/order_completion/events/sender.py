@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import httpx
 import structlog
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.clock import Clock
@@ -82,9 +82,16 @@ class Sender:
     guard: CallbackGuard
     schedule: Sequence[timedelta] = retry.DEFAULT_SCHEDULE
     timeout_seconds: float = 15.0
-    lease: timedelta = timedelta(seconds=60)
+    # How long past the request timeout a claim is held: a worker that died mid-send blocks
+    # its slots under the in-flight cap no longer than this.
+    lease_margin: timedelta = timedelta(seconds=10)
     batch: int = 200
     disable_after: timedelta = timedelta(days=5)
+
+    @property
+    def lease(self) -> timedelta:
+        """A claim outlives the longest attempt (the timeout) by ``lease_margin``."""
+        return timedelta(seconds=self.timeout_seconds) + self.lease_margin
 
     async def send_due(self) -> int:
         """One round: claim, send concurrently, record. Returns how many attempts were made."""
@@ -114,15 +121,7 @@ class Sender:
                     .with_for_update(skip_locked=True, of=Delivery)
                 )
             ).all()
-            # Attempts other workers (or earlier rounds) have leased count against the cap.
-            leased = await session.execute(
-                select(Delivery.subscription_id, func.count())
-                .where(
-                    Delivery.status == DeliveryStatus.PENDING.value, Delivery.claimed_until > now
-                )
-                .group_by(Delivery.subscription_id)
-            )
-            in_flight: Counter[str] = Counter({owner: int(count) for owner, count in leased})
+            in_flight: Counter[str] = Counter()
             jobs = []
             for delivery, subscription, event in rows:
                 if in_flight[subscription.id] >= subscription.max_in_flight:
