@@ -2,6 +2,8 @@
 
 ServiceError
 ├── InvalidInput        400  a field is missing or malformed (names the field)
+├── Unauthenticated     401  no token, or one that is unknown, revoked or expired
+├── Forbidden           403  the caller's role may not do this
 ├── NotFound            404  an unknown id
 ├── Conflict            409  the resource is not in a state that allows the request
 └── UnsupportedMedia    415  a body type we do not speak
@@ -27,6 +29,18 @@ class InvalidInput(ServiceError):
     status = 400
     code = "21"
     reason = "Invalid input"
+
+
+class Unauthenticated(ServiceError):
+    status = 401
+    code = "41"
+    reason = "Unauthorized"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "50"
+    reason = "Forbidden"
 
 
 class NotFound(ServiceError):

@@ -18,21 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from order_completion.auth.rules import Permission, Role, known_roles, permissions_of
 from order_completion.auth.tables import ApiToken
 from order_completion.database import Database
-from order_completion.errors import Conflict, InvalidInput, NotFound, ServiceError
+from order_completion.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 TOKEN_PREFIX = "oct_"
-
-
-class Unauthenticated(ServiceError):
-    status = 401
-    code = "41"
-    reason = "Unauthorized"
-
-
-class Forbidden(ServiceError):
-    status = 403
-    code = "50"
-    reason = "Forbidden"
 
 
 @dataclass(frozen=True)

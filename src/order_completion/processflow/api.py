@@ -18,7 +18,7 @@ from order_completion.dependencies import (
     merge_patch_openapi,
     require,
 )
-from order_completion.errors import NotFound
+from order_completion.errors import InvalidInput, NotFound
 from order_completion.orders.service import IntakeResult
 from order_completion.processflow import service
 from order_completion.processflow.representation import BASE, process_flow, task_flow
@@ -86,12 +86,8 @@ async def create_flow(
     if policy is not None:
         try:
             services.policies.get(policy)
-        except Exception as error:
-            from order_completion.errors import InvalidInput
-
-            raise InvalidInput(
-                str(getattr(error, "message", error)), field="processFlowSpecification"
-            ) from None
+        except InvalidInput as error:
+            raise InvalidInput(error.message, field="processFlowSpecification") from None
 
     async def work(session: AsyncSession, now: datetime) -> IntakeResult:
         return await services.intake.open_case(session, order, now, policy_id=policy)
