@@ -21,7 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from order_completion import migrate
 from order_completion.app import create_app
@@ -168,15 +168,10 @@ async def client(anonymous: httpx.AsyncClient) -> httpx.AsyncClient:
 
 async def token_for(services: Services, role: str) -> str:
     """A fresh API key with ``role``, created the way ``order-completion token create`` does."""
-    from order_completion.auth.service import create_token
+    from order_completion.auth.handlers import TokenCommands
 
-    async def work(session: AsyncSession, now: datetime) -> str:
-        _, token = await create_token(
-            session, name=f"{role}-{uuid.uuid4().hex[:8]}", role=role, now=now
-        )
-        return token
-
-    return await services.write(work)
+    tokens = TokenCommands(services.db, services.clock)
+    return await tokens.create(name=f"{role}-{uuid.uuid4().hex[:8]}", role=role)
 
 
 @pytest.fixture

@@ -2,46 +2,86 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion.acceptance import handlers as acceptance
+from order_completion.acceptance.schemas import AcceptanceDecisionRequest
+from order_completion.appointments.tables import Appointment
+from order_completion.audit import Actor
 from order_completion.bootstrap import Services
-from order_completion.cases.queries import get_case
-from order_completion.cases.representation import case_resource
-from order_completion.cases.service import CaseUnit
+from order_completion.cases import handlers as cases
+from order_completion.cases.ports import read_case
+from order_completion.cases.rules import CaseState
+from order_completion.commissioning import handlers as commissioning
+from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.events.outbox import OutboxEvent
+from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
+from order_completion.surveys import handlers as surveys
+from order_completion.surveys.schemas import SurveyResponse
 from order_completion.timers.tables import Timer
+from order_completion.training import handlers as training
+from order_completion.training.schemas import TrainingSessionCreate, TrainingSessionUpdate
 
-T = TypeVar("T")
+TESTER = Actor("tester")
 
 
 async def open_case(services: Services, order: dict[str, Any], policy: str | None = None) -> str:
-    async def work(session: AsyncSession, now: datetime) -> str:
-        result = await services.intake.open_case(
-            session, ProductOrder.model_validate(order), now, policy_id=policy
-        )
-        return result.case_id
-
-    return await services.write(work)
+    command = OpenCase(ProductOrder.model_validate(order), TESTER, policy_id=policy)
+    return (await services.intake.open_case(services.uow(), command)).case_id
 
 
-async def act(services: Services, case_id: str, action: Callable[[CaseUnit], Awaitable[T]]) -> T:
-    """Run one step action on a case in its own transaction, as the API does."""
+async def decide(services: Services, case_id: str, body: AcceptanceDecisionRequest) -> None:
+    command = acceptance.RecordDecision(case_id, body, TESTER)
+    await acceptance.record_decision(services.uow(), command)
 
-    async def work(session: AsyncSession, now: datetime) -> T:
-        return await action(await services.cases.require(session, case_id, now))
 
-    return await services.write(work)
+async def record_test(services: Services, case_id: str, body: CommissioningTestResult) -> None:
+    command = commissioning.RecordTestResult(case_id, body, TESTER)
+    await commissioning.record_result(services.uow(), command)
+
+
+async def book(services: Services, case_id: str, body: TrainingSessionCreate) -> Appointment:
+    command = training.BookSession(
+        case_id,
+        start=body.scheduled_start,
+        end=body.scheduled_end,
+        actor=TESTER,
+        topics=tuple(body.topic),
+        trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
+        attendees=tuple(a.model_dump(exclude_none=True) for a in body.attendee),
+    )
+    return await training.book_session(services.uow(), command)
+
+
+async def close(
+    services: Services, case_id: str, session_id: str, body: TrainingSessionUpdate
+) -> None:
+    command = training.CloseSession(
+        case_id,
+        session_id,
+        training.SessionEnd(body.state),
+        TESTER,
+        attended=tuple(body.attended),
+        feedback_score=body.feedback_score,
+    )
+    await training.close_session(services.uow(), command)
+
+
+async def answer(services: Services, case_id: str, body: SurveyResponse) -> None:
+    await surveys.answer_survey(services.uow(), surveys.AnswerSurvey(case_id, body, TESTER))
+
+
+async def change_state(
+    services: Services, case_id: str, state: CaseState, reason: str | None = None
+) -> None:
+    await cases.change_state(services.uow(), cases.ChangeState(case_id, state, reason, TESTER))
 
 
 async def case_json(services: Services, case_id: str) -> dict[str, Any]:
-    async with services.db.read() as session:
-        return case_resource(await get_case(session, case_id))
+    return await read_case(services, case_id)
 
 
 async def events(services: Services, case_id: str) -> list[dict[str, Any]]:

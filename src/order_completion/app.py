@@ -14,18 +14,18 @@ from sqlalchemy import text
 
 from order_completion import __version__
 from order_completion.acceptance.api import router as acceptance_router
-from order_completion.appointments.api import router as appointments_router
+from order_completion.appointment_api.api import router as appointments_router
 from order_completion.bootstrap import Services
 from order_completion.cases.api import router as cases_router
 from order_completion.commissioning.api import router as commissioning_router
 from order_completion.events.api import ledger_router
 from order_completion.events.catalog import Api
+from order_completion.events.hub_api import hub_router
 from order_completion.interactions.api import router as interactions_router
 from order_completion.orders.api import router as orders_router
 from order_completion.processflow.api import router as processflow_router
 from order_completion.surveys.api import router as surveys_router
 from order_completion.tmf import errors
-from order_completion.tmf.hub import hub_router
 from order_completion.tmf.limits import BodySizeLimit
 from order_completion.training.api import router as training_router
 

@@ -1,8 +1,17 @@
-"""Who is acting, for the audit trail: set once per request when the caller is checked, read
-by the history writer, so no service signature has to carry it."""
+"""Who is acting: every command carries an ``Actor`` so the history can say who did what."""
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from dataclasses import dataclass
 
-ACTOR: ContextVar[str | None] = ContextVar("order_completion_actor", default=None)
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller of a command (a token's name, a signed-in user), or the
+    service itself when ``name`` is None (timers, the demo)."""
+
+    name: str | None = None
+    key: str | None = None  # a stable id of the credential, where there is one
+
+
+SYSTEM = Actor()

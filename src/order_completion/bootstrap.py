@@ -1,28 +1,27 @@
 """The composition root: builds every service from settings, and nothing else does.
 
-Step starters and timer jobs of each feature are wired here, so features stay unaware of
-each other and tests can build the same graph with a fixed clock.
+Step starters, timer jobs and projectors of each feature are wired here, so features stay
+unaware of each other and tests can build the same graph with a fixed clock and transport.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import httpx
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.acceptance import service as acceptance_service
+from order_completion.acceptance import behaviour as acceptance
 from order_completion.auth.service import Authenticator, JwtConfig
-from order_completion.cases import jobs as case_jobs
+from order_completion.cases import behaviour as case_jobs
+from order_completion.cases import handlers as case_handlers
+from order_completion.cases.aggregate import CaseBehaviour
+from order_completion.cases.projection import CaseProjector, TimerProjector
 from order_completion.cases.rules import StepKind
-from order_completion.cases.service import CaseEngine, StepStarter
+from order_completion.cases.unit_of_work import Projector, UnitOfWork
 from order_completion.clock import Clock, SystemClock
-from order_completion.commissioning import service as commissioning_service
-from order_completion.customer_records import service as customer_records_service
+from order_completion.commissioning import behaviour as commissioning
+from order_completion.customer_records import behaviour as customer_records
 from order_completion.database import Database
 from order_completion.events import ledger
 from order_completion.events.guard import CallbackGuard, parse_allowlist
@@ -30,67 +29,83 @@ from order_completion.events.relay import relay_due
 from order_completion.events.retry import parse_schedule
 from order_completion.events.sender import Sender
 from order_completion.events.stream import StreamPublisher
-from order_completion.interactions import service as interactions_service
-from order_completion.orders.service import Intake, prune_inbound
+from order_completion.interactions import behaviour as interactions
+from order_completion.interactions.projection import InteractionProjector
+from order_completion.orders.handlers import Intake, forget_old_events
 from order_completion.policies.loader import load_policies
 from order_completion.policies.service import PolicyBook
-from order_completion.processflow.events import ProcessFlowEvents
+from order_completion.processflow.projection import ProcessFlowProjector
 from order_completion.settings import Settings
-from order_completion.surveys import service as surveys_service
-from order_completion.timers.tables import TimerKind
-from order_completion.timers.worker import TimerJob, TimerWorker
-from order_completion.training import service as training_service
+from order_completion.surveys import behaviour as surveys
+from order_completion.timers.rules import DueTimer, TimerKind
+from order_completion.timers.worker import TimerWorker
+from order_completion.training import behaviour as training
 from order_completion.worker import Worker
 
-T = TypeVar("T")
+BEHAVIOUR = CaseBehaviour(
+    starters={
+        StepKind.READY_FOR_SERVICE_NOTICE: interactions.send_ready_for_service_notice,
+        StepKind.COMMISSIONING_TEST: commissioning.start,
+        StepKind.ACCEPTANCE: acceptance.start,
+        StepKind.CUSTOMER_UPDATE: customer_records.update_customer_records,
+        StepKind.TRAINING: training.start,
+        StepKind.SATISFACTION_SURVEY: surveys.start,
+    },
+    jobs={
+        TimerKind.ACCEPTANCE_WINDOW_END: acceptance.on_window_end,
+        TimerKind.ACCEPTANCE_REMINDER: acceptance.on_reminder,
+        TimerKind.JEOPARDY_WARNING: case_jobs.on_jeopardy_warning,
+        TimerKind.JEOPARDY_BREACH: case_jobs.on_jeopardy_breach,
+        TimerKind.TRAINING_DUE: training.on_due,
+        TimerKind.SURVEY_AUTO_CLOSE: surveys.on_auto_close,
+    },
+)
 
-STEP_STARTERS: dict[StepKind, StepStarter] = {
-    StepKind.READY_FOR_SERVICE_NOTICE: interactions_service.send_ready_for_service_notice,
-    StepKind.COMMISSIONING_TEST: commissioning_service.start,
-    StepKind.ACCEPTANCE: acceptance_service.start,
-    StepKind.CUSTOMER_UPDATE: customer_records_service.update_customer_records,
-    StepKind.TRAINING: training_service.start,
-    StepKind.SATISFACTION_SURVEY: surveys_service.start,
-}
-
-TIMER_JOBS: dict[TimerKind, TimerJob] = {
-    TimerKind.ACCEPTANCE_WINDOW_END: acceptance_service.on_window_end,
-    TimerKind.ACCEPTANCE_REMINDER: acceptance_service.on_reminder,
-    TimerKind.JEOPARDY_WARNING: case_jobs.on_jeopardy_warning,
-    TimerKind.JEOPARDY_BREACH: case_jobs.on_jeopardy_breach,
-    TimerKind.TRAINING_DUE: training_service.on_due,
-    TimerKind.SURVEY_AUTO_CLOSE: surveys_service.on_auto_close,
-}
+# The order matters: a case event is written before the TMF701 event that mirrors it.
+PROJECTORS: tuple[Projector, ...] = (
+    CaseProjector(),
+    ProcessFlowProjector(),
+    InteractionProjector(),
+    TimerProjector(),
+)
 
 
 @dataclass
 class Services:
+    """Everything the API, the worker and the CLI use; routes see it through the narrow
+    protocols their features declare."""
+
     settings: Settings
     db: Database
     clock: Clock
     policies: PolicyBook
-    cases: CaseEngine
     intake: Intake
-    timers: TimerWorker
     guard: CallbackGuard
     sender: Sender
-    worker: Worker
     auth: Authenticator
+    behaviour: CaseBehaviour = BEHAVIOUR
+    projectors: tuple[Projector, ...] = PROJECTORS
     stream: StreamPublisher | None = None
+    timers: TimerWorker = field(init=False)
+    worker: Worker = field(init=False)
 
-    async def write(
-        self, work: Callable[[AsyncSession, datetime], Awaitable[T]], *, retries: int = 1
-    ) -> T:
-        """Run ``work`` in one transaction; retry once when a unique key was taken
-        concurrently (the retry then finds the row the other writer committed)."""
-        for attempt in range(retries + 1):
-            try:
-                async with self.db.transaction() as session:
-                    return await work(session, self.clock.now())
-            except IntegrityError:
-                if attempt == retries:
-                    raise
-        raise AssertionError("unreachable")
+    @property
+    def base_url(self) -> str:
+        return self.settings.public_url.rstrip("/")
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work for one command."""
+        return UnitOfWork(
+            self.db, self.clock, self.behaviour, self.projectors, base_url=self.base_url
+        )
+
+    async def fire_timer(self, timer: DueTimer) -> bool:
+        command = case_handlers.FireTimer(timer.id, timer.case_id)
+        fired = await case_handlers.fire_timer(self.uow(), command)
+        return fired.firing is case_handlers.Firing.FIRED
+
+    async def give_up_timer(self, timer: DueTimer, error: str) -> None:
+        await case_handlers.give_up_timer(self.uow(), case_handlers.GiveUpTimer(timer, error))
 
     async def close(self) -> None:
         if self.stream is not None:
@@ -99,46 +114,34 @@ class Services:
         await self.db.dispose()
 
 
-def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
-    """Everything the API, the worker and the CLI need, built from ``settings``."""
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Services:
+    """Everything the API, the worker and the CLI need, built from ``settings``.
+
+    ``transport`` replaces the network under every outgoing HTTP client (tests hand in a
+    mock or an ASGI transport where a real socket is not the point).
+    """
     db = Database(settings.database_url)
     clock = clock or SystemClock()
     policies = PolicyBook(load_policies(settings.policy_dir))
-    cases = CaseEngine(
-        STEP_STARTERS,
-        base_url=settings.public_url.rstrip("/"),
-        observers=[ProcessFlowEvents()],
-    )
-    timer_worker = TimerWorker(db=db, cases=cases, jobs=TIMER_JOBS, clock=clock)
     guard = CallbackGuard(parse_allowlist(settings.callback_allowlist))
     sender = Sender(
         db=db,
         clock=clock,
         # Redirects are failures: a receiver that moved must be registered again.
-        client=httpx.AsyncClient(follow_redirects=False),
+        client=httpx.AsyncClient(follow_redirects=False, transport=transport),
         guard=guard,
         schedule=parse_schedule(settings.retry_schedule),
         timeout_seconds=settings.delivery_timeout_seconds,
     )
-
-    async def relay() -> int:
-        return await relay_due(db, clock.now())
-
-    retention = Retention(db, clock, timedelta(days=settings.delivery_retention_days))
     stream = (
         StreamPublisher(db, clock, settings.nats_url, stream=settings.nats_stream)
         if settings.nats_url
         else None
-    )
-    worker = Worker(
-        jobs=[
-            ("relay", relay),
-            ("send", sender.send_due),
-            ("timers", timer_worker.fire_due),
-            ("retention", retention.prune_hourly),
-            *([("stream", stream.publish_due)] if stream else []),
-        ],
-        poll_seconds=settings.worker_poll_seconds,
     )
     auth = Authenticator(
         db,
@@ -146,20 +149,36 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         jwt_config=jwt_config(settings),
         cache_seconds=settings.token_cache_seconds,
     )
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         clock=clock,
         policies=policies,
-        cases=cases,
-        intake=Intake(cases=cases, policies=policies),
-        timers=timer_worker,
+        intake=Intake(policies),
         guard=guard,
         sender=sender,
-        worker=worker,
         auth=auth,
         stream=stream,
     )
+    services.timers = TimerWorker(
+        db=db, clock=clock, fire=services.fire_timer, give_up=services.give_up_timer
+    )
+    retention = Retention(db, clock, timedelta(days=settings.delivery_retention_days))
+
+    async def relay() -> int:
+        return await relay_due(db, clock.now())
+
+    services.worker = Worker(
+        jobs=[
+            ("relay", relay),
+            ("send", sender.send_due),
+            ("timers", services.timers.fire_due),
+            ("retention", retention.prune_hourly),
+            *([("stream", stream.publish_due)] if stream else []),
+        ],
+        poll_seconds=settings.worker_poll_seconds,
+    )
+    return services
 
 
 @dataclass
@@ -176,7 +195,7 @@ class Retention:
         if self.last_run is None or now - self.last_run >= timedelta(hours=1):
             self.last_run = now
             await ledger.prune(self.db, now, self.keep)
-            await prune_inbound(self.db, now, self.keep)
+            await forget_old_events(self.db, now, self.keep)
         return 0
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +19,11 @@ from rich.table import Table
 from order_completion import __version__
 from order_completion.bootstrap import Services, build_services
 from order_completion.settings import Settings
+
+if TYPE_CHECKING:
+    from order_completion.auth.handlers import TokenCommands
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Complete Customer Order (eTOM 1.3.3.4) as a service.",
@@ -110,7 +116,7 @@ def serve(
 
 
 async def _load_demo(settings: Settings) -> None:
-    from order_completion.auth.service import create_token
+    from order_completion.auth.handlers import TokenCommands
     from order_completion.demo import load_demo
 
     services = _services(settings)
@@ -118,11 +124,8 @@ async def _load_demo(settings: Settings) -> None:
         created = await load_demo(services)
         console.print(f"Demo data: {created} new cases")
 
-        async def work(session: Any, now: Any) -> str:
-            name = f"demo-admin-{now.strftime('%Y%m%d%H%M%S%f')}"
-            return (await create_token(session, name=name, role="admin", now=now))[1]
-
-        token = await services.write(work)
+        name = f"demo-admin-{services.clock.now().strftime('%Y%m%d%H%M%S%f')}"
+        token = await TokenCommands(services.db, services.clock).create(name=name, role="admin")
         console.print(f"Demo admin token: {token}", soft_wrap=True)
     finally:
         await services.close()
@@ -301,19 +304,20 @@ def bench(
         console.print(f"Written to {markdown}")
 
 
-def _token_work(work: Any) -> Any:
+def _tokens(command: Callable[[TokenCommands], Awaitable[T]]) -> T:
     """Run one token command against the database, then release it."""
+    from order_completion.auth.handlers import TokenCommands
+    from order_completion.errors import ServiceError
+
     settings = _settings()
     _migrate(settings)
     services = _services(settings)
 
-    async def run() -> Any:
+    async def run() -> T:
         try:
-            return await services.write(work)
+            return await command(TokenCommands(services.db, services.clock))
         finally:
             await services.close()
-
-    from order_completion.errors import ServiceError
 
     try:
         return asyncio.run(run())
@@ -331,13 +335,7 @@ def token_create(
     quiet: Annotated[bool, typer.Option(help="Print only the token")] = False,
 ) -> None:
     """Create an API key; the token is shown once and only its hash is stored."""
-    from order_completion.auth.service import create_token
-
-    async def work(session: Any, now: Any) -> str:
-        _, token = await create_token(session, name=name, role=role, now=now)
-        return token
-
-    token = _token_work(work)
+    token = _tokens(lambda tokens: tokens.create(name=name, role=role))
     if quiet:
         print(token)
     else:
@@ -347,33 +345,20 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(name: Annotated[str, typer.Argument(help="Name or id of the token")]) -> None:
     """Revoke an API key (callers using it are refused within seconds)."""
-    from order_completion.auth.service import revoke_token
-
-    async def work(session: Any, now: Any) -> str:
-        return (await revoke_token(session, name_or_id=name, now=now)).name
-
-    console.print(f"Revoked {_token_work(work)}.")
+    console.print(f"Revoked {_tokens(lambda tokens: tokens.revoke(name))}.")
 
 
 @token_app.command("list")
 def token_list() -> None:
     """List API keys (never the tokens themselves)."""
-    from order_completion.auth.service import list_tokens
-
-    async def work(session: Any, now: Any) -> list[tuple[str, str, str, str]]:
-        return [
-            (
-                row.name,
-                row.role,
-                row.created_at.isoformat(timespec="seconds"),
-                row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
-            )
-            for row in await list_tokens(session)
-        ]
-
     table = Table("name", "role", "created", "revoked")
-    for row in _token_work(work):
-        table.add_row(*row)
+    for row in _tokens(lambda tokens: tokens.list()):
+        table.add_row(
+            row.name,
+            row.role,
+            row.created_at.isoformat(timespec="seconds"),
+            row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
+        )
     console.print(table)
 
 

@@ -33,3 +33,10 @@ class FixedClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A moment as the APIs show it: ISO 8601 in UTC with a ``Z``."""
+    if moment is None:
+        return None
+    return moment.isoformat().replace("+00:00", "Z")

@@ -5,23 +5,22 @@ decision, remediation, training, on hold and cancelled."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from order_completion.acceptance import service as acceptance
+from order_completion.acceptance import handlers as acceptance
 from order_completion.acceptance.schemas import AcceptanceDecisionRequest
+from order_completion.audit import Actor
 from order_completion.bootstrap import Services
+from order_completion.cases import handlers as cases
 from order_completion.cases.rules import CaseState
-from order_completion.cases.service import CaseUnit
-from order_completion.commissioning import service as commissioning
+from order_completion.commissioning import handlers as commissioning
 from order_completion.commissioning.schemas import CommissioningTestResult
+from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
-from order_completion.training import service as training
-from order_completion.training.schemas import TrainingSessionCreate
+from order_completion.training import handlers as training
 
-Step = Callable[[CaseUnit], Awaitable[Any]]
+Step = Callable[[Services, str], Awaitable[Any]]
 PLAN = ["Throughput (Y.1564)", "Latency", "Failover"]
 
 
@@ -69,59 +68,68 @@ def _test(result: str) -> CommissioningTestResult:
     )
 
 
-async def _passed(unit: CaseUnit) -> Any:
-    return await commissioning.record_result(unit, _test("passed"))
+DEMO = Actor("demo")
 
 
-async def _failed(unit: CaseUnit) -> Any:
-    return await commissioning.record_result(unit, _test("failed"))
+async def _passed(app: Services, case_id: str) -> Any:
+    command = commissioning.RecordTestResult(case_id, _test("passed"), DEMO)
+    return await commissioning.record_result(app.uow(), command)
 
 
-async def _rejected(unit: CaseUnit) -> Any:
+async def _failed(app: Services, case_id: str) -> Any:
+    command = commissioning.RecordTestResult(case_id, _test("failed"), DEMO)
+    return await commissioning.record_result(app.uow(), command)
+
+
+async def _decide(app: Services, case_id: str, decision: dict[str, Any]) -> Any:
+    body = AcceptanceDecisionRequest.model_validate(decision)
     return await acceptance.record_decision(
-        unit,
-        AcceptanceDecisionRequest.model_validate(
-            {
-                "decision": "rejected",
-                "decidedBy": {"name": "Dana Smith"},
-                "reason": "Failover slower than agreed",
-                "punchList": [{"description": "Failover under 5 s"}],
-            }
-        ),
+        app.uow(), acceptance.RecordDecision(case_id, body, DEMO)
     )
 
 
-async def _accepted(unit: CaseUnit) -> Any:
-    return await acceptance.record_decision(
-        unit,
-        AcceptanceDecisionRequest.model_validate(
-            {"decision": "accepted", "decidedBy": {"name": "Dana Smith", "id": "C-2001"}}
-        ),
+async def _rejected(app: Services, case_id: str) -> Any:
+    return await _decide(
+        app,
+        case_id,
+        {
+            "decision": "rejected",
+            "decidedBy": {"name": "Dana Smith"},
+            "reason": "Failover slower than agreed",
+            "punchList": [{"description": "Failover under 5 s"}],
+        },
     )
 
 
-async def _booked(unit: CaseUnit) -> Any:
-    start = unit.now + timedelta(days=3)
-    return await training.book_session(
-        unit,
-        TrainingSessionCreate.model_validate(
-            {
-                "topic": ["Portal administration"],
-                "scheduledStart": start.isoformat(),
-                "scheduledEnd": (start + timedelta(hours=2)).isoformat(),
-                "trainer": {"name": "Sam Lee"},
-                "attendee": [{"name": "Dana Smith", "email": "dana@example.com"}],
-            }
-        ),
+async def _accepted(app: Services, case_id: str) -> Any:
+    return await _decide(
+        app, case_id, {"decision": "accepted", "decidedBy": {"name": "Dana Smith", "id": "C-2001"}}
     )
 
 
-async def _hold(unit: CaseUnit) -> Any:
-    await unit.change_state(CaseState.HOLD, "Customer site closed for refurbishment")
+async def _booked(app: Services, case_id: str) -> Any:
+    start = app.clock.now() + timedelta(days=3)
+    command = training.BookSession(
+        case_id,
+        start=start,
+        end=start + timedelta(hours=2),
+        actor=DEMO,
+        topics=("Portal administration",),
+        trainer={"name": "Sam Lee"},
+        attendees=({"name": "Dana Smith", "email": "dana@example.com"},),
+    )
+    return await training.book_session(app.uow(), command)
 
 
-async def _cancel(unit: CaseUnit) -> Any:
-    await unit.change_state(CaseState.CANCELLED, "Customer withdrew the order")
+async def _hold(app: Services, case_id: str) -> Any:
+    reason = "Customer site closed for refurbishment"
+    command = cases.ChangeState(case_id, CaseState.HOLD, reason, DEMO)
+    await cases.change_state(app.uow(), command)
+
+
+async def _cancel(app: Services, case_id: str) -> Any:
+    command = cases.ChangeState(case_id, CaseState.CANCELLED, "Customer withdrew the order", DEMO)
+    await cases.change_state(app.uow(), command)
 
 
 ETHERNET = [("ETH-1G", "Managed Ethernet 1 Gbit/s"), ("SDWAN", "Managed SD-WAN")]
@@ -144,18 +152,9 @@ async def load_demo(services: Services) -> int:
     """Open the sample cases (once) and walk each through its steps; returns how many are new."""
     created = 0
     for order, steps in SAMPLES:
-
-        async def work(
-            session: AsyncSession,
-            now: datetime,
-            order: ProductOrder = order,
-            steps: list[Step] = steps,
-        ) -> bool:
-            result = await services.intake.open_case(session, order, now)
-            if result.created:
-                for step in steps:
-                    await step(await services.cases.require(session, result.case_id, now))
-            return result.created
-
-        created += int(await services.write(work))
+        opened = await services.intake.open_case(services.uow(), OpenCase(order, DEMO))
+        if opened.created:
+            created += 1
+            for step in steps:
+                await step(services, opened.case_id)
     return created

@@ -1,30 +1,44 @@
-"""FastAPI dependencies shared by every router."""
+"""FastAPI dependencies shared by every router: the caller, the services a router declares
+it needs, and merge-patch bodies.
+
+Routers never see the composition root: each declares the narrow protocol of services it
+uses, and ``services(Protocol)`` hands it the application's services typed as that.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar, cast
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from order_completion import audit
+from order_completion.audit import Actor
 from order_completion.auth.rules import Permission
-from order_completion.auth.service import Principal
-from order_completion.bootstrap import Services
+from order_completion.auth.service import Authenticator, Principal
 from order_completion.errors import InvalidInput, UnsupportedMedia
 
 MERGE_PATCH_TYPES = ("application/json", "application/merge-patch+json")
+S = TypeVar("S")
 
 
-def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
+class HasAuth(Protocol):
+    @property
+    def auth(self) -> Authenticator: ...
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+def services(protocol: type[S]) -> Callable[[Request], S]:
+    """A dependency giving the app's services as ``protocol`` (checked by mypy where the
+    app is built: the composition root's services satisfy every router's protocol)."""
+
+    def dependency(request: Request) -> S:
+        return cast(S, request.app.state.services)
+
+    return dependency
+
+
 bearer = HTTPBearer(auto_error=False, description="An API key (oct_...) or a JWT")
 
 
@@ -35,10 +49,10 @@ def require(*permissions: Permission) -> Callable[..., Awaitable[Principal]]:
         request: Request,
         _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     ) -> Principal:
-        services: Services = request.app.state.services
-        principal = await services.auth.authenticate(request.headers.get("authorization"))
+        app_services = cast(HasAuth, request.app.state.services)
+        principal = await app_services.auth.authenticate(request.headers.get("authorization"))
         principal.require(*permissions)
-        audit.ACTOR.set(principal.name)
+        request.state.principal = principal
         return principal
 
     return dependency
@@ -47,6 +61,15 @@ def require(*permissions: Permission) -> Callable[..., Awaitable[Principal]]:
 def allow(*permissions: Permission) -> list[Any]:
     """Route ``dependencies=`` for routes that only need the check."""
     return [Depends(require(*permissions))]
+
+
+def current_actor(request: Request) -> Actor:
+    """The caller checked by the route's permission dependency, as commands carry it."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    return Actor(principal.name) if principal is not None else Actor()
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 async def merge_patch_body(request: Request) -> dict[str, Any]:
@@ -77,13 +100,3 @@ def merge_patch_openapi(model: type[BaseModel]) -> dict[str, Any]:
             "content": {media: {"schema": schema} for media in MERGE_PATCH_TYPES},
         }
     }
-
-
-async def read_case(services: Services, case_id: str) -> dict[str, Any]:
-    """The case as the API shows it, read after a change has committed."""
-    from order_completion.cases.queries import get_case
-    from order_completion.cases.representation import case_resource
-
-    async with services.db.read() as session:
-        case = await get_case(session, case_id)
-        return case_resource(case, base_url=services.cases.base_url)

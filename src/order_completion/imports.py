@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion.audit import Actor
 from order_completion.bootstrap import Services
 from order_completion.errors import ServiceError
+from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
-from order_completion.orders.service import IntakeResult
 from order_completion.tmf.errors import field_path
 
 
@@ -64,6 +63,9 @@ def _describe(error: ValidationError) -> str:
     )
 
 
+IMPORTER = Actor("import-orders")
+
+
 async def import_orders(
     services: Services, documents: list[tuple[str, Any]], advance: Callable[[], None] = lambda: None
 ) -> ImportSummary:
@@ -73,7 +75,7 @@ async def import_orders(
             if isinstance(document, _Unreadable):
                 raise ValueError(document.reason)
             order = ProductOrder.model_validate(document)
-            result = await services.write(_opener(services, order))
+            result = await services.intake.open_case(services.uow(), OpenCase(order, IMPORTER))
         except ValidationError as error:
             summary.rejected.append((where, _describe(error)))
         except ServiceError as error:
@@ -87,10 +89,3 @@ async def import_orders(
                 summary.duplicate += 1
         advance()
     return summary
-
-
-def _opener(services: Services, order: ProductOrder) -> Callable[[AsyncSession, datetime], Any]:
-    async def work(session: AsyncSession, now: datetime) -> IntakeResult:
-        return await services.intake.open_case(session, order, now)
-
-    return work

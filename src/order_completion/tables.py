@@ -5,13 +5,7 @@ from __future__ import annotations
 from order_completion.acceptance.tables import AcceptanceDecision
 from order_completion.appointments.tables import Appointment
 from order_completion.auth.tables import ApiToken
-from order_completion.cases.tables import (
-    CaseHistory,
-    CaseMilestone,
-    CaseOrderItem,
-    CaseStep,
-    CompletionCase,
-)
+from order_completion.cases.tables import CaseRow, HistoryRow, ItemRow, MilestoneRow, StepRow
 from order_completion.commissioning.tables import CommissioningRun
 from order_completion.database import Base
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
@@ -27,17 +21,17 @@ __all__ = [
     "AcceptanceDecision",
     "ApiToken",
     "Appointment",
-    "CaseHistory",
-    "CaseMilestone",
-    "CaseOrderItem",
-    "CaseStep",
+    "CaseRow",
     "CommissioningRun",
-    "CompletionCase",
     "Delivery",
     "DeliveryAttempt",
+    "HistoryRow",
     "InboundEvent",
+    "ItemRow",
+    "MilestoneRow",
     "OutboxEvent",
     "PartyInteraction",
+    "StepRow",
     "Subscription",
     "Timer",
     "metadata",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -12,13 +11,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.app import create_app
+from order_completion.auth.handlers import TokenCommands
 from order_completion.auth.rules import ROLE_PERMISSIONS, Permission, Role
-from order_completion.auth.service import revoke_token
-from order_completion.auth.tables import ApiToken
 from order_completion.bootstrap import Services, build_services
 from order_completion.clock import FixedClock
 from order_completion.events.catalog import BASE_PATHS, Api
@@ -126,11 +122,10 @@ async def test_a_revoked_token_is_refused(anonymous: httpx.AsyncClient, services
     token = await token_for(services, "viewer")
     assert (await anonymous.get(CASES, headers=bearer(token))).status_code == 200
 
-    async def revoke(session: AsyncSession, now: datetime) -> None:
-        for row in await session.scalars(select(ApiToken).where(ApiToken.role == "viewer")):
-            await revoke_token(session, name_or_id=row.name, now=now)
-
-    await services.write(revoke)
+    tokens = TokenCommands(services.db, services.clock)
+    for row in await tokens.list():
+        if row.role == "viewer":
+            await tokens.revoke(row.name)
     assert (await anonymous.get(CASES, headers=bearer(token))).status_code == 401
 
 

@@ -19,18 +19,16 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from order_completion.bootstrap import Services, build_services
-from order_completion.events import subscriptions
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery
+from order_completion.events.handlers import HubCommands
 from order_completion.events.outbox import OutboxEvent
 from order_completion.events.subscriptions import Subscription
 from order_completion.settings import Settings
@@ -118,15 +116,9 @@ async def test_no_event_is_lost_when_workers_die_and_receivers_misbehave(
     try:
         hubs: dict[str, Subscription] = {}
         for name, receiver in receivers.items():
-
-            async def work(
-                session: AsyncSession, now: datetime, url: str = receiver.url
-            ) -> Subscription:
-                return await subscriptions.register(
-                    session, api=Api.ORDER_COMPLETION, callback=f"{url}/hook", query=None, now=now
-                )
-
-            hubs[name] = await services.write(work)
+            hubs[name] = await HubCommands(services.db, services.clock).register(
+                Api.ORDER_COMPLETION, callback=f"{receiver.url}/hook", query=None, style="callback"
+            )
 
         workers = [start_worker(postgres_url) for _ in range(WORKERS)]
         kills = 0

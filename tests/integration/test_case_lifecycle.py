@@ -6,29 +6,30 @@ from datetime import timedelta
 
 import pytest
 
-from order_completion.acceptance import service as acceptance
 from order_completion.acceptance.schemas import AcceptanceDecisionRequest
 from order_completion.bootstrap import Services
 from order_completion.cases.rules import CaseState
 from order_completion.clock import FixedClock
-from order_completion.commissioning import service as commissioning
 from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.errors import Conflict
 from order_completion.events.outbox import OutboxEvent
-from order_completion.surveys import service as surveys
 from order_completion.surveys.schemas import SurveyResponse
-from order_completion.training import service as training
 from order_completion.training.schemas import TrainingSessionCreate, TrainingSessionUpdate
 from tests.orders import business_order, failing_test, passing_test, product_order
 from tests.support import (
-    act,
     actions,
+    answer,
+    book,
     case_json,
+    change_state,
+    close,
     count,
+    decide,
     event_types,
     events,
     milestones,
     open_case,
+    record_test,
     step_of,
 )
 
@@ -104,14 +105,14 @@ async def test_a_business_order_runs_test_retest_rejection_acceptance_and_traini
     assert step_of(case, "commissioningTest")["waitingFor"] == "commissioningTestResult"
 
     failed = CommissioningTestResult.model_validate(failing_test())
-    await act(services, case_id, lambda unit: commissioning.record_result(unit, failed))
+    await record_test(services, case_id, failed)
     case = await case_json(services, case_id)
     assert step_of(case, "commissioningTest")["state"] == "active"
     assert step_of(case, "commissioningTest")["outcome"] == "failed"
 
     clock.advance(timedelta(hours=4))
     passed = CommissioningTestResult.model_validate(passing_test())
-    await act(services, case_id, lambda unit: commissioning.record_result(unit, passed))
+    await record_test(services, case_id, passed)
     case = await case_json(services, case_id)
     first_window_end = step_of(case, "acceptance")["dueDate"]
     assert "commissioningPassed" in milestones(case)
@@ -121,7 +122,7 @@ async def test_a_business_order_runs_test_retest_rejection_acceptance_and_traini
     rejection = decision(
         "rejected", reason="Failover slow", punchList=[{"description": "Failover under 5 s"}]
     )
-    await act(services, case_id, lambda unit: acceptance.record_decision(unit, rejection))
+    await decide(services, case_id, rejection)
     case = await case_json(services, case_id)
     assert step_of(case, "commissioningTest")["state"] == "active"
     assert step_of(case, "commissioningTest")["round"] == 2
@@ -129,15 +130,13 @@ async def test_a_business_order_runs_test_retest_rejection_acceptance_and_traini
     assert step_of(case, "acceptance")["state"] == "new"
 
     clock.advance(timedelta(days=1))
-    await act(services, case_id, lambda unit: commissioning.record_result(unit, passed))
+    await record_test(services, case_id, passed)
     case = await case_json(services, case_id)
     assert milestones(case).count("readyForServiceNotified") == 2
     assert step_of(case, "acceptance")["state"] == "active"
     assert step_of(case, "acceptance")["dueDate"] > first_window_end  # restarted from the notice
 
-    await act(
-        services, case_id, lambda unit: acceptance.record_decision(unit, decision("accepted"))
-    )
+    await decide(services, case_id, decision("accepted"))
     case = await case_json(services, case_id)
     assert case["startOfServiceDate"] == "2026-11-25T13:00:00Z"
     assert "readyForClosure" in milestones(case)  # training and survey do not block
@@ -145,17 +144,17 @@ async def test_a_business_order_runs_test_retest_rejection_acceptance_and_traini
     assert case["state"] == "active"
 
     body = session_body(services, ["Portal administration", "Reporting"])
-    session = await act(services, case_id, lambda unit: training.book_session(unit, body))
+    session = await book(services, case_id, body)
     done = TrainingSessionUpdate.model_validate(
         {"state": "completed", "attended": ["Dana Smith"], "feedbackScore": 5}
     )
-    await act(services, case_id, lambda unit: training.close_session(unit, session.id, done))
+    await close(services, case_id, session.id, done)
     case = await case_json(services, case_id)
     assert step_of(case, "training")["outcome"] == "trained"
     assert "trainingCompleted" in milestones(case)
 
-    answer = SurveyResponse(score=9, comment="Smooth")
-    await act(services, case_id, lambda unit: surveys.record_response(unit, answer))
+    response = SurveyResponse(score=9, comment="Smooth")
+    await answer(services, case_id, response)
     case = await case_json(services, case_id)
     assert case["state"] == "completed"
     assert step_of(case, "satisfactionSurvey")["outcome"] == "responded"
@@ -171,14 +170,12 @@ async def test_a_business_order_runs_test_retest_rejection_acceptance_and_traini
 async def test_training_needs_every_mandatory_topic(services: Services) -> None:
     case_id = await open_case(services, business_order())
     passed = CommissioningTestResult.model_validate(passing_test())
-    await act(services, case_id, lambda unit: commissioning.record_result(unit, passed))
-    await act(
-        services, case_id, lambda unit: acceptance.record_decision(unit, decision("accepted"))
-    )
+    await record_test(services, case_id, passed)
+    await decide(services, case_id, decision("accepted"))
     body = session_body(services, ["Reporting"])
-    session = await act(services, case_id, lambda unit: training.book_session(unit, body))
+    session = await book(services, case_id, body)
     done = TrainingSessionUpdate.model_validate({"state": "completed"})
-    await act(services, case_id, lambda unit: training.close_session(unit, session.id, done))
+    await close(services, case_id, session.id, done)
     case = await case_json(services, case_id)
     assert step_of(case, "training")["state"] == "active"
 
@@ -189,19 +186,17 @@ async def test_a_failed_action_changes_nothing(services: Services) -> None:
     before_events = await count(services, OutboxEvent)
     before = await case_json(services, case_id)
     with pytest.raises(Conflict):
-        await act(
-            services, case_id, lambda unit: acceptance.record_decision(unit, decision("accepted"))
-        )
+        await decide(services, case_id, decision("accepted"))
     assert await count(services, OutboxEvent) == before_events
     assert await case_json(services, case_id) == before
 
 
 async def test_cancelling_a_case_cancels_its_open_steps_and_timers(services: Services) -> None:
     case_id = await open_case(services, business_order())
-    await act(services, case_id, lambda unit: unit.change_state(CaseState.CANCELLED, "withdrawn"))
+    await change_state(services, case_id, CaseState.CANCELLED, "withdrawn")
     case = await case_json(services, case_id)
     assert case["state"] == "cancelled"
     assert case["stateReason"] == "withdrawn"
     assert {step["state"] for step in case["step"]} == {"completed", "cancelled"}
     with pytest.raises(Conflict, match="cannot become active"):
-        await act(services, case_id, lambda unit: unit.change_state(CaseState.ACTIVE, None))
+        await change_state(services, case_id, CaseState.ACTIVE, None)

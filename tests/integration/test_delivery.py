@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from order_completion.bootstrap import Services
 from order_completion.clock import FixedClock
-from order_completion.events import subscriptions
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
+from order_completion.events.handlers import HubCommands
 from order_completion.events.outbox import OutboxEvent
 from order_completion.events.subscriptions import Subscription
 from tests.orders import product_order
@@ -35,12 +34,8 @@ async def receiver() -> AsyncIterator[Receiver]:
 async def subscribe(
     services: Services, callback: str, query: str | None = None, style: str = "callback"
 ) -> Subscription:
-    async def work(session: AsyncSession, now: datetime) -> Subscription:
-        return await subscriptions.register(
-            session, api=Api.ORDER_COMPLETION, callback=callback, query=query, now=now, style=style
-        )
-
-    return await services.write(work)
+    hubs = HubCommands(services.db, services.clock)
+    return await hubs.register(Api.ORDER_COMPLETION, callback=callback, query=query, style=style)
 
 
 async def drain(services: Services, rounds: int = 5) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from order_completion.acceptance import service as acceptance
 from order_completion.acceptance.schemas import AcceptanceDecisionRequest
 from order_completion.bootstrap import Services
 from order_completion.cases.rules import CaseState
@@ -18,7 +17,16 @@ from order_completion.errors import Conflict
 from order_completion.timers.tables import Timer
 from order_completion.timers.worker import TimerWorker
 from tests.orders import product_order
-from tests.support import act, actions, case_json, event_types, open_case, step_of, timers_of
+from tests.support import (
+    actions,
+    case_json,
+    change_state,
+    decide,
+    event_types,
+    open_case,
+    step_of,
+    timers_of,
+)
 
 QUICK = """
 id: quick
@@ -80,7 +88,7 @@ async def test_jeopardy_warns_then_breaches_and_stops_when_the_case_completes(
     services: Services, clock: FixedClock
 ) -> None:
     case_id = await open_case(services, quick_order())
-    await act(services, case_id, lambda unit: acceptance.record_decision(unit, ACCEPT))
+    await decide(services, case_id, ACCEPT)
     clock.advance(timedelta(days=2, minutes=1))
     await services.timers.fire_due()
     assert (await case_json(services, case_id))["jeopardy"] == "warning"
@@ -95,7 +103,7 @@ async def test_training_expires_and_the_survey_closes_by_itself(
     services: Services, clock: FixedClock
 ) -> None:
     case_id = await open_case(services, quick_order())
-    await act(services, case_id, lambda unit: acceptance.record_decision(unit, ACCEPT))
+    await decide(services, case_id, ACCEPT)
     clock.advance(timedelta(days=11))
     await services.timers.fire_due()
     case = await case_json(services, case_id)
@@ -113,10 +121,10 @@ async def test_hold_pauses_timers_and_resume_shifts_them_by_the_hold(
     case_id = await open_case(services, quick_order())
     before = {t.kind: t.due_at for t in await timers_of(services, case_id)}
     clock.advance(timedelta(hours=6))
-    await act(services, case_id, lambda unit: unit.change_state(CaseState.HOLD, "site closed"))
+    await change_state(services, case_id, CaseState.HOLD, "site closed")
     clock.advance(timedelta(days=3))
     assert await services.timers.fire_due() == 0  # the window passed, but the case is on hold
-    await act(services, case_id, lambda unit: unit.change_state(CaseState.ACTIVE, None))
+    await change_state(services, case_id, CaseState.ACTIVE, None)
     after = {t.kind: t.due_at for t in await timers_of(services, case_id) if t.state == "pending"}
     assert after["acceptanceWindowEnd"] == before["acceptanceWindowEnd"] + timedelta(days=3)
     case = await case_json(services, case_id)
@@ -127,7 +135,7 @@ async def test_an_explicit_decision_cancels_the_deemed_acceptance_timer(
     services: Services, clock: FixedClock
 ) -> None:
     case_id = await open_case(services, quick_order())
-    await act(services, case_id, lambda unit: acceptance.record_decision(unit, ACCEPT))
+    await decide(services, case_id, ACCEPT)
     clock.advance(timedelta(days=3))
     await services.timers.fire_due()
     case = await case_json(services, case_id)
@@ -142,7 +150,7 @@ async def test_a_late_decision_after_deemed_acceptance_is_refused(
     clock.advance(timedelta(days=2, seconds=1))
     await services.timers.fire_due()
     with pytest.raises(Conflict, match="acceptance step is completed"):
-        await act(services, case_id, lambda unit: acceptance.record_decision(unit, ACCEPT))
+        await decide(services, case_id, ACCEPT)
 
 
 async def test_deemed_acceptance_racing_a_decision_has_exactly_one_winner(
@@ -152,15 +160,15 @@ async def test_deemed_acceptance_racing_a_decision_has_exactly_one_winner(
     case_ids = [await open_case(services, quick_order()) for _ in range(6)]
     clock.advance(timedelta(days=2, seconds=1))
 
-    async def decide(case_id: str) -> str:
+    async def decide_now(case_id: str) -> str:
         try:
-            await act(services, case_id, lambda unit: acceptance.record_decision(unit, ACCEPT))
+            await decide(services, case_id, ACCEPT)
         except Conflict:
             return "refused"
         return "accepted"
 
     results = await asyncio.gather(
-        services.timers.fire_due(), *(decide(case_id) for case_id in case_ids)
+        services.timers.fire_due(), *(decide_now(case_id) for case_id in case_ids)
     )
     for case_id, decided in zip(case_ids, results[1:], strict=True):
         case = await case_json(services, case_id)
@@ -179,7 +187,9 @@ async def test_several_workers_never_fire_a_timer_twice(
     case_ids = [await open_case(services, quick_order()) for _ in range(12)]
     clock.advance(timedelta(days=2, seconds=1))
     workers = [
-        TimerWorker(db=services.db, cases=services.cases, jobs=services.timers.jobs, clock=clock)
+        TimerWorker(
+            db=services.db, clock=clock, fire=services.fire_timer, give_up=services.give_up_timer
+        )
         for _ in range(3)
     ]
     for _ in range(3):  # a worker that found a case locked comes back next round

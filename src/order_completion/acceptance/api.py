@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.acceptance import service
+from order_completion.acceptance import handlers
 from order_completion.acceptance.schemas import AcceptanceDecisionOut, AcceptanceDecisionRequest
-from order_completion.acceptance.tables import AcceptanceDecision
 from order_completion.auth.rules import Permission
-from order_completion.cases.representation import API_BASE, case_href, iso
-from order_completion.dependencies import ServicesDep, allow, read_case
+from order_completion.cases.ports import CaseServicesDep, read_case
+from order_completion.cases.representation import API_BASE, case_href
+from order_completion.clock import iso
+from order_completion.dependencies import ActorDep, allow
 from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE, tags=["acceptanceDecision"])
@@ -33,15 +32,14 @@ router = APIRouter(prefix=API_BASE, tags=["acceptanceDecision"])
     status_code=201,
     responses={201: {"model": AcceptanceDecisionOut}, **ERROR_RESPONSES},
 )
-async def decide(case_id: str, body: AcceptanceDecisionRequest, services: ServicesDep) -> Any:
-    async def work(session: AsyncSession, now: datetime) -> AcceptanceDecision:
-        unit = await services.cases.require(session, case_id, now)
-        return await service.record_decision(unit, body)
-
-    decision = await services.write(work)
+async def decide(
+    case_id: str, body: AcceptanceDecisionRequest, app: CaseServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    command = handlers.RecordDecision(case_id, body, actor)
+    decision = await handlers.record_decision(app.uow(), command)
     return {
         "id": decision.id,
-        "href": f"{case_href(services.cases.base_url, case_id)}/acceptanceDecision/{decision.id}",
+        "href": f"{case_href(app.base_url, case_id)}/acceptanceDecision/{decision.id}",
         "@type": "AcceptanceDecision",
         "decision": decision.decision,
         "decidedBy": decision.decided_by,
@@ -49,5 +47,5 @@ async def decide(case_id: str, body: AcceptanceDecisionRequest, services: Servic
         "punchList": decision.punch_list,
         "round": decision.round,
         "decisionDate": iso(decision.decided_at),
-        "completionCase": await read_case(services, case_id),
+        "completionCase": await read_case(app, case_id),
     }

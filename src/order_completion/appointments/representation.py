@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from order_completion.appointments.tables import Appointment
-from order_completion.cases.representation import case_href, iso
+from order_completion.cases.representation import case_href
+from order_completion.clock import iso
 
 BASE = "/tmf-api/appointment/v4"
 

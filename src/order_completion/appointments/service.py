@@ -1,5 +1,9 @@
 """Appointments of a case: booking, the enforced life cycle, rescheduling, and events of the
-TMF646 hub written in the case's transaction."""
+TMF646 hub written in the case's event order, inside the caller's unit of work.
+
+The commissioning and training features book and settle appointments through these
+functions; the TMF646 façade (``appointment_api``) reaches them through those features.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +13,33 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.appointments.representation import appointment_resource
 from order_completion.appointments.rules import OPEN, Category, Status, allowed, path_to
 from order_completion.appointments.tables import Appointment
-from order_completion.cases.service import CaseUnit
-from order_completion.cases.tables import CaseStep
+from order_completion.cases.aggregate import CompletionCase, Step
 from order_completion.errors import Conflict, InvalidInput, NotFound
 
 
-def _publish(unit: CaseUnit, kind: str, row: Appointment, **extra: Any) -> None:
-    unit.publish(
+def _publish(
+    case: CompletionCase, kind: str, row: Appointment, base_url: str, **extra: Any
+) -> None:
+    case.publish(
         f"appointment{kind}Event",
-        {"appointment": appointment_resource(row, unit.base_url), **extra},
+        {"appointment": appointment_resource(row, base_url), **extra},
     )
 
 
 def book(
-    unit: CaseUnit,
+    session: AsyncSession,
+    case: CompletionCase,
     *,
     category: Category,
-    step: CaseStep | None,
+    step: Step | None,
     start: datetime,
     end: datetime,
+    base_url: str,
     description: str | None = None,
     topics: Sequence[str] = (),
     trainer: dict[str, Any] | None = None,
@@ -42,14 +50,14 @@ def book(
     if end <= start:
         raise InvalidInput("endDateTime must be after startDateTime", field="validFor")
     customer = {
-        "id": unit.case.customer_id,
-        "name": unit.case.customer_name,
+        "id": case.customer_id,
+        "name": case.customer_name,
         "role": "customer",
         "@referredType": "Customer",
     }
     row = Appointment(
         id=str(uuid.uuid4()),
-        case_id=unit.case.id,
+        case_id=case.id,
         step_id=step.id if step else None,
         category=category.value,
         status=Status.INITIALIZED.value,
@@ -68,23 +76,31 @@ def book(
         attendees=list(attendees),
         attended=[],
         feedback_score=None,
-        creation_date=unit.now,
-        last_update=unit.now,
+        creation_date=case.now,
+        last_update=case.now,
     )
-    unit.session.add(row)
-    _publish(unit, "Create", row)
+    session.add(row)
+    _publish(case, "Create", row, base_url)
     return row
 
 
-async def get(unit: CaseUnit | None, session: Any, appointment_id: str) -> Appointment:
+async def get(
+    session: AsyncSession, appointment_id: str, *, case_id: str | None = None
+) -> Appointment:
     row = await session.get(Appointment, appointment_id)
-    if row is None or (unit is not None and row.case_id != unit.case.id):
+    if row is None or (case_id is not None and row.case_id != case_id):
         raise NotFound(f"no appointment {appointment_id}")
-    assert isinstance(row, Appointment)
     return row
 
 
-def move_to(unit: CaseUnit, row: Appointment, requested: Status, *, implicit: bool = False) -> None:
+def move_to(
+    case: CompletionCase,
+    row: Appointment,
+    requested: Status,
+    base_url: str,
+    *,
+    implicit: bool = False,
+) -> None:
     """Change the status along the life cycle; with ``implicit``, pass through
     ``confirmed`` when an outcome is reported for an unconfirmed appointment."""
     current = Status(row.status)
@@ -98,35 +114,38 @@ def move_to(unit: CaseUnit, row: Appointment, requested: Status, *, implicit: bo
     for status in steps:
         previous = row.status
         row.status = status.value
-        row.last_update = unit.now
-        _publish(unit, "StateChange", row, previousStatus=previous)
+        row.last_update = case.now
+        _publish(case, "StateChange", row, base_url, previousStatus=previous)
 
 
-def reschedule(unit: CaseUnit, row: Appointment, start: datetime, end: datetime) -> None:
+def reschedule(case: CompletionCase, row: Appointment, start: datetime, end: datetime) -> None:
     if Status(row.status) not in OPEN:
         raise Conflict(f"a {row.status} appointment cannot be moved")
     if end <= start:
         raise InvalidInput("endDateTime must be after startDateTime", field="validFor")
-    row.start, row.end, row.last_update = start, end, unit.now
+    row.start, row.end, row.last_update = start, end, case.now
 
 
-def changed(unit: CaseUnit, row: Appointment, field_path: str) -> None:
-    row.last_update = unit.now
-    _publish(unit, "AttributeValueChange", row, fieldPath=field_path)
+def changed(case: CompletionCase, row: Appointment, field_path: str, base_url: str) -> None:
+    row.last_update = case.now
+    _publish(case, "AttributeValueChange", row, base_url, fieldPath=field_path)
 
 
 async def for_step(
-    unit: CaseUnit, step: CaseStep, *, statuses: Sequence[Status] = ()
+    session: AsyncSession, step: Step, *, statuses: Sequence[Status] = ()
 ) -> list[Appointment]:
     statement = select(Appointment).where(Appointment.step_id == step.id)
     if statuses:
         statement = statement.where(Appointment.status.in_([s.value for s in statuses]))
-    rows = await unit.session.scalars(statement.order_by(Appointment.start))
+    rows = await session.scalars(statement.order_by(Appointment.start))
     return list(rows)
 
 
-async def settle_commissioning(unit: CaseUnit, step: CaseStep, passed: bool) -> None:
+async def settle_commissioning(
+    session: AsyncSession, case: CompletionCase, step: Step, *, passed: bool, base_url: str
+) -> None:
     """A reported test result completes (or fails) the visit that was booked for it."""
-    booked = await for_step(unit, step, statuses=tuple(OPEN))
+    booked = await for_step(session, step, statuses=tuple(OPEN))
     if booked:
-        move_to(unit, booked[0], Status.COMPLETED if passed else Status.FAILED, implicit=True)
+        status = Status.COMPLETED if passed else Status.FAILED
+        move_to(case, booked[0], status, base_url, implicit=True)

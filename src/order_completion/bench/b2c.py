@@ -18,22 +18,24 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion import migrate
+from order_completion.audit import Actor
 from order_completion.bench.measure import Result, run_concurrently
 from order_completion.bootstrap import Services, build_services
 from order_completion.database import Database
+from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
 from order_completion.settings import Settings
 from order_completion.tables import metadata
+
+BENCH = Actor("bench")
 
 
 def consumer_order(run: str, index: int) -> dict[str, Any]:
@@ -117,10 +119,7 @@ async def service_layer(services: Services, database: str, count: int, concurren
     def job(index: int) -> Callable[[], Awaitable[object]]:
         order = ProductOrder.model_validate(consumer_order(run, index))
 
-        async def work(session: AsyncSession, now: datetime) -> object:
-            return await services.intake.open_case(session, order, now)
-
-        return lambda: services.write(work)
+        return lambda: services.intake.open_case(services.uow(), OpenCase(order, BENCH))
 
     return await run_concurrently(
         "service layer", database, [job(i) for i in range(count)], concurrency

@@ -10,19 +10,18 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 import httpx
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.bench.b2c import Target, consumer_order
+from order_completion.bench.b2c import BENCH, Target, consumer_order
 from order_completion.bench.measure import Result, run_concurrently
 from order_completion.bootstrap import Services, build_services
-from order_completion.events import subscriptions
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
+from order_completion.events.handlers import HubCommands
 from order_completion.events.outbox import OutboxEvent
+from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
 from order_completion.settings import Settings
 
@@ -59,10 +58,7 @@ async def _open_cases(services: Services, count: int) -> None:
     for index in range(count):
         order = ProductOrder.model_validate(consumer_order(run, index))
 
-        async def work(session: AsyncSession, now: datetime, order: ProductOrder = order) -> None:
-            await services.intake.open_case(session, order, now)
-
-        await services.write(work)
+        await services.intake.open_case(services.uow(), OpenCase(order, BENCH))
 
 
 async def _count(services: Services, model: type[Delivery]) -> int:
@@ -149,17 +145,12 @@ async def bench_target(target: Target, cases: int, progress: Callable[[str], Non
             url = await target.make(f"delivery_{label}")
             services = build_services(Settings(database_url=url, callback_allowlist="127.0.0.1"))
             try:
-
-                async def work(session: AsyncSession, now: datetime) -> None:
-                    await subscriptions.register(
-                        session,
-                        api=Api.ORDER_COMPLETION,
-                        callback=f"http://127.0.0.1:{port}/hook",
-                        query=None,
-                        now=now,
-                    )
-
-                await services.write(work)
+                await HubCommands(services.db, services.clock).register(
+                    Api.ORDER_COMPLETION,
+                    callback=f"http://127.0.0.1:{port}/hook",
+                    query=None,
+                    style="callback",
+                )
                 progress(f"{target.name}: deliveries, {run}")
                 if run == "backlog":
                     results.append(await backlog(services, cases, target.name))

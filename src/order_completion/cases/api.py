@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
-from order_completion.cases import queries
+from order_completion.cases import handlers, queries
+from order_completion.cases.ports import CaseServicesDep, read_case
 from order_completion.cases.representation import API_BASE, case_resource
 from order_completion.cases.rules import CaseState
 from order_completion.cases.schemas import (
@@ -17,13 +16,7 @@ from order_completion.cases.schemas import (
     CaseStatePatch,
     CompletionCaseOut,
 )
-from order_completion.dependencies import (
-    MergePatch,
-    ServicesDep,
-    allow,
-    merge_patch_openapi,
-    read_case,
-)
+from order_completion.dependencies import ActorDep, MergePatch, allow, merge_patch_openapi
 from order_completion.errors import InvalidInput
 from order_completion.tmf import query
 from order_completion.tmf.listing import ListParamsDep
@@ -48,20 +41,23 @@ router = APIRouter(prefix=API_BASE, tags=["completionCase"])
         **ERROR_RESPONSES,
     },
 )
-async def list_cases(params: ListParamsDep, response: Response, services: ServicesDep) -> Any:
+async def list_cases(
+    params: ListParamsDep, response: Response, app: CaseServicesDep
+) -> list[dict[str, Any]]:
     wanted = params.parse(queries.FILTERS)
-    history = wanted.fields is None or "history" in wanted.fields
-    async with services.db.read() as session:
-        rows, total = await queries.list_cases(
-            session, wanted.filters, wanted.page, with_history=history
+    with_history = wanted.fields is None or "history" in wanted.fields
+    async with app.db.read() as session:
+        cases, total = await queries.list_cases(session, wanted.filters, wanted.page)
+        history = (
+            await queries.history_of(session, [case.id for case in cases]) if with_history else {}
         )
-        items = [
-            query.select_fields(
-                case_resource(row, base_url=services.cases.base_url, include_history=history),
-                wanted.fields,
-            )
-            for row in rows
-        ]
+    items = [
+        query.select_fields(
+            case_resource(case, base_url=app.base_url, history=history.get(case.id)),
+            wanted.fields,
+        )
+        for case in cases
+    ]
     query.set_count_headers(response, total=total, returned=len(items))
     return items
 
@@ -74,10 +70,10 @@ async def list_cases(params: ListParamsDep, response: Response, services: Servic
 )
 async def get_case(
     case_id: str,
-    services: ServicesDep,
+    app: CaseServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-) -> Any:
-    return query.select_fields(await read_case(services, case_id), query.parse_fields(fields))
+) -> dict[str, Any]:
+    return query.select_fields(await read_case(app, case_id), query.parse_fields(fields))
 
 
 @router.patch(
@@ -94,15 +90,13 @@ async def get_case(
     responses={200: {"model": CompletionCaseOut, "description": "The case"}, **ERROR_RESPONSES},
     openapi_extra=merge_patch_openapi(CaseStatePatch),
 )
-async def patch_case(case_id: str, patch: MergePatch, services: ServicesDep) -> Any:
+async def patch_case(
+    case_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
+) -> dict[str, Any]:
     read_only = sorted(key for key in patch if key in READ_ONLY_ATTRIBUTES)
     if read_only:
         raise InvalidInput(f"read-only: {', '.join(read_only)}", field=read_only[0])
     body = CaseStatePatch.model_validate(patch)
-
-    async def work(session: AsyncSession, now: datetime) -> None:
-        unit = await services.cases.require(session, case_id, now)
-        await unit.change_state(CaseState(body.state), body.reason)
-
-    await services.write(work)
-    return await read_case(services, case_id)
+    command = handlers.ChangeState(case_id, CaseState(body.state), body.reason, actor)
+    await handlers.change_state(app.uow(), command)
+    return await read_case(app, case_id)

@@ -1,14 +1,214 @@
-"""The event types a completion case publishes, one registry so names never drift."""
+"""What a completion case says happened: its vocabularies and its domain events.
+
+The aggregate collects these events as it changes; the unit of work turns them into history
+rows, outbox events, timers and interaction log entries when it commits. Events are frozen
+and carry a snapshot of what subscribers see, so an event written at commit describes the
+case as it was when the event was raised, not as it ended the transaction.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
+
+from order_completion.cases.rules import (
+    CaseState,
+    Jeopardy,
+    Milestone,
+    Outcome,
+    StepKind,
+    StepState,
+)
+from order_completion.timers.rules import TimerKind
 
 
 class CaseEventType(StrEnum):
+    """The event types a completion case publishes, one registry so names never drift."""
+
     CREATE = "completionCaseCreateEvent"
     STATE_CHANGE = "completionCaseStateChangeEvent"
     MILESTONE = "completionCaseMilestoneEvent"
     JEOPARDY_ALERT = "completionCaseJeopardyAlertEvent"
     INFORMATION_REQUIRED = "completionCaseInformationRequiredEvent"
     CUSTOMER_UPDATE = "completionCaseCustomerUpdateEvent"
+
+
+class HistoryAction(StrEnum):
+    """Every entry a case's history can hold."""
+
+    CASE_OPENED = "caseOpened"
+    STEP_STARTED = "stepStarted"
+    STEP_FINISHED = "stepFinished"
+    STEP_REOPENED = "stepReopened"
+    MILESTONE_REACHED = "milestoneReached"
+    STATE_CHANGED = "stateChanged"
+    JEOPARDY_RAISED = "jeopardyRaised"
+    TIMER_FAILED = "timerFailed"
+    READY_FOR_SERVICE_NOTICE_SENT = "readyForServiceNoticeSent"
+    COMMISSIONING_TEST_RECORDED = "commissioningTestRecorded"
+    COMMISSIONING_VISIT_SCHEDULED = "commissioningVisitScheduled"
+    ACCEPTANCE_DECISION_RECORDED = "acceptanceDecisionRecorded"
+    ACCEPTANCE_DEEMED = "acceptanceDeemed"
+    ACCEPTANCE_WINDOW_PASSED = "acceptanceWindowPassed"
+    ACCEPTANCE_REMINDER_SENT = "acceptanceReminderSent"
+    TRAINING_SESSION_SCHEDULED = "trainingSessionScheduled"
+    TRAINING_SESSION_COMPLETED = "trainingSessionCompleted"
+    TRAINING_SESSION_CANCELLED = "trainingSessionCancelled"
+    CUSTOMER_RECORDS_UPDATED = "customerRecordsUpdated"
+    SURVEY_ANSWERED = "surveyAnswered"
+
+
+class InformationReason(StrEnum):
+    """Why the case asks the customer for something now."""
+
+    STEP_STARTED = "stepStarted"
+    REMINDER = "reminder"
+    RETEST_REQUIRED = "retestRequired"
+    WINDOW_PASSED = "windowPassed"
+
+
+class ItemState(StrEnum):
+    """An order item from delivery to the product inventory."""
+
+    DELIVERED = "delivered"
+    ACCEPTED = "accepted"
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+
+
+class TimerResult(StrEnum):
+    """What a timer's job did when it fired (kept on the timer row)."""
+
+    SUPERSEDED = "superseded"
+    DEEMED_ACCEPTED = "deemedAccepted"
+    WINDOW_PASSED = "windowPassed"
+    REMINDED = "reminded"
+    WARNED = "warned"
+    BREACHED = "breached"
+    EXPIRED = "expired"
+    AUTO_CLOSED = "autoClosed"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A milestone with its date."""
+
+    name: Milestone
+    date: datetime
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """The parts of a case that change, as they stood when an event was raised."""
+
+    state: CaseState
+    jeopardy: Jeopardy
+    start_of_service_date: datetime | None
+    milestones: tuple[Reached, ...]
+
+
+@dataclass(frozen=True)
+class StepSnapshot:
+    """A step as it stood when an event was raised."""
+
+    id: str
+    position: int
+    kind: StepKind
+    state: StepState
+    outcome: Outcome | None
+    blocking: bool
+    round: int
+    after: tuple[str, ...]
+    started_at: datetime | None
+    due_at: datetime | None
+    completed_at: datetime | None
+
+
+class DomainEvent:
+    """Base of everything the aggregate raises."""
+
+
+@dataclass(frozen=True)
+class Recorded(DomainEvent):
+    """One history entry."""
+
+    action: HistoryAction
+    at: datetime
+    step_id: str | None = None
+    actor: str | None = None  # the person named in the request (a witness, a decider)
+    by: str | None = None  # the authenticated caller
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseEventRaised(DomainEvent):
+    """A case event for subscribers, with the case as it stood."""
+
+    type: CaseEventType
+    at: datetime
+    case: CaseSnapshot
+    extra: dict[str, Any] = field(default_factory=dict)
+    step: StepSnapshot | None = None
+
+
+@dataclass(frozen=True)
+class StepStateChanged(DomainEvent):
+    at: datetime
+    step: StepSnapshot
+    previous: StepState
+    case: CaseSnapshot
+
+
+@dataclass(frozen=True)
+class Published(DomainEvent):
+    """An event another feature wrote about this case (an appointment, an interaction),
+    kept in the case's event order."""
+
+    event_type: str
+    at: datetime
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InteractionLogged(DomainEvent):
+    """A contact with the customer during completion, for the TMF683 log."""
+
+    at: datetime
+    reason: str
+    direction: Direction
+    step: StepSnapshot | None = None
+    description: str | None = None
+    party: dict[str, Any] | None = None
+    status: str = "completed"
+
+
+@dataclass(frozen=True)
+class TimerScheduled(DomainEvent):
+    kind: TimerKind
+    due_at: datetime
+    step_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TimersCancelled(DomainEvent):
+    """The open timers of the case, or of one step, are no longer wanted."""
+
+    step_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TimersPaused(DomainEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class TimersResumed(DomainEvent):
+    held_for: timedelta

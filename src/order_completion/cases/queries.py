@@ -1,52 +1,71 @@
-"""The read side of cases: one case with everything, and filtered pages of cases."""
+"""The read side of cases: one case with everything, and filtered pages of cases, read
+with Core into the same plain objects the aggregate uses (never locked, never saved)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from order_completion.cases.tables import CompletionCase
+from order_completion.cases.aggregate import CompletionCase, Step
+from order_completion.cases.repository import load_cases, step_from_row
+from order_completion.cases.tables import CASES, HISTORY, STEPS, CaseRow
 from order_completion.errors import NotFound
 from order_completion.tmf.query import Attribute, Filter, Page, conditions
 
 FILTERS: dict[str, Attribute] = {
-    "id": Attribute(CompletionCase.id),
-    "state": Attribute(CompletionCase.state),
-    "productOrder.id": Attribute(CompletionCase.product_order_id),
-    "productOrder.category": Attribute(CompletionCase.order_category),
-    "relatedParty.id": Attribute(CompletionCase.customer_id),
-    "policy.id": Attribute(CompletionCase.policy_id),
-    "jeopardy": Attribute(CompletionCase.jeopardy),
-    "creationDate": Attribute(CompletionCase.created_at, "date"),
-    "lastUpdate": Attribute(CompletionCase.updated_at, "date"),
-    "completionDate": Attribute(CompletionCase.completed_at, "date"),
-    "startOfServiceDate": Attribute(CompletionCase.start_of_service_date, "date"),
+    "id": Attribute(CaseRow.id),
+    "state": Attribute(CaseRow.state),
+    "productOrder.id": Attribute(CaseRow.product_order_id),
+    "productOrder.category": Attribute(CaseRow.order_category),
+    "relatedParty.id": Attribute(CaseRow.customer_id),
+    "policy.id": Attribute(CaseRow.policy_id),
+    "jeopardy": Attribute(CaseRow.jeopardy),
+    "creationDate": Attribute(CaseRow.created_at, "date"),
+    "lastUpdate": Attribute(CaseRow.updated_at, "date"),
+    "completionDate": Attribute(CaseRow.completed_at, "date"),
+    "startOfServiceDate": Attribute(CaseRow.start_of_service_date, "date"),
 }
 
-
-def _without_history() -> Select[CompletionCase]:
-    return select(CompletionCase).options(
-        selectinload(CompletionCase.steps),
-        selectinload(CompletionCase.items),
-        selectinload(CompletionCase.milestones),
-    )
+History = dict[str, list[dict[str, Any]]]
 
 
-def _full() -> Select[CompletionCase]:
-    return _without_history().options(selectinload(CompletionCase.history))
-
-
-async def get_case(
-    session: AsyncSession, case_id: str, *, with_history: bool = True
-) -> CompletionCase:
-    statement = _full() if with_history else _without_history()
-    case = (await session.scalars(statement.where(CompletionCase.id == case_id))).first()
-    if case is None:
+async def get_case(session: AsyncSession, case_id: str) -> CompletionCase:
+    row = (await session.execute(select(CASES).where(CASES.c.id == case_id))).first()
+    if row is None:
         raise NotFound(f"no completion case {case_id}")
+    (case,) = await load_cases(session, [row])
     return case
+
+
+async def get_step(session: AsyncSession, case_id: str, step_id: str) -> Step:
+    row = (
+        await session.execute(
+            select(STEPS).where(STEPS.c.case_id == case_id, STEPS.c.id == step_id)
+        )
+    ).first()
+    if row is None:
+        if await session.scalar(select(CASES.c.id).where(CASES.c.id == case_id)) is None:
+            raise NotFound(f"no completion case {case_id}")
+        raise NotFound(f"case {case_id} has no step {step_id}")
+    return step_from_row(row)
+
+
+async def history_of(session: AsyncSession, case_ids: Sequence[str]) -> History:
+    """The history of each case, oldest first, as row values."""
+    entries: History = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return entries
+    rows = await session.execute(
+        select(HISTORY)
+        .where(HISTORY.c.case_id.in_(case_ids))
+        .order_by(HISTORY.c.case_id, HISTORY.c.seq)
+    )
+    for row in rows:
+        entries[row.case_id].append(dict(row._mapping))
+    return entries
 
 
 async def list_cases(
@@ -54,17 +73,18 @@ async def list_cases(
     filters: Sequence[Filter],
     page: Page,
     *,
-    with_history: bool = True,
     attributes: Mapping[str, Attribute] = FILTERS,
 ) -> tuple[list[CompletionCase], int]:
     """One page of cases, newest first, and how many match in all."""
     where = conditions(filters, attributes)
-    total = await session.scalar(select(func.count()).select_from(CompletionCase).where(*where))
-    statement = _full() if with_history else _without_history()
-    rows = await session.scalars(
-        statement.where(*where)
-        .order_by(CompletionCase.created_at.desc(), CompletionCase.id)
-        .offset(page.offset)
-        .limit(page.limit)
-    )
-    return list(rows), int(total or 0)
+    total = await session.scalar(select(func.count()).select_from(CASES).where(*where))
+    rows = (
+        await session.execute(
+            select(CASES)
+            .where(*where)
+            .order_by(CASES.c.created_at.desc(), CASES.c.id)
+            .offset(page.offset)
+            .limit(page.limit)
+        )
+    ).all()
+    return await load_cases(session, rows), int(total or 0)

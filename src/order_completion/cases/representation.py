@@ -1,46 +1,42 @@
 """The JSON shape of a completion case, used by the API and inside events.
 
 Arrays carry singular TMF-style names (``step``, ``milestone``, ``orderItem``); dates are
-ISO 8601 in UTC with a ``Z``.
+ISO 8601 in UTC with a ``Z``. Events pass the snapshot taken when they were raised, so the
+summary they carry is the case as it was then.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
-from order_completion.cases.rules import WAITS_FOR, StepKind, StepState
-from order_completion.cases.tables import CaseHistory, CaseStep, CompletionCase
+from order_completion.cases.aggregate import CompletionCase, Step
+from order_completion.cases.events import CaseSnapshot, StepSnapshot
+from order_completion.cases.rules import WAITS_FOR, StepState
+from order_completion.clock import iso
 
 API_BASE = "/tmf-api/orderCompletion/v1"
 CASE_TYPE = "CompletionCase"
-
-
-def iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def case_href(base_url: str, case_id: str) -> str:
     return f"{base_url}{API_BASE}/completionCase/{case_id}"
 
 
-def waiting_for(step: CaseStep) -> str | None:
-    if step.state != StepState.ACTIVE.value:
+def waiting_for(step: Step | StepSnapshot) -> str | None:
+    if step.state is not StepState.ACTIVE:
         return None
-    wanted = WAITS_FOR.get(StepKind(step.kind))
+    wanted = WAITS_FOR.get(step.kind)
     return wanted.value if wanted else None
 
 
-def step_resource(step: CaseStep) -> dict[str, Any]:
+def step_resource(step: Step) -> dict[str, Any]:
     result: dict[str, Any] = {
         "id": step.id,
         "@type": "CompletionStep",
-        "kind": step.kind,
-        "state": step.state,
-        "outcome": step.outcome,
+        "kind": step.kind.value,
+        "state": step.state.value,
+        "outcome": step.outcome.value if step.outcome else None,
         "blocking": step.blocking,
         "round": step.round,
         "after": list(step.after),
@@ -50,6 +46,8 @@ def step_resource(step: CaseStep) -> dict[str, Any]:
         "completionDate": iso(step.completed_at),
         "configuration": step.config,
     }
+    if step.rounds:
+        result["pastRound"] = step.rounds
     if step.data:
         result["detail"] = step.data
     return result
@@ -67,29 +65,22 @@ def history_resource(entry: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _row_values(entry: CaseHistory) -> dict[str, Any]:
-    return {
-        "date": entry.date,
-        "action": entry.action,
-        "step_id": entry.step_id,
-        "actor": entry.actor,
-        "detail": entry.detail,
-    }
-
-
-def case_summary(case: CompletionCase, base_url: str = "") -> dict[str, Any]:
+def case_summary(
+    case: CompletionCase, base_url: str = "", at: CaseSnapshot | None = None
+) -> dict[str, Any]:
     """The case as events carry it: identity, state, dates and milestones, no steps."""
+    now = at or case.snapshot()
     return {
         "id": case.id,
         "href": case_href(base_url, case.id),
         "@type": CASE_TYPE,
-        "state": case.state,
+        "state": now.state.value,
         "productOrder": {"id": case.product_order_id, "@referredType": "ProductOrder"},
         "relatedParty": [{"id": case.customer_id, "role": "customer", "@referredType": "Customer"}],
         "policy": {"id": case.policy_id, "version": case.policy_version},
-        "jeopardy": case.jeopardy,
-        "startOfServiceDate": iso(case.start_of_service_date),
-        "milestone": [{"name": m.name, "date": iso(m.date)} for m in case.milestones],
+        "jeopardy": now.jeopardy.value,
+        "startOfServiceDate": iso(now.start_of_service_date),
+        "milestone": [{"name": m.name.value, "date": iso(m.date)} for m in now.milestones],
     }
 
 
@@ -97,15 +88,14 @@ def case_resource(
     case: CompletionCase,
     *,
     base_url: str = "",
-    include_history: bool = True,
     history: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The full case as the API shows it."""
+    """The full case as the API shows it; ``history`` (row values) when it is wanted."""
     result: dict[str, Any] = {
         "id": case.id,
         "href": case_href(base_url, case.id),
         "@type": CASE_TYPE,
-        "state": case.state,
+        "state": case.state.value,
         "stateReason": case.state_reason,
         "creationDate": iso(case.created_at),
         "lastUpdate": iso(case.updated_at),
@@ -124,23 +114,22 @@ def case_resource(
             }
         ],
         "policy": {"id": case.policy_id, "version": case.policy_version, "name": case.policy_name},
-        "jeopardy": case.jeopardy,
+        "jeopardy": case.jeopardy.value,
         "targetCompletionDate": iso(case.target_completion_date),
         "startOfServiceDate": iso(case.start_of_service_date),
         "step": [step_resource(step) for step in case.steps],
-        "milestone": [{"name": m.name, "date": iso(m.date)} for m in case.milestones],
+        "milestone": [{"name": m.name.value, "date": iso(m.date)} for m in case.milestones],
         "orderItem": [
             {
                 "id": item.item_id,
                 "action": item.action,
                 "productOffering": {"id": item.offering_id, "name": item.offering_name},
-                "state": item.state,
+                "state": item.state.value,
                 "activeFrom": iso(item.active_from),
             }
             for item in case.items
         ],
     }
-    if include_history:
-        rows = history if history is not None else [_row_values(e) for e in case.history]
-        result["history"] = [history_resource(entry) for entry in rows]
+    if history is not None:
+        result["history"] = [history_resource(entry) for entry in history]
     return result

@@ -1,17 +1,21 @@
-"""Rows of a completion case: the case, its steps, order items, milestones and history."""
+"""Rows of a completion case: the case, its steps, order items, milestones and history.
+
+The case aggregate is read and written through ``repository.py`` with SQLAlchemy Core;
+these declarations are the schema (for Alembic and for query filters), not domain objects.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, JsonColumn, UTCDateTime
 
 
-class CompletionCase(Base):
+class CaseRow(Base):
     """One per product order. ``version`` guards against two writers deciding at once."""
 
     __tablename__ = "completion_case"
@@ -40,23 +44,8 @@ class CompletionCase(Base):
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer)
 
-    steps: Mapped[list[CaseStep]] = relationship(
-        back_populates="case", order_by="CaseStep.position", lazy="raise"
-    )
-    items: Mapped[list[CaseOrderItem]] = relationship(
-        back_populates="case", order_by="CaseOrderItem.position", lazy="raise"
-    )
-    milestones: Mapped[list[CaseMilestone]] = relationship(
-        back_populates="case", order_by="CaseMilestone.seq", lazy="raise"
-    )
-    history: Mapped[list[CaseHistory]] = relationship(
-        back_populates="case", order_by="CaseHistory.seq", lazy="raise"
-    )
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-
-
-class CaseStep(Base):
+class StepRow(Base):
     """One step of a case, with the policy settings it was created from."""
 
     __tablename__ = "case_step"
@@ -72,14 +61,13 @@ class CaseStep(Base):
     config: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     data: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     round: Mapped[int] = mapped_column(Integer, default=1)
+    rounds: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonColumn)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    case: Mapped[CompletionCase] = relationship(back_populates="steps")
 
-
-class CaseOrderItem(Base):
+class ItemRow(Base):
     """An item of the product order, tracked from delivered to active in inventory."""
 
     __tablename__ = "case_order_item"
@@ -93,10 +81,8 @@ class CaseOrderItem(Base):
     state: Mapped[str] = mapped_column(String(20))
     active_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    case: Mapped[CompletionCase] = relationship(back_populates="items")
 
-
-class CaseMilestone(Base):
+class MilestoneRow(Base):
     __tablename__ = "case_milestone"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"), primary_key=True)
@@ -104,10 +90,8 @@ class CaseMilestone(Base):
     name: Mapped[str] = mapped_column(String(60))
     date: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    case: Mapped[CompletionCase] = relationship(back_populates="milestones")
 
-
-class CaseHistory(Base):
+class HistoryRow(Base):
     """The audit trail: one row per thing that happened to the case, in order.
 
     Keys are ``(case_id, seq)`` with ``seq`` counted on the case row, so a transaction
@@ -124,4 +108,9 @@ class CaseHistory(Base):
     actor: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
 
-    case: Mapped[CompletionCase] = relationship(back_populates="history")
+
+CASES = cast(Table, CaseRow.__table__)
+STEPS = cast(Table, StepRow.__table__)
+ITEMS = cast(Table, ItemRow.__table__)
+MILESTONES = cast(Table, MilestoneRow.__table__)
+HISTORY = cast(Table, HistoryRow.__table__)

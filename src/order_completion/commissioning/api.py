@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
-from order_completion.cases.representation import API_BASE, case_href, iso
-from order_completion.commissioning import service
+from order_completion.cases.ports import CaseServicesDep, read_case
+from order_completion.cases.representation import API_BASE, case_href
+from order_completion.clock import iso
+from order_completion.commissioning import handlers
 from order_completion.commissioning.schemas import CommissioningTestOut, CommissioningTestResult
-from order_completion.commissioning.tables import CommissioningRun
-from order_completion.dependencies import ServicesDep, allow, read_case
+from order_completion.dependencies import ActorDep, allow
 from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE, tags=["commissioningTest"])
@@ -32,12 +31,11 @@ router = APIRouter(prefix=API_BASE, tags=["commissioningTest"])
     status_code=201,
     responses={201: {"model": CommissioningTestOut}, **ERROR_RESPONSES},
 )
-async def report_test(case_id: str, body: CommissioningTestResult, services: ServicesDep) -> Any:
-    async def work(session: AsyncSession, now: datetime) -> CommissioningRun:
-        unit = await services.cases.require(session, case_id, now)
-        return await service.record_result(unit, body)
-
-    run = await services.write(work)
+async def report_test(
+    case_id: str, body: CommissioningTestResult, app: CaseServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    command = handlers.RecordTestResult(case_id, body, actor)
+    run = await handlers.record_result(app.uow(), command)
     return {
         "id": run.id,
         "@type": "CommissioningTest",
@@ -47,6 +45,6 @@ async def report_test(case_id: str, body: CommissioningTestResult, services: Ser
         "note": run.note,
         "round": run.round,
         "recordedDate": iso(run.recorded_at),
-        "completionCase": await read_case(services, case_id),
-        "href": f"{case_href(services.cases.base_url, case_id)}/commissioningTest/{run.id}",
+        "completionCase": await read_case(app, case_id),
+        "href": f"{case_href(app.base_url, case_id)}/commissioningTest/{run.id}",
     }

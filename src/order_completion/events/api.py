@@ -3,20 +3,22 @@ re-enabling and secret rotation."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
-from order_completion.cases.representation import iso
-from order_completion.dependencies import ServicesDep, allow
+from order_completion.clock import Clock, iso
+from order_completion.database import Database
+from order_completion.dependencies import allow, services
 from order_completion.events import ledger, subscriptions
 from order_completion.events.catalog import BASE_PATHS, Api
 from order_completion.events.deliveries import Delivery
+from order_completion.events.guard import CallbackGuard
+from order_completion.events.handlers import HubCommands
 from order_completion.tmf import query
 from order_completion.tmf.listing import ListParamsDep, page_of
 from order_completion.tmf.schemas import ERROR_RESPONSES
@@ -89,6 +91,29 @@ FILTERS = {
 }
 
 
+class HubServices(Protocol):
+    """What the hub and ledger routes need from the application."""
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def guard(self) -> CallbackGuard: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+
+HubServicesDep = Annotated[HubServices, Depends(services(HubServices))]
+
+
+def commands(app: HubServices) -> HubCommands:
+    return HubCommands(app.db, app.clock)
+
+
 def ledger_router(api: Api) -> APIRouter:
     base = BASE_PATHS[api]
     router = APIRouter(prefix=f"{base}/hub/{{hub_id}}", tags=[f"{api.value} hub"])
@@ -106,9 +131,9 @@ def ledger_router(api: Api) -> APIRouter:
         operation_id=f"{api.value}_listDeliveries",
     )
     async def list_deliveries(
-        hub_id: str, params: ListParamsDep, response: Response, services: ServicesDep
+        hub_id: str, params: ListParamsDep, response: Response, app: HubServicesDep
     ) -> Any:
-        async with services.db.read() as session:
+        async with app.db.read() as session:
             await subscriptions.get(session, api=api, subscription_id=hub_id)
             return await page_of(
                 session,
@@ -118,7 +143,7 @@ def ledger_router(api: Api) -> APIRouter:
                 response=response,
                 order_by=[Delivery.created_at.desc(), Delivery.id],
                 render=lambda row: ledger.delivery_resource(
-                    row, href(services.cases.base_url, hub_id, row.id)
+                    row, href(app.base_url, hub_id, row.id)
                 ),
             )
 
@@ -129,14 +154,12 @@ def ledger_router(api: Api) -> APIRouter:
         responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_getDelivery",
     )
-    async def get_delivery(hub_id: str, delivery_id: str, services: ServicesDep) -> Any:
-        async with services.db.read() as session:
+    async def get_delivery(hub_id: str, delivery_id: str, app: HubServicesDep) -> Any:
+        async with app.db.read() as session:
             await subscriptions.get(session, api=api, subscription_id=hub_id)
             row = await ledger.get_delivery(session, hub_id, delivery_id)
             attempts = await ledger.attempts_of(session, delivery_id)
-        return ledger.delivery_resource(
-            row, href(services.cases.base_url, hub_id, row.id), attempts
-        )
+        return ledger.delivery_resource(row, href(app.base_url, hub_id, row.id), attempts)
 
     @router.post(
         "/delivery/{delivery_id}/replay",
@@ -145,13 +168,9 @@ def ledger_router(api: Api) -> APIRouter:
         responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_replayDelivery",
     )
-    async def replay_one(hub_id: str, delivery_id: str, services: ServicesDep) -> Any:
-        async def work(session: AsyncSession, now: datetime) -> Delivery:
-            await subscriptions.get(session, api=api, subscription_id=hub_id)
-            return await ledger.replay_one(session, hub_id, delivery_id, now)
-
-        row = await services.write(work)
-        return ledger.delivery_resource(row, href(services.cases.base_url, hub_id, row.id))
+    async def replay_one(hub_id: str, delivery_id: str, app: HubServicesDep) -> Any:
+        row = await commands(app).replay_one(api, hub_id, delivery_id)
+        return ledger.delivery_resource(row, href(app.base_url, hub_id, row.id))
 
     @router.post(
         "/replay",
@@ -160,12 +179,8 @@ def ledger_router(api: Api) -> APIRouter:
         responses={200: {"model": ReplayResult}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_replayRange",
     )
-    async def replay_range(hub_id: str, body: ReplayRange, services: ServicesDep) -> Any:
-        async def work(session: AsyncSession, now: datetime) -> int:
-            await subscriptions.get(session, api=api, subscription_id=hub_id)
-            return await ledger.replay_range(session, hub_id, body.start, body.end, now)
-
-        return {"replayed": await services.write(work)}
+    async def replay_range(hub_id: str, body: ReplayRange, app: HubServicesDep) -> Any:
+        return {"replayed": await commands(app).replay_range(api, hub_id, body.start, body.end)}
 
     @router.post(
         "/enable",
@@ -175,11 +190,8 @@ def ledger_router(api: Api) -> APIRouter:
         operation_id=f"{api.value}_enableListener",
         status_code=204,
     )
-    async def enable(hub_id: str, services: ServicesDep) -> Response:
-        async def work(session: AsyncSession, now: datetime) -> None:
-            ledger.enable(await subscriptions.get(session, api=api, subscription_id=hub_id))
-
-        await services.write(work)
+    async def enable(hub_id: str, app: HubServicesDep) -> Response:
+        await commands(app).enable(api, hub_id)
         return Response(status_code=204)
 
     @router.post(
@@ -191,15 +203,12 @@ def ledger_router(api: Api) -> APIRouter:
         responses={200: {"model": RotatedSecret}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_rotateSecret",
     )
-    async def rotate(hub_id: str, body: SecretRotation, services: ServicesDep) -> Any:
-        async def work(session: AsyncSession, now: datetime) -> dict[str, Any]:
-            row = await subscriptions.get(session, api=api, subscription_id=hub_id)
-            secret = ledger.rotate_secret(row, now, timedelta(hours=body.keepPreviousHours))
-            return {
-                "secret": secret,
-                "previousSecretValidUntil": iso(row.previous_secret_until),
-            }
-
-        return await services.write(work)
+    async def rotate(hub_id: str, body: SecretRotation, app: HubServicesDep) -> Any:
+        keep = timedelta(hours=body.keepPreviousHours)
+        rotated = await commands(app).rotate_secret(api, hub_id, keep)
+        return {
+            "secret": rotated.secret,
+            "previousSecretValidUntil": iso(rotated.previous_valid_until),
+        }
 
     return router

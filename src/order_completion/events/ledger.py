@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.cases.representation import iso
+from order_completion.clock import iso
 from order_completion.database import Database
 from order_completion.errors import InvalidInput, NotFound
 from order_completion.events import signing

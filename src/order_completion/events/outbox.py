@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Index, Integer, String, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,6 +64,37 @@ def envelope(
     return result
 
 
+def event_row(
+    *,
+    event_type: str,
+    now: datetime,
+    body: dict[str, Any],
+    case_id: str | None = None,
+    sequence: int = 0,
+    title: str | None = None,
+) -> dict[str, Any]:
+    """One outbox row (a new event id, the TMF envelope) ready to insert."""
+    event_id = str(uuid.uuid4())
+    payload = envelope(
+        event_id=event_id,
+        event_type=event_type,
+        event_time=now,
+        body=body,
+        correlation_id=case_id,
+        title=title,
+    )
+    return {
+        "event_id": event_id,
+        "sequence": sequence,
+        "event_type": event_type,
+        "event_time": now,
+        "case_id": case_id,
+        "published_at": None,
+        "streamed_at": None,
+        "payload": payload,
+    }
+
+
 def record(
     session: AsyncSession,
     *,
@@ -75,30 +106,16 @@ def record(
     title: str | None = None,
 ) -> str:
     """Add one event to the outbox of the current transaction; returns its event id."""
-    event_id = str(uuid.uuid4())
-    payload = envelope(
-        event_id=event_id,
+    row = event_row(
         event_type=event_type,
-        event_time=now,
+        now=now,
         body=body,
-        correlation_id=case_id,
+        case_id=case_id,
+        sequence=sequence,
         title=title,
     )
-    append_row(
-        session,
-        OUTBOX,
-        {
-            "event_id": event_id,
-            "sequence": sequence,
-            "event_type": event_type,
-            "event_time": now,
-            "case_id": case_id,
-            "published_at": None,
-            "streamed_at": None,
-            "payload": payload,
-        },
-    )
-    return event_id
+    append_row(session, OUTBOX, row)
+    return str(row["event_id"])
 
 
-OUTBOX = OutboxEvent.__table__
+OUTBOX = cast(Table, OutboxEvent.__table__)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
-from order_completion.dependencies import MergePatch, ServicesDep, allow, merge_patch_openapi
-from order_completion.interactions import service
+from order_completion.cases.ports import CaseServicesDep
+from order_completion.dependencies import ActorDep, MergePatch, allow, merge_patch_openapi
+from order_completion.interactions import handlers, service
 from order_completion.interactions.schemas import (
     BASE,
     PartyInteractionCreate,
@@ -54,12 +53,10 @@ ONE = {200: {"model": PartyInteractionOut, "description": "The interaction"}, **
     responses={201: {"model": PartyInteractionOut}, **ERROR_RESPONSES},
 )
 async def create(
-    body: PartyInteractionCreate, response: Response, services: ServicesDep
+    body: PartyInteractionCreate, response: Response, app: CaseServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
-    async def work(session: AsyncSession, now: datetime) -> PartyInteraction:
-        return await service.create(session, body, now, base_url=services.cases.base_url)
-
-    resource = interaction_resource(await services.write(work), services.cases.base_url)
+    row = await handlers.log_interaction(app.uow(), handlers.LogInteraction(body, actor))
+    resource = interaction_resource(row, app.base_url)
     response.headers["Location"] = resource["href"]
     return resource
 
@@ -76,9 +73,9 @@ async def create(
     responses={200: {"model": list[PartyInteractionOut]}, **ERROR_RESPONSES},
 )
 async def list_interactions(
-    params: ListParamsDep, response: Response, services: ServicesDep
+    params: ListParamsDep, response: Response, app: CaseServicesDep
 ) -> list[dict[str, Any]]:
-    async with services.db.read() as session:
+    async with app.db.read() as session:
         return await page_of(
             session,
             select(PartyInteraction),
@@ -86,7 +83,7 @@ async def list_interactions(
             params,
             response=response,
             order_by=[PartyInteraction.creation_date.desc(), PartyInteraction.id],
-            render=lambda row: interaction_resource(row, services.cases.base_url),
+            render=lambda row: interaction_resource(row, app.base_url),
         )
 
 
@@ -98,14 +95,12 @@ async def list_interactions(
 )
 async def get_interaction(
     interaction_id: str,
-    services: ServicesDep,
+    app: CaseServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
 ) -> dict[str, Any]:
-    async with services.db.read() as session:
+    async with app.db.read() as session:
         row = await service.get(session, interaction_id)
-    return query.select_fields(
-        interaction_resource(row, services.cases.base_url), query.parse_fields(fields)
-    )
+    return query.select_fields(interaction_resource(row, app.base_url), query.parse_fields(fields))
 
 
 @router.patch(
@@ -117,17 +112,12 @@ async def get_interaction(
     openapi_extra=merge_patch_openapi(PartyInteractionUpdate),
 )
 async def patch_interaction(
-    interaction_id: str, patch: MergePatch, services: ServicesDep
+    interaction_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
     query.refuse_read_only(patch, READ_ONLY | {"direction"})
     body = PartyInteractionUpdate.model_validate(patch)
-
-    async def work(session: AsyncSession, now: datetime) -> PartyInteraction:
-        return await service.update(
-            session, interaction_id, body, now, base_url=services.cases.base_url
-        )
-
-    return interaction_resource(await services.write(work), services.cases.base_url)
+    command = handlers.ChangeInteraction(interaction_id, body, actor)
+    return interaction_resource(await handlers.change_interaction(app.uow(), command), app.base_url)
 
 
 @router.delete(
@@ -137,9 +127,8 @@ async def patch_interaction(
     dependencies=allow(Permission.MANAGE_INTERACTIONS),
     responses=ERROR_RESPONSES,
 )
-async def delete_interaction(interaction_id: str, services: ServicesDep) -> Response:
-    async def work(session: AsyncSession, now: datetime) -> None:
-        await service.delete(session, interaction_id, now, base_url=services.cases.base_url)
-
-    await services.write(work)
+async def delete_interaction(
+    interaction_id: str, app: CaseServicesDep, actor: ActorDep
+) -> Response:
+    await handlers.delete_interaction(app.uow(), handlers.DeleteInteraction(interaction_id, actor))
     return Response(status_code=204)

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from order_completion.cases.representation import iso
+from order_completion.clock import iso
 from order_completion.interactions.tables import PartyInteraction
 
 BASE = "/tmf-api/partyInteraction/v4"

@@ -1,6 +1,6 @@
-"""The completion-phase interaction log (TMF683): automatic entries for every notice,
-reminder, decision, witnessed test and training session of a case, and the calls and visits
-staff log by hand. Every change is an outbox event of the partyInteraction hub."""
+"""The calls and visits staff log by hand in the completion-phase interaction log (TMF683):
+create, change, delete. Every change is an outbox event of the partyInteraction hub,
+written in the same unit of work."""
 
 from __future__ import annotations
 
@@ -11,10 +11,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.cases.representation import case_href
-from order_completion.cases.rules import Milestone, Outcome
-from order_completion.cases.service import CaseUnit
-from order_completion.cases.tables import CaseStep
 from order_completion.errors import InvalidInput, NotFound
 from order_completion.events import outbox
 from order_completion.interactions.schemas import (
@@ -179,77 +175,3 @@ async def list_for_case(session: AsyncSession, case_id: str) -> list[PartyIntera
         .order_by(PartyInteraction.creation_date)
     )
     return list(rows)
-
-
-def log(
-    unit: CaseUnit,
-    *,
-    reason: str,
-    direction: str,
-    step: CaseStep | None = None,
-    description: str | None = None,
-    party: dict[str, Any] | None = None,
-    status: str = "completed",
-) -> PartyInteraction:
-    """Record an interaction of the completion phase, linked to the case and its customer."""
-    case = unit.case
-    customer = {
-        "id": case.customer_id,
-        "name": case.customer_name,
-        "role": "customer",
-        "@referredType": "Customer",
-    }
-    parties = [customer] + ([{**party, "role": party.get("role") or "contact"}] if party else [])
-    item: dict[str, Any] = {
-        "item": {
-            "id": case.id,
-            "href": case_href(unit.base_url, case.id),
-            "role": "completionCase",
-            "@referredType": "CompletionCase",
-        },
-        "reason": reason,
-    }
-    if step is not None:
-        item["resolution"] = f"{step.kind} step, round {step.round}"
-    row = PartyInteraction(
-        id=str(uuid.uuid4()),
-        case_id=case.id,
-        customer_id=case.customer_id,
-        origin="automatic",
-        status=status,
-        direction=direction,
-        reason=reason,
-        description=description,
-        channel=[SYSTEM_CHANNEL],
-        interaction_start=unit.now,
-        interaction_end=unit.now,
-        interaction_item=[item],
-        interaction_relationship=[],
-        related_party=parties,
-        note=[],
-        attachment=[],
-        extension={},
-        creation_date=unit.now,
-        status_change_date=unit.now,
-        last_update=unit.now,
-    )
-    unit.session.add(row)
-    unit.publish(
-        "partyInteractionCreateEvent",
-        {"partyInteraction": interaction_resource(row, unit.base_url)},
-    )
-    return row
-
-
-async def send_ready_for_service_notice(unit: CaseUnit, step: CaseStep) -> None:
-    """Tell the customer the service is ready; the acceptance window starts from here."""
-    unit.record("readyForServiceNoticeSent", step=step, round=step.round)
-    log(
-        unit,
-        reason="readyForServiceNotice",
-        direction="outbound",
-        step=step,
-        description="The service is ready; please test it and accept or reject it.",
-    )
-    unit.add_milestone(Milestone.READY_FOR_SERVICE_NOTIFIED)
-    await unit.finish_step(step, Outcome.NOTIFIED)

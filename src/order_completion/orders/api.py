@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Response
 
-from order_completion import audit
 from order_completion.auth.rules import Permission
+from order_completion.cases.ports import CaseServices, read_case
 from order_completion.cases.representation import API_BASE, case_href, case_resource
 from order_completion.cases.schemas import CompletionCaseOut
-from order_completion.dependencies import ServicesDep, allow, read_case
+from order_completion.dependencies import ActorDep, allow, services
+from order_completion.orders.handlers import (
+    Intake,
+    IntakeOutcome,
+    OpenCase,
+    ReceiveOrderEvent,
+)
 from order_completion.orders.schemas import (
     CompletionCaseCreate,
     ListenerResult,
     ProductOrderStateChangeEvent,
 )
-from order_completion.orders.service import IntakeResult
+from order_completion.settings import Settings
 from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE)
+
+
+class OrderServices(CaseServices, Protocol):
+    @property
+    def intake(self) -> Intake: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+
+OrderServicesDep = Annotated[OrderServices, Depends(services(OrderServices))]
 
 
 @router.post(
@@ -43,21 +58,17 @@ router = APIRouter(prefix=API_BASE)
         **ERROR_RESPONSES,
     },
 )
-async def create_case(body: CompletionCaseCreate, response: Response, services: ServicesDep) -> Any:
-    async def work(session: AsyncSession, now: datetime) -> IntakeResult:
-        return await services.intake.open_case(
-            session, body.product_order, now, policy_id=body.policy
-        )
-
-    result = await services.write(work)
-    response.headers["Location"] = case_href(services.cases.base_url, result.case_id)
-    if result.opened is None:
+async def create_case(
+    body: CompletionCaseCreate, response: Response, app: OrderServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    command = OpenCase(body.product_order, actor, policy_id=body.policy)
+    opened = await app.intake.open_case(app.uow(), command)
+    response.headers["Location"] = case_href(app.base_url, opened.case_id)
+    if opened.case is None:
         response.status_code = 200
-        return await read_case(services, result.case_id)
+        return await read_case(app, opened.case_id)
     # A new case is all in memory, its whole history included: no need to read it back.
-    return case_resource(
-        result.opened.case, base_url=services.cases.base_url, history=result.opened.recorded
-    )
+    return case_resource(opened.case, base_url=app.base_url, history=opened.history)
 
 
 @router.post(
@@ -78,24 +89,19 @@ async def create_case(body: CompletionCaseCreate, response: Response, services: 
     },
 )
 async def product_order_state_change(
-    body: ProductOrderStateChangeEvent, response: Response, services: ServicesDep
-) -> Any:
-    async def work(session: AsyncSession, now: datetime) -> tuple[str, str | None]:
-        return await services.intake.handle_event(
-            session,
-            body,
-            now,
-            trigger_states=services.settings.trigger_states,
-            sender=audit.ACTOR.get() or "anonymous",
-        )
-
-    outcome, case_id = await services.write(work)
-    if outcome == "duplicate":
+    body: ProductOrderStateChangeEvent,
+    response: Response,
+    app: OrderServicesDep,
+    actor: ActorDep,
+) -> dict[str, Any]:
+    command = ReceiveOrderEvent(body, actor, tuple(app.settings.trigger_states))
+    received = await app.intake.receive_event(app.uow(), command)
+    if received.outcome is IntakeOutcome.DUPLICATE:
         response.status_code = 200
-    result: dict[str, Any] = {"eventId": body.event_id, "result": outcome}
-    if case_id is not None:
+    result: dict[str, Any] = {"eventId": body.event_id, "result": received.outcome.value}
+    if received.case_id is not None:
         result["completionCase"] = {
-            "id": case_id,
-            "href": case_href(services.cases.base_url, case_id),
+            "id": received.case_id,
+            "href": case_href(app.base_url, received.case_id),
         }
     return result

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
 from order_completion.auth.service import Principal
 from order_completion.cases import queries
+from order_completion.cases.ports import CaseServices
 from order_completion.dependencies import (
+    ActorDep,
     MergePatch,
-    ServicesDep,
     allow,
     merge_patch_openapi,
     require,
+    services,
 )
-from order_completion.errors import InvalidInput, NotFound
-from order_completion.orders.service import IntakeResult
-from order_completion.processflow import service
+from order_completion.errors import InvalidInput
+from order_completion.orders.handlers import Intake, OpenCase
+from order_completion.policies.service import PolicyBook
+from order_completion.processflow import handlers, service
 from order_completion.processflow.representation import BASE, process_flow, task_flow
 from order_completion.processflow.schemas import (
     ProcessFlowCreate,
@@ -34,6 +35,17 @@ from order_completion.tmf.listing import ListParamsDep
 from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=BASE, tags=["processFlow"])
+
+
+class FlowServices(CaseServices, Protocol):
+    @property
+    def intake(self) -> Intake: ...
+
+    @property
+    def policies(self) -> PolicyBook: ...
+
+
+FlowServicesDep = Annotated[FlowServices, Depends(services(FlowServices))]
 # Who may feed some task; provide() then checks the permission of the task's kind.
 TaskWriter = Annotated[
     Principal,
@@ -79,31 +91,28 @@ TASK_ATTRIBUTES = {
     responses={201: {"model": ProcessFlowOut}, 200: {"model": ProcessFlowOut}, **ERROR_RESPONSES},
 )
 async def create_flow(
-    body: ProcessFlowCreate, response: Response, services: ServicesDep
+    body: ProcessFlowCreate, response: Response, app: FlowServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
     order = service.product_order_of(body)
     policy = service.policy_of(body)
     if policy is not None:
         try:
-            services.policies.get(policy)
+            app.policies.get(policy)
         except InvalidInput as error:
             raise InvalidInput(error.message, field="processFlowSpecification") from None
 
-    async def work(session: AsyncSession, now: datetime) -> IntakeResult:
-        return await services.intake.open_case(session, order, now, policy_id=policy)
-
-    result = await services.write(work)
-    resource = await _read_flow(services, result.case_id)
+    opened = await app.intake.open_case(app.uow(), OpenCase(order, actor, policy_id=policy))
+    resource = await _read_flow(app, opened.case_id)
     response.headers["Location"] = resource["href"]
-    if not result.created:
+    if not opened.created:
         response.status_code = 200
     return resource
 
 
-async def _read_flow(services: ServicesDep, case_id: str) -> dict[str, Any]:
-    async with services.db.read() as session:
-        case = await queries.get_case(session, case_id, with_history=False)
-        return process_flow(case, services.cases.base_url)
+async def _read_flow(app: CaseServices, case_id: str) -> dict[str, Any]:
+    async with app.db.read() as session:
+        case = await queries.get_case(session, case_id)
+    return process_flow(case, app.base_url)
 
 
 @router.get(
@@ -117,17 +126,14 @@ async def _read_flow(services: ServicesDep, case_id: str) -> dict[str, Any]:
     responses={200: {"model": list[ProcessFlowOut]}, **ERROR_RESPONSES},
 )
 async def list_flows(
-    params: ListParamsDep, response: Response, services: ServicesDep
+    params: ListParamsDep, response: Response, app: FlowServicesDep
 ) -> list[dict[str, Any]]:
     wanted = params.parse(FILTERS)
-    async with services.db.read() as session:
-        rows, total = await queries.list_cases(
-            session, wanted.filters, wanted.page, with_history=False, attributes=FILTERS
+    async with app.db.read() as session:
+        cases, total = await queries.list_cases(
+            session, wanted.filters, wanted.page, attributes=FILTERS
         )
-        items = [
-            query.select_fields(process_flow(row, services.cases.base_url), wanted.fields)
-            for row in rows
-        ]
+    items = [query.select_fields(process_flow(case, app.base_url), wanted.fields) for case in cases]
     query.set_count_headers(response, total=total, returned=len(items))
     return items
 
@@ -140,10 +146,10 @@ async def list_flows(
 )
 async def get_flow(
     flow_id: str,
-    services: ServicesDep,
+    app: FlowServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
 ) -> dict[str, Any]:
-    return query.select_fields(await _read_flow(services, flow_id), query.parse_fields(fields))
+    return query.select_fields(await _read_flow(app, flow_id), query.parse_fields(fields))
 
 
 @router.get(
@@ -154,13 +160,13 @@ async def get_flow(
     responses={200: {"model": list[TaskFlowOut]}, **ERROR_RESPONSES},
 )
 async def list_tasks(
-    flow_id: str, params: ListParamsDep, response: Response, services: ServicesDep
+    flow_id: str, params: ListParamsDep, response: Response, app: FlowServicesDep
 ) -> list[dict[str, Any]]:
     filters = query.parse_filters(params.params, {"state", "taskFlowSpecification"})
     page = query.page(params.offset, params.limit)
-    async with services.db.read() as session:
-        case = await queries.get_case(session, flow_id, with_history=False)
-        tasks = [task_flow(case, step, services.cases.base_url) for step in case.steps]
+    async with app.db.read() as session:
+        case = await queries.get_case(session, flow_id)
+    tasks = [task_flow(case, step, app.base_url) for step in case.steps]
     for item in filters:
         tasks = [task for task in tasks if str(task[item.attribute]) in item.values]
     chosen = tasks[page.offset : page.offset + page.limit]
@@ -168,13 +174,10 @@ async def list_tasks(
     return [query.select_fields(task, query.parse_fields(params.fields)) for task in chosen]
 
 
-async def _read_task(services: ServicesDep, flow_id: str, task_id: str) -> dict[str, Any]:
-    async with services.db.read() as session:
-        case = await queries.get_case(session, flow_id, with_history=False)
-        step = next((step for step in case.steps if step.id == task_id), None)
-        if step is None:
-            raise NotFound(f"process flow {flow_id} has no task flow {task_id}")
-        return task_flow(case, step, services.cases.base_url)
+async def _read_task(app: CaseServices, flow_id: str, task_id: str) -> dict[str, Any]:
+    async with app.db.read() as session:
+        case = await queries.get_case(session, flow_id)
+    return task_flow(case, case.step(task_id), app.base_url)
 
 
 @router.get(
@@ -186,10 +189,10 @@ async def _read_task(services: ServicesDep, flow_id: str, task_id: str) -> dict[
 async def get_task(
     flow_id: str,
     task_id: str,
-    services: ServicesDep,
+    app: FlowServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
 ) -> dict[str, Any]:
-    task = await _read_task(services, flow_id, task_id)
+    task = await _read_task(app, flow_id, task_id)
     return query.select_fields(task, query.parse_fields(fields))
 
 
@@ -210,15 +213,14 @@ async def patch_task(
     flow_id: str,
     task_id: str,
     patch: MergePatch,
-    services: ServicesDep,
+    app: FlowServicesDep,
     principal: TaskWriter,
+    actor: ActorDep,
 ) -> dict[str, Any]:
     query.refuse_read_only(patch, (READ_ONLY | TASK_ATTRIBUTES) - TASK_WRITABLE)
     body = TaskFlowUpdate.model_validate(patch)
-
-    async def work(session: AsyncSession, now: datetime) -> None:
-        unit = await services.cases.require(session, flow_id, now)
-        await service.provide(unit, task_id, body, principal)
-
-    await services.write(work)
-    return await _read_task(services, flow_id, task_id)
+    async with app.db.read() as session:
+        step = await queries.get_step(session, flow_id, task_id)
+    principal.require(handlers.required_permission(step.kind))
+    await handlers.provide_task(app.uow(), handlers.ProvideTask(flow_id, task_id, body, actor))
+    return await _read_task(app, flow_id, task_id)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from order_completion.cases.representation import case_href, iso, waiting_for
+from order_completion.cases.aggregate import CompletionCase, Step
+from order_completion.cases.events import CaseSnapshot, StepSnapshot
+from order_completion.cases.representation import case_href, waiting_for
 from order_completion.cases.rules import WAITS_FOR, StepKind
-from order_completion.cases.tables import CaseStep, CompletionCase
+from order_completion.clock import iso
 
 BASE = "/tmf-api/processFlowManagement/v4"
 AUTOMATIC = "completeCustomerOrder"  # processFlowSpecification that lets the policy be chosen
@@ -35,17 +37,22 @@ def _characteristic(name: str, value: Any, value_type: str = "string") -> dict[s
     return {"name": name, "value": value, "valueType": value_type}
 
 
-def process_flow(case: CompletionCase, base_url: str = "") -> dict[str, Any]:
+def process_flow(
+    case: CompletionCase, base_url: str = "", at: CaseSnapshot | None = None
+) -> dict[str, Any]:
+    """The case as a process flow; ``at`` is the case as an event saw it."""
+    now = at or case.snapshot()
     characteristics = [
         _characteristic("policyVersion", case.policy_version, "integer"),
-        _characteristic("jeopardy", case.jeopardy),
+        _characteristic("jeopardy", now.jeopardy.value),
     ]
-    if case.start_of_service_date is not None:
+    if now.start_of_service_date is not None:
         characteristics.append(
-            _characteristic("startOfServiceDate", iso(case.start_of_service_date), "dateTime")
+            _characteristic("startOfServiceDate", iso(now.start_of_service_date), "dateTime")
         )
     characteristics += [
-        _characteristic(f"milestone.{m.name}", iso(m.date), "dateTime") for m in case.milestones
+        _characteristic(f"milestone.{m.name.value}", iso(m.date), "dateTime")
+        for m in now.milestones
     ]
     return {
         "id": case.id,
@@ -53,7 +60,7 @@ def process_flow(case: CompletionCase, base_url: str = "") -> dict[str, Any]:
         "@type": "ProcessFlow",
         "processFlowDate": iso(case.created_at),
         "processFlowSpecification": case.policy_id,
-        "state": case.state,
+        "state": now.state.value,
         "channel": [],
         "characteristic": characteristics,
         "relatedEntity": [
@@ -84,10 +91,12 @@ def process_flow(case: CompletionCase, base_url: str = "") -> dict[str, Any]:
     }
 
 
-def task_flow(case: CompletionCase, step: CaseStep, base_url: str = "") -> dict[str, Any]:
-    kind = StepKind(step.kind)
+def task_flow(
+    case: CompletionCase, step: Step | StepSnapshot, base_url: str = ""
+) -> dict[str, Any]:
+    kind = step.kind
     characteristics = [
-        _characteristic("outcome", step.outcome),
+        _characteristic("outcome", step.outcome.value if step.outcome else None),
         _characteristic("round", step.round, "integer"),
         _characteristic("waitingFor", waiting_for(step)),
         _characteristic("startDate", iso(step.started_at), "dateTime"),
@@ -98,8 +107,8 @@ def task_flow(case: CompletionCase, step: CaseStep, base_url: str = "") -> dict[
         "id": step.id,
         "href": task_href(base_url, case.id, step.id),
         "@type": "TaskFlow",
-        "taskFlowSpecification": step.kind,
-        "state": step.state,
+        "taskFlowSpecification": step.kind.value,
+        "state": step.state.value,
         "isMandatory": step.blocking,
         "priority": step.position,
         "completionMethod": "manual" if kind in WAITS_FOR else "automatic",

@@ -1,5 +1,5 @@
-"""TMF701 requests turned into the completion engine's own: opening a case from a process
-flow, and feeding a waiting step from a task flow's characteristics."""
+"""TMF701 requests turned into the completion engine's own: the product order inside a
+process flow, and a task flow's characteristics as the body of a step action."""
 
 from __future__ import annotations
 
@@ -7,28 +7,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from order_completion.acceptance import service as acceptance
 from order_completion.acceptance.schemas import AcceptanceDecisionRequest
-from order_completion.auth.rules import Permission
-from order_completion.auth.service import Principal
-from order_completion.cases.rules import StepKind
-from order_completion.cases.service import CaseUnit
-from order_completion.commissioning import service as commissioning
 from order_completion.commissioning.schemas import CommissioningTestResult
-from order_completion.errors import Conflict, InvalidInput
+from order_completion.errors import InvalidInput
 from order_completion.orders.schemas import ProductOrder
-from order_completion.processflow.representation import AUTOMATIC, INPUTS
+from order_completion.processflow.representation import AUTOMATIC
 from order_completion.processflow.schemas import ProcessFlowCreate, TaskFlowUpdate
-from order_completion.surveys import service as surveys
-from order_completion.surveys.schemas import SurveyResponse
 from order_completion.tmf.errors import field_path
 
 REF_KEYS = {"role", "@referredType", "href", "name", "@baseType", "@schemaLocation"}
-NEEDS: dict[StepKind, Permission] = {
-    StepKind.ACCEPTANCE: Permission.RECORD_DECISION,
-    StepKind.COMMISSIONING_TEST: Permission.RECORD_TEST,
-    StepKind.SATISFACTION_SURVEY: Permission.RECORD_SURVEY,
-}
 
 
 def policy_of(body: ProcessFlowCreate) -> str | None:
@@ -59,7 +46,7 @@ def product_order_of(body: ProcessFlowCreate) -> ProductOrder:
     )
 
 
-def _values(body: TaskFlowUpdate, allowed: tuple[str, ...]) -> dict[str, Any]:
+def values_of(body: TaskFlowUpdate, allowed: tuple[str, ...]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for item in body.characteristic:
         if item.name not in allowed:
@@ -74,7 +61,7 @@ def _person(value: Any) -> Any:
     return {"name": value} if isinstance(value, str) else value
 
 
-def _decision(values: dict[str, Any]) -> AcceptanceDecisionRequest:
+def decision_of(values: dict[str, Any]) -> AcceptanceDecisionRequest:
     decided_by = _person(values.get("decidedBy"))
     if isinstance(decided_by, dict) and values.get("decidedById"):
         decided_by = {**decided_by, "id": values["decidedById"]}
@@ -92,40 +79,8 @@ def _decision(values: dict[str, Any]) -> AcceptanceDecisionRequest:
     )
 
 
-def _test(values: dict[str, Any]) -> CommissioningTestResult:
+def test_result_of(values: dict[str, Any]) -> CommissioningTestResult:
     data = {key: value for key, value in values.items() if value is not None}
     if "witnessedBy" in data:
         data["witnessedBy"] = _person(data["witnessedBy"])
     return CommissioningTestResult.model_validate(data)
-
-
-async def provide(unit: CaseUnit, step_id: str, body: TaskFlowUpdate, principal: Principal) -> None:
-    """Give a waiting step what it needs, with the same checks as the step actions."""
-    step = unit.step(step_id)
-    kind = StepKind(step.kind)
-    if kind not in INPUTS:
-        raise Conflict(
-            f"the {kind} task takes no information here"
-            + (
-                "; book training sessions as appointments (TMF646)"
-                if kind is StepKind.TRAINING
-                else ""
-            )
-        )
-    principal.require(NEEDS[kind])
-    values = _values(body, INPUTS[kind])
-    try:
-        if kind is StepKind.ACCEPTANCE:
-            await acceptance.record_decision(unit, _decision(values))
-        elif kind is StepKind.COMMISSIONING_TEST:
-            await commissioning.record_result(unit, _test(values))
-        else:
-            await surveys.record_response(unit, SurveyResponse.model_validate(values))
-    except ValidationError as error:
-        first = error.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "characteristic"
-        raise InvalidInput(
-            str(first["msg"]).removeprefix("Value error, "), field=f"characteristic.{name}"
-        ) from None
-    except InvalidInput as error:
-        raise InvalidInput(error.message, field=f"characteristic.{error.field}") from None

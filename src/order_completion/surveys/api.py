@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
+from order_completion.cases.ports import CaseServicesDep, read_case
 from order_completion.cases.representation import API_BASE
-from order_completion.dependencies import ServicesDep, allow, read_case
-from order_completion.surveys import service
+from order_completion.dependencies import ActorDep, allow
+from order_completion.surveys import handlers
 from order_completion.surveys.schemas import SurveyAnswerOut, SurveyResponse
 from order_completion.tmf.schemas import ERROR_RESPONSES
 
@@ -26,15 +25,13 @@ router = APIRouter(prefix=API_BASE, tags=["satisfactionSurvey"])
     status_code=201,
     responses={201: {"model": SurveyAnswerOut}, **ERROR_RESPONSES},
 )
-async def answer_survey(case_id: str, body: SurveyResponse, services: ServicesDep) -> Any:
-    async def work(session: AsyncSession, now: datetime) -> None:
-        unit = await services.cases.require(session, case_id, now)
-        await service.record_response(unit, body)
-
-    await services.write(work)
+async def answer_survey(
+    case_id: str, body: SurveyResponse, app: CaseServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    await handlers.answer_survey(app.uow(), handlers.AnswerSurvey(case_id, body, actor))
     return {
         "@type": "SurveyResponse",
         "score": body.score,
         "comment": body.comment,
-        "completionCase": await read_case(services, case_id),
+        "completionCase": await read_case(app, case_id),
     }

@@ -1,19 +1,23 @@
-"""Scheduling, cancelling, pausing and claiming timers, always inside the caller's transaction."""
+"""Timer rows inside the caller's transaction: scheduling, cancelling, pausing, resuming,
+claiming a due timer and recording what became of it."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.timers.tables import Timer, TimerKind, TimerState
+from order_completion.timers.rules import OPEN_STATES, DueTimer, TimerKind, TimerState
+from order_completion.timers.tables import Timer
+
+TIMERS = cast(Table, Timer.__table__)
+OPEN = [state.value for state in OPEN_STATES]
 
 
-def schedule(
-    session: AsyncSession,
+def new_row(
     *,
     case_id: str,
     kind: TimerKind,
@@ -21,91 +25,111 @@ def schedule(
     now: datetime,
     step_id: str | None = None,
     payload: dict[str, Any] | None = None,
-) -> Timer:
-    timer = Timer(
-        id=str(uuid.uuid4()),
-        case_id=case_id,
-        step_id=step_id,
-        kind=kind.value,
-        due_at=due_at,
-        state=TimerState.PENDING.value,
-        payload=payload or {},
-        created_at=now,
-    )
-    session.add(timer)
-    return timer
+) -> dict[str, Any]:
+    """A pending timer row, ready to insert."""
+    return {
+        "id": str(uuid.uuid4()),
+        "case_id": case_id,
+        "step_id": step_id,
+        "kind": kind.value,
+        "due_at": due_at,
+        "state": TimerState.PENDING.value,
+        "payload": payload or {},
+        "created_at": now,
+        "fired_at": None,
+        "result": None,
+        "attempts": 0,
+        "last_error": None,
+    }
 
 
-async def cancel(
-    session: AsyncSession,
-    *,
-    case_id: str,
-    step_id: str | None = None,
-    kinds: tuple[TimerKind, ...] = (),
-) -> None:
-    """Cancel the open timers of a case, of one of its steps, or of some kinds."""
-    statement = update(Timer).where(
-        Timer.case_id == case_id,
-        Timer.state.in_([TimerState.PENDING.value, TimerState.PAUSED.value]),
-    )
-    if step_id is not None:
-        statement = statement.where(Timer.step_id == step_id)
-    if kinds:
-        statement = statement.where(Timer.kind.in_([kind.value for kind in kinds]))
-    await session.execute(statement.values(state=TimerState.CANCELLED.value))
-
-
-async def pause(session: AsyncSession, *, case_id: str) -> None:
-    await session.execute(
-        update(Timer)
-        .where(Timer.case_id == case_id, Timer.state == TimerState.PENDING.value)
-        .values(state=TimerState.PAUSED.value)
+def due_timer(row: Timer) -> DueTimer:
+    return DueTimer(
+        id=row.id,
+        case_id=row.case_id,
+        kind=TimerKind(row.kind),
+        due_at=row.due_at,
+        step_id=row.step_id,
+        payload=dict(row.payload or {}),
+        attempts=row.attempts or 0,
     )
 
 
-async def resume(
-    session: AsyncSession, *, case_id: str, held_since: datetime, now: datetime
-) -> None:
-    """Re-arm paused timers, moved later by the time the case spent on hold."""
-    held_for = now - held_since
-    paused = await session.scalars(
-        select(Timer).where(Timer.case_id == case_id, Timer.state == TimerState.PAUSED.value)
-    )
-    for timer in paused:
-        timer.due_at = timer.due_at + held_for
-        timer.state = TimerState.PENDING.value
+class TimerStore:
+    """The timers of one transaction."""
 
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
-async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list[Timer]:
-    """Lock up to ``limit`` due timers for this transaction.
+    async def cancel(self, *, case_id: str, step_id: str | None = None) -> None:
+        """Cancel the open timers of a case, or of one step."""
+        statement = update(TIMERS).where(TIMERS.c.case_id == case_id, TIMERS.c.state.in_(OPEN))
+        if step_id is not None:
+            statement = statement.where(TIMERS.c.step_id == step_id)
+        await self.session.execute(statement.values(state=TimerState.CANCELLED.value))
 
-    On PostgreSQL other workers skip the locked rows (``SKIP LOCKED``), so several workers
-    share the due timers without waiting on each other; on SQLite the immediate transaction
-    already makes this worker the only writer.
-    """
-    statement = (
-        select(Timer)
-        .where(Timer.state == TimerState.PENDING.value, Timer.due_at <= now)
-        .order_by(Timer.due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return list(await session.scalars(statement))
-
-
-def mark_fired(timer: Timer, *, now: datetime, result: str) -> None:
-    timer.state = TimerState.FIRED.value
-    timer.fired_at = now
-    timer.result = result
-
-
-async def pending_for_case(session: AsyncSession, case_id: str) -> list[Timer]:
-    rows = await session.scalars(
-        select(Timer)
-        .where(
-            Timer.case_id == case_id,
-            Timer.state.in_([TimerState.PENDING.value, TimerState.PAUSED.value]),
+    async def pause(self, *, case_id: str) -> None:
+        await self.session.execute(
+            update(TIMERS)
+            .where(TIMERS.c.case_id == case_id, TIMERS.c.state == TimerState.PENDING.value)
+            .values(state=TimerState.PAUSED.value)
         )
-        .order_by(Timer.due_at)
-    )
-    return list(rows)
+
+    async def resume(self, *, case_id: str, held_for: timedelta) -> None:
+        """Re-arm paused timers, moved later by the time the case spent on hold."""
+        paused = (
+            await self.session.execute(
+                select(TIMERS.c.id, TIMERS.c.due_at).where(
+                    TIMERS.c.case_id == case_id, TIMERS.c.state == TimerState.PAUSED.value
+                )
+            )
+        ).all()
+        if paused:
+            await self.session.execute(
+                update(TIMERS).where(TIMERS.c.id == bindparam("b_id")),
+                [
+                    {"b_id": row.id, "due_at": row.due_at + held_for, "state": "pending"}
+                    for row in paused
+                ],
+            )
+
+    async def claim(self, timer_id: str) -> DueTimer | None:
+        """The timer, locked, if it is still pending (other workers skip it)."""
+        row = (
+            await self.session.scalars(
+                select(Timer)
+                .where(Timer.id == timer_id, Timer.state == TimerState.PENDING.value)
+                .with_for_update(skip_locked=True)
+            )
+        ).first()
+        return due_timer(row) if row is not None else None
+
+    async def mark_fired(self, timer_id: str, *, now: datetime, result: str) -> None:
+        await self.session.execute(
+            update(TIMERS)
+            .where(TIMERS.c.id == timer_id)
+            .values(state=TimerState.FIRED.value, fired_at=now, result=result)
+        )
+
+    async def record_failure(
+        self, timer_id: str, *, attempts: int, error: str, retry_at: datetime | None
+    ) -> None:
+        """A failed try: due again at ``retry_at``, or ``failed`` for good when None."""
+        values: dict[str, Any] = {"attempts": attempts, "last_error": error}
+        if retry_at is None:
+            values.update(state=TimerState.FAILED.value, result="failed")
+        else:
+            values.update(due_at=retry_at)
+        await self.session.execute(
+            update(TIMERS)
+            .where(TIMERS.c.id == timer_id, TIMERS.c.state == TimerState.PENDING.value)
+            .values(**values)
+        )
+
+    async def for_case(self, case_id: str) -> list[Timer]:
+        rows = await self.session.scalars(
+            select(Timer)
+            .where(Timer.case_id == case_id, Timer.state.in_(OPEN))
+            .order_by(Timer.due_at)
+        )
+        return list(rows)

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, JsonColumn, UTCDateTime
+from order_completion.timers.rules import TimerKind, TimerState
 
-
-class TimerKind(StrEnum):
-    ACCEPTANCE_WINDOW_END = "acceptanceWindowEnd"
-    ACCEPTANCE_REMINDER = "acceptanceReminder"
-    JEOPARDY_WARNING = "jeopardyWarning"
-    JEOPARDY_BREACH = "jeopardyBreach"
-    TRAINING_DUE = "trainingDue"
-    SURVEY_AUTO_CLOSE = "surveyAutoClose"
-
-
-class TimerState(StrEnum):
-    PENDING = "pending"  # waits for its due time
-    PAUSED = "paused"  # its case is on hold; due time shifts by the hold when resumed
-    FIRED = "fired"  # its job ran and committed
-    CANCELLED = "cancelled"  # what it waited for happened first
+__all__ = ["Timer", "TimerKind", "TimerState"]
 
 
 class Timer(Base):
@@ -41,6 +27,8 @@ class Timer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result: Mapped[str | None] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_timer_state_due_at", "state", "due_at"),

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.appointments.tables import Appointment
 from order_completion.auth.rules import Permission
+from order_completion.cases import queries
+from order_completion.cases.ports import CaseServicesDep
 from order_completion.cases.representation import API_BASE, case_href
-from order_completion.dependencies import MergePatch, ServicesDep, allow, merge_patch_openapi
+from order_completion.dependencies import ActorDep, MergePatch, allow, merge_patch_openapi
 from order_completion.errors import InvalidInput, NotFound
 from order_completion.tmf.schemas import ERROR_RESPONSES
-from order_completion.training import service
+from order_completion.training import handlers
 from order_completion.training.schemas import (
     TrainingSessionCreate,
     TrainingSessionOut,
@@ -51,14 +51,23 @@ READ_ONLY = {
     responses={201: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
 )
 async def book(
-    case_id: str, body: TrainingSessionCreate, response: Response, services: ServicesDep
-) -> Any:
-    async def work(session: AsyncSession, now: datetime) -> Appointment:
-        unit = await services.cases.require(session, case_id, now)
-        return await service.book_session(unit, body)
-
-    row = await services.write(work)
-    resource = session_resource(row, case_href(services.cases.base_url, case_id))
+    case_id: str,
+    body: TrainingSessionCreate,
+    response: Response,
+    app: CaseServicesDep,
+    actor: ActorDep,
+) -> dict[str, Any]:
+    command = handlers.BookSession(
+        case_id,
+        start=body.scheduled_start,
+        end=body.scheduled_end,
+        actor=actor,
+        topics=tuple(body.topic),
+        trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
+        attendees=tuple(attendee.model_dump(exclude_none=True) for attendee in body.attendee),
+    )
+    row = await handlers.book_session(app.uow(), command)
+    resource = session_resource(row, case_href(app.base_url, case_id))
     response.headers["Location"] = resource["href"]
     return resource
 
@@ -69,12 +78,12 @@ async def book(
     summary="List the training sessions of a case",
     responses={200: {"model": list[TrainingSessionOut]}, **ERROR_RESPONSES},
 )
-async def list_sessions(case_id: str, response: Response, services: ServicesDep) -> Any:
-    href = case_href(services.cases.base_url, case_id)
-    async with services.db.read() as session:
-        from order_completion.cases.queries import get_case
-
-        await get_case(session, case_id)
+async def list_sessions(
+    case_id: str, response: Response, app: CaseServicesDep
+) -> list[dict[str, Any]]:
+    href = case_href(app.base_url, case_id)
+    async with app.db.read() as session:
+        await queries.get_case(session, case_id)
         rows = await session.scalars(
             select(Appointment)
             .where(Appointment.case_id == case_id, Appointment.category == "training")
@@ -91,12 +100,12 @@ async def list_sessions(case_id: str, response: Response, services: ServicesDep)
     summary="Read one training session",
     responses={200: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
 )
-async def get_session(case_id: str, session_id: str, services: ServicesDep) -> Any:
-    async with services.db.read() as session:
+async def get_session(case_id: str, session_id: str, app: CaseServicesDep) -> dict[str, Any]:
+    async with app.db.read() as session:
         row = await session.get(Appointment, session_id)
         if row is None or row.case_id != case_id or row.category != "training":
             raise NotFound(f"case {case_id} has no training session {session_id}")
-        return session_resource(row, case_href(services.cases.base_url, case_id))
+        return session_resource(row, case_href(app.base_url, case_id))
 
 
 @router.patch(
@@ -110,15 +119,21 @@ async def get_session(case_id: str, session_id: str, services: ServicesDep) -> A
     responses={200: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
     openapi_extra=merge_patch_openapi(TrainingSessionUpdate),
 )
-async def close(case_id: str, session_id: str, patch: MergePatch, services: ServicesDep) -> Any:
+async def close(
+    case_id: str, session_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
+) -> dict[str, Any]:
     read_only = sorted(key for key in patch if key in READ_ONLY)
     if read_only:
         raise InvalidInput(f"read-only: {', '.join(read_only)}", field=read_only[0])
     body = TrainingSessionUpdate.model_validate(patch)
 
-    async def work(session: AsyncSession, now: datetime) -> Appointment:
-        unit = await services.cases.require(session, case_id, now)
-        return await service.close_session(unit, session_id, body)
-
-    row = await services.write(work)
-    return session_resource(row, case_href(services.cases.base_url, case_id))
+    command = handlers.CloseSession(
+        case_id,
+        session_id,
+        handlers.SessionEnd(body.state),
+        actor,
+        attended=tuple(body.attended),
+        feedback_score=body.feedback_score,
+    )
+    row = await handlers.close_session(app.uow(), command)
+    return session_resource(row, case_href(app.base_url, case_id))

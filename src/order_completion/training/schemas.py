@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from order_completion.appointments.tables import Appointment
-from order_completion.cases.representation import iso
+from order_completion.clock import iso
 
 
 class _Body(BaseModel):

@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.appointments import calendar
-from order_completion.appointments import service as appointments
-from order_completion.appointments.representation import BASE, appointment_resource
-from order_completion.appointments.rules import Category, Status
-from order_completion.appointments.schemas import (
+from order_completion.appointment_api import handlers
+from order_completion.appointment_api.schemas import (
     AppointmentCreate,
     AppointmentOut,
     AppointmentUpdate,
 )
+from order_completion.appointments import calendar
+from order_completion.appointments import service as appointments
+from order_completion.appointments.representation import BASE, appointment_resource
+from order_completion.appointments.rules import Category
 from order_completion.appointments.tables import Appointment
+from order_completion.audit import Actor
 from order_completion.auth.rules import Permission
-from order_completion.cases.service import CaseUnit
-from order_completion.cases.tables import CompletionCase
-from order_completion.commissioning import service as commissioning
-from order_completion.dependencies import MergePatch, ServicesDep, allow, merge_patch_openapi
+from order_completion.cases.ports import CaseServicesDep
+from order_completion.cases.tables import CaseRow
+from order_completion.commissioning.handlers import ScheduleVisit, schedule_visit
+from order_completion.dependencies import ActorDep, MergePatch, allow, merge_patch_openapi
 from order_completion.errors import InvalidInput
 from order_completion.tmf import query
 from order_completion.tmf.errors import READ_ONLY
 from order_completion.tmf.listing import ListParamsDep, page_of
 from order_completion.tmf.schemas import ERROR_RESPONSES
-from order_completion.training import service as training
-from order_completion.training.schemas import TrainingSessionCreate, TrainingSessionUpdate
+from order_completion.training.handlers import BookSession, book_session
 
 router = APIRouter(prefix=BASE, tags=["appointment"])
 
@@ -44,15 +43,6 @@ FILTERS = {
     "lastUpdate": query.Attribute(Appointment.last_update, "date"),
 }
 ONE = {200: {"model": AppointmentOut, "description": "The appointment"}, **ERROR_RESPONSES}
-DETAILS = {
-    "description": "description",
-    "externalId": "external_id",
-    "relatedPlace": "related_place",
-    "contactMedium": "contact_medium",
-    "note": "note",
-    "attachment": "attachment",
-    "calendarEvent": "calendar_event",
-}
 
 
 def _case_id(body: AppointmentCreate) -> str:
@@ -70,7 +60,7 @@ def _details(body: AppointmentCreate) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True)
     details = {
         column: data[name]
-        for name, column in DETAILS.items()
+        for name, column in handlers.DETAILS.items()
         if name in data and name != "description"
     }
     details["related_party"] = [
@@ -79,32 +69,34 @@ def _details(body: AppointmentCreate) -> dict[str, Any]:
     return details
 
 
-async def _book(unit: CaseUnit, body: AppointmentCreate) -> Appointment:
+def _command(body: AppointmentCreate, actor: Actor) -> BookSession | ScheduleVisit:
+    """The step action a new appointment is: a training session or a commissioning visit."""
     period = body.validFor
+    case_id = _case_id(body)
     if body.category == Category.TRAINING.value:
-        session = TrainingSessionCreate.model_validate(
-            {
-                "topic": body.topic or training.default_topics(unit),
-                "scheduledStart": period.startDateTime,
-                "scheduledEnd": period.endDateTime,
-                "trainer": body.trainer.model_dump() if body.trainer else None,
-                "attendee": [a.model_dump() for a in body.attendee or []],
-            }
-        )
-        return await training.book_session(
-            unit, session, description=body.description, **_details(body)
+        return BookSession(
+            case_id,
+            start=period.startDateTime,
+            end=period.endDateTime,
+            actor=actor,
+            topics=tuple(body.topic or ()),
+            trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
+            attendees=tuple(a.model_dump(exclude_none=True) for a in body.attendee or []),
+            description=body.description,
+            details=_details(body),
         )
     if body.topic or body.attendee or body.trainer:
         raise InvalidInput(
             "topic, trainer and attendee are for training appointments",
             field="topic" if body.topic else "attendee",
         )
-    return await commissioning.schedule_visit(
-        unit,
+    return ScheduleVisit(
+        case_id,
         start=period.startDateTime,
         end=period.endDateTime,
+        actor=actor,
         description=body.description,
-        **_details(body),
+        details=_details(body),
     )
 
 
@@ -122,14 +114,14 @@ async def _book(unit: CaseUnit, body: AppointmentCreate) -> Appointment:
     responses={201: {"model": AppointmentOut}, **ERROR_RESPONSES},
 )
 async def create(
-    body: AppointmentCreate, response: Response, services: ServicesDep
+    body: AppointmentCreate, response: Response, app: CaseServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
-    case_id = _case_id(body)
-
-    async def work(session: AsyncSession, now: datetime) -> Appointment:
-        return await _book(await services.cases.require(session, case_id, now), body)
-
-    resource = appointment_resource(await services.write(work), services.cases.base_url)
+    command = _command(body, actor)
+    if isinstance(command, BookSession):
+        row = await book_session(app.uow(), command)
+    else:
+        row = await schedule_visit(app.uow(), command)
+    resource = appointment_resource(row, app.base_url)
     response.headers["Location"] = resource["href"]
     return resource
 
@@ -146,9 +138,9 @@ async def create(
     responses={200: {"model": list[AppointmentOut]}, **ERROR_RESPONSES},
 )
 async def list_appointments(
-    params: ListParamsDep, response: Response, services: ServicesDep
+    params: ListParamsDep, response: Response, app: CaseServicesDep
 ) -> list[dict[str, Any]]:
-    async with services.db.read() as session:
+    async with app.db.read() as session:
         return await page_of(
             session,
             select(Appointment),
@@ -156,7 +148,7 @@ async def list_appointments(
             params,
             response=response,
             order_by=[Appointment.start, Appointment.id],
-            render=lambda row: appointment_resource(row, services.cases.base_url),
+            render=lambda row: appointment_resource(row, app.base_url),
         )
 
 
@@ -168,51 +160,12 @@ async def list_appointments(
 )
 async def get_appointment(
     appointment_id: str,
-    services: ServicesDep,
+    app: CaseServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
 ) -> dict[str, Any]:
-    async with services.db.read() as session:
-        row = await appointments.get(None, session, appointment_id)
-    return query.select_fields(
-        appointment_resource(row, services.cases.base_url), query.parse_fields(fields)
-    )
-
-
-async def _apply(unit: CaseUnit, row: Appointment, body: AppointmentUpdate) -> None:
-    given = body.model_fields_set
-    if body.validFor is not None:
-        appointments.reschedule(unit, row, body.validFor.startDateTime, body.validFor.endDateTime)
-    data = body.model_dump(exclude_unset=True)
-    for name, column in DETAILS.items():
-        if name in data:
-            setattr(
-                row,
-                column,
-                data[name]
-                if data[name] is not None
-                else ([] if column in ("contact_medium", "note", "attachment") else None),
-            )
-    if given - {"status", "attended", "feedbackScore"}:
-        appointments.changed(unit, row, ",".join(sorted(given - {"status"})))
-    if body.status is None:
-        if given & {"attended", "feedbackScore"}:
-            raise InvalidInput(
-                "attended and feedbackScore go with status completed",
-                field="attended" if "attended" in given else "feedbackScore",
-            )
-        return
-    status = Status(body.status)
-    if row.category == Category.TRAINING.value and status in (Status.COMPLETED, Status.CANCELLED):
-        close = TrainingSessionUpdate.model_validate(
-            {
-                "state": status.value,
-                "attended": body.attended or [],
-                "feedbackScore": body.feedbackScore,
-            }
-        )
-        await training.close_session(unit, row.id, close)
-        return
-    appointments.move_to(unit, row, status)
+    async with app.db.read() as session:
+        row = await appointments.get(session, appointment_id)
+    return query.select_fields(appointment_resource(row, app.base_url), query.parse_fields(fields))
 
 
 @router.patch(
@@ -229,20 +182,14 @@ async def _apply(unit: CaseUnit, row: Appointment, body: AppointmentUpdate) -> N
     openapi_extra=merge_patch_openapi(AppointmentUpdate),
 )
 async def patch_appointment(
-    appointment_id: str, patch: MergePatch, services: ServicesDep
+    appointment_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
     query.refuse_read_only(
         patch, READ_ONLY | {"category", "relatedEntity", "topic", "trainer", "attendee", "@type"}
     )
     body = AppointmentUpdate.model_validate(patch)
-
-    async def work(session: AsyncSession, now: datetime) -> Appointment:
-        row = await appointments.get(None, session, appointment_id)
-        unit = await services.cases.require(session, row.case_id, now)
-        await _apply(unit, row, body)
-        return row
-
-    return appointment_resource(await services.write(work), services.cases.base_url)
+    command = handlers.UpdateAppointment(appointment_id, body, actor)
+    return appointment_resource(await handlers.update_appointment(app.uow(), command), app.base_url)
 
 
 @router.get(
@@ -255,11 +202,11 @@ async def patch_appointment(
     },
     response_class=Response,
 )
-async def invitation(appointment_id: str, services: ServicesDep) -> Response:
-    async with services.db.read() as session:
-        row = await appointments.get(None, session, appointment_id)
+async def invitation(appointment_id: str, app: CaseServicesDep) -> Response:
+    async with app.db.read() as session:
+        row = await appointments.get(session, appointment_id)
         order_id = await session.scalar(
-            select(CompletionCase.product_order_id).where(CompletionCase.id == row.case_id)
+            select(CaseRow.product_order_id).where(CaseRow.id == row.case_id)
         )
     body = calendar.invitation(row, order_id=str(order_id))
     return Response(

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission
-from order_completion.dependencies import ServicesDep, allow
+from order_completion.dependencies import allow
 from order_completion.events import subscriptions
+from order_completion.events.api import HubServicesDep, commands
 from order_completion.events.catalog import BASE_PATHS, EVENT_TYPES, Api
 from order_completion.events.subscriptions import Subscription
 from order_completion.tmf.schemas import ERROR_RESPONSES
@@ -84,22 +83,14 @@ def hub_router(api: Api) -> APIRouter:
         operation_id=f"{api.value}_registerListener",
     )
     async def register(
-        body: EventSubscriptionInput, response: Response, services: ServicesDep
+        body: EventSubscriptionInput, response: Response, app: HubServicesDep
     ) -> dict[str, Any]:
-        await services.guard.check(body.callback)
+        await app.guard.check(body.callback)
 
-        async def work(session: AsyncSession, now: datetime) -> Subscription:
-            return await subscriptions.register(
-                session,
-                api=api,
-                callback=body.callback,
-                query=body.query,
-                now=now,
-                style=body.deliveryStyle,
-            )
-
-        row = await services.write(work)
-        resource = {**_resource(api, row, services.cases.base_url), "secret": row.secret}
+        row = await commands(app).register(
+            api, callback=body.callback, query=body.query, style=body.deliveryStyle
+        )
+        resource = {**_resource(api, row, app.base_url), "secret": row.secret}
         response.headers["Location"] = resource["href"]
         return resource
 
@@ -110,11 +101,11 @@ def hub_router(api: Api) -> APIRouter:
         responses={200: {"model": list[EventSubscription]}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_listListeners",
     )
-    async def list_hubs(response: Response, services: ServicesDep) -> list[dict[str, Any]]:
-        async with services.db.read() as session:
+    async def list_hubs(response: Response, app: HubServicesDep) -> list[dict[str, Any]]:
+        async with app.db.read() as session:
             rows = await subscriptions.list_for(session, api=api)
         response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(rows))
-        return [_resource(api, row, services.cases.base_url) for row in rows]
+        return [_resource(api, row, app.base_url) for row in rows]
 
     @router.get(
         "/hub/{hub_id}",
@@ -123,10 +114,10 @@ def hub_router(api: Api) -> APIRouter:
         responses={200: {"model": EventSubscription}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_getListener",
     )
-    async def get_hub(hub_id: str, services: ServicesDep) -> dict[str, Any]:
-        async with services.db.read() as session:
+    async def get_hub(hub_id: str, app: HubServicesDep) -> dict[str, Any]:
+        async with app.db.read() as session:
             row = await subscriptions.get(session, api=api, subscription_id=hub_id)
-        return _resource(api, row, services.cases.base_url)
+        return _resource(api, row, app.base_url)
 
     @router.delete(
         "/hub/{hub_id}",
@@ -136,11 +127,8 @@ def hub_router(api: Api) -> APIRouter:
         responses=ERROR_RESPONSES,
         operation_id=f"{api.value}_unregisterListener",
     )
-    async def unregister(hub_id: str, services: ServicesDep) -> Response:
-        async def work(session: AsyncSession, now: datetime) -> None:
-            await subscriptions.remove(session, api=api, subscription_id=hub_id)
-
-        await services.write(work)
+    async def unregister(hub_id: str, app: HubServicesDep) -> Response:
+        await commands(app).remove(api, hub_id)
         return Response(status_code=204)
 
     return router

@@ -10,42 +10,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from order_completion.cases.events import CaseEventType
-from order_completion.cases.representation import iso
+from order_completion.cases.aggregate import CompletionCase, Step
+from order_completion.cases.events import HistoryAction, ItemState
 from order_completion.cases.rules import Milestone, Outcome
-from order_completion.cases.service import CaseUnit
-from order_completion.cases.tables import CaseStep
+from order_completion.clock import iso
 
-PRODUCT_STATUS_BY_ACTION = {"add": "active", "modify": "active", "delete": "terminated"}
+PRODUCT_STATE_BY_ACTION = {
+    "add": ItemState.ACTIVE,
+    "modify": ItemState.ACTIVE,
+    "delete": ItemState.TERMINATED,
+}
 
 
-def product_updates(unit: CaseUnit) -> list[dict[str, Any]]:
-    start = iso(unit.case.start_of_service_date or unit.now)
+def product_updates(case: CompletionCase) -> list[dict[str, Any]]:
+    start = iso(case.start_of_service_date or case.now)
     updates = []
-    for item in unit.case.items:
-        status = PRODUCT_STATUS_BY_ACTION.get(item.action)
-        if status is None:
+    for item in case.items:
+        state = PRODUCT_STATE_BY_ACTION.get(item.action)
+        if state is None:
             continue
         updates.append(
             {
                 "productOrderItem": {
                     "orderItemId": item.item_id,
-                    "productOrderId": unit.case.product_order_id,
+                    "productOrderId": case.product_order_id,
                 },
                 "productOffering": {"id": item.offering_id, "name": item.offering_name},
-                "status": status,
-                "startDate" if status == "active" else "terminationDate": start,
+                "status": state.value,
+                "startDate" if state is ItemState.ACTIVE else "terminationDate": start,
             }
         )
     return updates
 
 
-async def update_customer_records(unit: CaseUnit, step: CaseStep) -> None:
-    case = unit.case
-    start_of_service = case.start_of_service_date or unit.now
+def update_customer_records(case: CompletionCase, step: Step) -> None:
+    start_of_service = case.start_of_service_date or case.now
     customer = {"id": case.customer_id, "name": case.customer_name}
     updates: list[dict[str, Any]] = [
-        {"target": "productInventory", "customer": customer, "product": product_updates(unit)},
+        {"target": "productInventory", "customer": customer, "product": product_updates(case)},
         {
             "target": "billing",
             "customer": customer,
@@ -64,13 +66,12 @@ async def update_customer_records(unit: CaseUnit, step: CaseStep) -> None:
             {"target": "customerContact", "customer": customer, "contact": case.learned_contacts}
         )
     for update in updates:
-        unit.emit(CaseEventType.CUSTOMER_UPDATE, customerUpdate=update)
-    for item in case.items:
-        if item.action in PRODUCT_STATUS_BY_ACTION:
-            item.state = PRODUCT_STATUS_BY_ACTION[item.action]
-            item.active_from = start_of_service if item.state == "active" else None
-    unit.record(
-        "customerRecordsUpdated", step=step, targets=[update["target"] for update in updates]
+        case.publish_customer_update(update)
+    case.settle_items(PRODUCT_STATE_BY_ACTION, start_of_service)
+    case.record(
+        HistoryAction.CUSTOMER_RECORDS_UPDATED,
+        step=step,
+        targets=[update["target"] for update in updates],
     )
-    unit.add_milestone(Milestone.CUSTOMER_RECORDS_UPDATED)
-    await unit.finish_step(step, Outcome.RECORDED)
+    case.reach_milestone(Milestone.CUSTOMER_RECORDS_UPDATED)
+    case.finish_step(step, Outcome.RECORDED)

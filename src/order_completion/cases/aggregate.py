@@ -1,0 +1,592 @@
+"""The completion case aggregate: a case with its steps, items and milestones as plain
+objects, the intents that change them, and the domain events those changes raise.
+
+Every change to a case goes through an intent here; features never assign a step's fields.
+Intents enforce the invariants with the pure ``rules`` and collect events in ``events``; the
+unit of work turns them into rows when it commits. Nothing here touches a database, so the
+aggregate is tested on its own.
+
+Kind-specific behaviour (what a notice does when it starts, what a timer's job does) is
+handed in as ``CaseBehaviour``, so this module depends on no step feature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from order_completion.cases import rules
+from order_completion.cases.events import (
+    CaseEventRaised,
+    CaseEventType,
+    CaseSnapshot,
+    Direction,
+    DomainEvent,
+    HistoryAction,
+    InformationReason,
+    InteractionLogged,
+    ItemState,
+    Published,
+    Reached,
+    Recorded,
+    StepSnapshot,
+    StepStateChanged,
+    TimerResult,
+    TimersCancelled,
+    TimerScheduled,
+    TimersPaused,
+    TimersResumed,
+)
+from order_completion.cases.plan import CasePlan
+from order_completion.cases.rules import (
+    WAITS_ON_CUSTOMER,
+    CaseState,
+    Jeopardy,
+    Milestone,
+    Outcome,
+    StepKind,
+    StepState,
+    StepView,
+)
+from order_completion.clock import iso
+from order_completion.errors import Conflict, NotFound
+from order_completion.timers.rules import DueTimer, TimerKind
+
+StepStarter = Callable[["CompletionCase", "Step"], None]
+TimerJob = Callable[["CompletionCase", DueTimer], TimerResult]
+
+
+@dataclass(frozen=True)
+class CaseBehaviour:
+    """What each step kind does when it starts and what each timer kind does when it fires;
+    wired by the composition root from the step features."""
+
+    starters: Mapping[StepKind, StepStarter]
+    jobs: Mapping[TimerKind, TimerJob]
+
+    def __post_init__(self) -> None:
+        missing = set(StepKind) - set(self.starters)
+        if missing:
+            raise ValueError(f"no starter for step kinds {sorted(missing)}")
+
+
+@dataclass(eq=False)
+class Step:
+    id: str
+    position: int
+    kind: StepKind
+    state: StepState
+    outcome: Outcome | None
+    blocking: bool
+    after: tuple[str, ...]
+    config: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
+    round: int = 1
+    rounds: list[dict[str, Any]] = field(default_factory=list)  # past rounds, oldest first
+    started_at: datetime | None = None
+    due_at: datetime | None = None
+    completed_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in rules.FINISHED_STEP_STATES
+
+    def view(self) -> StepView:
+        return StepView(self.id, self.kind, self.state, self.blocking, self.after)
+
+    def snapshot(self) -> StepSnapshot:
+        return StepSnapshot(
+            id=self.id,
+            position=self.position,
+            kind=self.kind,
+            state=self.state,
+            outcome=self.outcome,
+            blocking=self.blocking,
+            round=self.round,
+            after=self.after,
+            started_at=self.started_at,
+            due_at=self.due_at,
+            completed_at=self.completed_at,
+        )
+
+
+@dataclass(eq=False)
+class OrderItem:
+    item_id: str
+    position: int
+    action: str
+    offering_id: str | None
+    offering_name: str | None
+    state: ItemState = ItemState.DELIVERED
+    active_from: datetime | None = None
+
+
+@dataclass(eq=False)
+class CompletionCase:
+    """One case, loaded for change (or just opened) inside one unit of work."""
+
+    id: str
+    product_order_id: str
+    order_fingerprint: str
+    order_category: str | None
+    customer_id: str
+    customer_name: str | None
+    product_order: dict[str, Any]
+    policy_id: str
+    policy_version: int
+    policy_name: str
+    state: CaseState
+    jeopardy: Jeopardy
+    created_at: datetime
+    updated_at: datetime
+    steps: list[Step]
+    items: list[OrderItem]
+    milestones: list[Reached] = field(default_factory=list)
+    state_reason: str | None = None
+    target_completion_date: datetime | None = None
+    start_of_service_date: datetime | None = None
+    held_since: datetime | None = None
+    completed_at: datetime | None = None
+    learned_contacts: list[dict[str, Any]] = field(default_factory=list)
+    version: int = 0
+    # The change under way: when, by whom, and with which behaviour.
+    now: datetime = field(default=datetime.min, repr=False)
+    by: str | None = field(default=None, repr=False)
+    behaviour: CaseBehaviour | None = field(default=None, repr=False)
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
+    _advancing: bool = field(default=False, repr=False)
+
+    def begin(self, now: datetime, by: str | None, behaviour: CaseBehaviour) -> None:
+        """Start a change: every event and date of it carries this time and caller."""
+        self.now, self.by, self.behaviour = now, by, behaviour
+
+    # -- looking up -------------------------------------------------------------------
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise NotFound(f"case {self.id} has no step {step_id}")
+
+    def step_of_kind(self, kind: StepKind) -> Step | None:
+        return next((step for step in self.steps if step.kind is kind), None)
+
+    def waiting_step(self, kind: StepKind) -> Step:
+        """The active step of ``kind``, or 409 saying why the case is not waiting for it."""
+        self.require_active()
+        step = self.step_of_kind(kind)
+        if step is None:
+            raise Conflict(f"the policy {self.policy_id!r} of this case has no {kind} step")
+        if step.state is not StepState.ACTIVE:
+            raise Conflict(f"the {kind} step is {step.state}, not waiting for this")
+        return step
+
+    def require_active(self) -> None:
+        if self.state is not CaseState.ACTIVE:
+            raise Conflict(f"the case is {self.state}; only an active case takes step actions")
+
+    def milestone_date(self, name: Milestone) -> datetime | None:
+        dates = [m.date for m in self.milestones if m.name is name]
+        return max(dates) if dates else None
+
+    def snapshot(self) -> CaseSnapshot:
+        return CaseSnapshot(
+            self.state, self.jeopardy, self.start_of_service_date, tuple(self.milestones)
+        )
+
+    def _views(self) -> list[StepView]:
+        return [step.view() for step in self.steps]
+
+    # -- recording ----------------------------------------------------------------------
+
+    def record(
+        self,
+        action: HistoryAction,
+        *,
+        step: Step | None = None,
+        actor: str | None = None,
+        **detail: Any,
+    ) -> None:
+        """Add a history entry; every change touches the case, so the version check
+        refuses a concurrent writer."""
+        self.updated_at = self.now
+        self.events.append(
+            Recorded(action, self.now, step.id if step else None, actor, self.by, detail)
+        )
+
+    def _emit(self, event_type: CaseEventType, about: Step | None = None, **extra: Any) -> None:
+        snapshot = about.snapshot() if about is not None else None
+        self.events.append(CaseEventRaised(event_type, self.now, self.snapshot(), extra, snapshot))
+
+    def publish(self, event_type: str, body: dict[str, Any]) -> None:
+        """Write another feature's event about this case, in the case's event order."""
+        self.events.append(Published(event_type, self.now, body))
+
+    def log_interaction(
+        self,
+        reason: str,
+        direction: Direction,
+        *,
+        step: Step | None = None,
+        description: str | None = None,
+        party: dict[str, Any] | None = None,
+        status: str = "completed",
+    ) -> None:
+        """Log a contact with the customer in the completion-phase interaction log."""
+        snapshot = step.snapshot() if step is not None else None
+        self.events.append(
+            InteractionLogged(self.now, reason, direction, snapshot, description, party, status)
+        )
+
+    def _step_changed(self, step: Step, previous: StepState) -> None:
+        if step.state is not previous:
+            self.events.append(
+                StepStateChanged(self.now, step.snapshot(), previous, self.snapshot())
+            )
+
+    def reach_milestone(self, name: Milestone, date: datetime | None = None) -> None:
+        when = date or self.now
+        self.milestones.append(Reached(name, when))
+        self.record(HistoryAction.MILESTONE_REACHED, milestone=name.value)
+        self._emit(CaseEventType.MILESTONE, milestone={"name": name.value, "date": iso(when)})
+
+    def learn_contact(self, contact: dict[str, Any]) -> None:
+        """Remember a person met during completion, for the customer update."""
+        key = (contact.get("name"), contact.get("email"))
+        known = {(c.get("name"), c.get("email")) for c in self.learned_contacts}
+        if key not in known:
+            self.learned_contacts = [*self.learned_contacts, contact]
+
+    def annotate(self, step: Step, **values: Any) -> None:
+        """Keep kind-specific facts on a step (its window, its attempts)."""
+        step.data = {**step.data, **values}
+
+    def set_due(self, step: Step, due_at: datetime | None) -> None:
+        step.due_at = due_at
+
+    # -- timers -------------------------------------------------------------------------
+
+    def schedule_timer(
+        self, kind: TimerKind, due_at: datetime, *, step: Step | None = None, **payload: Any
+    ) -> None:
+        self.events.append(TimerScheduled(kind, due_at, step.id if step else None, payload))
+
+    def cancel_timers(self, step: Step | None = None) -> None:
+        self.events.append(TimersCancelled(step.id if step else None))
+
+    def on_timer(self, timer: DueTimer) -> TimerResult:
+        """Run the job of a timer that fell due."""
+        assert self.behaviour is not None, "begin() first"
+        return self.behaviour.jobs[timer.kind](self, timer)
+
+    def timer_failed(self, timer: DueTimer, error: str) -> None:
+        """A timer's job kept failing: record it and alert subscribers, so an operator
+        looks at the case (the timer itself is marked failed by the unit of work)."""
+        step = self.step(timer.step_id) if timer.step_id else None
+        self.record(
+            HistoryAction.TIMER_FAILED,
+            step=step,
+            timer=timer.kind.value,
+            timerId=timer.id,
+            attempts=timer.attempts,
+            error=error,
+        )
+        self._emit(
+            CaseEventType.JEOPARDY_ALERT,
+            jeopardyAlert={
+                "jeopardyType": "timerFailed",
+                "alertDate": iso(self.now),
+                "targetDate": iso(timer.due_at),
+                "timer": {"id": timer.id, "kind": timer.kind.value, "attempts": timer.attempts},
+                "message": error,
+            },
+        )
+
+    # -- steps --------------------------------------------------------------------------
+
+    def advance(self) -> None:
+        """Start every step whose predecessors are done, then check milestones and the end."""
+        if self._advancing:
+            return
+        self._advancing = True
+        try:
+            while self.state is CaseState.ACTIVE:
+                ready = rules.ready_to_start(self._views())
+                if not ready:
+                    break
+                for view in ready:
+                    self._start(self.step(view.id))
+            self._check_progress()
+        finally:
+            self._advancing = False
+
+    def _start(self, step: Step) -> None:
+        assert self.behaviour is not None, "begin() first"
+        previous = step.state
+        step.state = StepState.ACTIVE
+        step.started_at = self.now
+        step.completed_at = None
+        step.outcome = None
+        self.record(HistoryAction.STEP_STARTED, step=step, kind=step.kind.value, round=step.round)
+        self._step_changed(step, previous)
+        if step.kind in WAITS_ON_CUSTOMER:
+            self.ask_customer(step)
+        self.behaviour.starters[step.kind](self, step)
+
+    def ask_customer(
+        self, step: Step, reason: InformationReason = InformationReason.STEP_STARTED
+    ) -> None:
+        """Tell subscribers the case waits on the customer for this step, and why now."""
+        wanted = rules.WAITS_FOR.get(step.kind)
+        self._emit(
+            CaseEventType.INFORMATION_REQUIRED,
+            step,
+            step={
+                "id": step.id,
+                "kind": step.kind.value,
+                "waitingFor": wanted.value if wanted else None,
+            },
+            reason=reason.value,
+        )
+
+    def note_attempt(self, step: Step, outcome: Outcome) -> None:
+        """An attempt of a step that keeps it waiting (a failed test awaiting a retest)."""
+        step.outcome = outcome
+
+    def finish_step(
+        self,
+        step: Step,
+        outcome: Outcome,
+        *,
+        state: StepState = StepState.COMPLETED,
+        **detail: Any,
+    ) -> None:
+        previous = step.state
+        step.state = state
+        step.outcome = outcome
+        step.completed_at = self.now
+        self._step_changed(step, previous)
+        self.cancel_timers(step)
+        self.record(
+            HistoryAction.STEP_FINISHED,
+            step=step,
+            kind=step.kind.value,
+            state=state.value,
+            outcome=outcome.value,
+            **detail,
+        )
+        self.advance()
+
+    def reopen_for_retest(self, acceptance: Step) -> None:
+        """Apply a rejection's remediation: reopen commissioning, re-send the notice, and
+        restart acceptance after them. Each reopened step keeps its finished round."""
+        plan = rules.plan_remediation(self._views(), acceptance.id)
+        for step_id, change in plan.changes.items():
+            step = self.step(step_id)
+            self.cancel_timers(step)
+            previous = step.state
+            step.rounds = [*step.rounds, _round_of(step, self.now)]
+            step.state = change.state
+            step.outcome = None
+            step.completed_at = None
+            step.round += 1
+            step.due_at = None
+            if change.after is not None:
+                step.after = tuple(change.after)
+            if change.state is StepState.ACTIVE:
+                step.started_at = self.now
+            self.record(
+                HistoryAction.STEP_REOPENED, step=step, kind=step.kind.value, round=step.round
+            )
+            self._step_changed(step, previous)
+        self.advance()
+
+    def _check_progress(self) -> None:
+        if self.state is not CaseState.ACTIVE:
+            return
+        views = self._views()
+        if (
+            rules.blocking_steps_done(views)
+            and self.milestone_date(Milestone.READY_FOR_CLOSURE) is None
+        ):
+            self.reach_milestone(Milestone.READY_FOR_CLOSURE)
+        if rules.all_steps_done(views):
+            self._set_state(CaseState.COMPLETED, reason=None)
+
+    # -- acceptance ---------------------------------------------------------------------
+
+    def accept(self, step: Step, outcome: Outcome, *, start_of_service: datetime) -> None:
+        """The customer accepted (or was deemed to): service starts, the step finishes."""
+        self.start_of_service_date = start_of_service
+        for item in self.items:
+            item.state = ItemState.ACCEPTED
+        self.reach_milestone(Milestone.CUSTOMER_ACCEPTED, start_of_service)
+        self.finish_step(step, outcome, startOfServiceDate=iso(start_of_service))
+
+    def deem(self, step: Step, window_end: datetime) -> None:
+        """The acceptance window passed in silence: accepted as of its end."""
+        self.record(HistoryAction.ACCEPTANCE_DEEMED, step=step, windowEnd=iso(window_end))
+        self.accept(step, Outcome.DEEMED_ACCEPTED, start_of_service=window_end)
+
+    def reject(self, step: Step) -> None:
+        """The customer rejected: the round ends rejected and remediation reopens the cycle."""
+        step.outcome = Outcome.REJECTED
+        step.completed_at = self.now
+        self.reopen_for_retest(step)
+
+    # -- customer records ---------------------------------------------------------------
+
+    def settle_items(self, states: Mapping[str, ItemState], start_of_service: datetime) -> None:
+        """Move each order item (by action) to its state in the product inventory."""
+        for item in self.items:
+            state = states.get(item.action)
+            if state is not None:
+                item.state = state
+                item.active_from = start_of_service if state is ItemState.ACTIVE else None
+
+    def publish_customer_update(self, update: dict[str, Any]) -> None:
+        self._emit(CaseEventType.CUSTOMER_UPDATE, customerUpdate=update)
+
+    # -- case state ---------------------------------------------------------------------
+
+    def request_state(self, requested: CaseState, reason: str | None) -> None:
+        """Hold, resume or cancel, as a caller asked."""
+        if requested not in rules.REQUESTABLE_CASE_STATES or not rules.case_transition_allowed(
+            self.state, requested
+        ):
+            raise Conflict(f"a {self.state} case cannot become {requested}")
+        self._set_state(requested, reason=reason)
+
+    def hold(self, reason: str | None) -> None:
+        self.request_state(CaseState.HOLD, reason)
+
+    def resume(self, reason: str | None = None) -> None:
+        self.request_state(CaseState.ACTIVE, reason)
+
+    def cancel(self, reason: str | None) -> None:
+        self.request_state(CaseState.CANCELLED, reason)
+
+    def _set_state(self, new: CaseState, *, reason: str | None) -> None:
+        old = self.state
+        self.state = new
+        self.state_reason = reason
+        if new is CaseState.HOLD:
+            self.held_since = self.now
+            self.events.append(TimersPaused())
+        elif old is CaseState.HOLD and new is CaseState.ACTIVE:
+            self.events.append(TimersResumed(self.now - (self.held_since or self.now)))
+            self.held_since = None
+        if new in rules.FINISHED_CASE_STATES:
+            self.completed_at = self.now
+            self.held_since = None
+            self.cancel_timers()
+        if new is CaseState.CANCELLED:
+            for step in self.steps:
+                if not step.finished:
+                    previous = step.state
+                    step.state = StepState.CANCELLED
+                    step.outcome = Outcome.CANCELLED
+                    step.completed_at = self.now
+                    self._step_changed(step, previous)
+        self.record(
+            HistoryAction.STATE_CHANGED, previousState=old.value, state=new.value, reason=reason
+        )
+        self._emit(CaseEventType.STATE_CHANGE, previousState=old.value)
+        if old is CaseState.HOLD and new is CaseState.ACTIVE:
+            self.advance()
+
+    def raise_jeopardy(self, level: Jeopardy) -> None:
+        self.jeopardy = level
+        self.record(HistoryAction.JEOPARDY_RAISED, level=level.value)
+        self._emit(
+            CaseEventType.JEOPARDY_ALERT,
+            jeopardyAlert={
+                "jeopardyType": level.value,
+                "alertDate": iso(self.now),
+                "targetDate": iso(self.target_completion_date),
+            },
+        )
+
+
+def _round_of(step: Step, now: datetime) -> dict[str, Any]:
+    """A finished (or abandoned) round of a step, as it is kept on the step."""
+    return {
+        "round": step.round,
+        "state": step.state.value,
+        "outcome": step.outcome.value if step.outcome else None,
+        "startDate": iso(step.started_at),
+        "completionDate": iso(step.completed_at or now),
+    }
+
+
+def open_case(
+    plan: CasePlan,
+    *,
+    case_id: str,
+    step_ids: Sequence[str],
+    now: datetime,
+    by: str | None,
+    behaviour: CaseBehaviour,
+) -> CompletionCase:
+    """A new case from its plan, opened and advanced as far as it goes by itself (a
+    consumer order may complete right here)."""
+    steps = [
+        Step(
+            id=step_ids[position],
+            position=position,
+            kind=planned.kind,
+            state=StepState.NEW,
+            outcome=None,
+            blocking=planned.blocking,
+            after=tuple(step_ids[index] for index in planned.after),
+            config=planned.config,
+        )
+        for position, planned in enumerate(plan.steps)
+    ]
+    items = [
+        OrderItem(
+            item_id=item.id,
+            position=position,
+            action=item.action,
+            offering_id=item.offering_id,
+            offering_name=item.offering_name,
+        )
+        for position, item in enumerate(plan.items)
+    ]
+    case = CompletionCase(
+        id=case_id,
+        product_order_id=plan.product_order_id,
+        order_fingerprint=plan.fingerprint,
+        order_category=plan.category,
+        customer_id=plan.customer_id,
+        customer_name=plan.customer_name,
+        product_order=plan.product_order,
+        policy_id=plan.policy_id,
+        policy_version=plan.policy_version,
+        policy_name=plan.policy_name,
+        state=CaseState.ACTIVE,
+        jeopardy=Jeopardy.NONE,
+        created_at=now,
+        updated_at=now,
+        steps=steps,
+        items=items,
+        target_completion_date=plan.jeopardy_breach_at,
+    )
+    case.begin(now, by, behaviour)
+    case.record(
+        HistoryAction.CASE_OPENED,
+        productOrderId=plan.product_order_id,
+        policy=plan.policy_id,
+        policyVersion=plan.policy_version,
+    )
+    case._emit(CaseEventType.CREATE)
+    for kind, due in (
+        (TimerKind.JEOPARDY_WARNING, plan.jeopardy_warning_at),
+        (TimerKind.JEOPARDY_BREACH, plan.jeopardy_breach_at),
+    ):
+        if due is not None:
+            case.schedule_timer(kind, due)
+    case.advance()
+    return case

@@ -1,0 +1,89 @@
+"""Commands on a case as a whole: hold, resume, cancel, and firing its timers.
+
+Each handler owns its unit of work: it opens it, loads the case, calls one intent and lets
+the unit of work save the case with its history, events and timers in one commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from order_completion.audit import SYSTEM, Actor
+from order_completion.cases.events import TimerResult
+from order_completion.cases.rules import CaseState
+from order_completion.cases.unit_of_work import UnitOfWork
+from order_completion.timers.rules import DueTimer
+
+
+@dataclass(frozen=True)
+class ChangeState:
+    case_id: str
+    state: CaseState
+    reason: str | None
+    actor: Actor
+
+
+async def change_state(uow: UnitOfWork, cmd: ChangeState) -> None:
+    """Hold (timers pause), resume (timers shift by the hold) or cancel a case."""
+    async with uow:
+        case = await uow.load(cmd.case_id, cmd.actor)
+        case.request_state(cmd.state, cmd.reason)
+
+
+class Firing(StrEnum):
+    """What became of one attempt to fire a timer."""
+
+    FIRED = "fired"
+    BUSY = "busy"  # another transaction holds the case; the timer comes back next round
+    GONE = "gone"  # fired, cancelled or paused meanwhile
+
+
+@dataclass(frozen=True)
+class FireTimer:
+    timer_id: str
+    case_id: str
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    firing: Firing
+    result: TimerResult | None = None
+
+
+async def fire_timer(uow: UnitOfWork, cmd: FireTimer) -> TimerFired:
+    """Run a due timer's job on its case, at most once.
+
+    The case row is locked first (another worker holding it is skipped, not waited for),
+    then the timer is re-read as still pending under lock; the job's effect and the timer's
+    ``fired`` mark commit together.
+    """
+    async with uow:
+        case = await uow.load_unless_busy(cmd.case_id, SYSTEM)
+        if case is None:
+            return TimerFired(Firing.BUSY)
+        timer = await uow.timers.claim(cmd.timer_id)
+        if timer is None:
+            return TimerFired(Firing.GONE)
+        result = case.on_timer(timer)
+        await uow.timers.mark_fired(timer.id, now=uow.now, result=result.value)
+        return TimerFired(Firing.FIRED, result)
+
+
+@dataclass(frozen=True)
+class GiveUpTimer:
+    timer: DueTimer
+    error: str
+
+
+async def give_up_timer(uow: UnitOfWork, cmd: GiveUpTimer) -> None:
+    """A timer failed on every attempt: mark it failed, and say so on its case (history
+    and a jeopardy alert) so an operator looks."""
+    async with uow:
+        await uow.timers.record_failure(
+            cmd.timer.id, attempts=cmd.timer.attempts, error=cmd.error, retry_at=None
+        )
+        case = await uow.cases.get(cmd.timer.case_id)
+        if case is not None:
+            case.begin(uow.now, None, uow.behaviour)
+            case.timer_failed(cmd.timer, cmd.error)

@@ -1,0 +1,35 @@
+"""What the routes of the case and its steps need from the application: a unit of work per
+command, the database for reads, and the public base URL for links."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends
+
+from order_completion.cases import queries
+from order_completion.cases.representation import case_resource
+from order_completion.cases.unit_of_work import UnitOfWork
+from order_completion.database import Database
+from order_completion.dependencies import services
+
+
+class CaseServices(Protocol):
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+    def uow(self) -> UnitOfWork: ...
+
+
+CaseServicesDep = Annotated[CaseServices, Depends(services(CaseServices))]
+
+
+async def read_case(app: CaseServices, case_id: str) -> dict[str, Any]:
+    """The case as the API shows it (history included), read after a change committed."""
+    async with app.db.read() as session:
+        case = await queries.get_case(session, case_id)
+        history = await queries.history_of(session, [case_id])
+    return case_resource(case, base_url=app.base_url, history=history[case_id])

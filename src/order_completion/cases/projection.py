@@ -1,0 +1,99 @@
+"""The case's own projectors: history rows, case events in the outbox, and timer rows.
+
+Timers scheduled and cancelled in the same unit of work never reach the database: they are
+staged here and only the ones still open are inserted. Cancels, pauses and resumes of
+timers the case already had become statements run before the new rows are inserted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from order_completion.cases.aggregate import CompletionCase
+from order_completion.cases.events import (
+    CaseEventRaised,
+    DomainEvent,
+    Published,
+    Recorded,
+    TimersCancelled,
+    TimerScheduled,
+    TimersPaused,
+    TimersResumed,
+)
+from order_completion.cases.representation import case_summary
+from order_completion.cases.tables import HISTORY
+from order_completion.cases.unit_of_work import Projection
+from order_completion.timers import service as timers
+from order_completion.timers.rules import TimerState
+from order_completion.timers.service import TIMERS, TimerStore
+
+
+class CaseProjector:
+    """History entries and the case's own events."""
+
+    def project(self, projection: Projection, event: DomainEvent) -> None:
+        case = projection.case
+        if isinstance(event, Recorded):
+            row = {"case_id": case.id, "seq": projection.next("history_seq")}
+            projection.add_row(HISTORY, {**row, **history_values(event)})
+        elif isinstance(event, CaseEventRaised):
+            body = {"completionCase": case_summary(case, projection.base_url, event.case)}
+            projection.publish(event.type.value, {**body, **event.extra}, event.at)
+        elif isinstance(event, Published):
+            projection.publish(event.event_type, event.body, event.at)
+
+
+def history_values(event: Recorded) -> dict[str, Any]:
+    """A history entry as row values (without its key)."""
+    return {
+        "date": event.at,
+        "action": event.action.value,
+        "step_id": event.step_id,
+        "actor": event.actor,
+        "detail": {**event.detail, "by": event.by} if event.by else event.detail,
+    }
+
+
+def unsaved_history(case: CompletionCase) -> list[dict[str, Any]]:
+    """The history entries a case has raised in this unit of work, not yet saved."""
+    return [history_values(event) for event in case.events if isinstance(event, Recorded)]
+
+
+class TimerProjector:
+    """Timer rows: staged in memory, written once at commit."""
+
+    def project(self, projection: Projection, event: DomainEvent) -> None:
+        case = projection.case
+        staged = projection.rows.setdefault(TIMERS, [])
+        store = TimerStore(projection.session)
+        if isinstance(event, TimerScheduled):
+            staged.append(
+                timers.new_row(
+                    case_id=case.id,
+                    kind=event.kind,
+                    due_at=event.due_at,
+                    now=case.now,
+                    step_id=event.step_id,
+                    payload=event.payload,
+                )
+            )
+        elif isinstance(event, TimersCancelled):
+            staged[:] = [
+                row
+                for row in staged
+                if not (event.step_id is None or row["step_id"] == event.step_id)
+            ]
+            if not projection.new:
+                projection.later.append(
+                    lambda: store.cancel(case_id=case.id, step_id=event.step_id)
+                )
+        elif isinstance(event, TimersPaused):
+            for row in staged:
+                row["state"] = TimerState.PAUSED.value
+            projection.later.append(lambda: store.pause(case_id=case.id))
+        elif isinstance(event, TimersResumed):
+            for row in staged:
+                if row["state"] == TimerState.PAUSED.value:
+                    row["state"] = TimerState.PENDING.value
+                    row["due_at"] = row["due_at"] + event.held_for
+            projection.later.append(lambda: store.resume(case_id=case.id, held_for=event.held_for))

@@ -1,0 +1,162 @@
+"""Intake: turn a delivered product order into a completion case under the right policy,
+from the API, the TMF622 listener, the TMF701 façade and ``import-orders``.
+
+The same order again gives back its case; the same order id with other items is a conflict;
+a repeated inbound event id has no second effect.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from order_completion.audit import Actor
+from order_completion.cases.aggregate import CompletionCase
+from order_completion.cases.projection import unsaved_history
+from order_completion.cases.unit_of_work import UnitOfWork
+from order_completion.database import Database
+from order_completion.errors import Conflict
+from order_completion.orders.planning import fingerprint, order_facts, plan_case
+from order_completion.orders.schemas import ProductOrder, ProductOrderStateChangeEvent
+from order_completion.orders.tables import InboundEvent
+from order_completion.policies.service import PolicyBook
+
+MIN_DEDUP = timedelta(days=7)
+
+
+class IntakeOutcome(StrEnum):
+    """What an inbound order event came to."""
+
+    CASE_CREATED = "caseCreated"
+    EXISTING_CASE = "existingCase"
+    IGNORED = "ignored"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    order: ProductOrder
+    actor: Actor
+    policy_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseOpened:
+    """The case of the order; ``case`` is the new case when this command created it (with
+    its whole history, so the caller answers without reading it back)."""
+
+    case_id: str
+    case: CompletionCase | None = None
+    history: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def created(self) -> bool:
+        return self.case is not None
+
+
+@dataclass(frozen=True)
+class ReceiveOrderEvent:
+    event: ProductOrderStateChangeEvent
+    actor: Actor
+    trigger_states: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OrderEventReceived:
+    outcome: IntakeOutcome
+    case_id: str | None
+
+
+class Intake:
+    """Opens cases from orders under the policy the order's facts select."""
+
+    def __init__(self, policies: PolicyBook) -> None:
+        self.policies = policies
+
+    async def open_case(self, uow: UnitOfWork, cmd: OpenCase) -> CaseOpened:
+        """Open the case, or find the one the order already has. A concurrent request for
+        the same order loses the race on the unique key; its retry finds the winner's case."""
+        for attempt in range(2):
+            try:
+                async with uow:
+                    return await self._open(uow, cmd)
+            except IntegrityError:
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _open(self, uow: UnitOfWork, cmd: OpenCase) -> CaseOpened:
+        existing = await uow.cases.find_by_order(cmd.order.id)
+        if existing is not None:
+            return CaseOpened(_same_order(existing, cmd.order))
+        policy = (
+            self.policies.get(cmd.policy_id)
+            if cmd.policy_id
+            else self.policies.select(order_facts(cmd.order))
+        )
+        raw = cmd.order.model_dump(by_alias=True, mode="json", exclude_none=True)
+        plan = plan_case(cmd.order, raw, policy, uow.now)
+        case = uow.open(plan, str(uuid.uuid4()), [str(uuid.uuid4()) for _ in plan.steps], cmd.actor)
+        return CaseOpened(case.id, case, tuple(unsaved_history(case)))
+
+    async def receive_event(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
+        """Open a case for an order in a trigger state; a repeated event id does nothing."""
+        for attempt in range(2):
+            try:
+                async with uow:
+                    return await self._receive(uow, cmd)
+            except IntegrityError:
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _receive(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
+        # Event ids are unique per sender, not across senders.
+        source = f"{cmd.actor.name or 'anonymous'}/productOrderStateChangeEvent"[:80]
+        event = cmd.event
+        seen = await uow.session.get(InboundEvent, (source, event.event_id))
+        if seen is not None:
+            return OrderEventReceived(IntakeOutcome.DUPLICATE, seen.case_id)
+        order = event.event.product_order
+        case_id: str | None = None
+        if (order.state or "").lower() in {state.lower() for state in cmd.trigger_states}:
+            opened = await self._open(uow, OpenCase(order, cmd.actor))
+            outcome = IntakeOutcome.CASE_CREATED if opened.created else IntakeOutcome.EXISTING_CASE
+            case_id = opened.case_id
+        else:
+            outcome = IntakeOutcome.IGNORED
+        uow.add(
+            InboundEvent(
+                source=source,
+                event_id=event.event_id,
+                received_at=uow.now,
+                result=outcome.value,
+                case_id=case_id,
+            )
+        )
+        return OrderEventReceived(outcome, case_id)
+
+
+def _same_order(existing: tuple[str, str], order: ProductOrder) -> str:
+    case_id, known_fingerprint = existing
+    if known_fingerprint != fingerprint(order):
+        raise Conflict(
+            f"product order {order.id} already has completion case {case_id} with different items"
+        )
+    return case_id
+
+
+async def forget_old_events(db: Database, now: datetime, keep: timedelta) -> int:
+    """Forget inbound event ids older than ``keep`` (at least 7 days are always kept)."""
+    cutoff = now - max(keep, MIN_DEDUP)
+    async with db.transaction() as session:
+        result = await session.execute(
+            delete(InboundEvent).where(InboundEvent.received_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
