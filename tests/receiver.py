@@ -51,6 +51,8 @@ class Receiver:
         body = b""
         while True:
             message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the sender died mid-request (a killed worker): nothing was delivered
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
