@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from order_completion.orders.handlers import forget_old_events as prune_inbound
 
 from order_completion.bootstrap import Services
 from order_completion.clock import FixedClock
+from order_completion.orders.handlers import forget_old_events as prune_inbound
 from tests.api.test_cases_api import CASES, assert_error
 from tests.conftest import token_for
 from tests.orders import BASE, product_order

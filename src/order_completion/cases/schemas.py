@@ -46,6 +46,17 @@ class Ref(BaseModel):
     href: str | None = None
 
 
+class PastRoundOut(BaseModel):
+    """A finished round of a step: a rejected acceptance, a commissioning test that passed
+    before the customer rejected."""
+
+    round: int
+    state: str
+    outcome: str | None
+    startDate: str | None
+    completionDate: str | None
+
+
 class StepOut(BaseModel):
     id: str
     type_: str = Field(alias="@type")
@@ -60,6 +71,7 @@ class StepOut(BaseModel):
     dueDate: str | None
     completionDate: str | None
     configuration: dict[str, Any]
+    pastRound: list[PastRoundOut] | None = None
     detail: dict[str, Any] | None = None
 
 

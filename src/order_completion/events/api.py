@@ -132,7 +132,7 @@ def ledger_router(api: Api) -> APIRouter:
     )
     async def list_deliveries(
         hub_id: str, params: ListParamsDep, response: Response, app: HubServicesDep
-    ) -> Any:
+    ) -> list[dict[str, Any]]:
         async with app.db.read() as session:
             await subscriptions.get(session, api=api, subscription_id=hub_id)
             return await page_of(
@@ -154,7 +154,7 @@ def ledger_router(api: Api) -> APIRouter:
         responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_getDelivery",
     )
-    async def get_delivery(hub_id: str, delivery_id: str, app: HubServicesDep) -> Any:
+    async def get_delivery(hub_id: str, delivery_id: str, app: HubServicesDep) -> dict[str, Any]:
         async with app.db.read() as session:
             await subscriptions.get(session, api=api, subscription_id=hub_id)
             row = await ledger.get_delivery(session, hub_id, delivery_id)
@@ -168,7 +168,7 @@ def ledger_router(api: Api) -> APIRouter:
         responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_replayDelivery",
     )
-    async def replay_one(hub_id: str, delivery_id: str, app: HubServicesDep) -> Any:
+    async def replay_one(hub_id: str, delivery_id: str, app: HubServicesDep) -> dict[str, Any]:
         row = await commands(app).replay_one(api, hub_id, delivery_id)
         return ledger.delivery_resource(row, href(app.base_url, hub_id, row.id))
 
@@ -179,7 +179,7 @@ def ledger_router(api: Api) -> APIRouter:
         responses={200: {"model": ReplayResult}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_replayRange",
     )
-    async def replay_range(hub_id: str, body: ReplayRange, app: HubServicesDep) -> Any:
+    async def replay_range(hub_id: str, body: ReplayRange, app: HubServicesDep) -> dict[str, int]:
         return {"replayed": await commands(app).replay_range(api, hub_id, body.start, body.end)}
 
     @router.post(
@@ -203,7 +203,7 @@ def ledger_router(api: Api) -> APIRouter:
         responses={200: {"model": RotatedSecret}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_rotateSecret",
     )
-    async def rotate(hub_id: str, body: SecretRotation, app: HubServicesDep) -> Any:
+    async def rotate(hub_id: str, body: SecretRotation, app: HubServicesDep) -> dict[str, Any]:
         keep = timedelta(hours=body.keepPreviousHours)
         rotated = await commands(app).rotate_secret(api, hub_id, keep)
         return {

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
+from order_completion.appointments.rules import Category
 from order_completion.appointments.tables import Appointment
 from order_completion.auth.rules import Permission
 from order_completion.cases import queries
@@ -86,7 +87,7 @@ async def list_sessions(
         await queries.get_case(session, case_id)
         rows = await session.scalars(
             select(Appointment)
-            .where(Appointment.case_id == case_id, Appointment.category == "training")
+            .where(Appointment.case_id == case_id, Appointment.category == Category.TRAINING.value)
             .order_by(Appointment.start)
         )
         items = [session_resource(row, href) for row in rows]
@@ -103,7 +104,7 @@ async def list_sessions(
 async def get_session(case_id: str, session_id: str, app: CaseServicesDep) -> dict[str, Any]:
     async with app.db.read() as session:
         row = await session.get(Appointment, session_id)
-        if row is None or row.case_id != case_id or row.category != "training":
+        if row is None or row.case_id != case_id or row.category != Category.TRAINING.value:
             raise NotFound(f"case {case_id} has no training session {session_id}")
         return session_resource(row, case_href(app.base_url, case_id))
 
