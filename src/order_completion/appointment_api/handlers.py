@@ -40,8 +40,11 @@ class UpdateAppointment:
 
 async def update_appointment(uow: UnitOfWork, cmd: UpdateAppointment) -> Appointment:
     async with uow:
-        row = await appointments.get(uow.session, cmd.appointment_id)
-        case = await uow.load(row.case_id, cmd.actor)
+        # Lock the case first, then read the appointment afresh: two PATCHes of one
+        # appointment queue on the case and the second sees what the first did.
+        case_id = (await appointments.get(uow.session, cmd.appointment_id)).case_id
+        case = await uow.load(case_id, cmd.actor)
+        row = await appointments.get(uow.session, cmd.appointment_id, fresh=True)
         await _apply(uow, case, row, cmd)
         return row
 

@@ -85,9 +85,15 @@ def book(
 
 
 async def get(
-    session: AsyncSession, appointment_id: str, *, case_id: str | None = None
+    session: AsyncSession,
+    appointment_id: str,
+    *,
+    case_id: str | None = None,
+    fresh: bool = False,
 ) -> Appointment:
-    row = await session.get(Appointment, appointment_id)
+    """The appointment (404 when unknown or of another case); ``fresh`` re-reads a row this
+    session already holds, after the caller locked its case."""
+    row = await session.get(Appointment, appointment_id, populate_existing=fresh)
     if row is None or (case_id is not None and row.case_id != case_id):
         raise NotFound(f"no appointment {appointment_id}")
     return row

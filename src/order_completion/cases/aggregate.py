@@ -220,7 +220,10 @@ class CompletionCase:
     def schedule_timer(
         self, kind: TimerKind, due_at: datetime, *, step: Step | None = None, **payload: Any
     ) -> None:
-        self.events.append(TimerScheduled(kind, due_at, step.id if step else None, payload))
+        on_hold = self.state is CaseState.HOLD
+        self.events.append(
+            TimerScheduled(kind, due_at, step.id if step else None, payload, on_hold)
+        )
 
     def cancel_timers(self, step: Step | None = None) -> None:
         self.events.append(TimersCancelled(step.id if step else None))
@@ -232,7 +235,7 @@ class CompletionCase:
 
     def timer_failed(self, timer: DueTimer, error: str) -> None:
         """A timer's job kept failing: record it and alert subscribers, so an operator
-        looks at the case (the timer itself is marked failed by the unit of work)."""
+        looks at the case (``give_up_timer`` marks the timer itself failed)."""
         step = self.step(timer.step_id) if timer.step_id else None
         self.record(
             HistoryAction.TIMER_FAILED,

@@ -88,10 +88,12 @@ class OrderItem:
 
 
 def round_of(step: Step, now: datetime) -> dict[str, Any]:
-    """A finished (or abandoned) round of a step, as it is kept on the step."""
+    """A finished round of a step, as it is kept on the step. A round that ended with an
+    outcome (a rejection, a pass) finished, even if the step itself never left ``active``."""
+    state = StepState.COMPLETED if step.outcome is not None else step.state
     return {
         "round": step.round,
-        "state": step.state.value,
+        "state": state.value,
         "outcome": step.outcome.value if step.outcome else None,
         "startDate": iso(step.started_at),
         "completionDate": iso(step.completed_at or now),

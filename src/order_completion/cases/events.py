@@ -195,6 +195,7 @@ class TimerScheduled(DomainEvent):
     due_at: datetime
     step_id: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    on_hold: bool = False  # scheduled while the case is on hold: paused until it resumes
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Commands on a case as a whole: hold, resume, cancel, and firing its timers.
 
-Each handler owns its unit of work: it opens it, loads the case, calls one intent and lets
-the unit of work save the case with its history, events and timers in one commit.
+Each handler owns its unit of work: it opens it, loads the case, calls the aggregate's
+intents and lets the unit of work save the case with its history, events and timers in one
+commit.
 """
 
 from __future__ import annotations
@@ -78,12 +79,13 @@ class GiveUpTimer:
 
 async def give_up_timer(uow: UnitOfWork, cmd: GiveUpTimer) -> None:
     """A timer failed on every attempt: mark it failed, and say so on its case (history
-    and a jeopardy alert) so an operator looks."""
+    and a jeopardy alert) so an operator looks. The case is locked before the timer, in
+    the same order as every other command, so the two cannot deadlock; a timer that fired
+    or was cancelled meanwhile is left alone."""
     async with uow:
-        await uow.timers.record_failure(
+        case = await uow.load(cmd.timer.case_id, SYSTEM)
+        marked = await uow.timers.record_failure(
             cmd.timer.id, attempts=cmd.timer.attempts, error=cmd.error, retry_at=None
         )
-        case = await uow.cases.get(cmd.timer.case_id)
-        if case is not None:
-            case.begin(uow.now, None, uow.behaviour)
+        if marked:
             case.timer_failed(cmd.timer, cmd.error)

@@ -67,16 +67,17 @@ class TimerProjector:
         staged = projection.rows.setdefault(TIMERS, [])
         store = TimerStore(projection.session)
         if isinstance(event, TimerScheduled):
-            staged.append(
-                timers.new_row(
-                    case_id=case.id,
-                    kind=event.kind,
-                    due_at=event.due_at,
-                    now=case.now,
-                    step_id=event.step_id,
-                    payload=event.payload,
-                )
+            row = timers.new_row(
+                case_id=case.id,
+                kind=event.kind,
+                due_at=event.due_at,
+                now=case.now,
+                step_id=event.step_id,
+                payload=event.payload,
             )
+            if event.on_hold:
+                row["state"] = TimerState.PAUSED.value
+            staged.append(row)
         elif isinstance(event, TimersCancelled):
             staged[:] = [
                 row
@@ -90,7 +91,8 @@ class TimerProjector:
         elif isinstance(event, TimersPaused):
             for row in staged:
                 row["state"] = TimerState.PAUSED.value
-            projection.later.append(lambda: store.pause(case_id=case.id))
+            if not projection.new:
+                projection.later.append(lambda: store.pause(case_id=case.id))
         elif isinstance(event, TimersResumed):
             for row in staged:
                 if row["state"] == TimerState.PAUSED.value:

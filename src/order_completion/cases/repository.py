@@ -8,6 +8,7 @@ mapping without a lock (``queries.py``).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -143,7 +144,11 @@ class CaseRepository:
         self, case_id: str, *, lock: bool = True, skip_locked: bool = False
     ) -> CompletionCase | None:
         """The case for change, its row locked on PostgreSQL so writers queue; with
-        ``skip_locked`` a case another transaction holds gives ``None``."""
+        ``skip_locked`` a case another transaction holds gives ``None``. A case already
+        loaded in this unit of work is the same object, never a second copy."""
+        for known in self.seen:
+            if known.id == case_id:
+                return known
         statement = select(CASES).where(CASES.c.id == case_id)
         if lock:
             statement = statement.with_for_update(skip_locked=skip_locked)
@@ -227,7 +232,7 @@ class CaseRepository:
             .where(CASES.c.id == case.id, CASES.c.version == case.version)
             .values(**_case_values(case, counters, with_identity=False), version=case.version + 1)
         )
-        if getattr(result, "rowcount", 1) != 1:
+        if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleCase(f"case {case.id} was changed by another request; try again")
         case.version += 1
         changed_steps = [
@@ -269,7 +274,7 @@ class _Image:
     @classmethod
     def of(cls, case: CompletionCase) -> _Image:
         return cls(
-            {step.id: _step_values(step) for step in case.steps},
+            {step.id: copy.deepcopy(_step_values(step)) for step in case.steps},
             {item.item_id: (item.state.value, item.active_from) for item in case.items},
             len(case.milestones),
         )

@@ -40,6 +40,7 @@ def new_row(
         "result": None,
         "attempts": 0,
         "last_error": None,
+        "retry_at": None,
     }
 
 
@@ -88,7 +89,11 @@ class TimerStore:
             await self.session.execute(
                 update(TIMERS).where(TIMERS.c.id == bindparam("b_id")),
                 [
-                    {"b_id": row.id, "due_at": row.due_at + held_for, "state": "pending"}
+                    {
+                        "b_id": row.id,
+                        "due_at": row.due_at + held_for,
+                        "state": TimerState.PENDING.value,
+                    }
                     for row in paused
                 ],
             )
@@ -113,18 +118,20 @@ class TimerStore:
 
     async def record_failure(
         self, timer_id: str, *, attempts: int, error: str, retry_at: datetime | None
-    ) -> None:
-        """A failed try: due again at ``retry_at``, or ``failed`` for good when None."""
+    ) -> bool:
+        """A failed try: tried again from ``retry_at``, or ``failed`` for good when None.
+        False when the timer is no longer pending (it fired or was cancelled meanwhile)."""
         values: dict[str, Any] = {"attempts": attempts, "last_error": error}
         if retry_at is None:
             values.update(state=TimerState.FAILED.value, result="failed")
         else:
-            values.update(due_at=retry_at)
-        await self.session.execute(
+            values.update(retry_at=retry_at)
+        result = await self.session.execute(
             update(TIMERS)
             .where(TIMERS.c.id == timer_id, TIMERS.c.state == TimerState.PENDING.value)
             .values(**values)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def for_case(self, case_id: str) -> list[Timer]:
         rows = await self.session.scalars(

@@ -29,6 +29,9 @@ class Timer(Base):
     result: Mapped[str | None] = mapped_column(String(40))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A failed job is tried again from here; ``due_at`` keeps the time the timer stands for
+    # (a deemed acceptance is dated at the window's end, however late it is retried).
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_timer_state_due_at", "state", "due_at"),

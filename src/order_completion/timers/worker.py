@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from order_completion.clock import Clock
 from order_completion.database import Database
@@ -43,7 +43,11 @@ class TimerWorker:
                 due_timer(row)
                 for row in await session.scalars(
                     select(Timer)
-                    .where(Timer.state == TimerState.PENDING.value, Timer.due_at <= now)
+                    .where(
+                        Timer.state == TimerState.PENDING.value,
+                        Timer.due_at <= now,
+                        or_(Timer.retry_at.is_(None), Timer.retry_at <= now),
+                    )
                     .order_by(Timer.due_at)
                     .limit(self.batch)
                 )
