@@ -17,12 +17,15 @@ from order_completion.acceptance.api import router as acceptance_router
 from order_completion.appointment_api.api import router as appointments_router
 from order_completion.bootstrap import Services
 from order_completion.cases.api import router as cases_router
+from order_completion.cases.ports import CaseServices
 from order_completion.commissioning.api import router as commissioning_router
-from order_completion.events.api import ledger_router
+from order_completion.events.api import HubServices, ledger_router
 from order_completion.events.catalog import Api
 from order_completion.events.hub_api import hub_router
 from order_completion.interactions.api import router as interactions_router
+from order_completion.orders.api import OrderServices
 from order_completion.orders.api import router as orders_router
+from order_completion.processflow.api import FlowServices
 from order_completion.processflow.api import router as processflow_router
 from order_completion.surveys.api import router as surveys_router
 from order_completion.tmf import errors
@@ -34,6 +37,14 @@ product order is delivered, a **completion case** runs its policy's steps: ready
 notice, commissioning test with the customer, acceptance (explicit, rejected, or deemed when
 the window passes), customer records update, training and a satisfaction survey. Every change
 is written to the case history and, as a TMF event, to the outbox."""
+
+
+def routers_can_use(
+    services: Services,
+) -> tuple[CaseServices, OrderServices, FlowServices, HubServices]:
+    """Routers see the services through their own narrow protocols; this makes mypy check
+    that the composition root's services satisfy every one of them."""
+    return services, services, services, services
 
 
 def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:

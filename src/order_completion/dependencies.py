@@ -30,8 +30,8 @@ class HasAuth(Protocol):
 
 
 def services(protocol: type[S]) -> Callable[[Request], S]:
-    """A dependency giving the app's services as ``protocol`` (checked by mypy where the
-    app is built: the composition root's services satisfy every router's protocol)."""
+    """A dependency giving the app's services as ``protocol``, so a router names only what
+    it uses (``app.routers_can_use`` has mypy check that the services satisfy each one)."""
 
     def dependency(request: Request) -> S:
         return cast(S, request.app.state.services)

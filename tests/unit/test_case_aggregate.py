@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import pytest
 
 from order_completion.bootstrap import BEHAVIOUR
-from order_completion.cases.aggregate import CompletionCase, Step, open_case
+from order_completion.cases.aggregate import CompletionCase, Step
 from order_completion.cases.events import (
     CaseEventRaised,
     CaseEventType,
@@ -23,6 +23,7 @@ from order_completion.cases.events import (
     TimersPaused,
     TimersResumed,
 )
+from order_completion.cases.opening import open_case
 from order_completion.cases.rules import (
     CaseState,
     Jeopardy,

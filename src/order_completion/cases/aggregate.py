@@ -12,7 +12,7 @@ handed in as ``CaseBehaviour``, so this module depends on no step feature.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,7 +46,6 @@ from order_completion.cases.events import (
     TimersPaused,
     TimersResumed,
 )
-from order_completion.cases.plan import CasePlan
 from order_completion.cases.rules import (
     WAITS_ON_CUSTOMER,
     CaseState,
@@ -68,7 +67,6 @@ __all__ = [
     "Step",
     "StepStarter",
     "TimerJob",
-    "open_case",
 ]
 
 
@@ -168,6 +166,10 @@ class CompletionCase:
     def _emit(self, event_type: CaseEventType, about: Step | None = None, **extra: Any) -> None:
         snapshot = about.snapshot() if about is not None else None
         self.events.append(CaseEventRaised(event_type, self.now, self.snapshot(), extra, snapshot))
+
+    def announce(self, event_type: CaseEventType) -> None:
+        """Tell subscribers about the case as it stands (its creation, for one)."""
+        self._emit(event_type)
 
     def publish(self, event_type: str, body: dict[str, Any]) -> None:
         """Write another feature's event about this case, in the case's event order."""
@@ -408,7 +410,7 @@ class CompletionCase:
         if requested not in rules.REQUESTABLE_CASE_STATES or not rules.case_transition_allowed(
             self.state, requested
         ):
-            raise Conflict(f"a {self.state} case cannot become {requested}")
+            raise Conflict(f"a case that is {self.state} cannot become {requested}")
         self._set_state(requested, reason=reason)
 
     def hold(self, reason: str | None) -> None:
@@ -460,74 +462,3 @@ class CompletionCase:
                 "targetDate": iso(self.target_completion_date),
             },
         )
-
-
-def open_case(
-    plan: CasePlan,
-    *,
-    case_id: str,
-    step_ids: Sequence[str],
-    now: datetime,
-    by: str | None,
-    behaviour: CaseBehaviour,
-) -> CompletionCase:
-    """A new case from its plan, opened and advanced as far as it goes by itself (a
-    consumer order may complete right here)."""
-    steps = [
-        Step(
-            id=step_ids[position],
-            position=position,
-            kind=planned.kind,
-            state=StepState.NEW,
-            outcome=None,
-            blocking=planned.blocking,
-            after=tuple(step_ids[index] for index in planned.after),
-            config=planned.config,
-        )
-        for position, planned in enumerate(plan.steps)
-    ]
-    items = [
-        OrderItem(
-            item_id=item.id,
-            position=position,
-            action=item.action,
-            offering_id=item.offering_id,
-            offering_name=item.offering_name,
-        )
-        for position, item in enumerate(plan.items)
-    ]
-    case = CompletionCase(
-        id=case_id,
-        product_order_id=plan.product_order_id,
-        order_fingerprint=plan.fingerprint,
-        order_category=plan.category,
-        customer_id=plan.customer_id,
-        customer_name=plan.customer_name,
-        product_order=plan.product_order,
-        policy_id=plan.policy_id,
-        policy_version=plan.policy_version,
-        policy_name=plan.policy_name,
-        state=CaseState.ACTIVE,
-        jeopardy=Jeopardy.NONE,
-        created_at=now,
-        updated_at=now,
-        steps=steps,
-        items=items,
-        target_completion_date=plan.jeopardy_breach_at,
-    )
-    case.begin(now, by, behaviour)
-    case.record(
-        HistoryAction.CASE_OPENED,
-        productOrderId=plan.product_order_id,
-        policy=plan.policy_id,
-        policyVersion=plan.policy_version,
-    )
-    case._emit(CaseEventType.CREATE)
-    for kind, due in (
-        (TimerKind.JEOPARDY_WARNING, plan.jeopardy_warning_at),
-        (TimerKind.JEOPARDY_BREACH, plan.jeopardy_breach_at),
-    ):
-        if due is not None:
-            case.schedule_timer(kind, due)
-    case.advance()
-    return case

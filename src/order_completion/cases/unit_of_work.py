@@ -19,8 +19,9 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.audit import Actor
-from order_completion.cases.aggregate import CaseBehaviour, CompletionCase, open_case
+from order_completion.cases.aggregate import CaseBehaviour, CompletionCase
 from order_completion.cases.events import DomainEvent
+from order_completion.cases.opening import open_case
 from order_completion.cases.plan import CasePlan
 from order_completion.cases.repository import CaseRepository
 from order_completion.clock import Clock

@@ -75,28 +75,28 @@ class TrainingSessionUpdate(_Body):
 SESSION_STATES = {"initialized": "scheduled", "confirmed": "scheduled"}
 
 
-def session_resource(session: Appointment, case_href: str) -> dict[str, Any]:
+def session_resource(appointment: Appointment, case_href: str) -> dict[str, Any]:
     """A training session as the case API shows it; ``appointment`` is the same session in
     TMF646."""
     return {
-        "id": session.id,
-        "href": f"{case_href}/trainingSession/{session.id}",
+        "id": appointment.id,
+        "href": f"{case_href}/trainingSession/{appointment.id}",
         "@type": "TrainingSession",
-        "completionCase": {"id": session.case_id, "href": case_href},
-        "state": SESSION_STATES.get(session.status, session.status),
-        "topic": session.topics,
-        "scheduledStart": iso(session.start),
-        "scheduledEnd": iso(session.end),
-        "trainer": session.trainer,
-        "attendee": session.attendees,
-        "attended": session.attended,
-        "feedbackScore": session.feedback_score,
-        "creationDate": iso(session.creation_date),
-        "lastUpdate": iso(session.last_update),
+        "completionCase": {"id": appointment.case_id, "href": case_href},
+        "state": SESSION_STATES.get(appointment.status, appointment.status),
+        "topic": appointment.topics,
+        "scheduledStart": iso(appointment.start),
+        "scheduledEnd": iso(appointment.end),
+        "trainer": appointment.trainer,
+        "attendee": appointment.attendees,
+        "attended": appointment.attended,
+        "feedbackScore": appointment.feedback_score,
+        "creationDate": iso(appointment.creation_date),
+        "lastUpdate": iso(appointment.last_update),
         "appointment": {
-            "id": session.id,
-            "status": session.status,
-            "href": f"/tmf-api/appointment/v4/appointment/{session.id}",
+            "id": appointment.id,
+            "status": appointment.status,
+            "href": f"/tmf-api/appointment/v4/appointment/{appointment.id}",
         },
     }
 
