@@ -74,3 +74,27 @@ def failing_test() -> dict[str, Any]:
     body["result"] = "failed"
     body["testItem"][2]["result"] = "failed"
     return body
+
+
+# A two-day acceptance window with a reminder half-way and a jeopardy warning at two days,
+# so the window end and the warning fall due together; training and a survey after it.
+QUICK_POLICY = """
+id: quick
+version: 1
+name: Quick acceptance
+priority: 50
+appliesTo: {orderCategory: [QUICK]}
+jeopardy: {target: {days: 4}, warnAt: 0.5}
+steps:
+  - kind: readyForServiceNotice
+  - kind: acceptance
+    window: {days: 2}
+    reminder: {at: 0.5}
+  - kind: customerUpdate
+  - kind: training
+    dueWithin: {days: 10}
+    topics: [{name: Basics, mandatory: true}]
+  - kind: satisfactionSurvey
+    after: [customerUpdate]
+    autoCloseAfter: {days: 3}
+"""

@@ -44,15 +44,7 @@ async def record_test(services: Services, case_id: str, body: CommissioningTestR
 
 
 async def book(services: Services, case_id: str, body: TrainingSessionCreate) -> Appointment:
-    command = training.BookSession(
-        case_id,
-        start=body.scheduled_start,
-        end=body.scheduled_end,
-        actor=TESTER,
-        topics=tuple(body.topic),
-        trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
-        attendees=tuple(a.model_dump(exclude_none=True) for a in body.attendee),
-    )
+    command = training.booking(case_id, body, TESTER)
     return await training.book_session(services.uow(), command)
 
 

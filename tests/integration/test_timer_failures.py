@@ -20,39 +20,17 @@ from order_completion.clock import FixedClock
 from order_completion.interactions.tables import PartyInteraction
 from order_completion.timers.rules import MAX_ATTEMPTS, DueTimer, TimerKind, retry_delay
 from order_completion.timers.tables import Timer
-from tests.orders import product_order
+from tests.orders import QUICK_POLICY, product_order
 from tests.support import actions, case_json, events, open_case, step_of, timers_of
 
 REMINDER = TimerKind.ACCEPTANCE_REMINDER.value
-# As in test_timers.py: a two-day window with a reminder half-way, and a jeopardy warning at
-# two days, so the window end and the warning fall due together.
-QUICK = """
-id: quick
-version: 1
-name: Quick acceptance
-priority: 50
-appliesTo: {orderCategory: [QUICK]}
-jeopardy: {target: {days: 4}, warnAt: 0.5}
-steps:
-  - kind: readyForServiceNotice
-  - kind: acceptance
-    window: {days: 2}
-    reminder: {at: 0.5}
-  - kind: customerUpdate
-  - kind: training
-    dueWithin: {days: 10}
-    topics: [{name: Basics, mandatory: true}]
-  - kind: satisfactionSurvey
-    after: [customerUpdate]
-    autoCloseAfter: {days: 3}
-"""
 
 
 @pytest.fixture
 def policy_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "policies"
     folder.mkdir()
-    (folder / "quick.yaml").write_text(QUICK)
+    (folder / "quick.yaml").write_text(QUICK_POLICY)
     return folder
 
 

@@ -410,7 +410,8 @@ class CompletionCase:
         if requested not in rules.REQUESTABLE_CASE_STATES or not rules.case_transition_allowed(
             self.state, requested
         ):
-            raise Conflict(f"a case that is {self.state} cannot become {requested}")
+            article = "an" if self.state.value[0] in "aeiou" else "a"
+            raise Conflict(f"{article} {self.state} case cannot become {requested}")
         self._set_state(requested, reason=reason)
 
     def hold(self, reason: str | None) -> None:

@@ -58,15 +58,7 @@ async def book(
     app: CaseServicesDep,
     actor: ActorDep,
 ) -> dict[str, Any]:
-    command = handlers.BookSession(
-        case_id,
-        start=body.scheduled_start,
-        end=body.scheduled_end,
-        actor=actor,
-        topics=tuple(body.topic),
-        trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
-        attendees=tuple(attendee.model_dump(exclude_none=True) for attendee in body.attendee),
-    )
+    command = handlers.booking(case_id, body, actor)
     row = await handlers.book_session(app.uow(), command)
     resource = session_resource(row, case_href(app.base_url, case_id))
     response.headers["Location"] = resource["href"]

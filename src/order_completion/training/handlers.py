@@ -20,6 +20,7 @@ from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.errors import Conflict, InvalidInput, NotFound
 from order_completion.training import rules
 from order_completion.training.behaviour import config_of, default_topics
+from order_completion.training.schemas import TrainingSessionCreate
 
 
 class SessionEnd(StrEnum):
@@ -38,6 +39,19 @@ class BookSession:
     attendees: tuple[dict[str, Any], ...] = ()
     description: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def booking(case_id: str, body: TrainingSessionCreate, actor: Actor) -> BookSession:
+    """The command a session request of the case API (or a test) stands for."""
+    return BookSession(
+        case_id,
+        start=body.scheduled_start,
+        end=body.scheduled_end,
+        actor=actor,
+        topics=tuple(body.topic),
+        trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
+        attendees=tuple(attendee.model_dump(exclude_none=True) for attendee in body.attendee),
+    )
 
 
 async def book_session(uow: UnitOfWork, cmd: BookSession) -> Appointment:
