@@ -88,7 +88,7 @@ async def merge_patch_body(request: Request) -> dict[str, Any]:
     return body
 
 
-MergePatch = Annotated[dict[str, Any], Depends(merge_patch_body)]
+MergePatch = Annotated[dict[str, object], Depends(merge_patch_body)]
 
 
 def merge_patch_openapi(model: type[BaseModel]) -> dict[str, Any]:

@@ -135,3 +135,19 @@ async def test_a_manual_entry_can_point_at_a_case(client: httpx.AsyncClient) -> 
         PI, params={"interactionItem.item.id": case["id"], "reason": "Site visit"}
     )
     assert logged.headers["X-Total-Count"] == "1"
+
+
+async def test_polymorphic_attributes_are_kept_in_every_answer(client: httpx.AsyncClient) -> None:
+    """The response model documents @baseType and @schemaLocation, so they are not dropped."""
+    extended = {
+        **CALL,
+        "@type": "CallInteraction",
+        "@baseType": "PartyInteraction",
+        "@schemaLocation": "https://example.com/call.json",
+    }
+    created = (await client.post(PI, json=extended)).json()
+    read = (await client.get(created["href"])).json()
+    for body in (created, read):
+        assert body["@type"] == "CallInteraction"
+        assert body["@baseType"] == "PartyInteraction"
+        assert body["@schemaLocation"] == "https://example.com/call.json"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from order_completion.acceptance import handlers
@@ -13,7 +11,7 @@ from order_completion.cases.ports import CaseServicesDep, read_case
 from order_completion.cases.representation import API_BASE, case_href
 from order_completion.clock import iso
 from order_completion.dependencies import ActorDep, allow
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 router = APIRouter(prefix=API_BASE, tags=["acceptanceDecision"])
 
@@ -30,11 +28,13 @@ router = APIRouter(prefix=API_BASE, tags=["acceptanceDecision"])
         "is not waiting for a decision (for example, it was deemed accepted first)."
     ),
     status_code=201,
+    response_model=AcceptanceDecisionOut,
+    response_model_exclude_unset=True,
     responses={201: {"model": AcceptanceDecisionOut}, **ERROR_RESPONSES},
 )
 async def decide(
     case_id: str, body: AcceptanceDecisionRequest, app: CaseServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     command = handlers.RecordDecision(case_id, body, actor)
     decision = await handlers.record_decision(app.uow(), command)
     return {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
@@ -28,7 +26,7 @@ from order_completion.errors import InvalidInput
 from order_completion.tmf import query
 from order_completion.tmf.errors import READ_ONLY
 from order_completion.tmf.listing import ListParamsDep, page_of
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 from order_completion.training.handlers import BookSession, book_session
 
 router = APIRouter(prefix=BASE, tags=["appointment"])
@@ -56,7 +54,7 @@ def _case_id(body: AppointmentCreate) -> str:
     )
 
 
-def _details(body: AppointmentCreate) -> dict[str, Any]:
+def _details(body: AppointmentCreate) -> JsonObject:
     data = body.model_dump(exclude_unset=True)
     details = {
         column: data[name]
@@ -111,11 +109,13 @@ def _command(body: AppointmentCreate, actor: Actor) -> BookSession | ScheduleVis
     ),
     status_code=201,
     dependencies=allow(Permission.MANAGE_APPOINTMENTS),
+    response_model=AppointmentOut,
+    response_model_exclude_unset=True,
     responses={201: {"model": AppointmentOut}, **ERROR_RESPONSES},
 )
 async def create(
     body: AppointmentCreate, response: Response, app: CaseServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     command = _command(body, actor)
     if isinstance(command, BookSession):
         row = await book_session(app.uow(), command)
@@ -135,11 +135,13 @@ async def create(
         "Soonest first."
     ),
     dependencies=allow(Permission.READ),
+    response_model=list[AppointmentOut],
+    response_model_exclude_unset=True,
     responses={200: {"model": list[AppointmentOut]}, **ERROR_RESPONSES},
 )
 async def list_appointments(
     params: ListParamsDep, response: Response, app: CaseServicesDep
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     async with app.db.read() as session:
         return await page_of(
             session,
@@ -156,13 +158,15 @@ async def list_appointments(
     "/appointment/{appointment_id}",
     summary="Read one appointment",
     dependencies=allow(Permission.READ),
+    response_model=AppointmentOut,
+    response_model_exclude_unset=True,
     responses=ONE,
 )
 async def get_appointment(
     appointment_id: str,
     app: CaseServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-) -> dict[str, Any]:
+) -> JsonObject:
     async with app.db.read() as session:
         row = await appointments.get(session, appointment_id)
     return query.select_fields(appointment_resource(row, app.base_url), query.parse_fields(fields))
@@ -178,12 +182,14 @@ async def get_appointment(
         "complete the training step. `validFor` moves an appointment that is still open."
     ),
     dependencies=allow(Permission.MANAGE_APPOINTMENTS),
+    response_model=AppointmentOut,
+    response_model_exclude_unset=True,
     responses=ONE,
     openapi_extra=merge_patch_openapi(AppointmentUpdate),
 )
 async def patch_appointment(
     appointment_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     query.refuse_read_only(
         patch, READ_ONLY | {"category", "relatedEntity", "topic", "trainer", "attendee", "@type"}
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Response
 
 from order_completion.auth.rules import Permission
@@ -20,7 +18,7 @@ from order_completion.dependencies import ActorDep, MergePatch, allow, merge_pat
 from order_completion.errors import InvalidInput
 from order_completion.tmf import query
 from order_completion.tmf.listing import ListParamsDep
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 router = APIRouter(prefix=API_BASE, tags=["completionCase"])
 
@@ -36,6 +34,8 @@ router = APIRouter(prefix=API_BASE, tags=["completionCase"])
         "Comma-separated values are OR. `fields` picks attributes; `offset`/`limit` page "
         "(limit at most 1000); `X-Total-Count` and `X-Result-Count` tell the counts."
     ),
+    response_model=list[CompletionCaseOut],
+    response_model_exclude_unset=True,
     responses={
         200: {"model": list[CompletionCaseOut], "description": "A page of cases"},
         **ERROR_RESPONSES,
@@ -43,7 +43,7 @@ router = APIRouter(prefix=API_BASE, tags=["completionCase"])
 )
 async def list_cases(
     params: ListParamsDep, response: Response, app: CaseServicesDep
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     wanted = params.parse(queries.FILTERS)
     with_history = wanted.fields is None or "history" in wanted.fields
     async with app.db.read() as session:
@@ -66,13 +66,15 @@ async def list_cases(
     "/completionCase/{case_id}",
     dependencies=allow(Permission.READ),
     summary="Read one completion case",
+    response_model=CompletionCaseOut,
+    response_model_exclude_unset=True,
     responses={200: {"model": CompletionCaseOut, "description": "The case"}, **ERROR_RESPONSES},
 )
 async def get_case(
     case_id: str,
     app: CaseServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-) -> dict[str, Any]:
+) -> JsonObject:
     return query.select_fields(await read_case(app, case_id), query.parse_fields(fields))
 
 
@@ -87,12 +89,14 @@ async def get_case(
         "otherwise). Holding pauses every timer of the case; resuming shifts them by the "
         "time spent on hold."
     ),
+    response_model=CompletionCaseOut,
+    response_model_exclude_unset=True,
     responses={200: {"model": CompletionCaseOut, "description": "The case"}, **ERROR_RESPONSES},
     openapi_extra=merge_patch_openapi(CaseStatePatch),
 )
 async def patch_case(
     case_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     read_only = sorted(key for key in patch if key in READ_ONLY_ATTRIBUTES)
     if read_only:
         raise InvalidInput(f"read-only: {', '.join(read_only)}", field=read_only[0])

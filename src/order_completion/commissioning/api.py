@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from order_completion.auth.rules import Permission
@@ -13,7 +11,7 @@ from order_completion.clock import iso
 from order_completion.commissioning import handlers
 from order_completion.commissioning.schemas import CommissioningTestOut, CommissioningTestResult
 from order_completion.dependencies import ActorDep, allow
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 router = APIRouter(prefix=API_BASE, tags=["commissioningTest"])
 
@@ -29,11 +27,13 @@ router = APIRouter(prefix=API_BASE, tags=["commissioningTest"])
         "for a commissioning test."
     ),
     status_code=201,
+    response_model=CommissioningTestOut,
+    response_model_exclude_unset=True,
     responses={201: {"model": CommissioningTestOut}, **ERROR_RESPONSES},
 )
 async def report_test(
     case_id: str, body: CommissioningTestResult, app: CaseServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     command = handlers.RecordTestResult(case_id, body, actor)
     run = await handlers.record_result(app.uow(), command)
     return {

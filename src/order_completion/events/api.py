@@ -4,7 +4,7 @@ re-enabling and secret rotation."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -21,7 +21,7 @@ from order_completion.events.guard import CallbackGuard
 from order_completion.events.handlers import HubCommands
 from order_completion.tmf import query
 from order_completion.tmf.listing import ListParamsDep, page_of
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 
 class AttemptOut(BaseModel):
@@ -127,12 +127,14 @@ def ledger_router(api: Api) -> APIRouter:
         description="Newest first. Filters: `status` (pending, delivered, failed), "
         "`eventType`, `eventId`, `creationDate` with `.gt/.gte/.lt/.lte`.",
         dependencies=allow(Permission.READ),
+        response_model=list[DeliveryOut],
+        response_model_exclude_unset=True,
         responses={200: {"model": list[DeliveryOut]}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_listDeliveries",
     )
     async def list_deliveries(
         hub_id: str, params: ListParamsDep, response: Response, app: HubServicesDep
-    ) -> list[dict[str, Any]]:
+    ) -> list[JsonObject]:
         async with app.db.read() as session:
             await subscriptions.get(session, api=api, subscription_id=hub_id)
             return await page_of(
@@ -151,10 +153,12 @@ def ledger_router(api: Api) -> APIRouter:
         "/delivery/{delivery_id}",
         summary="Read one delivery with every attempt",
         dependencies=allow(Permission.READ),
+        response_model=DeliveryOut,
+        response_model_exclude_unset=True,
         responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_getDelivery",
     )
-    async def get_delivery(hub_id: str, delivery_id: str, app: HubServicesDep) -> dict[str, Any]:
+    async def get_delivery(hub_id: str, delivery_id: str, app: HubServicesDep) -> JsonObject:
         async with app.db.read() as session:
             await subscriptions.get(session, api=api, subscription_id=hub_id)
             row = await ledger.get_delivery(session, hub_id, delivery_id)
@@ -165,10 +169,12 @@ def ledger_router(api: Api) -> APIRouter:
         "/delivery/{delivery_id}/replay",
         summary="Send one delivery again",
         dependencies=allow(Permission.MANAGE_HUBS),
+        response_model=DeliveryOut,
+        response_model_exclude_unset=True,
         responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_replayDelivery",
     )
-    async def replay_one(hub_id: str, delivery_id: str, app: HubServicesDep) -> dict[str, Any]:
+    async def replay_one(hub_id: str, delivery_id: str, app: HubServicesDep) -> JsonObject:
         row = await commands(app).replay_one(api, hub_id, delivery_id)
         return ledger.delivery_resource(row, href(app.base_url, hub_id, row.id))
 
@@ -176,6 +182,8 @@ def ledger_router(api: Api) -> APIRouter:
         "/replay",
         summary="Send again every delivery of a time range",
         dependencies=allow(Permission.MANAGE_HUBS),
+        response_model=ReplayResult,
+        response_model_exclude_unset=True,
         responses={200: {"model": ReplayResult}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_replayRange",
     )
@@ -200,10 +208,12 @@ def ledger_router(api: Api) -> APIRouter:
         description="The new secret is shown once; the previous one keeps signing (both "
         "signatures are sent) for `keepPreviousHours`.",
         dependencies=allow(Permission.MANAGE_HUBS),
+        response_model=RotatedSecret,
+        response_model_exclude_unset=True,
         responses={200: {"model": RotatedSecret}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_rotateSecret",
     )
-    async def rotate(hub_id: str, body: SecretRotation, app: HubServicesDep) -> dict[str, Any]:
+    async def rotate(hub_id: str, body: SecretRotation, app: HubServicesDep) -> JsonObject:
         keep = timedelta(hours=body.keepPreviousHours)
         rotated = await commands(app).rotate_secret(api, hub_id, keep)
         return {

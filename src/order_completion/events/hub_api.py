@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,7 +13,7 @@ from order_completion.events import subscriptions
 from order_completion.events.api import HubServicesDep, commands
 from order_completion.events.catalog import BASE_PATHS, EVENT_TYPES, Api
 from order_completion.events.subscriptions import Subscription
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 
 class EventSubscriptionInput(BaseModel):
@@ -55,7 +55,7 @@ class EventSubscription(BaseModel):
     secret: str | None = None
 
 
-def _resource(api: Api, row: Subscription, base_url: str) -> dict[str, Any]:
+def _resource(api: Api, row: Subscription, base_url: str) -> JsonObject:
     return {
         "id": row.id,
         "href": f"{base_url}{BASE_PATHS[api]}/hub/{row.id}",
@@ -79,29 +79,33 @@ def hub_router(api: Api) -> APIRouter:
         description=f"Events of this API: {events}. The `query` selects some of them.",
         status_code=201,
         dependencies=allow(Permission.MANAGE_HUBS),
+        response_model=EventSubscription,
+        response_model_exclude_unset=True,
         responses={201: {"model": EventSubscription}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_registerListener",
     )
     async def register(
         body: EventSubscriptionInput, response: Response, app: HubServicesDep
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         await app.guard.check(body.callback)
 
         row = await commands(app).register(
             api, callback=body.callback, query=body.query, style=body.deliveryStyle
         )
         resource = {**_resource(api, row, app.base_url), "secret": row.secret}
-        response.headers["Location"] = resource["href"]
+        response.headers["Location"] = str(resource["href"])
         return resource
 
     @router.get(
         "/hub",
         summary="List the listeners registered on this API",
         dependencies=allow(Permission.READ),
+        response_model=list[EventSubscription],
+        response_model_exclude_unset=True,
         responses={200: {"model": list[EventSubscription]}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_listListeners",
     )
-    async def list_hubs(response: Response, app: HubServicesDep) -> list[dict[str, Any]]:
+    async def list_hubs(response: Response, app: HubServicesDep) -> list[JsonObject]:
         async with app.db.read() as session:
             rows = await subscriptions.list_for(session, api=api)
         response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(rows))
@@ -111,10 +115,12 @@ def hub_router(api: Api) -> APIRouter:
         "/hub/{hub_id}",
         summary="Read one listener registration",
         dependencies=allow(Permission.READ),
+        response_model=EventSubscription,
+        response_model_exclude_unset=True,
         responses={200: {"model": EventSubscription}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_getListener",
     )
-    async def get_hub(hub_id: str, app: HubServicesDep) -> dict[str, Any]:
+    async def get_hub(hub_id: str, app: HubServicesDep) -> JsonObject:
         async with app.db.read() as session:
             row = await subscriptions.get(session, api=api, subscription_id=hub_id)
         return _resource(api, row, app.base_url)

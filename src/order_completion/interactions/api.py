@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
@@ -22,7 +20,7 @@ from order_completion.interactions.tables import PartyInteraction
 from order_completion.tmf import query
 from order_completion.tmf.errors import READ_ONLY
 from order_completion.tmf.listing import ListParamsDep, page_of
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 router = APIRouter(prefix=BASE, tags=["partyInteraction"])
 
@@ -50,11 +48,13 @@ ONE = {200: {"model": PartyInteractionOut, "description": "The interaction"}, **
     ),
     status_code=201,
     dependencies=allow(Permission.MANAGE_INTERACTIONS),
+    response_model=PartyInteractionOut,
+    response_model_exclude_unset=True,
     responses={201: {"model": PartyInteractionOut}, **ERROR_RESPONSES},
 )
 async def create(
     body: PartyInteractionCreate, response: Response, app: CaseServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     row = await handlers.log_interaction(app.uow(), handlers.LogInteraction(body, actor))
     resource = interaction_resource(row, app.base_url)
     response.headers["Location"] = resource["href"]
@@ -70,11 +70,13 @@ async def create(
         "`statusChangeDate`, `interactionDate.startDateTime` with `.gt/.gte/.lt/.lte`."
     ),
     dependencies=allow(Permission.READ),
+    response_model=list[PartyInteractionOut],
+    response_model_exclude_unset=True,
     responses={200: {"model": list[PartyInteractionOut]}, **ERROR_RESPONSES},
 )
 async def list_interactions(
     params: ListParamsDep, response: Response, app: CaseServicesDep
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     async with app.db.read() as session:
         return await page_of(
             session,
@@ -91,13 +93,15 @@ async def list_interactions(
     "/partyInteraction/{interaction_id}",
     summary="Read one interaction",
     dependencies=allow(Permission.READ),
+    response_model=PartyInteractionOut,
+    response_model_exclude_unset=True,
     responses=ONE,
 )
 async def get_interaction(
     interaction_id: str,
     app: CaseServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-) -> dict[str, Any]:
+) -> JsonObject:
     async with app.db.read() as session:
         row = await service.get(session, interaction_id)
     return query.select_fields(interaction_resource(row, app.base_url), query.parse_fields(fields))
@@ -108,12 +112,14 @@ async def get_interaction(
     summary="Change an interaction",
     description="A JSON merge patch; a change of `status` sets `statusChangeDate`.",
     dependencies=allow(Permission.MANAGE_INTERACTIONS),
+    response_model=PartyInteractionOut,
+    response_model_exclude_unset=True,
     responses=ONE,
     openapi_extra=merge_patch_openapi(PartyInteractionUpdate),
 )
 async def patch_interaction(
     interaction_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     query.refuse_read_only(patch, READ_ONLY | {"direction"})
     body = PartyInteractionUpdate.model_validate(patch)
     command = handlers.ChangeInteraction(interaction_id, body, actor)

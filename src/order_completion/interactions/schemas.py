@@ -121,6 +121,8 @@ class PartyInteractionOut(BaseModel):
     id: str
     href: str
     type_: str = Field(alias="@type")
+    baseType: str | None = Field(default=None, alias="@baseType")
+    schemaLocation: str | None = Field(default=None, alias="@schemaLocation")
     creationDate: str | None = None
     statusChangeDate: str | None = None
     status: str | None = None

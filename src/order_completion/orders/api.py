@@ -23,7 +23,7 @@ from order_completion.orders.schemas import (
     ProductOrderStateChangeEvent,
 )
 from order_completion.settings import Settings
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 router = APIRouter(prefix=API_BASE)
 
@@ -52,6 +52,8 @@ OrderServicesDep = Annotated[OrderServices, Depends(services(OrderServices))]
         "is a 409."
     ),
     status_code=201,
+    response_model=CompletionCaseOut,
+    response_model_exclude_unset=True,
     responses={
         201: {"model": CompletionCaseOut, "description": "The new case"},
         200: {"model": CompletionCaseOut, "description": "The order already has this case"},
@@ -60,7 +62,7 @@ OrderServicesDep = Annotated[OrderServices, Depends(services(OrderServices))]
 )
 async def create_case(
     body: CompletionCaseCreate, response: Response, app: OrderServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     command = OpenCase(body.product_order, actor, policy_id=body.policy)
     opened = await app.intake.open_case(app.uow(), command)
     response.headers["Location"] = case_href(app.base_url, opened.case_id)
@@ -82,6 +84,8 @@ async def create_case(
         "same event again has no second effect (`result: duplicate`)."
     ),
     status_code=201,
+    response_model=ListenerResult,
+    response_model_exclude_unset=True,
     responses={
         201: {"model": ListenerResult},
         200: {"model": ListenerResult, "description": "A repeated eventId: nothing done"},
@@ -93,7 +97,7 @@ async def product_order_state_change(
     response: Response,
     app: OrderServicesDep,
     actor: ActorDep,
-) -> dict[str, Any]:
+) -> JsonObject:
     command = ReceiveOrderEvent(body, actor, tuple(app.settings.trigger_states))
     received = await app.intake.receive_event(app.uow(), command)
     if received.outcome is IntakeOutcome.DUPLICATE:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -32,7 +32,7 @@ from order_completion.processflow.schemas import (
 from order_completion.tmf import query
 from order_completion.tmf.errors import READ_ONLY
 from order_completion.tmf.listing import ListParamsDep
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 router = APIRouter(prefix=BASE, tags=["processFlow"])
 
@@ -88,11 +88,13 @@ TASK_ATTRIBUTES = {
     ),
     status_code=201,
     dependencies=allow(Permission.OPEN_CASE),
+    response_model=ProcessFlowOut,
+    response_model_exclude_unset=True,
     responses={201: {"model": ProcessFlowOut}, 200: {"model": ProcessFlowOut}, **ERROR_RESPONSES},
 )
 async def create_flow(
     body: ProcessFlowCreate, response: Response, app: FlowServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     order = service.product_order_of(body)
     policy = service.policy_of(body)
     if policy is not None:
@@ -103,13 +105,13 @@ async def create_flow(
 
     opened = await app.intake.open_case(app.uow(), OpenCase(order, actor, policy_id=policy))
     resource = await _read_flow(app, opened.case_id)
-    response.headers["Location"] = resource["href"]
+    response.headers["Location"] = str(resource["href"])
     if not opened.created:
         response.status_code = 200
     return resource
 
 
-async def _read_flow(app: CaseServices, case_id: str) -> dict[str, Any]:
+async def _read_flow(app: CaseServices, case_id: str) -> JsonObject:
     async with app.db.read() as session:
         case = await queries.get_case(session, case_id)
     return process_flow(case, app.base_url)
@@ -123,11 +125,13 @@ async def _read_flow(app: CaseServices, case_id: str) -> dict[str, Any]:
         "`relatedEntity.id` (the product order), `processFlowDate` with `.gt/.gte/.lt/.lte`."
     ),
     dependencies=allow(Permission.READ),
+    response_model=list[ProcessFlowOut],
+    response_model_exclude_unset=True,
     responses={200: {"model": list[ProcessFlowOut]}, **ERROR_RESPONSES},
 )
 async def list_flows(
     params: ListParamsDep, response: Response, app: FlowServicesDep
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     wanted = params.parse(FILTERS)
     async with app.db.read() as session:
         cases, total = await queries.list_cases(
@@ -142,13 +146,15 @@ async def list_flows(
     "/processFlow/{flow_id}",
     summary="Read one process flow",
     dependencies=allow(Permission.READ),
+    response_model=ProcessFlowOut,
+    response_model_exclude_unset=True,
     responses={200: {"model": ProcessFlowOut}, **ERROR_RESPONSES},
 )
 async def get_flow(
     flow_id: str,
     app: FlowServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-) -> dict[str, Any]:
+) -> JsonObject:
     return query.select_fields(await _read_flow(app, flow_id), query.parse_fields(fields))
 
 
@@ -157,11 +163,13 @@ async def get_flow(
     summary="List the task flows of a process flow",
     description="Filters: `state`, `taskFlowSpecification`; `fields`, `offset`, `limit`.",
     dependencies=allow(Permission.READ),
+    response_model=list[TaskFlowOut],
+    response_model_exclude_unset=True,
     responses={200: {"model": list[TaskFlowOut]}, **ERROR_RESPONSES},
 )
 async def list_tasks(
     flow_id: str, params: ListParamsDep, response: Response, app: FlowServicesDep
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     filters = query.parse_filters(params.params, {"state", "taskFlowSpecification"})
     page = query.page(params.offset, params.limit)
     async with app.db.read() as session:
@@ -174,7 +182,7 @@ async def list_tasks(
     return [query.select_fields(task, query.parse_fields(params.fields)) for task in chosen]
 
 
-async def _read_task(app: CaseServices, flow_id: str, task_id: str) -> dict[str, Any]:
+async def _read_task(app: CaseServices, flow_id: str, task_id: str) -> JsonObject:
     async with app.db.read() as session:
         case = await queries.get_case(session, flow_id)
     return task_flow(case, case.step(task_id), app.base_url)
@@ -184,6 +192,8 @@ async def _read_task(app: CaseServices, flow_id: str, task_id: str) -> dict[str,
     "/processFlow/{flow_id}/taskFlow/{task_id}",
     summary="Read one task flow",
     dependencies=allow(Permission.READ),
+    response_model=TaskFlowOut,
+    response_model_exclude_unset=True,
     responses={200: {"model": TaskFlowOut}, **ERROR_RESPONSES},
 )
 async def get_task(
@@ -191,7 +201,7 @@ async def get_task(
     task_id: str,
     app: FlowServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-) -> dict[str, Any]:
+) -> JsonObject:
     task = await _read_task(app, flow_id, task_id)
     return query.select_fields(task, query.parse_fields(fields))
 
@@ -206,6 +216,8 @@ async def get_task(
         "Same effect and checks as the completion case's step actions; 409 when the task "
         "does not wait for it. The task's state follows from the process and cannot be set."
     ),
+    response_model=TaskFlowOut,
+    response_model_exclude_unset=True,
     responses={200: {"model": TaskFlowOut}, **ERROR_RESPONSES},
     openapi_extra=merge_patch_openapi(TaskFlowUpdate),
 )
@@ -216,7 +228,7 @@ async def patch_task(
     app: FlowServicesDep,
     principal: TaskWriter,
     actor: ActorDep,
-) -> dict[str, Any]:
+) -> JsonObject:
     query.refuse_read_only(patch, (READ_ONLY | TASK_ATTRIBUTES) - TASK_WRITABLE)
     body = TaskFlowUpdate.model_validate(patch)
     async with app.db.read() as session:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from order_completion.auth.rules import Permission
@@ -12,7 +10,7 @@ from order_completion.cases.representation import API_BASE
 from order_completion.dependencies import ActorDep, allow
 from order_completion.surveys import handlers
 from order_completion.surveys.schemas import SurveyAnswerOut, SurveyResponse
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 router = APIRouter(prefix=API_BASE, tags=["satisfactionSurvey"])
 
@@ -23,11 +21,13 @@ router = APIRouter(prefix=API_BASE, tags=["satisfactionSurvey"])
     summary="Record the customer's satisfaction survey answer",
     description="Completes the survey step (outcome `responded`); 409 when no survey waits.",
     status_code=201,
+    response_model=SurveyAnswerOut,
+    response_model_exclude_unset=True,
     responses={201: {"model": SurveyAnswerOut}, **ERROR_RESPONSES},
 )
 async def answer_survey(
     case_id: str, body: SurveyResponse, app: CaseServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     await handlers.answer_survey(app.uow(), handlers.AnswerSurvey(case_id, body, actor))
     return {
         "@type": "SurveyResponse",

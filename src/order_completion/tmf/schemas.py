@@ -27,3 +27,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "Not allowed in the current state"),
     )
 }
+
+# A JSON object as routes answer it (its shape is the route's response model).
+JsonObject = dict[str, object]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
@@ -15,7 +13,7 @@ from order_completion.cases.ports import CaseServicesDep
 from order_completion.cases.representation import API_BASE, case_href
 from order_completion.dependencies import ActorDep, MergePatch, allow, merge_patch_openapi
 from order_completion.errors import InvalidInput, NotFound
-from order_completion.tmf.schemas import ERROR_RESPONSES
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 from order_completion.training import handlers
 from order_completion.training.schemas import (
     TrainingSessionCreate,
@@ -49,6 +47,8 @@ READ_ONLY = {
         "every mandatory topic has a completed session. 409 when no training step waits."
     ),
     status_code=201,
+    response_model=TrainingSessionOut,
+    response_model_exclude_unset=True,
     responses={201: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
 )
 async def book(
@@ -57,7 +57,7 @@ async def book(
     response: Response,
     app: CaseServicesDep,
     actor: ActorDep,
-) -> dict[str, Any]:
+) -> JsonObject:
     command = handlers.booking(case_id, body, actor)
     row = await handlers.book_session(app.uow(), command)
     resource = session_resource(row, case_href(app.base_url, case_id))
@@ -69,11 +69,11 @@ async def book(
     "/completionCase/{case_id}/trainingSession",
     dependencies=allow(Permission.READ),
     summary="List the training sessions of a case",
+    response_model=list[TrainingSessionOut],
+    response_model_exclude_unset=True,
     responses={200: {"model": list[TrainingSessionOut]}, **ERROR_RESPONSES},
 )
-async def list_sessions(
-    case_id: str, response: Response, app: CaseServicesDep
-) -> list[dict[str, Any]]:
+async def list_sessions(case_id: str, response: Response, app: CaseServicesDep) -> list[JsonObject]:
     href = case_href(app.base_url, case_id)
     async with app.db.read() as session:
         await queries.get_case(session, case_id)
@@ -91,9 +91,11 @@ async def list_sessions(
     "/completionCase/{case_id}/trainingSession/{session_id}",
     dependencies=allow(Permission.READ),
     summary="Read one training session",
+    response_model=TrainingSessionOut,
+    response_model_exclude_unset=True,
     responses={200: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
 )
-async def get_session(case_id: str, session_id: str, app: CaseServicesDep) -> dict[str, Any]:
+async def get_session(case_id: str, session_id: str, app: CaseServicesDep) -> JsonObject:
     async with app.db.read() as session:
         row = await session.get(Appointment, session_id)
         if row is None or row.case_id != case_id or row.category != Category.TRAINING.value:
@@ -109,12 +111,14 @@ async def get_session(case_id: str, session_id: str, app: CaseServicesDep) -> di
         "A merge patch with `state` (`completed` or `cancelled`), `attended` (names of "
         "invited attendees) and `feedbackScore` (1-5)."
     ),
+    response_model=TrainingSessionOut,
+    response_model_exclude_unset=True,
     responses={200: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
     openapi_extra=merge_patch_openapi(TrainingSessionUpdate),
 )
 async def close(
     case_id: str, session_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> JsonObject:
     read_only = sorted(key for key in patch if key in READ_ONLY)
     if read_only:
         raise InvalidInput(f"read-only: {', '.join(read_only)}", field=read_only[0])
