@@ -207,9 +207,11 @@ class TimersCancelled(DomainEvent):
 
 @dataclass(frozen=True)
 class TimersPaused(DomainEvent):
-    pass
+    """The case went on hold: its open timers wait until it resumes."""
 
 
 @dataclass(frozen=True)
 class TimersResumed(DomainEvent):
+    """The case resumed: paused timers fall due later by the time it was on hold."""
+
     held_for: timedelta

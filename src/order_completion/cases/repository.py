@@ -235,10 +235,11 @@ class CaseRepository:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleCase(f"case {case.id} was changed by another request; try again")
         case.version += 1
+        now_values = {step.id: _step_values(step) for step in case.steps}
         changed_steps = [
-            {**_step_values(step), "b_id": step.id}
-            for step in case.steps
-            if _step_values(step) != image.steps.get(step.id)
+            {**values, "b_id": step_id}
+            for step_id, values in now_values.items()
+            if values != image.steps.get(step_id)
         ]
         if changed_steps:
             await self.session.execute(

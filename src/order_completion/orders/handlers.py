@@ -8,10 +8,11 @@ a repeated inbound event id has no second effect.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +29,7 @@ from order_completion.orders.tables import InboundEvent
 from order_completion.policies.service import PolicyBook
 
 MIN_DEDUP = timedelta(days=7)
+T = TypeVar("T")
 
 
 class IntakeOutcome(StrEnum):
@@ -82,14 +84,7 @@ class Intake:
     async def open_case(self, uow: UnitOfWork, cmd: OpenCase) -> CaseOpened:
         """Open the case, or find the one the order already has. A concurrent request for
         the same order loses the race on the unique key; its retry finds the winner's case."""
-        for attempt in range(2):
-            try:
-                async with uow:
-                    return await self._open(uow, cmd)
-            except IntegrityError:
-                if attempt == 1:
-                    raise
-        raise AssertionError("unreachable")
+        return await _once_more_on_a_taken_key(uow, lambda: self._open(uow, cmd))
 
     async def _open(self, uow: UnitOfWork, cmd: OpenCase) -> CaseOpened:
         existing = await uow.cases.find_by_order(cmd.order.id)
@@ -107,14 +102,7 @@ class Intake:
 
     async def receive_event(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
         """Open a case for an order in a trigger state; a repeated event id does nothing."""
-        for attempt in range(2):
-            try:
-                async with uow:
-                    return await self._receive(uow, cmd)
-            except IntegrityError:
-                if attempt == 1:
-                    raise
-        raise AssertionError("unreachable")
+        return await _once_more_on_a_taken_key(uow, lambda: self._receive(uow, cmd))
 
     async def _receive(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
         # Event ids are unique per sender, not across senders.
@@ -141,6 +129,17 @@ class Intake:
             )
         )
         return OrderEventReceived(outcome, case_id)
+
+
+async def _once_more_on_a_taken_key(uow: UnitOfWork, work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work`` in the unit of work; when a concurrent request took the same unique key
+    (the same order, the same event id) first, run it once more: it then finds that row."""
+    try:
+        async with uow:
+            return await work()
+    except IntegrityError:
+        async with uow:
+            return await work()
 
 
 def _same_order(existing: tuple[str, str], order: ProductOrder) -> str:

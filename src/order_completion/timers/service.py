@@ -132,11 +132,3 @@ class TimerStore:
             .values(**values)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def for_case(self, case_id: str) -> list[Timer]:
-        rows = await self.session.scalars(
-            select(Timer)
-            .where(Timer.case_id == case_id, Timer.state.in_(OPEN))
-            .order_by(Timer.due_at)
-        )
-        return list(rows)
