@@ -16,7 +16,7 @@ from order_completion.cases.ports import read_case
 from order_completion.cases.rules import CaseState
 from order_completion.commissioning import handlers as commissioning
 from order_completion.commissioning.schemas import CommissioningTestResult
-from order_completion.events.outbox import OutboxEvent
+from order_completion.events.outbox import OutboxBatch
 from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
 from order_completion.surveys import handlers as surveys
@@ -76,12 +76,17 @@ async def case_json(services: Services, case_id: str) -> dict[str, Any]:
     return await read_case(services, case_id)
 
 
-async def events(services: Services, case_id: str) -> list[dict[str, Any]]:
+async def outbox_events(services: Services, case_id: str | None = None) -> list[dict[str, Any]]:
+    """Every event in the outbox (of one case, when given), in order, as envelopes."""
+    query = select(OutboxBatch).order_by(OutboxBatch.event_time, OutboxBatch.sequence)
+    if case_id is not None:
+        query = query.where(OutboxBatch.case_id == case_id)
     async with services.db.read() as session:
-        rows = await session.scalars(
-            select(OutboxEvent).where(OutboxEvent.case_id == case_id).order_by(OutboxEvent.sequence)
-        )
-        return [row.payload for row in rows]
+        return [event for row in await session.scalars(query) for event in row.events]
+
+
+async def events(services: Services, case_id: str) -> list[dict[str, Any]]:
+    return await outbox_events(services, case_id)
 
 
 async def event_types(services: Services, case_id: str) -> list[str]:

@@ -11,13 +11,13 @@ beside a writer. PostgreSQL uses one engine for both. Plain PostgreSQL URLs
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, FromClause, MetaData, event, insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -93,8 +93,13 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+# Datetimes inside JSON keep the ``str()`` form they always had; keys that are not
+# strings become strings, as the standard library does.
+_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+    return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
 
 
 def make_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> AsyncEngine:
@@ -104,12 +109,20 @@ def make_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> Asy
     if is_sqlite(async_url):
         _ensure_sqlite_folder(async_url)
         engine = create_async_engine(
-            async_url, json_serializer=_dumps, connect_args={"timeout": 30}, pool_size=pool_size
+            async_url,
+            json_serializer=_dumps,
+            json_deserializer=orjson.loads,
+            connect_args={"timeout": 30},
+            pool_size=pool_size,
         )
         _configure_sqlite(engine, immediate=immediate)
         return engine
     return create_async_engine(
-        async_url, json_serializer=_dumps, pool_size=pool_size, max_overflow=pool_size
+        async_url,
+        json_serializer=_dumps,
+        json_deserializer=orjson.loads,
+        pool_size=pool_size,
+        max_overflow=pool_size,
     )
 
 

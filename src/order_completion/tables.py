@@ -5,11 +5,11 @@ from __future__ import annotations
 from order_completion.acceptance.tables import AcceptanceDecision
 from order_completion.appointments.tables import Appointment
 from order_completion.auth.tables import ApiToken
-from order_completion.cases.tables import CaseRow, HistoryRow, ItemRow, MilestoneRow, StepRow
+from order_completion.cases.tables import CaseRow, HistoryRow, ItemRow, StepRow
 from order_completion.commissioning.tables import CommissioningRun
 from order_completion.database import Base
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
-from order_completion.events.outbox import OutboxEvent
+from order_completion.events.outbox import OutboxBatch
 from order_completion.events.subscriptions import Subscription
 from order_completion.interactions.tables import PartyInteraction
 from order_completion.orders.tables import InboundEvent
@@ -28,8 +28,7 @@ __all__ = [
     "HistoryRow",
     "InboundEvent",
     "ItemRow",
-    "MilestoneRow",
-    "OutboxEvent",
+    "OutboxBatch",
     "PartyInteraction",
     "StepRow",
     "Subscription",

@@ -12,7 +12,7 @@ from order_completion.cases.rules import CaseState
 from order_completion.clock import FixedClock
 from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.errors import Conflict
-from order_completion.events.outbox import OutboxEvent
+from order_completion.events.outbox import OutboxBatch
 from order_completion.surveys.schemas import SurveyResponse
 from order_completion.training.schemas import TrainingSessionCreate, TrainingSessionUpdate
 from tests.orders import business_order, failing_test, passing_test, product_order
@@ -183,11 +183,11 @@ async def test_training_needs_every_mandatory_topic(services: Services) -> None:
 async def test_a_failed_action_changes_nothing(services: Services) -> None:
     """A refused action rolls back: no history, no event, no state."""
     case_id = await open_case(services, business_order())
-    before_events = await count(services, OutboxEvent)
+    before_events = await count(services, OutboxBatch)
     before = await case_json(services, case_id)
     with pytest.raises(Conflict):
         await decide(services, case_id, decision("accepted"))
-    assert await count(services, OutboxEvent) == before_events
+    assert await count(services, OutboxBatch) == before_events
     assert await case_json(services, case_id) == before
 
 

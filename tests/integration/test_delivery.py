@@ -16,11 +16,10 @@ from order_completion.clock import FixedClock
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
 from order_completion.events.handlers import HubCommands
-from order_completion.events.outbox import OutboxEvent
 from order_completion.events.subscriptions import Subscription
 from tests.orders import product_order
 from tests.receiver import Receiver
-from tests.support import open_case
+from tests.support import open_case, outbox_events
 
 
 @pytest.fixture
@@ -143,11 +142,13 @@ async def test_410_disables_the_subscription(services: Services, receiver: Recei
         assert row is not None
         assert row.disabled_at is not None
         assert "410" in (row.disabled_reason or "")
-        told = await session.scalars(
-            select(OutboxEvent).where(OutboxEvent.event_type == "hubSubscriptionDisabledEvent")
-        )
-        (event,) = list(told)
-        assert event.payload["event"]["subscription"]["id"] == subscription.id
+    told = [
+        event
+        for event in await outbox_events(services)
+        if event["eventType"] == "hubSubscriptionDisabledEvent"
+    ]
+    (event,) = told
+    assert event["event"]["subscription"]["id"] == subscription.id
     await open_case(services, product_order())
     await drain(services)
     assert len(await deliveries(services)) == 1  # a disabled subscription gets nothing new

@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import select
 
 from order_completion.bootstrap import Services
-from order_completion.events.outbox import OutboxEvent
+from order_completion.events.outbox import OutboxBatch
 from order_completion.events.stream import StreamPublisher
 from tests.orders import product_order
-from tests.support import open_case
+from tests.support import open_case, outbox_events
 
 
 def _binary() -> str | None:
@@ -88,19 +88,16 @@ async def test_events_are_streamed_once_each_with_their_id(
         case_id = await open_case(services, product_order())
         assert await publisher.publish_due() > 0
         assert await publisher.publish_due() == 0
-        async with services.db.read() as session:
-            rows = list(
-                await session.scalars(select(OutboxEvent).where(OutboxEvent.case_id == case_id))
-            )
+        written = await outbox_events(services, case_id)
         messages = await stream_messages(nats_url, stream)
-        assert {m[2] for m in messages} == {row.event_id for row in rows}
+        assert {m[2] for m in messages} == {event["eventId"] for event in written}
         subject, body, message_id = messages[0]
         assert subject == f"orderCompletion.{body['eventType']}"
         assert body["eventId"] == message_id
 
         # A crash after publishing but before the commit: the rows are published again.
         async with services.db.transaction() as session:
-            for row in await session.scalars(select(OutboxEvent)):
+            for row in await session.scalars(select(OutboxBatch)):
                 row.streamed_at = None
         await publisher.publish_due()
         again = await stream_messages(nats_url, stream)

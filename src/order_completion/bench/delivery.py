@@ -20,7 +20,7 @@ from order_completion.bootstrap import Services, build_services
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
 from order_completion.events.handlers import HubCommands
-from order_completion.events.outbox import OutboxEvent
+from order_completion.events.outbox import OutboxBatch
 from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
 from order_completion.settings import Settings
@@ -95,10 +95,10 @@ async def latency(services: Services, cases: int, rate: float, name: str) -> Res
     async with services.db.read() as session:
         rows = (
             await session.execute(
-                select(OutboxEvent.event_time, func.min(DeliveryAttempt.started_at))
-                .join(Delivery, Delivery.event_id == OutboxEvent.event_id)
+                select(OutboxBatch.event_time, func.min(DeliveryAttempt.started_at))
+                .join(Delivery, Delivery.batch_id == OutboxBatch.id)
                 .join(DeliveryAttempt, DeliveryAttempt.delivery_id == Delivery.id)
-                .group_by(OutboxEvent.event_id, OutboxEvent.event_time)
+                .group_by(Delivery.event_id, OutboxBatch.event_time)
             )
         ).all()
     waits = [(first - committed).total_seconds() for committed, first in rows]

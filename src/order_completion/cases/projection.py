@@ -1,4 +1,4 @@
-"""The case's own projectors: history rows, case events in the outbox, and timer rows.
+"""The case's own projectors: history entries, case events in the outbox, and timer rows.
 
 Timers scheduled and cancelled in the same unit of work never reach the database: they are
 staged here and only the ones still open are inserted. Cancels, pauses and resumes of
@@ -21,8 +21,8 @@ from order_completion.cases.events import (
     TimersResumed,
 )
 from order_completion.cases.representation import case_summary
-from order_completion.cases.tables import HISTORY
 from order_completion.cases.unit_of_work import Projection
+from order_completion.clock import iso
 from order_completion.timers import service as timers
 from order_completion.timers.rules import TimerState
 from order_completion.timers.service import TIMERS, TimerStore
@@ -34,8 +34,7 @@ class CaseProjector:
     def project(self, projection: Projection, event: DomainEvent) -> None:
         case = projection.case
         if isinstance(event, Recorded):
-            row = {"case_id": case.id, "seq": projection.next("history_seq")}
-            projection.add_row(HISTORY, {**row, **history_values(event)})
+            projection.record(history_entry(event))
         elif isinstance(event, CaseEventRaised):
             body = {"completionCase": case_summary(case, projection.base_url, event.case)}
             projection.publish(event.type.value, {**body, **event.extra}, event.at)
@@ -43,20 +42,22 @@ class CaseProjector:
             projection.publish(event.event_type, event.body, event.at)
 
 
-def history_values(event: Recorded) -> dict[str, Any]:
-    """A history entry as row values (without its key)."""
-    return {
-        "date": event.at,
-        "action": event.action.value,
-        "step_id": event.step_id,
-        "actor": event.actor,
-        "detail": {**event.detail, "by": event.by} if event.by else event.detail,
-    }
+def history_entry(event: Recorded) -> dict[str, Any]:
+    """A history entry in the shape the API shows and the history row stores."""
+    entry: dict[str, Any] = {"date": iso(event.at), "action": event.action.value}
+    if event.step_id:
+        entry["stepId"] = event.step_id
+    if event.actor:
+        entry["actor"] = event.actor
+    detail = {**event.detail, "by": event.by} if event.by else event.detail
+    if detail:
+        entry["detail"] = detail
+    return entry
 
 
 def unsaved_history(case: CompletionCase) -> list[dict[str, Any]]:
     """The history entries a case has raised in this unit of work, not yet saved."""
-    return [history_values(event) for event in case.events if isinstance(event, Recorded)]
+    return [history_entry(event) for event in case.events if isinstance(event, Recorded)]
 
 
 class TimerProjector:

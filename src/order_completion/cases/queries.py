@@ -54,17 +54,17 @@ async def get_step(session: AsyncSession, case_id: str, step_id: str) -> Step:
 
 
 async def history_of(session: AsyncSession, case_ids: Sequence[str]) -> History:
-    """The history of each case, oldest first, as row values."""
+    """The history entries of each case, oldest first, in their API shape."""
     entries: History = {case_id: [] for case_id in case_ids}
     if not case_ids:
         return entries
     rows = await session.execute(
-        select(HISTORY)
+        select(HISTORY.c.case_id, HISTORY.c.entries)
         .where(HISTORY.c.case_id.in_(case_ids))
         .order_by(HISTORY.c.case_id, HISTORY.c.seq)
     )
     for row in rows:
-        entries[row.case_id].append(dict(row._mapping))
+        entries[row.case_id] += row.entries
     return entries
 
 

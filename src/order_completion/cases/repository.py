@@ -1,6 +1,6 @@
 """Loading and saving the case aggregate with SQLAlchemy Core.
 
-A case is read as four small queries (case, steps, items, milestones) and written as a
+A case is read as three small queries (case with its milestones, steps, items) and written as a
 version-checked update of the case row plus updates of only the steps and items that
 changed; a new case is a handful of multi-row inserts. Reads for the API use the same
 mapping without a lock (``queries.py``).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select, update
@@ -25,7 +26,7 @@ from order_completion.cases.rules import (
     StepKind,
     StepState,
 )
-from order_completion.cases.tables import CASES, ITEMS, MILESTONES, STEPS
+from order_completion.cases.tables import CASES, ITEMS, STEPS
 from order_completion.errors import Conflict
 
 CASE_FIELDS = (
@@ -86,8 +87,16 @@ def item_from_row(row: Row[Any]) -> OrderItem:
     )
 
 
+def milestones_from(values: Sequence[Mapping[str, Any]] | None) -> list[Reached]:
+    return [Reached(Milestone(m["name"]), datetime.fromisoformat(m["date"])) for m in values or ()]
+
+
+def milestone_values(milestones: Sequence[Reached]) -> list[dict[str, Any]]:
+    return [{"name": m.name.value, "date": m.date.isoformat()} for m in milestones]
+
+
 def case_from_rows(
-    row: Row[Any], steps: Sequence[Step], items: Sequence[OrderItem], milestones: Sequence[Reached]
+    row: Row[Any], steps: Sequence[Step], items: Sequence[OrderItem]
 ) -> CompletionCase:
     values = row._mapping
     return CompletionCase(
@@ -96,20 +105,19 @@ def case_from_rows(
         jeopardy=Jeopardy(values["jeopardy"]),
         steps=list(steps),
         items=list(items),
-        milestones=list(milestones),
+        milestones=milestones_from(values["milestones"]),
         version=values["version"],
         **{name: values[name] for name in CASE_FIELDS},
     )
 
 
 async def load_cases(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[CompletionCase]:
-    """Cases from their rows, with steps, items and milestones (three queries in all)."""
+    """Cases from their rows, with steps and items (two queries in all)."""
     if not rows:
         return []
     ids = [row.id for row in rows]
     steps: dict[str, list[Step]] = {case_id: [] for case_id in ids}
     items: dict[str, list[OrderItem]] = {case_id: [] for case_id in ids}
-    reached: dict[str, list[Reached]] = {case_id: [] for case_id in ids}
     step_rows = await session.execute(
         select(STEPS).where(STEPS.c.case_id.in_(ids)).order_by(STEPS.c.case_id, STEPS.c.position)
     )
@@ -120,14 +128,7 @@ async def load_cases(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[Co
     )
     for item_row in item_rows:
         items[item_row.case_id].append(item_from_row(item_row))
-    milestone_rows = await session.execute(
-        select(MILESTONES)
-        .where(MILESTONES.c.case_id.in_(ids))
-        .order_by(MILESTONES.c.case_id, MILESTONES.c.seq)
-    )
-    for milestone in milestone_rows:
-        reached[milestone.case_id].append(Reached(Milestone(milestone.name), milestone.date))
-    return [case_from_rows(row, steps[row.id], items[row.id], reached[row.id]) for row in rows]
+    return [case_from_rows(row, steps[row.id], items[row.id]) for row in rows]
 
 
 class CaseRepository:
@@ -207,23 +208,6 @@ class CaseRepository:
             await self.session.execute(
                 insert(ITEMS), [_item_row(case, item) for item in case.items]
             )
-        await self._insert_milestones(case, 0)
-
-    async def _insert_milestones(self, case: CompletionCase, known: int) -> None:
-        added = case.milestones[known:]
-        if added:
-            await self.session.execute(
-                insert(MILESTONES),
-                [
-                    {
-                        "case_id": case.id,
-                        "seq": known + index + 1,
-                        "name": m.name.value,
-                        "date": m.date,
-                    }
-                    for index, m in enumerate(added)
-                ],
-            )
 
     async def _update(self, case: CompletionCase, counters: Mapping[str, int]) -> None:
         image = self._loaded[case.id]
@@ -257,7 +241,6 @@ class CaseRepository:
                 ),
                 changed_items,
             )
-        await self._insert_milestones(case, image.milestones)
         self._loaded[case.id] = _Image.of(case)
 
 
@@ -268,16 +251,14 @@ class _Image:
         self,
         steps: dict[str, dict[str, Any]],
         items: dict[str, tuple[str, Any]],
-        milestones: int,
     ) -> None:
-        self.steps, self.items, self.milestones = steps, items, milestones
+        self.steps, self.items = steps, items
 
     @classmethod
     def of(cls, case: CompletionCase) -> _Image:
         return cls(
             {step.id: copy.deepcopy(_step_values(step)) for step in case.steps},
             {item.item_id: (item.state.value, item.active_from) for item in case.items},
-            len(case.milestones),
         )
 
 
@@ -288,6 +269,7 @@ def _case_values(
     values.update(
         state=case.state.value,
         jeopardy=case.jeopardy.value,
+        milestones=milestone_values(case.milestones),
         history_seq=counters["history_seq"],
         event_seq=counters["event_seq"],
     )

@@ -53,18 +53,6 @@ def step_resource(step: Step) -> dict[str, Any]:
     return result
 
 
-def history_resource(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """One history entry from its row values (``date``, ``action``, ``step_id``, ...)."""
-    result: dict[str, Any] = {"date": iso(entry["date"]), "action": entry["action"]}
-    if entry.get("step_id"):
-        result["stepId"] = entry["step_id"]
-    if entry.get("actor"):
-        result["actor"] = entry["actor"]
-    if entry.get("detail"):
-        result["detail"] = entry["detail"]
-    return result
-
-
 def case_summary(
     case: CompletionCase, base_url: str = "", at: CaseSnapshot | None = None
 ) -> dict[str, Any]:
@@ -90,7 +78,7 @@ def case_resource(
     base_url: str = "",
     history: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The full case as the API shows it; ``history`` (row values) when it is wanted."""
+    """The full case as the API shows it; ``history`` (its entries) when it is wanted."""
     result: dict[str, Any] = {
         "id": case.id,
         "href": case_href(base_url, case.id),
@@ -131,5 +119,5 @@ def case_resource(
         ],
     }
     if history is not None:
-        result["history"] = [history_resource(entry) for entry in history]
+        result["history"] = list(history)
     return result

@@ -1,4 +1,5 @@
-"""Rows of a completion case: the case, its steps, order items, milestones and history.
+"""Rows of a completion case: the case (milestones inline), its steps, order items and
+history.
 
 The case aggregate is read and written through ``repository.py`` with SQLAlchemy Core;
 these declarations are the schema (for Alembic and for query filters), not domain objects.
@@ -37,6 +38,9 @@ class CaseRow(Base):
     start_of_service_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     learned_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
+    # Milestones reached, in order, as ``{"name", "date"}``: a handful per case, always read
+    # with it, so a column rather than a row each.
+    milestones: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonColumn)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -82,20 +86,14 @@ class ItemRow(Base):
     active_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class MilestoneRow(Base):
-    __tablename__ = "case_milestone"
-
-    case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(String(60))
-    date: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class HistoryRow(Base):
-    """The audit trail: one row per thing that happened to the case, in order.
+    """The audit trail: one row per unit of work that changed the case, holding its entries.
 
-    Keys are ``(case_id, seq)`` with ``seq`` counted on the case row, so a transaction
-    inserts its rows in one batch instead of asking the database for each new id.
+    A command typically records several entries at once (a step finishing, the next one
+    starting, a milestone); storing them together makes the write one row instead of one
+    per entry. ``seq`` is the number of the first entry (counted on the case row), so
+    entries keep one order across rows; ``entries`` hold them in their API shape
+    (``date``, ``action``, ``stepId``, ``actor``, ``detail``), read back without reshaping.
     """
 
     __tablename__ = "case_history"
@@ -103,14 +101,11 @@ class HistoryRow(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("completion_case.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     date: Mapped[datetime] = mapped_column(UTCDateTime)
-    action: Mapped[str] = mapped_column(String(60))
-    step_id: Mapped[str | None] = mapped_column(String(36))
-    actor: Mapped[str | None] = mapped_column(String(200))
-    detail: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    entry_count: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
 
 
 CASES = cast(Table, CaseRow.__table__)
 STEPS = cast(Table, StepRow.__table__)
 ITEMS = cast(Table, ItemRow.__table__)
-MILESTONES = cast(Table, MilestoneRow.__table__)
 HISTORY = cast(Table, HistoryRow.__table__)

@@ -24,6 +24,7 @@ from order_completion.cases.events import DomainEvent
 from order_completion.cases.opening import open_case
 from order_completion.cases.plan import CasePlan
 from order_completion.cases.repository import CaseRepository
+from order_completion.cases.tables import HISTORY
 from order_completion.clock import Clock
 from order_completion.database import Database
 from order_completion.errors import NotFound
@@ -34,7 +35,12 @@ from order_completion.timers.service import TimerStore
 @dataclass
 class Projection:
     """Rows one case's events turn into, written in a fixed order at commit: the case
-    first, then statements on rows it already had (timer cancels), then the new rows."""
+    first, then statements on rows it already had (timer cancels), then the new rows.
+
+    The history entries and the outbox events of the unit of work are each gathered into
+    one row (``case_history``, ``outbox_batch``): a command writes two rows for them
+    however many entries and events it raised.
+    """
 
     session: AsyncSession
     case: CompletionCase
@@ -43,6 +49,8 @@ class Projection:
     new: bool
     rows: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
     later: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def next(self, counter: str) -> int:
         self.counters[counter] += 1
@@ -51,20 +59,41 @@ class Projection:
     def add_row(self, table: Table, row: dict[str, Any]) -> None:
         self.rows.setdefault(table, []).append(row)
 
+    def record(self, entry: dict[str, Any]) -> None:
+        """A history entry (in its API shape) about this case."""
+        self.next("history_seq")
+        self.history.append(entry)
+
     def publish(self, event_type: str, body: dict[str, Any], at: datetime) -> None:
         """An outbox event about this case, in the case's event order."""
-        row = outbox.event_row(
-            event_type=event_type,
-            now=at,
-            body=body,
-            case_id=self.case.id,
-            sequence=self.next("event_seq"),
+        self.next("event_seq")
+        self.events.append(
+            outbox.new_event(event_type=event_type, at=at, body=body, case_id=self.case.id)
         )
-        self.add_row(outbox.OUTBOX, row)
 
-    async def write(self) -> None:
+    def _gathered_rows(self, now: datetime) -> None:
+        if self.history:
+            self.add_row(
+                HISTORY,
+                {
+                    "case_id": self.case.id,
+                    "seq": self.counters["history_seq"] - len(self.history) + 1,
+                    "date": now,
+                    "entry_count": len(self.history),
+                    "entries": self.history,
+                },
+            )
+        if self.events:
+            first = self.counters["event_seq"] - len(self.events) + 1
+            self.add_row(
+                outbox.OUTBOX,
+                outbox.batch_row(self.events, at=now, case_id=self.case.id, sequence=first),
+            )
+
+    async def write(self, now: datetime) -> None:
         for run in self.later:
             await run()
+        self._gathered_rows(now)
         for table, rows in self.rows.items():
             if rows:
                 await self.session.execute(insert(table), rows)
@@ -175,4 +204,4 @@ class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
             projections.append(projection)
         await self.session.flush()
         for projection in projections:
-            await projection.write()
+            await projection.write(self.now)

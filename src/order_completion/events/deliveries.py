@@ -22,6 +22,8 @@ class Delivery(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), index=True)
+    # The outbox row that holds the event's envelope.
+    batch_id: Mapped[str] = mapped_column(String(36), index=True)
     event_type: Mapped[str] = mapped_column(String(80))
     subscription_id: Mapped[str] = mapped_column(
         ForeignKey("hub_subscription.id", ondelete="CASCADE")

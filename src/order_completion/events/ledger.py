@@ -14,7 +14,7 @@ from order_completion.database import Database
 from order_completion.errors import InvalidInput, NotFound
 from order_completion.events import signing
 from order_completion.events.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
-from order_completion.events.outbox import OutboxEvent
+from order_completion.events.outbox import OutboxBatch
 from order_completion.events.subscriptions import Subscription
 
 
@@ -117,7 +117,8 @@ def rotate_secret(subscription: Subscription, now: datetime, keep_previous: time
 
 
 async def prune(db: Database, now: datetime, keep: timedelta) -> int:
-    """Delete finished deliveries, their attempts and published events older than ``keep``."""
+    """Delete finished deliveries, their attempts and relayed outbox rows older than
+    ``keep`` (the events of a completed case are its largest part at rest)."""
     cutoff = now - keep
     async with db.transaction() as session:
         old = select(Delivery.id).where(
@@ -126,14 +127,12 @@ async def prune(db: Database, now: datetime, keep: timedelta) -> int:
         )
         await session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(old)))
         gone = await session.execute(delete(Delivery).where(Delivery.id.in_(old)))
-        pending_events = select(Delivery.event_id).where(
-            Delivery.status == DeliveryStatus.PENDING.value
-        )
+        pending = select(Delivery.batch_id).where(Delivery.status == DeliveryStatus.PENDING.value)
         await session.execute(
-            delete(OutboxEvent).where(
-                OutboxEvent.published_at.is_not(None),
-                OutboxEvent.published_at < cutoff,
-                OutboxEvent.event_id.not_in(pending_events),
+            delete(OutboxBatch).where(
+                OutboxBatch.published_at.is_not(None),
+                OutboxBatch.published_at < cutoff,
+                OutboxBatch.id.not_in(pending),
             )
         )
         return int(getattr(gone, "rowcount", 0) or 0)

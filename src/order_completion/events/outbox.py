@@ -4,10 +4,11 @@ report, so a committed change always has its events and a rolled-back one never 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Index, Integer, String, Table
+from sqlalchemy import Index, Integer, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,27 +17,33 @@ from order_completion.database import Base, JsonColumn, UTCDateTime, append_row
 DOMAIN = "orderCompletion"
 
 
-class OutboxEvent(Base):
-    """One event in the TMF envelope, waiting to be delivered.
+class OutboxBatch(Base):
+    """The events one unit of work raised about one case (or one event about none), each
+    in its TMF envelope, waiting to be relayed and streamed.
 
-    ``sequence`` orders the events of one case (counted on the case row); relays claim
-    unpublished rows rather than polling by position, since rows commit out of order.
+    A command raises a dozen events or more; writing them as one row is most of what keeps
+    a change cheap. ``events`` is the list of envelopes in the case's event order;
+    ``sequence`` is the case's number of the first of them, so batches of one case keep
+    one order. Relays claim unpublished rows rather than polling by position, since rows
+    commit out of order. Retention deletes a batch relayed longer ago than the retention
+    period once none of its deliveries is pending; the case's own history stays.
     """
 
-    __tablename__ = "outbox_event"
+    __tablename__ = "outbox_batch"
 
-    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    sequence: Mapped[int] = mapped_column(Integer, default=0)
-    event_type: Mapped[str] = mapped_column(String(80))
-    event_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str | None] = mapped_column(String(36))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    event_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    event_count: Mapped[int] = mapped_column(Integer)
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     streamed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # sent to NATS
 
     __table_args__ = (
-        Index("ix_outbox_event_case_id_sequence", "case_id", "sequence"),
-        Index("ix_outbox_event_published_at", "published_at"),
+        Index("ix_outbox_batch_case_id_sequence", "case_id", "sequence"),
+        Index("ix_outbox_batch_published_at", "published_at"),
+        Index("ix_outbox_batch_streamed_at", "streamed_at"),
     )
 
 
@@ -64,34 +71,62 @@ def envelope(
     return result
 
 
-def event_row(
+async def envelopes_of(
+    session: AsyncSession, wanted: Iterable[tuple[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """The envelopes of the ``(batch id, event id)`` pairs wanted, by event id.
+
+    Each batch is read once however many of its events are wanted (a batch holds every
+    event of a command, and a subscriber usually wants most of them).
+    """
+    by_batch: dict[str, set[str]] = {}
+    for batch_id, event_id in wanted:
+        by_batch.setdefault(batch_id, set()).add(event_id)
+    if not by_batch:
+        return {}
+    rows = await session.execute(
+        select(OUTBOX.c.id, OUTBOX.c.events).where(OUTBOX.c.id.in_(by_batch))
+    )
+    return {
+        event["eventId"]: event
+        for row in rows
+        for event in row.events
+        if event["eventId"] in by_batch[row.id]
+    }
+
+
+def new_event(
     *,
     event_type: str,
-    now: datetime,
+    at: datetime,
     body: dict[str, Any],
     case_id: str | None = None,
-    sequence: int = 0,
     title: str | None = None,
 ) -> dict[str, Any]:
-    """One outbox row (a new event id, the TMF envelope) ready to insert."""
-    event_id = str(uuid.uuid4())
-    payload = envelope(
-        event_id=event_id,
+    """One event in its envelope, with a new event id."""
+    return envelope(
+        event_id=str(uuid.uuid4()),
         event_type=event_type,
-        event_time=now,
+        event_time=at,
         body=body,
         correlation_id=case_id,
         title=title,
     )
+
+
+def batch_row(
+    events: list[dict[str, Any]], *, at: datetime, case_id: str | None = None, sequence: int = 0
+) -> dict[str, Any]:
+    """One outbox row holding ``events`` (envelopes), ready to insert."""
     return {
-        "event_id": event_id,
-        "sequence": sequence,
-        "event_type": event_type,
-        "event_time": now,
+        "id": str(uuid.uuid4()),
         "case_id": case_id,
+        "sequence": sequence,
+        "event_time": at,
+        "event_count": len(events),
+        "events": events,
         "published_at": None,
         "streamed_at": None,
-        "payload": payload,
     }
 
 
@@ -106,16 +141,9 @@ def record(
     title: str | None = None,
 ) -> str:
     """Add one event to the outbox of the current transaction; returns its event id."""
-    row = event_row(
-        event_type=event_type,
-        now=now,
-        body=body,
-        case_id=case_id,
-        sequence=sequence,
-        title=title,
-    )
-    append_row(session, OUTBOX, row)
-    return str(row["event_id"])
+    event = new_event(event_type=event_type, at=now, body=body, case_id=case_id, title=title)
+    append_row(session, OUTBOX, batch_row([event], at=now, case_id=case_id, sequence=sequence))
+    return str(event["eventId"])
 
 
-OUTBOX = cast(Table, OutboxEvent.__table__)
+OUTBOX = cast(Table, OutboxBatch.__table__)

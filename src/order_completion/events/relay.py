@@ -1,5 +1,8 @@
 """The relay: turn committed outbox events into one delivery per matching subscription.
 
+Each outbox row holds the events of one unit of work; the relay takes rows, and every
+event in a row is matched against the subscriptions on its own.
+
 Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (never by ``id > last seen``,
 which skips rows that commit out of order), so several workers share the work; the
 deliveries and the event's ``published_at`` commit together, so an event is fanned out once.
@@ -10,30 +13,32 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from order_completion.database import Database
 from order_completion.events import rules
 from order_completion.events.catalog import api_of
 from order_completion.events.deliveries import Delivery, DeliveryStatus
-from order_completion.events.outbox import OutboxEvent
+from order_completion.events.outbox import OutboxBatch
 from order_completion.events.subscriptions import Subscription
 
 
-async def relay_due(db: Database, now: datetime, *, batch: int = 500) -> int:
-    """Fan out up to ``batch`` unpublished events; returns how many were published."""
+async def relay_due(db: Database, now: datetime, *, batch: int = 200) -> int:
+    """Fan out the events of up to ``batch`` unpublished outbox rows; returns how many
+    events were published."""
     async with db.transaction() as session:
-        events = list(
+        rows = list(
             await session.scalars(
-                select(OutboxEvent)
-                .where(OutboxEvent.published_at.is_(None))
-                .order_by(OutboxEvent.event_time, OutboxEvent.sequence)
+                select(OutboxBatch)
+                .where(OutboxBatch.published_at.is_(None))
+                .order_by(OutboxBatch.event_time, OutboxBatch.sequence)
                 .limit(batch)
                 .with_for_update(skip_locked=True)
             )
         )
-        if not events:
+        if not rows:
             return 0
         active = await session.scalars(
             select(Subscription).where(Subscription.disabled_at.is_(None))
@@ -41,22 +46,39 @@ async def relay_due(db: Database, now: datetime, *, batch: int = 500) -> int:
         by_api: dict[str, list[tuple[Subscription, dict[str, set[str]]]]] = defaultdict(list)
         for subscription in active:
             by_api[subscription.api].append((subscription, rules.parse_query(subscription.query)))
-        for event in events:
-            api = api_of(event.event_type)
-            for subscription, criteria in by_api.get(api.value if api else "", []):
-                if rules.matches(criteria, event.payload):
-                    session.add(
-                        Delivery(
-                            id=str(uuid.uuid4()),
-                            event_id=event.event_id,
-                            event_type=event.event_type,
-                            subscription_id=subscription.id,
-                            status=DeliveryStatus.PENDING.value,
-                            attempts=0,
-                            next_attempt_at=now,
-                            claimed_until=None,
-                            created_at=now,
-                        )
-                    )
-            event.published_at = now
-        return len(events)
+        deliveries: list[dict[str, Any]] = []
+        published = 0
+        for row in rows:
+            for event in row.events:
+                deliveries += _deliveries(row.id, event, by_api, now)
+            published += row.event_count
+            row.published_at = now
+        if deliveries:
+            await session.execute(insert(Delivery), deliveries)
+        return published
+
+
+def _deliveries(
+    batch_id: str,
+    event: dict[str, Any],
+    by_api: dict[str, list[tuple[Subscription, dict[str, set[str]]]]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """One pending delivery of ``event`` for every subscription whose query it matches."""
+    api = api_of(event["eventType"])
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "event_id": event["eventId"],
+            "batch_id": batch_id,
+            "event_type": event["eventType"],
+            "subscription_id": subscription.id,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "claimed_until": None,
+            "created_at": now,
+        }
+        for subscription, criteria in by_api.get(api.value if api else "", [])
+        if rules.matches(criteria, event)
+    ]

@@ -9,7 +9,6 @@ the same ``webhook-id``). Attempts are recorded in one transaction per batch.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections import Counter
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
+import orjson
 import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +28,6 @@ from order_completion.errors import InvalidInput
 from order_completion.events import outbox, retry, signing
 from order_completion.events.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from order_completion.events.guard import CallbackGuard
-from order_completion.events.outbox import OutboxEvent
 from order_completion.events.subscriptions import Subscription
 
 log = structlog.get_logger(__name__)
@@ -107,9 +106,8 @@ class Sender:
         async with self.db.transaction() as session:
             rows = (
                 await session.execute(
-                    select(Delivery, Subscription, OutboxEvent)
+                    select(Delivery, Subscription)
                     .join(Subscription, Subscription.id == Delivery.subscription_id)
-                    .join(OutboxEvent, OutboxEvent.event_id == Delivery.event_id)
                     .where(
                         Delivery.status == DeliveryStatus.PENDING.value,
                         Delivery.next_attempt_at <= now,
@@ -123,7 +121,13 @@ class Sender:
             ).all()
             in_flight: Counter[str] = Counter()
             jobs = []
-            for delivery, subscription, event in rows:
+            bodies = await outbox.envelopes_of(
+                session, [(delivery.batch_id, delivery.event_id) for delivery, _ in rows]
+            )
+            for delivery, subscription in rows:
+                body = bodies.get(delivery.event_id)
+                if body is None:
+                    continue  # its outbox row is gone (past retention): nothing to send
                 if in_flight[subscription.id] >= subscription.max_in_flight:
                     continue  # the receiver has enough in flight; next round
                 in_flight[subscription.id] += 1
@@ -134,8 +138,8 @@ class Sender:
                         delivery_id=delivery.id,
                         attempt=delivery.attempts,
                         url=target_url(subscription, delivery.event_type),
-                        event_id=event.event_id,
-                        body=json.dumps(event.payload, separators=(",", ":")).encode(),
+                        event_id=delivery.event_id,
+                        body=orjson.dumps(body),
                         secrets=secrets_of(subscription, now),
                         subscription_id=subscription.id,
                     )

@@ -8,18 +8,18 @@ at least once, through the outbox.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import nats
+import orjson
 import structlog
 from nats.js.errors import NotFoundError
 from sqlalchemy import select
 
 from order_completion.clock import Clock
 from order_completion.database import Database
-from order_completion.events.outbox import OutboxEvent
+from order_completion.events.outbox import OutboxBatch
 
 log = structlog.get_logger(__name__)
 SUBJECT_PREFIX = "orderCompletion"
@@ -31,7 +31,7 @@ class StreamPublisher:
     clock: Clock
     url: str
     stream: str = "ORDER_COMPLETION"
-    batch: int = 500
+    batch: int = 100
     _client: Any = field(default=None, repr=False)
     _jetstream: Any = field(default=None, repr=False)
 
@@ -47,27 +47,31 @@ class StreamPublisher:
         return self._jetstream
 
     async def publish_due(self) -> int:
-        """Publish up to ``batch`` events not yet streamed; returns how many."""
+        """Publish the events of up to ``batch`` outbox rows not yet streamed; returns how
+        many events."""
         jetstream = await self._connect()
         async with self.db.transaction() as session:
-            events = list(
+            rows = list(
                 await session.scalars(
-                    select(OutboxEvent)
-                    .where(OutboxEvent.streamed_at.is_(None))
-                    .order_by(OutboxEvent.event_time, OutboxEvent.sequence)
+                    select(OutboxBatch)
+                    .where(OutboxBatch.streamed_at.is_(None))
+                    .order_by(OutboxBatch.event_time, OutboxBatch.sequence)
                     .limit(self.batch)
                     .with_for_update(skip_locked=True)
                 )
             )
             now = self.clock.now()
-            for event in events:
-                await jetstream.publish(
-                    f"{SUBJECT_PREFIX}.{event.event_type}",
-                    json.dumps(event.payload, separators=(",", ":")).encode(),
-                    headers={"Nats-Msg-Id": event.event_id},
-                )
-                event.streamed_at = now
-            return len(events)
+            published = 0
+            for row in rows:
+                for event in row.events:
+                    await jetstream.publish(
+                        f"{SUBJECT_PREFIX}.{event['eventType']}",
+                        orjson.dumps(event),
+                        headers={"Nats-Msg-Id": event["eventId"]},
+                    )
+                    published += 1
+                row.streamed_at = now
+            return published
 
     async def close(self) -> None:
         if self._client is not None:
