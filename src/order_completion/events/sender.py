@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
-import orjson
 import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion import json_codec
 from order_completion.clock import Clock
 from order_completion.database import Database
 from order_completion.errors import InvalidInput
@@ -139,7 +139,7 @@ class Sender:
                         attempt=delivery.attempts,
                         url=target_url(subscription, delivery.event_type),
                         event_id=delivery.event_id,
-                        body=orjson.dumps(body),
+                        body=json_codec.dumps(body),
                         secrets=secrets_of(subscription, now),
                         subscription_id=subscription.id,
                     )

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import nats
-import orjson
 import structlog
 from nats.js.errors import NotFoundError
 from sqlalchemy import select
 
+from order_completion import json_codec
 from order_completion.clock import Clock
 from order_completion.database import Database
 from order_completion.events.outbox import OutboxBatch
@@ -66,7 +66,7 @@ class StreamPublisher:
                 for event in row.events:
                     await jetstream.publish(
                         f"{SUBJECT_PREFIX}.{event['eventType']}",
-                        orjson.dumps(event),
+                        json_codec.dumps(event),
                         headers={"Nats-Msg-Id": event["eventId"]},
                     )
                     published += 1

@@ -1,23 +1,23 @@
 """Engines, the table base and the column types every feature shares.
 
-SQLite runs in WAL mode. Writes go through their own engine whose transactions open with
+SQLite runs in WAL mode, through the standard ``sqlite3`` module called inline
+(``inline_sqlite.py``). Writes go through their own engine whose transactions open with
 ``BEGIN IMMEDIATE`` (two writers queue on the lock instead of failing when a reader tries to
-upgrade), and, inside one process, through an asyncio lock, so they never wait in SQLite's
-coarse busy-sleep; reads use a second engine with ordinary transactions, which WAL lets run
-beside a writer. PostgreSQL uses one engine for both. Plain PostgreSQL URLs
-(``postgresql://user@host:port/db``) are given the asyncpg driver.
+upgrade), and, inside one process, through one writer that commits the units of work queued
+together at once (``group_commit.py``); reads use a second engine with ordinary
+transactions, which WAL lets run beside a writer. PostgreSQL uses one engine for both, one
+transaction per unit of work. Plain PostgreSQL URLs (``postgresql://user@host:port/db``) are
+given the asyncpg driver.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import DateTime, FromClause, MetaData, event, insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -28,6 +28,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import JSON, TypeDecorator
+
+from order_completion import json_codec
+from order_completion.database import inline_sqlite
+from order_completion.database.group_commit import GroupCommit
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -93,15 +97,6 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-# Datetimes inside JSON keep the ``str()`` form they always had; keys that are not
-# strings become strings, as the standard library does.
-_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
-
-
 def make_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> AsyncEngine:
     """Build the engine for ``url``; on SQLite turn on WAL and, for writers, immediate
     transactions."""
@@ -110,17 +105,17 @@ def make_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> Asy
         _ensure_sqlite_folder(async_url)
         engine = create_async_engine(
             async_url,
-            json_serializer=_dumps,
-            json_deserializer=orjson.loads,
-            connect_args={"timeout": 30},
+            json_serializer=json_codec.dumps_text,
+            json_deserializer=json_codec.loads,
+            async_creator=inline_sqlite.connector(make_url(async_url).database or ":memory:"),
             pool_size=pool_size,
         )
         _configure_sqlite(engine, immediate=immediate)
         return engine
     return create_async_engine(
         async_url,
-        json_serializer=_dumps,
-        json_deserializer=orjson.loads,
+        json_serializer=json_codec.dumps_text,
+        json_deserializer=json_codec.loads,
         pool_size=pool_size,
         max_overflow=pool_size,
     )
@@ -135,7 +130,7 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA busy_timeout=0")  # waits happen on the event loop instead
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -197,10 +192,10 @@ class Database:
         self.sessions = make_sessionmaker(self.engine)
         if is_sqlite(url):
             self.read_engine = make_engine(url, pool_size=pool_size, immediate=False)
-            self._write_lock: asyncio.Lock | None = asyncio.Lock()
+            self.writer: GroupCommit | None = GroupCommit(self.engine, self.sessions)
         else:
             self.read_engine = self.engine
-            self._write_lock = None
+            self.writer = None
         self.read_sessions = make_sessionmaker(self.read_engine)
 
     @property
@@ -209,12 +204,14 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit when the block ends, roll back when it raises."""
-        if self._write_lock is None:
+        """One unit of work: commit when the block ends, roll back when it raises. On
+        SQLite the commit may be shared with units that ran just before or after
+        (``group_commit.py``); the block ends once its changes are committed."""
+        if self.writer is None:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._write_lock, self.sessions() as session, session.begin():
+        async with self.writer.unit() as session:
             yield session
 
     def read(self) -> AsyncSession:
@@ -222,6 +219,8 @@ class Database:
         return self.read_sessions()
 
     async def dispose(self) -> None:
+        if self.writer is not None:
+            await self.writer.close()
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
