@@ -4,6 +4,7 @@ worker running in the same process when asked."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import text
 from order_completion import __version__
 from order_completion.acceptance.api import router as acceptance_router
 from order_completion.appointment_api.api import router as appointments_router
-from order_completion.bootstrap import Services
+from order_completion.bootstrap import Services, build_services
 from order_completion.cases.api import router as cases_router
 from order_completion.cases.ports import CaseServices
 from order_completion.commissioning.api import router as commissioning_router
@@ -27,6 +28,7 @@ from order_completion.orders.api import OrderServices
 from order_completion.orders.api import router as orders_router
 from order_completion.processflow.api import FlowServices
 from order_completion.processflow.api import router as processflow_router
+from order_completion.settings import Settings
 from order_completion.surveys.api import router as surveys_router
 from order_completion.tmf import errors
 from order_completion.tmf.limits import BodySizeLimit
@@ -45,6 +47,17 @@ def routers_can_use(
     """Routers see the services through their own narrow protocols; this makes mypy check
     that the composition root's services satisfy every one of them."""
     return services, services, services, services
+
+
+# Set by ``serve`` for the API processes it starts: whether each also runs the worker.
+RUN_WORKER_ENV = "ORDER_COMPLETION_SERVE_WORKER"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of several API processes (``serve --workers N``): each process builds
+    its own services from the environment, as ``serve`` was given it."""
+    services = build_services(Settings())
+    return create_app(services, run_worker=os.environ.get(RUN_WORKER_ENV, "1") == "1")
 
 
 def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:

@@ -6,6 +6,7 @@ Heavy modules are imported inside each command so that ``--help`` stays fast.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -85,14 +86,26 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
     demo: Annotated[bool, typer.Option(help="Load sample orders left in varied states")] = False,
     worker: Annotated[bool, typer.Option(help="Run the timer worker in this process")] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="API processes (more than one needs PostgreSQL)")
+    ] = 1,
 ) -> None:
     """Migrate the database, then serve the API with the worker."""
     import uvicorn
 
     from order_completion import logs
-    from order_completion.app import create_app
+    from order_completion.app import RUN_WORKER_ENV, create_app
+    from order_completion.database import is_sqlite
 
     settings = _settings(host=host, port=port)
+    if workers > 1 and is_sqlite(settings.database_url):
+        errors.print(
+            "[red]--workers needs PostgreSQL:[/red] SQLite has one writer per file; one serve "
+            "process commits concurrent requests together. Set ORDER_COMPLETION_DATABASE_URL "
+            "to a PostgreSQL database to run several API processes.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     if demo and not settings.callback_allowlist:
         # The demo's listeners run on this machine; production never allows loopback by default.
         settings = settings.model_copy(update={"callback_allowlist": "127.0.0.1,::1"})
@@ -104,8 +117,24 @@ def serve(
     services = _services(settings)
     console.print(
         f"Order Completion {__version__} on http://{settings.host}:{settings.port} "
-        f"({'with' if worker else 'without'} worker)"
+        f"({workers} API process{'es' if workers > 1 else ''}, "
+        f"{'with' if worker else 'without'} worker)"
     )
+    if workers > 1:
+        # Each process builds its own services from the environment; policies were checked
+        # above, so a bad one stops here rather than in every process.
+        asyncio.run(services.close())
+        os.environ[RUN_WORKER_ENV] = "1" if worker else "0"
+        uvicorn.run(
+            "order_completion.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
+        return
     uvicorn.run(
         create_app(services, run_worker=worker),
         host=settings.host,

@@ -3,6 +3,7 @@ open a case for each, with a summary of what was created, duplicate or rejected.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -66,26 +67,59 @@ def _describe(error: ValidationError) -> str:
 IMPORTER = Actor("import-orders")
 
 
+# Orders opened at once: enough for the writer to commit them in groups (on SQLite one
+# commit serves every order that queued meanwhile), few enough to bound memory.
+IN_FLIGHT = 64
+
+
 async def import_orders(
-    services: Services, documents: list[tuple[str, Any]], advance: Callable[[], None] = lambda: None
+    services: Services,
+    documents: list[tuple[str, Any]],
+    advance: Callable[[], None] = lambda: None,
+    *,
+    in_flight: int = IN_FLIGHT,
 ) -> ImportSummary:
+    """Open a case for every order, ``in_flight`` at a time; rejections are reported in
+    the order of the file.
+
+    Orders with the same id go through the same lane, in file order, so the first of them
+    is the one that opens the case, as it would be one order after the other.
+    """
     summary = ImportSummary()
-    for where, document in documents:
-        try:
-            if isinstance(document, _Unreadable):
-                raise ValueError(document.reason)
-            order = ProductOrder.model_validate(document)
-            result = await services.intake.open_case(services.uow(), OpenCase(order, IMPORTER))
-        except ValidationError as error:
-            summary.rejected.append((where, _describe(error)))
-        except ServiceError as error:
-            summary.rejected.append((where, error.message))
-        except ValueError as error:
-            summary.rejected.append((where, str(error)))
-        else:
-            if result.created:
-                summary.created += 1
-            else:
-                summary.duplicate += 1
-        advance()
+    rejected: list[tuple[int, str, str]] = []
+    lanes: list[list[tuple[int, str, Any]]] = [[] for _ in range(max(1, in_flight))]
+    for index, (where, document) in enumerate(documents):
+        key = document.get("id") if isinstance(document, dict) else None
+        lane_of = hash(str(key)) if key is not None else index
+        lanes[lane_of % len(lanes)].append((index, where, document))
+
+    async def run(lane: list[tuple[int, str, Any]]) -> None:
+        for index, where, document in lane:
+            why = await _import_one(services, document, summary)
+            if why is not None:
+                rejected.append((index, where, why))
+            advance()
+
+    await asyncio.gather(*(run(lane) for lane in lanes))
+    summary.rejected = [(where, why) for _, where, why in sorted(rejected)]
     return summary
+
+
+async def _import_one(services: Services, document: Any, summary: ImportSummary) -> str | None:
+    """Open the case of one order; the reason when it is rejected."""
+    try:
+        if isinstance(document, _Unreadable):
+            raise ValueError(document.reason)
+        order = ProductOrder.model_validate(document)
+        result = await services.intake.open_case(services.uow(), OpenCase(order, IMPORTER))
+    except ValidationError as error:
+        return _describe(error)
+    except ServiceError as error:
+        return error.message
+    except ValueError as error:
+        return str(error)
+    if result.created:
+        summary.created += 1
+    else:
+        summary.duplicate += 1
+    return None

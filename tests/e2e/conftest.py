@@ -51,7 +51,7 @@ def free_port() -> int:
         return port
 
 
-def start_server(tmp_path: Path, database_url: str, **settings: str) -> Server:
+def start_server(tmp_path: Path, database_url: str, *arguments: str, **settings: str) -> Server:
     policies = tmp_path / "policies"
     policies.mkdir(exist_ok=True)
     (policies / "quick.yaml").write_text(QUICK_POLICY)
@@ -69,7 +69,7 @@ def start_server(tmp_path: Path, database_url: str, **settings: str) -> Server:
     }
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "order_completion", "serve"],
+            [sys.executable, "-m", "order_completion", "serve", *arguments],
             env=env,
             cwd=tmp_path,
             stdout=output,
