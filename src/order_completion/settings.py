@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         description="Delay before each delivery attempt; after the last, the delivery fails",
     )
     delivery_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    delivery_slots: int = Field(
+        default=64,
+        ge=1,
+        le=1000,
+        description="Delivery attempts one worker keeps in flight at once, over all subscriptions",
+    )
     delivery_retention_days: float = Field(
         default=30, gt=0, description="Finished deliveries, attempts and sent events kept this long"
     )

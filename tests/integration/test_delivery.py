@@ -177,7 +177,7 @@ async def test_a_crash_mid_send_means_another_attempt_with_the_same_id(
     async with services.db.transaction() as session:
         (delivery,) = list(await session.scalars(select(Delivery)))
         delivery.status, delivery.next_attempt_at = "pending", clock.now()
-    jobs = await services.sender._claim()  # the worker claims, sends, then dies
+    jobs = await services.sender.claim(10)  # the worker claims, sends, then dies
     assert len(jobs) == 1
     assert await services.sender.send_due() == 0  # still leased
     clock.advance(timedelta(seconds=61))
