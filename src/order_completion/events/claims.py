@@ -134,30 +134,25 @@ async def _oldest_due_owners(
     session: AsyncSession, now: datetime, ended: Mapping[str, int], window: int
 ) -> list[str]:
     """The subscriptions owning the oldest claimable deliveries, oldest first, leaving out
-    the disabled ones and those already at their cap."""
-    at_cap = await _subscriptions_at_cap(session, now, ended)
-    query = (
+    the disabled ones and those at their cap (unless some of their attempts ended here)."""
+    at_cap = (
         select(Delivery.subscription_id)
-        .join(Subscription, Subscription.id == Delivery.subscription_id)
-        .where(claimable(now), Subscription.disabled_at.is_(None))
-        .order_by(Delivery.next_attempt_at)
-        .limit(window)
-    )
-    if at_cap:
-        query = query.where(Delivery.subscription_id.not_in(at_cap))
-    return list(dict.fromkeys(await session.scalars(query)))
-
-
-async def _subscriptions_at_cap(
-    session: AsyncSession, now: datetime, ended: Mapping[str, int]
-) -> list[str]:
-    rows = await session.execute(
-        select(Delivery.subscription_id, func.count(), Subscription.max_in_flight)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .where(in_flight(now))
         .group_by(Delivery.subscription_id, Subscription.max_in_flight)
+        .having(func.count() >= Subscription.max_in_flight)
     )
-    return [owner for owner, live, cap in rows if int(live) - ended.get(owner, 0) >= cap]
+    may_have_room: ColumnElement[bool] = Delivery.subscription_id.not_in(at_cap)
+    if ended:
+        may_have_room = or_(Delivery.subscription_id.in_(list(ended)), may_have_room)
+    query = (
+        select(Delivery.subscription_id)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .where(claimable(now), Subscription.disabled_at.is_(None), may_have_room)
+        .order_by(Delivery.next_attempt_at)
+        .limit(window)
+    )
+    return list(dict.fromkeys(await session.scalars(query)))
 
 
 async def _lock_for_claiming(
