@@ -28,7 +28,7 @@ from order_completion.events.continuous import ContinuousSender
 from order_completion.events.guard import CallbackGuard, parse_allowlist
 from order_completion.events.relay import relay_due
 from order_completion.events.retry import parse_schedule
-from order_completion.events.sender import Sender
+from order_completion.events.sender import ReceiverClients, Sender
 from order_completion.events.stream import StreamPublisher
 from order_completion.interactions import behaviour as interactions
 from order_completion.interactions.projection import InteractionProjector
@@ -111,7 +111,7 @@ class Services:
     async def close(self) -> None:
         if self.stream is not None:
             await self.stream.close()
-        await self.sender.client.aclose()
+        await self.sender.clients.aclose()
         await self.db.dispose()
 
 
@@ -133,14 +133,9 @@ def build_services(
     sender = Sender(
         db=db,
         clock=clock,
-        # Redirects are failures: a receiver that moved must be registered again. The slots
-        # (and a one-shot round's batch) bound the connections, not the client's pool.
-        client=httpx.AsyncClient(
-            follow_redirects=False,
-            transport=transport,
-            limits=httpx.Limits(
-                max_connections=None, max_keepalive_connections=settings.delivery_slots
-            ),
+        # Redirects are failures: a receiver that moved must be registered again.
+        clients=ReceiverClients(
+            lambda: httpx.AsyncClient(follow_redirects=False, transport=transport)
         ),
         guard=guard,
         schedule=parse_schedule(settings.retry_schedule),

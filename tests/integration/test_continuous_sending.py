@@ -22,7 +22,7 @@ from order_completion.database import Database
 from order_completion.events.continuous import ContinuousSender
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
 from order_completion.events.relay import relay_due
-from order_completion.events.sender import Sender
+from order_completion.events.sender import ReceiverClients, Sender
 from order_completion.events.subscriptions import Subscription
 from tests.integration.test_delivery import subscribe
 from tests.orders import product_order
@@ -139,11 +139,12 @@ async def cap(services: Services, subscription_id: str, max_in_flight: int) -> N
 async def other_worker(services: Services) -> AsyncIterator[Sender]:
     """A second worker's sender: its own engine and HTTP client on the same database."""
     db = Database(services.db.url)
-    sender = Sender(db=db, clock=services.clock, client=httpx.AsyncClient(), guard=services.guard)
+    clients = ReceiverClients(httpx.AsyncClient)
+    sender = Sender(db=db, clock=services.clock, clients=clients, guard=services.guard)
     try:
         yield sender
     finally:
-        await sender.client.aclose()
+        await sender.clients.aclose()
         await db.dispose()
 
 

@@ -225,7 +225,7 @@ async def test_several_workers_deliver_each_event_once(
     import httpx
 
     from order_completion.events.relay import relay_due
-    from order_completion.events.sender import Sender
+    from order_completion.events.sender import ReceiverClients, Sender
 
     await subscribe(services, receiver.url)
     for _ in range(8):
@@ -234,7 +234,7 @@ async def test_several_workers_deliver_each_event_once(
         Sender(
             db=services.db,
             clock=services.clock,
-            client=httpx.AsyncClient(),
+            clients=ReceiverClients(httpx.AsyncClient),
             guard=services.guard,
             batch=7,
         )
@@ -250,7 +250,7 @@ async def test_several_workers_deliver_each_event_once(
                 break
     finally:
         for sender in senders:
-            await sender.client.aclose()
+            await sender.clients.aclose()
     ids = [request.headers["webhook-id"] for request in receiver.received]
     assert len(ids) == 8 * 10
     assert len(set(ids)) == len(ids)

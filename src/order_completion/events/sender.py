@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
@@ -61,10 +61,35 @@ def failure_text(error: Exception) -> str:
 
 
 @dataclass
+class ReceiverClients:
+    """One HTTP client, so one connection pool, per subscription.
+
+    httpx's pool does work in proportion to its connections on every request, so many small
+    pools (at most a subscription's cap each) cost far less than one holding every slot's
+    connection, and one receiver's connections never queue behind another's.
+    """
+
+    make: Callable[[], httpx.AsyncClient]
+    _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict, init=False)
+
+    def of(self, subscription_id: str) -> httpx.AsyncClient:
+        client = self._clients.get(subscription_id)
+        if client is None:
+            client = self._clients[subscription_id] = self.make()
+        return client
+
+    async def aclose(self) -> None:
+        clients = list(self._clients.values())
+        self._clients.clear()
+        for client in clients:
+            await client.aclose()
+
+
+@dataclass
 class Sender:
     db: Database
     clock: Clock
-    client: httpx.AsyncClient
+    clients: ReceiverClients
     guard: CallbackGuard
     schedule: Sequence[timedelta] = retry.DEFAULT_SCHEDULE
     timeout_seconds: float = 15.0
@@ -128,7 +153,7 @@ class Sender:
             ),
         }
         extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
-        return await self.client.post(
+        return await self.clients.of(job.subscription_id).post(
             target.url,
             content=job.body,
             headers=headers,
@@ -152,24 +177,17 @@ class Sender:
     async def _record_together(self, outcomes: Sequence[Outcome]) -> None:
         now = self.clock.now()
         async with self.db.transaction() as session:
-            # One query per table for the whole group; the identity map does the rest.
-            wanted = [outcome.job.delivery_id for outcome in outcomes]
-            deliveries = {
-                row.id: row
-                for row in await session.scalars(select(Delivery).where(Delivery.id.in_(wanted)))
-            }
-            owners = {outcome.job.subscription_id for outcome in outcomes}
-            listeners = {
-                row.id: row
-                for row in await session.scalars(
-                    select(Subscription).where(Subscription.id.in_(owners))
-                )
-            }
+            # One query for the whole group; the identity map does the rest.
+            rows = await session.execute(
+                select(Delivery, Subscription)
+                .join(Subscription, Subscription.id == Delivery.subscription_id)
+                .where(Delivery.id.in_([outcome.job.delivery_id for outcome in outcomes]))
+            )
+            found = {delivery.id: (delivery, subscription) for delivery, subscription in rows}
             for outcome in outcomes:
-                delivery = deliveries.get(outcome.job.delivery_id)
-                subscription = listeners.get(outcome.job.subscription_id)
-                if delivery is None or subscription is None:
-                    continue
+                if outcome.job.delivery_id not in found:
+                    continue  # deleted meanwhile (with its subscription)
+                delivery, subscription = found[outcome.job.delivery_id]
                 append_row(session, ATTEMPTS, _attempt_row(outcome))
                 self._apply(session, delivery, subscription, outcome, now)
 
