@@ -30,7 +30,10 @@ class Settings(BaseSettings):
         description="Product order states that open a completion case (comma-separated)",
     )
     worker_poll_seconds: float = Field(
-        default=1.0, gt=0, description="How often the worker looks for due timers"
+        default=1.0,
+        gt=0,
+        description="How often an idle worker looks for due timers, new events and deliveries "
+        "due again",
     )
     public_url: str = Field(
         default="", description="Base URL used in href links; empty means relative links"
