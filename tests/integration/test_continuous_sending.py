@@ -73,6 +73,21 @@ class Holding(Receiver):
         self.answered += 1
 
 
+class Trickling(Receiver):
+    """Answers at once, then sends its body a byte at a time, each well within the timeout."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await receive()
+        self.received.append(Received(scope["path"], {}, b""))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for _ in range(40):
+            await send({"type": "http.response.body", "body": b" ", "more_body": True})
+            await asyncio.sleep(0.1)
+        await send({"type": "http.response.body", "body": b""})
+
+
 @contextlib.asynccontextmanager
 async def running(receiver: Receiver) -> AsyncIterator[Receiver]:
     await receiver.start()
@@ -259,6 +274,22 @@ async def test_stopping_abandons_unfinished_attempts_to_their_leases(
         clock.advance(services.sender.lease + timedelta(seconds=1))
         assert await services.sender.send_due() == 1
         assert set(await statuses(services, subscription.id)) == {"delivered"}
+
+
+async def test_an_attempt_lasts_no_longer_than_the_timeout(services: Services) -> None:
+    """httpx's timeout bounds each read; an answer trickling in must still end at the
+    timeout, well within the lease, or another worker would send the delivery again."""
+    services.sender.timeout_seconds = 0.5
+    async with running(Trickling()) as receiver:
+        await subscribe(services, receiver.url, "eventType=completionCaseCreateEvent")
+        await open_case(services, product_order())
+        await relay_due(services.db, services.clock.now())
+        assert await services.sender.send_due() == 1
+    async with services.db.read() as session:
+        (attempt,) = await session.scalars(select(DeliveryAttempt))
+    assert attempt.status_code is None
+    assert (attempt.error or "").startswith("TimeoutError: ")
+    assert attempt.duration_ms < 4000  # the trickle lasts 4 s
 
 
 @pytest.fixture(autouse=True)

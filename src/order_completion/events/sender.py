@@ -57,6 +57,8 @@ def failure_text(error: Exception) -> str:
     """What the ledger says about an attempt that raised: the exception's class and message."""
     if isinstance(error, InvalidInput):
         return storable(f"refused by the callback guard: {error.message}")
+    if isinstance(error, TimeoutError):
+        return "TimeoutError: the attempt took longer than the delivery timeout"
     return storable(f"{type(error).__name__}: {error}")
 
 
@@ -128,7 +130,10 @@ class Sender:
         began = time.perf_counter()
         outcome = Outcome(job, started, 0)
         try:
-            response = await self._post(job)
+            # httpx's timeout bounds each phase; this bounds the whole attempt (name lookup
+            # and an answer trickling in included), so it always ends well within its lease.
+            async with asyncio.timeout(self.timeout_seconds):
+                response = await self._post(job)
             outcome.status_code = response.status_code
             outcome.response_body = storable(response.text)
             outcome.retry_after = response.headers.get("retry-after")
@@ -275,7 +280,7 @@ def _attempt_row(outcome: Outcome) -> dict[str, object]:
 
 def _log_failure(job: Job, error: Exception) -> None:
     """Name the exception's class; a traceback only for what no receiver should cause."""
-    expected = isinstance(error, httpx.HTTPError | InvalidInput)
+    expected = isinstance(error, httpx.HTTPError | InvalidInput | TimeoutError)
     log.warning(
         "delivery.attempt_failed",
         delivery_id=job.delivery_id,
