@@ -24,10 +24,11 @@ from order_completion.commissioning import behaviour as commissioning
 from order_completion.customer_records import behaviour as customer_records
 from order_completion.database import Database
 from order_completion.events import ledger
+from order_completion.events.continuous import ContinuousSender
 from order_completion.events.guard import CallbackGuard, parse_allowlist
 from order_completion.events.relay import relay_due
 from order_completion.events.retry import parse_schedule
-from order_completion.events.sender import Sender
+from order_completion.events.sender import ReceiverClients, Sender
 from order_completion.events.stream import StreamPublisher
 from order_completion.interactions import behaviour as interactions
 from order_completion.interactions.projection import InteractionProjector
@@ -110,7 +111,7 @@ class Services:
     async def close(self) -> None:
         if self.stream is not None:
             await self.stream.close()
-        await self.sender.client.aclose()
+        await self.sender.clients.aclose()
         await self.db.dispose()
 
 
@@ -133,7 +134,9 @@ def build_services(
         db=db,
         clock=clock,
         # Redirects are failures: a receiver that moved must be registered again.
-        client=httpx.AsyncClient(follow_redirects=False, transport=transport),
+        clients=ReceiverClients(
+            lambda: httpx.AsyncClient(follow_redirects=False, transport=transport)
+        ),
         guard=guard,
         schedule=parse_schedule(settings.retry_schedule),
         timeout_seconds=settings.delivery_timeout_seconds,
@@ -164,9 +167,15 @@ def build_services(
         db=db, clock=clock, fire=services.fire_timer, give_up=services.give_up_timer
     )
     retention = Retention(db, clock, timedelta(days=settings.delivery_retention_days))
+    sending = ContinuousSender(
+        sender, slots=settings.delivery_slots, poll_seconds=settings.worker_poll_seconds
+    )
 
     async def relay() -> int:
-        return await relay_due(db, clock.now())
+        published = await relay_due(db, clock.now())
+        if published:
+            sending.wake()  # their deliveries go out now, not at the sender's next poll
+        return published
 
     services.worker = Worker(
         jobs=[
@@ -177,6 +186,7 @@ def build_services(
             *([("stream", stream.publish_due)] if stream else []),
         ],
         poll_seconds=settings.worker_poll_seconds,
+        loops={"send": sending.run},
     )
     return services
 

@@ -34,7 +34,9 @@ def test_the_benchmark_measures_both_suites_and_writes_markdown(tmp_path: Path) 
         "service layer",
         "HTTP (serve process)",
         "raw insert of the same rows",
-        "deliveries (backlog drained)",
+        "deliveries (backlog drained), 1 subscription",
+        "deliveries (backlog drained), 9 subscriptions |",
+        "deliveries (backlog drained), 9 subscriptions + 1 hanging receiver",
         "commit → first attempt",
         "plain POSTs to the receiver (baseline)",
     ):

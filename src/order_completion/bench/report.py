@@ -50,6 +50,13 @@ def _ms(result: Result, fraction: float) -> str:
 
 def rows(results: Sequence[Result]) -> list[list[str]]:
     baselines = {r.database: r for r in results if is_baseline(r)}
+    by_label = {(r.database, r.label): r for r in results}
+
+    def compared(r: Result) -> Result | None:
+        if r.compared_with is not None:
+            return by_label.get((r.database, r.compared_with))
+        return baselines.get(r.database)
+
     return [
         [
             r.database,
@@ -59,7 +66,7 @@ def rows(results: Sequence[Result]) -> list[list[str]]:
             _ms(r, 0.5),
             _ms(r, 0.95),
             _ms(r, 0.99),
-            ratio(r, baselines.get(r.database)),
+            ratio(r, compared(r)),
         ]
         for r in results
     ]
