@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -157,7 +157,7 @@ async def insert_backlog(db: Database, case_id: str, count: int, after: datetime
     """``count`` pending timers of one case, due over a year from the day after ``after``:
     the backlog the due query must not read."""
     for start in range(0, count, ROWS_PER_INSERT * 5):
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": str(uuid.uuid4()),
                 "case_id": case_id,
@@ -268,7 +268,9 @@ async def burst(target: Target, count: int, progress: Progress) -> list[Result]:
         await target.drop(url)
     return [
         Result("deemed acceptances fired by the worker", target.name, count, seconds, []),
-        Result("due query + UPDATE of the same timers (baseline)", target.name, marked, raw_seconds, []),
+        Result(
+            "due query + UPDATE of the same timers (baseline)", target.name, marked, raw_seconds, []
+        ),
     ]
 
 
@@ -291,7 +293,11 @@ async def steady(
         await services.close()
         await target.drop(url)
     return Result(
-        f"due → fired lag at {rate:g}/s over {backlog:,} pending", target.name, len(lags), seconds, lags
+        f"due → fired lag at {rate:g}/s over {backlog:,} pending",
+        target.name,
+        len(lags),
+        seconds,
+        lags,
     )
 
 
@@ -305,7 +311,7 @@ async def _run_steady(
         progress(f"{target.name}: {count} timers due at {rate:g}/s")
         stop = asyncio.Event()
         loop = asyncio.create_task(services.worker.run(stop))
-        while await count_completed(services.db) < count:
+        while await count_completed(services.db) < count:  # noqa: ASYNC110
             await asyncio.sleep(0.5)
         stop.set()
         await loop
