@@ -122,7 +122,7 @@ class TimerWorker:
     async def _fire_batch(self, due: Sequence[DueTimer]) -> list[Outcome]:
         """Fire ``due`` in one transaction; one by one if there is no batch command or
         the batch as a whole failed."""
-        if self.fire_many is not None and len(due) > 1:
+        if self.fire_many is not None:
             try:
                 return list(await self.fire_many(due))
             except Exception as error:
