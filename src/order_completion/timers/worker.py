@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, literal_column, or_, select
 
 from order_completion.clock import Clock
 from order_completion.database import Database
@@ -29,11 +29,11 @@ from order_completion.timers.rules import (
     MAX_ATTEMPTS,
     DueTimer,
     TimerKind,
-    TimerState,
     gives_up,
     retry_delay,
 )
 from order_completion.timers.service import TIMERS, TimerStore
+from order_completion.timers.tables import PENDING_ONLY
 
 FireTimer = Callable[[DueTimer], Awaitable[bool]]
 # One outcome per timer, in order: True fired, False not fired (its case was busy, or the
@@ -47,7 +47,11 @@ log = structlog.get_logger(__name__)
 def due_query(now: datetime, limit: int) -> Select[tuple[str, str, str, datetime, str | None, int]]:
     """The earliest due timers: pending, past their due time and, after a failed try,
     past their retry time. Only the columns a job needs (the payload is read when the
-    timer is claimed), so the read stays cheap."""
+    timer is claimed), so the read stays cheap.
+
+    The state is written into the SQL as the partial index ``ix_timer_pending_due_at``
+    states it: with a bound parameter instead, SQLite never uses a partial index and
+    PostgreSQL stops using it once it caches a generic plan, scanning the whole table."""
     return (
         select(
             TIMERS.c.id,
@@ -58,7 +62,7 @@ def due_query(now: datetime, limit: int) -> Select[tuple[str, str, str, datetime
             TIMERS.c.attempts,
         )
         .where(
-            TIMERS.c.state == TimerState.PENDING.value,
+            literal_column(PENDING_ONLY),  # as the partial index says it, not a parameter
             TIMERS.c.due_at <= now,
             or_(TIMERS.c.retry_at.is_(None), TIMERS.c.retry_at <= now),
         )
