@@ -185,6 +185,8 @@ def build_services(
         fire=services.fire_timer,
         fire_many=services.fire_timers,
         give_up=services.give_up_timer,
+        # SQLite runs one write transaction at a time: a second batch would only queue.
+        in_flight=1 if db.dialect == "sqlite" else 2,
     )
     retention = Retention(db, clock, timedelta(days=settings.delivery_retention_days))
 
