@@ -11,7 +11,8 @@ and ``give_up`` tells its case.
 A batch holds at most one timer of each case, so the timers of one case still fire one
 after the other in due order; the rest wait for the next round, which follows at once. When
 a whole batch fails (the database refused its commit), its timers are fired again one by
-one, so a timer that breaks the batch fails alone and the others fire.
+one, so a timer that breaks the batch fails alone and the others fire. ``in_flight``
+batches of distinct cases commit at once on separate connections (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -108,13 +109,17 @@ class TimerWorker:
                 for batch_outcomes in await asyncio.gather(*map(self._fire_batch, batches))
                 for outcome in batch_outcomes
             ]
-            fired += sum(outcome is True for outcome in outcomes)
-            for timer, outcome in zip(due, outcomes, strict=True):
-                if isinstance(outcome, Exception):
-                    await self._failed(timer, outcome)
+            fired_now = sum(outcome is True for outcome in outcomes)
+            recorded = [
+                await self._failed(timer, outcome)
+                for timer, outcome in zip(due, outcomes, strict=True)
+                if isinstance(outcome, Exception)
+            ]
+            fired += fired_now
             backlog = waiting > 0 or len(read) == self.batch * self.in_flight
-            progress = any(outcome is not False for outcome in outcomes)
-            if not (backlog and progress):  # busy cases come back on the next poll
+            # Busy cases come back on the next poll; so does everything when not even a
+            # failure could be written (the database is away), rather than spin here.
+            if not (backlog and (fired_now or any(recorded))):
                 return fired
 
     async def _read_due(self, limit: int) -> list[DueTimer]:
@@ -149,7 +154,9 @@ class TimerWorker:
         except Exception as error:  # one timer's failure must not stop the others
             return error
 
-    async def _failed(self, timer: DueTimer, error: Exception) -> None:
+    async def _failed(self, timer: DueTimer, error: Exception) -> bool:
+        """Record a failed try on the timer (or give up on it); False when even that
+        could not be written."""
         attempts = timer.attempts + 1
         message = f"{type(error).__name__}: {error}"[:500]
         log.warning(
@@ -164,7 +171,7 @@ class TimerWorker:
             if gives_up(attempts, self.max_attempts):
                 failed = DueTimer(**{**timer.__dict__, "attempts": attempts})
                 await self.give_up(failed, message)
-                return
+                return True
             async with self.db.transaction() as session:
                 await TimerStore(session).record_failure(
                     timer.id,
@@ -172,5 +179,7 @@ class TimerWorker:
                     error=message,
                     retry_at=self.clock.now() + retry_delay(attempts),
                 )
+            return True
         except Exception as second:  # the database itself may be what fails
             log.error("timer.failure_not_recorded", timer_id=timer.id, error=repr(second)[:300])
+            return False
