@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,6 +43,8 @@ FIRED = TimerState.FIRED.value
 # A Monday morning: the five business days of the window are plain to follow.
 OPENED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ROWS_PER_INSERT = 2000
+BASELINE_BATCH = 200  # rows the baseline marks per transaction, as many as a worker batch
+ONE_BY_ONE_SAMPLE = 2000  # firing one timer per transaction is slow: a sample tells its pace
 
 
 def business_order(index: str) -> dict[str, Any]:
@@ -242,35 +245,55 @@ def _services(url: str, clock: Clock) -> Services:
     return build_services(Settings(database_url=url), clock=clock)
 
 
-async def burst(target: Target, count: int, progress: Progress) -> list[Result]:
-    """``count`` acceptance windows ending at the same moment: the worker fires them all,
-    then the raw baseline marks the same rows on the same database."""
-    url = await target.make("timers_burst")
+@asynccontextmanager
+async def due_together(target: Target, label: str, count: int) -> AsyncIterator[Services]:
+    """Services on a fresh database holding ``count`` cases whose acceptance windows have
+    just ended, by the services' clock."""
+    url = await target.make(label)
     clock = FixedClock(OPENED)
     services = _services(url, clock)
     try:
         template = await make_template(services, clock)
-        progress(f"{target.name}: seeding {count} cases due together")
         await insert_copies(services.db, template, count - 1)
         clock.set(template.window_end + timedelta(seconds=1))
-        progress(f"{target.name}: firing {count} timers")
-        seconds = await drain(services)
-        fired = await count_fired(services.db)
-        if fired != count:
-            raise RuntimeError(f"{fired} of {count} window-end timers fired")
-        await rearm(services.db)
-        progress(f"{target.name}: raw due query and update of the same rows")
-        started = time.perf_counter()
-        marked = await raw_due_and_update(services.db, clock.now(), services.timers.batch)
-        raw_seconds = time.perf_counter() - started
+        yield services
     finally:
         await services.close()
         await target.drop(url)
+
+
+async def fire_all(services: Services, count: int) -> float:
+    """Seconds the worker takes to fire the ``count`` window ends, checked afterwards."""
+    seconds = await drain(services)
+    fired = await count_fired(services.db)
+    if fired != count:
+        raise RuntimeError(f"{fired} of {count} window-end timers fired")
+    return seconds
+
+
+async def burst(target: Target, count: int, progress: Progress) -> list[Result]:
+    """``count`` acceptance windows ending at the same moment: the worker fires them all,
+    then the raw baseline marks the same rows on the same database; and, on a sample of
+    its own, the worker firing one timer per transaction as it did before batches."""
+    name = target.name
+    progress(f"{name}: seeding {count} cases due together")
+    async with due_together(target, "timers_burst", count) as services:
+        progress(f"{name}: firing {count} timers")
+        seconds = await fire_all(services, count)
+        await rearm(services.db)
+        progress(f"{name}: raw due query and update of the same rows")
+        started = time.perf_counter()
+        marked = await raw_due_and_update(services.db, services.clock.now(), BASELINE_BATCH)
+        raw_seconds = time.perf_counter() - started
+    sample = min(count, ONE_BY_ONE_SAMPLE)
+    progress(f"{name}: {sample} timers one per transaction")
+    async with due_together(target, "timers_single", sample) as services:
+        services.timers.fire_many, services.timers.in_flight = None, 1
+        single_seconds = await fire_all(services, sample)
     return [
-        Result("deemed acceptances fired by the worker", target.name, count, seconds, []),
-        Result(
-            "due query + UPDATE of the same timers (baseline)", target.name, marked, raw_seconds, []
-        ),
+        Result("deemed acceptances fired by the worker", name, count, seconds, []),
+        Result("one timer per transaction (before batches)", name, sample, single_seconds, []),
+        Result("due query + UPDATE of the same timers (baseline)", name, marked, raw_seconds, []),
     ]
 
 
@@ -288,22 +311,26 @@ async def steady(
         progress(f"{target.name}: seeding {count} cases and {backlog} pending timers")
         await insert_copies(services.db, template, count - 1)
         await insert_backlog(services.db, template.case_id, backlog, SystemClock().now())
-        lags = await _run_steady(target, url, rate, count, progress)
+        moments = await _run_steady(target, url, rate, count, progress)
     finally:
         await services.close()
         await target.drop(url)
+    # From the first timer due to the last one fired: the pace the worker kept up.
+    span = (max(fired for _, fired in moments) - min(due for due, _ in moments)).total_seconds()
     return Result(
         f"due → fired lag at {rate:g}/s over {backlog:,} pending",
         target.name,
-        len(lags),
-        seconds,
-        lags,
+        len(moments),
+        span,
+        [(fired - due).total_seconds() for due, fired in moments],
     )
 
 
 async def _run_steady(
     target: Target, url: str, rate: float, count: int, progress: Progress
-) -> list[float]:
+) -> list[tuple[datetime, datetime]]:
+    """Stagger the window ends from two seconds on, run the worker loop until every case
+    completed; each timer's due and fired moments."""
     services = _services(url, SystemClock())
     try:
         start = SystemClock().now() + timedelta(seconds=2)
@@ -321,7 +348,7 @@ async def _run_steady(
                     TIMERS.c.kind == WINDOW_END, TIMERS.c.state == FIRED
                 )
             )
-            return [(row.fired_at - row.due_at).total_seconds() for row in result]
+            return [(row.due_at, row.fired_at) for row in result]
     finally:
         await services.close()
 
