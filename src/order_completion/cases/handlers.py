@@ -106,6 +106,7 @@ async def fire_timers(uow: UnitOfWork, cmd: FireTimers) -> list[TimerFired | Exc
             if loaded is None:
                 outcomes.append(TimerFired(Firing.BUSY))
             elif timer is None:
+                uow.cases.forget(loaded)  # nothing to do on it: no write either
                 outcomes.append(TimerFired(Firing.GONE))
             else:
                 outcomes.append(_run_job(uow, loaded, timer))
