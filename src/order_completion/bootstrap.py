@@ -6,6 +6,7 @@ unaware of each other and tests can build the same graph with a fixed clock and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from order_completion.auth.service import Authenticator, JwtConfig
 from order_completion.cases import behaviour as case_jobs
 from order_completion.cases import handlers as case_handlers
 from order_completion.cases.aggregate import CaseBehaviour
+from order_completion.cases.batch import BatchUnitOfWork
 from order_completion.cases.projection import CaseProjector, TimerProjector
 from order_completion.cases.rules import StepKind
 from order_completion.cases.unit_of_work import Projector, UnitOfWork
@@ -105,6 +107,23 @@ class Services:
         fired = await case_handlers.fire_timer(self.uow(), command)
         return fired.firing is case_handlers.Firing.FIRED
 
+    def batch_uow(self) -> BatchUnitOfWork:
+        """A fresh unit of work for a command on many cases, saved table by table."""
+        return BatchUnitOfWork(
+            self.db, self.clock, self.behaviour, self.projectors, base_url=self.base_url
+        )
+
+    async def fire_timers(self, timers: Sequence[DueTimer]) -> list[bool | Exception]:
+        command = case_handlers.FireTimers(
+            [case_handlers.FireTimer(timer.id, timer.case_id) for timer in timers]
+        )
+        return [
+            outcome
+            if isinstance(outcome, Exception)
+            else outcome.firing is case_handlers.Firing.FIRED
+            for outcome in await case_handlers.fire_timers(self.batch_uow(), command)
+        ]
+
     async def give_up_timer(self, timer: DueTimer, error: str) -> None:
         await case_handlers.give_up_timer(self.uow(), case_handlers.GiveUpTimer(timer, error))
 
@@ -164,7 +183,13 @@ def build_services(
         stream=stream,
     )
     services.timers = TimerWorker(
-        db=db, clock=clock, fire=services.fire_timer, give_up=services.give_up_timer
+        db=db,
+        clock=clock,
+        fire=services.fire_timer,
+        fire_many=services.fire_timers,
+        give_up=services.give_up_timer,
+        # SQLite runs one write transaction at a time: a second batch would only queue.
+        in_flight=1 if db.dialect == "sqlite" else 2,
     )
     retention = Retention(db, clock, timedelta(days=settings.delivery_retention_days))
     sending = ContinuousSender(

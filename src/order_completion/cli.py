@@ -271,8 +271,25 @@ def bench(
         str, typer.Option(help="Comma-separated: sqlite, postgresql")
     ] = "sqlite,postgresql",
     suite: Annotated[
-        str, typer.Option(help="Comma-separated: orders (B2C end to end), delivery (webhooks)")
+        str,
+        typer.Option(
+            help="Comma-separated: orders (B2C end to end), delivery (webhooks), timers "
+            "(deemed acceptances falling due together)"
+        ),
     ] = "orders,delivery",
+    timers: Annotated[
+        int, typer.Option(min=2, help="Timers falling due together (timers suite)")
+    ] = 10_000,
+    timer_rate: Annotated[
+        float | None,
+        typer.Option(help="Also measure due → fired lag with this many timers due per second"),
+    ] = None,
+    timer_seconds: Annotated[
+        float, typer.Option(min=1, help="How long timers fall due at --timer-rate")
+    ] = 20.0,
+    timer_backlog: Annotated[
+        int, typer.Option(min=0, help="Pending timers not yet due during the lag run")
+    ] = 1_000_000,
     postgres_url: Annotated[
         str, typer.Option(help="PostgreSQL server for throwaway bench databases")
     ] = "postgresql://postgres@127.0.0.1:5432/postgres",
@@ -280,23 +297,29 @@ def bench(
         Path | None, typer.Option(help="Also write the results as Markdown to this file")
     ] = None,
 ) -> None:
-    """Measure B2C orders end to end and webhook delivery, each beside a baseline of the
-    same run (raw inserts of the same rows; plain POSTs to the same receiver)."""
+    """Measure B2C orders end to end, webhook delivery and due timers, each beside a
+    baseline of the same run (raw inserts of the same rows; plain POSTs to the same
+    receiver; the due query and a Core UPDATE of the same timers)."""
     import sys
     import tempfile
 
     from order_completion.bench import b2c, delivery, report
+    from order_completion.bench import timers as timer_bench
     from order_completion.bench.measure import Result
 
     wanted = [name.strip() for name in database.split(",") if name.strip()]
     suites = [name.strip() for name in suite.split(",") if name.strip()]
     unknown = sorted(set(wanted) - {"sqlite", "postgresql"}) + sorted(
-        set(suites) - {"orders", "delivery"}
+        set(suites) - {"orders", "delivery", "timers"}
     )
     if unknown:
         errors.print(f"[red]Unknown database or suite:[/red] {', '.join(unknown)}")
         raise typer.Exit(2)
-    titles = {"orders": "Consumer orders end to end", "delivery": "Webhook delivery"}
+    titles = {
+        "orders": "Consumer orders end to end",
+        "delivery": "Webhook delivery",
+        "timers": "Due timers (deemed acceptance)",
+    }
     results: dict[str, list[Result]] = {titles[name]: [] for name in suites}
     versions: dict[str, str] = {}
 
@@ -319,6 +342,17 @@ def bench(
                 if "delivery" in suites:
                     results[titles["delivery"]] += asyncio.run(
                         delivery.bench_target(targets[name], max(cases // 5, 50), say)
+                    )
+                if "timers" in suites:
+                    results[titles["timers"]] += asyncio.run(
+                        timer_bench.bench_target(
+                            targets[name],
+                            timers,
+                            say,
+                            rate=timer_rate,
+                            seconds=timer_seconds,
+                            backlog=timer_backlog,
+                        )
                     )
             except OSError as error:
                 errors.print(f"[yellow]{name} skipped:[/yellow] {error}")

@@ -42,3 +42,43 @@ def test_the_benchmark_measures_both_suites_and_writes_markdown(tmp_path: Path) 
     ):
         assert f"| sqlite | {path}" in text, path
     assert "Command: `order-completion bench --cases 20" in text
+
+
+def test_the_timer_benchmark_fires_a_burst_and_measures_the_lag(tmp_path: Path) -> None:
+    report = tmp_path / "timers.md"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "order_completion",
+            "bench",
+            "--suite",
+            "timers",
+            "--timers",
+            "30",
+            "--timer-rate",
+            "10",
+            "--timer-seconds",
+            "2",
+            "--timer-backlog",
+            "500",
+            "--database",
+            "sqlite",
+            "--markdown",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = report.read_text()
+    for path in (
+        "deemed acceptances fired by the worker",
+        "due query + UPDATE of the same timers (baseline)",
+        "due → fired lag at 10/s over 500 pending",
+    ):
+        assert f"| sqlite | {path}" in text, path
+    assert "| sqlite | deemed acceptances fired by the worker | 30 |" in text

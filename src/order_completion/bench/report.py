@@ -62,6 +62,7 @@ def rows(results: Sequence[Result]) -> list[list[str]]:
             r.database,
             r.label,
             str(r.count),
+            f"{r.seconds:,.1f}",
             f"{r.rate:,.0f}",
             _ms(r, 0.5),
             _ms(r, 0.95),
@@ -72,7 +73,17 @@ def rows(results: Sequence[Result]) -> list[list[str]]:
     ]
 
 
-HEADERS = ["database", "path", "count", "per second", "p50 ms", "p95 ms", "p99 ms", "of baseline"]
+HEADERS = [
+    "database",
+    "path",
+    "count",
+    "seconds",
+    "per second",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "of baseline",
+]
 
 
 def table_markdown(title: str, results: Sequence[Result]) -> list[str]:
