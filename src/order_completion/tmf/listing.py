@@ -7,11 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Query, Request
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.tmf import query
+from order_completion.tmf.responses import JsonResponse, json_page
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,9 @@ async def page_of(
     *,
     order_by: Sequence[Any],
     render: Callable[[Any], dict[str, Any]],
-    response: Response,
-) -> list[dict[str, Any]]:
-    """Filter ``statement`` by the request, count, page, render and set the count headers."""
+) -> JsonResponse:
+    """Filter ``statement`` by the request, count (exactly), page, render, and answer with
+    the count headers."""
     wanted = params.parse(attributes)
     where = query.conditions(wanted.filters, attributes)
     filtered = statement.where(*where)
@@ -61,5 +62,4 @@ async def page_of(
         filtered.order_by(*order_by).offset(wanted.page.offset).limit(wanted.page.limit)
     )
     items = [query.select_fields(render(row), wanted.fields) for row in rows]
-    query.set_count_headers(response, total=int(total or 0), returned=len(items))
-    return items
+    return json_page(items, total=int(total or 0))
