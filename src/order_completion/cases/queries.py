@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.cases.aggregate import CompletionCase, Step
 from order_completion.cases.repository import load_cases, step_from_row
+from order_completion.cases.representation import history_resource
 from order_completion.cases.tables import CASES, HISTORY, STEPS, CaseRow
 from order_completion.errors import NotFound
 from order_completion.tmf.query import Attribute, Filter, Page, conditions
@@ -66,6 +67,37 @@ async def history_of(session: AsyncSession, case_ids: Sequence[str]) -> History:
     for row in rows:
         entries[row.case_id].append(dict(row._mapping))
     return entries
+
+
+async def history_page(
+    session: AsyncSession, case_id: str, *, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the history of one case, oldest first, in API shape, and how many entries
+    the case has in all (``[]`` and ``0`` for an unknown case).
+
+    Every read of a case's history goes through here, so how history is stored can change
+    behind this one function.
+    """
+    total = int(
+        await session.scalar(
+            select(func.count()).select_from(HISTORY).where(HISTORY.c.case_id == case_id)
+        )
+        or 0
+    )
+    if offset >= total:
+        return [], total
+    rows = await session.execute(
+        select(HISTORY)
+        .where(HISTORY.c.case_id == case_id)
+        .order_by(HISTORY.c.seq)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [history_resource(row._asdict()) for row in rows], total
+
+
+async def case_exists(session: AsyncSession, case_id: str) -> bool:
+    return await session.scalar(select(CASES.c.id).where(CASES.c.id == case_id)) is not None
 
 
 async def list_cases(

@@ -23,6 +23,10 @@ def case_href(base_url: str, case_id: str) -> str:
     return f"{base_url}{API_BASE}/completionCase/{case_id}"
 
 
+def history_href(base_url: str, case_id: str) -> str:
+    return f"{case_href(base_url, case_id)}/history"
+
+
 def waiting_for(step: Step | StepSnapshot) -> str | None:
     if step.state is not StepState.ACTIVE:
         return None
@@ -88,9 +92,11 @@ def case_resource(
     case: CompletionCase,
     *,
     base_url: str = "",
-    history: Sequence[Mapping[str, Any]] | None = None,
+    history: Sequence[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The full case as the API shows it; ``history`` (row values) when it is wanted."""
+    """The case as the API shows it. The history is a paged sub-resource that
+    ``historyHref`` points to; ``history`` (entries in API shape) is inlined only when a
+    client asked for it with ``fields``."""
     result: dict[str, Any] = {
         "id": case.id,
         "href": case_href(base_url, case.id),
@@ -129,7 +135,8 @@ def case_resource(
             }
             for item in case.items
         ],
+        "historyHref": history_href(base_url, case.id),
     }
     if history is not None:
-        result["history"] = [history_resource(entry) for entry in history]
+        result["history"] = list(history)
     return result
