@@ -30,12 +30,13 @@ class ListParams:
         )
 
 
-def list_params(
+async def list_params(
     request: Request,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
     offset: str | None = Query(default=None, description="Index of the first item (0)"),
     limit: str | None = Query(default=None, description="How many items at most (100, max 1000)"),
 ) -> ListParams:
+    """``async`` only so that FastAPI calls it in the event loop, not in a worker thread."""
     params = {key: request.query_params.getlist(key) for key in request.query_params}
     return ListParams(fields, offset, limit, params)
 
