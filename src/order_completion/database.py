@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, FromClause, MetaData, event, insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -107,13 +108,27 @@ def make_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> Asy
     if is_sqlite(async_url):
         _ensure_sqlite_folder(async_url)
         engine = create_async_engine(
-            async_url, json_serializer=_dumps, connect_args={"timeout": 30}, pool_size=pool_size
+            async_url,
+            json_serializer=_dumps,
+            json_deserializer=orjson.loads,
+            connect_args={"timeout": 30},
+            pool_size=pool_size,
+            # Every SQLite connection is a thread of the driver with its own page cache;
+            # readers beyond the pool wait for one instead of growing the process.
+            max_overflow=0 if not immediate else 10,
         )
         _configure_sqlite(engine, immediate=immediate)
         return engine
     return create_async_engine(
-        async_url, json_serializer=_dumps, pool_size=pool_size, max_overflow=pool_size
+        async_url,
+        json_serializer=_dumps,
+        json_deserializer=orjson.loads,
+        pool_size=pool_size,
+        max_overflow=pool_size,
     )
+
+
+READ_CACHE_KB = 512
 
 
 def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
@@ -127,6 +142,11 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if not immediate:
+            # Each reader keeps a small page cache of its own (SQLite's default is 2 MB per
+            # connection): pages it misses come from the operating system's cache, and ten
+            # readers no longer add 20 MB to the process.
+            cursor.execute(f"PRAGMA cache_size=-{READ_CACHE_KB}")
         cursor.close()
 
     if not immediate:
