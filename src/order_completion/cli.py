@@ -242,8 +242,19 @@ def bench(
         str, typer.Option(help="Comma-separated: sqlite, postgresql")
     ] = "sqlite,postgresql",
     suite: Annotated[
-        str, typer.Option(help="Comma-separated: orders (B2C end to end), delivery (webhooks)")
+        str,
+        typer.Option(
+            help="Comma-separated: orders (B2C end to end), delivery (webhooks), "
+            "reads (GET routes over --scale seeded cases)"
+        ),
     ] = "orders,delivery",
+    scale: Annotated[int, typer.Option(min=1, help="Cases seeded for the reads suite")] = 20_000,
+    connections: Annotated[
+        int, typer.Option(min=1, help="Concurrent connections of the reads suite")
+    ] = 32,
+    requests: Annotated[
+        int, typer.Option(min=1, help="Requests per read measured by the reads suite")
+    ] = 2_000,
     postgres_url: Annotated[
         str, typer.Option(help="PostgreSQL server for throwaway bench databases")
     ] = "postgresql://postgres@127.0.0.1:5432/postgres",
@@ -251,24 +262,30 @@ def bench(
         Path | None, typer.Option(help="Also write the results as Markdown to this file")
     ] = None,
 ) -> None:
-    """Measure B2C orders end to end and webhook delivery, each beside a baseline of the
-    same run (raw inserts of the same rows; plain POSTs to the same receiver)."""
+    """Measure B2C orders end to end, webhook delivery and reads at scale, each beside a
+    baseline of the same run (raw inserts of the same rows; plain POSTs to the same receiver;
+    a constant body from a minimal app under the same server and client)."""
     import sys
     import tempfile
 
-    from order_completion.bench import b2c, delivery, report
+    from order_completion.bench import b2c, delivery, reads, report
     from order_completion.bench.measure import Result
 
     wanted = [name.strip() for name in database.split(",") if name.strip()]
     suites = [name.strip() for name in suite.split(",") if name.strip()]
     unknown = sorted(set(wanted) - {"sqlite", "postgresql"}) + sorted(
-        set(suites) - {"orders", "delivery"}
+        set(suites) - {"orders", "delivery", "reads"}
     )
     if unknown:
         errors.print(f"[red]Unknown database or suite:[/red] {', '.join(unknown)}")
         raise typer.Exit(2)
-    titles = {"orders": "Consumer orders end to end", "delivery": "Webhook delivery"}
+    titles = {
+        "orders": "Consumer orders end to end",
+        "delivery": "Webhook delivery",
+        "reads": f"Reads over {scale:,} cases, {connections} connections",
+    }
     results: dict[str, list[Result]] = {titles[name]: [] for name in suites}
+    reads_runs: dict[str, reads.ReadsRun] = {}
     versions: dict[str, str] = {}
 
     def say(text: str) -> None:
@@ -291,6 +308,12 @@ def bench(
                     results[titles["delivery"]] += asyncio.run(
                         delivery.bench_target(targets[name], max(cases // 5, 50), say)
                     )
+                if "reads" in suites:
+                    run = asyncio.run(
+                        reads.bench_target(targets[name], scale, connections, requests, say)
+                    )
+                    reads_runs[name] = run
+                    results[titles["reads"]] += run.results
             except OSError as error:
                 errors.print(f"[yellow]{name} skipped:[/yellow] {error}")
     for title, measured in results.items():
@@ -298,9 +321,14 @@ def bench(
         for row in report.rows(measured):
             table.add_row(*row)
         console.print(table)
+    notes = list(reads.memory_notes(reads_runs))
+    for note in notes:
+        console.print(note)
     if markdown is not None:
         command = " ".join(["order-completion", *sys.argv[1:]])
-        markdown.write_text(report.markdown(dict(results), command, report.hardware(), versions))
+        markdown.write_text(
+            report.markdown(dict(results), command, report.hardware(), versions, notes)
+        )
         console.print(f"Written to {markdown}")
 
 

@@ -18,6 +18,9 @@ class Result:
     count: int
     seconds: float
     latencies: Sequence[float]
+    # CPU the server process spent per operation, in ms, where the bench could see it: a
+    # figure the other programs sharing the machine do not distort as they do rates.
+    server_cpu_ms: float | None = None
 
     @property
     def rate(self) -> float:

@@ -60,12 +60,23 @@ def rows(results: Sequence[Result]) -> list[list[str]]:
             _ms(r, 0.95),
             _ms(r, 0.99),
             ratio(r, baselines.get(r.database)),
+            "—" if r.server_cpu_ms is None else f"{r.server_cpu_ms:.2f}",
         ]
         for r in results
     ]
 
 
-HEADERS = ["database", "path", "count", "per second", "p50 ms", "p95 ms", "p99 ms", "of baseline"]
+HEADERS = [
+    "database",
+    "path",
+    "count",
+    "per second",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "of baseline",
+    "server CPU ms/op",
+]
 
 
 def table_markdown(title: str, results: Sequence[Result]) -> list[str]:
@@ -78,10 +89,12 @@ def markdown(
     command: str,
     machine: dict[str, str],
     versions: dict[str, str],
+    notes: Sequence[str] = (),
 ) -> str:
     lines = [f"Command: `{command}`", ""]
     lines += [f"- {key}: {value}" for key, value in {**machine, **versions}.items()]
     lines.append("")
     for title, results in suites.items():
         lines += table_markdown(title, results)
+    lines += [f"- {note}" for note in notes]
     return "\n".join(lines)
