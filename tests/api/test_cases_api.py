@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
+from order_completion.bootstrap import Services
 from tests.orders import BASE, business_order, product_order
 
 CASES = f"{BASE}/completionCase"
@@ -206,6 +208,31 @@ async def test_fields_history_inlines_the_whole_history(client: httpx.AsyncClien
     listing = await client.get(CASES, params={"fields": "history", "id": case["id"]})
     assert listing.json() == [only.json()]
     assert all("history" not in c for c in (await client.get(CASES)).json())
+
+
+async def test_a_page_of_cases_costs_the_same_statements_whatever_its_size(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Steps, items and milestones of a page come with the page, never case by case."""
+    for index in range(6):
+        await create(client, business_order(f"PO-N{index}"))
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = services.db.read_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        one = await client.get(CASES, params={"limit": "1"})
+        for_one = len(statements)
+        six = await client.get(CASES, params={"limit": "6"})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(one.json()) == 1
+    assert len(six.json()) == 6
+    assert all(len(case["step"]) > 1 for case in six.json())
+    assert len(statements) - for_one == for_one
 
 
 async def test_history_of_an_unknown_case_is_404(client: httpx.AsyncClient) -> None:
