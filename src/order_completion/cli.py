@@ -268,6 +268,8 @@ def bench(
     import sys
     import tempfile
 
+    import httpx
+
     from order_completion.bench import b2c, delivery, reads, report
     from order_completion.bench.measure import Result
 
@@ -314,8 +316,8 @@ def bench(
                     )
                     reads_runs[name] = run
                     results[titles["reads"]] += run.results
-            except OSError as error:
-                errors.print(f"[yellow]{name} skipped:[/yellow] {error}")
+            except (OSError, RuntimeError, httpx.HTTPError) as error:
+                errors.print(f"[yellow]{name} skipped:[/yellow] {error!r}")
     for title, measured in results.items():
         table = Table(*report.HEADERS, title=title)
         for row in report.rows(measured):

@@ -249,9 +249,10 @@ async def drive(
             async def get() -> None:
                 try:
                     response = await client.get(target)
-                except httpx.RemoteProtocolError:
-                    # The server closed an idle keep-alive connection as it was reused: the
-                    # usual race of keep-alive, not an answer; ask once more.
+                except (httpx.RemoteProtocolError, httpx.ReadError):
+                    # The server closed a keep-alive connection that sat idle past its
+                    # timeout while this client, starved of CPU, came back to it: the usual
+                    # race of keep-alive, not an answer. Ask once more.
                     response = await client.get(target)
                 if response.status_code != 200:
                     raise RuntimeError(f"GET {target}: {response.status_code} {response.text}")
