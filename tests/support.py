@@ -73,7 +73,8 @@ async def change_state(
 
 
 async def case_json(services: Services, case_id: str) -> dict[str, Any]:
-    return await read_case(services, case_id)
+    """The case as the API shows it, with its history inline (``fields=history``)."""
+    return await read_case(services, case_id, with_history=True)
 
 
 async def outbox_events(services: Services, case_id: str | None = None) -> list[dict[str, Any]]:

@@ -81,21 +81,22 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
     app.state.services = services
     app.add_middleware(BodySizeLimit, limit=services.settings.max_body_bytes)
     errors.install(app)
-    for api in Api:
-        app.include_router(hub_router(api))
-        app.include_router(ledger_router(api))
+    # Routes are matched in the order they were added: the reads most called come first.
     for router in (
-        orders_router,
         cases_router,
+        processflow_router,
+        interactions_router,
+        appointments_router,
+        orders_router,
         commissioning_router,
         acceptance_router,
         training_router,
         surveys_router,
-        interactions_router,
-        processflow_router,
-        appointments_router,
     ):
         app.include_router(router)
+    for api in Api:
+        app.include_router(hub_router(api))
+        app.include_router(ledger_router(api))
 
     @app.get("/health", tags=["operations"], summary="Ready when it answers 200")
     async def health() -> Any:

@@ -274,7 +274,8 @@ def bench(
         str,
         typer.Option(
             help="Comma-separated: orders (B2C end to end), delivery (webhooks), timers "
-            "(deemed acceptances falling due together)"
+            "(deemed acceptances falling due together), reads (GET routes over --scale "
+            "seeded cases)"
         ),
     ] = "orders,delivery",
     timers: Annotated[
@@ -290,6 +291,13 @@ def bench(
     timer_backlog: Annotated[
         int, typer.Option(min=0, help="Pending timers not yet due during the lag run")
     ] = 1_000_000,
+    scale: Annotated[int, typer.Option(min=1, help="Cases seeded for the reads suite")] = 20_000,
+    connections: Annotated[
+        int, typer.Option(min=1, help="Concurrent connections of the reads suite")
+    ] = 32,
+    requests: Annotated[
+        int, typer.Option(min=1, help="Requests per read measured by the reads suite")
+    ] = 2_000,
     postgres_url: Annotated[
         str, typer.Option(help="PostgreSQL server for throwaway bench databases")
     ] = "postgresql://postgres@127.0.0.1:5432/postgres",
@@ -297,20 +305,23 @@ def bench(
         Path | None, typer.Option(help="Also write the results as Markdown to this file")
     ] = None,
 ) -> None:
-    """Measure B2C orders end to end, webhook delivery and due timers, each beside a
-    baseline of the same run (raw inserts of the same rows; plain POSTs to the same
-    receiver; the due query and a Core UPDATE of the same timers)."""
+    """Measure B2C orders end to end, webhook delivery, due timers and reads at scale, each
+    beside a baseline of the same run (raw inserts of the same rows; plain POSTs to the same
+    receiver; the due query and a Core UPDATE of the same timers; a constant body from a
+    minimal app under the same server and client)."""
     import sys
     import tempfile
 
-    from order_completion.bench import b2c, delivery, report
+    import httpx
+
+    from order_completion.bench import b2c, delivery, reads, report
     from order_completion.bench import timers as timer_bench
     from order_completion.bench.measure import Result
 
     wanted = [name.strip() for name in database.split(",") if name.strip()]
     suites = [name.strip() for name in suite.split(",") if name.strip()]
     unknown = sorted(set(wanted) - {"sqlite", "postgresql"}) + sorted(
-        set(suites) - {"orders", "delivery", "timers"}
+        set(suites) - {"orders", "delivery", "timers", "reads"}
     )
     if unknown:
         errors.print(f"[red]Unknown database or suite:[/red] {', '.join(unknown)}")
@@ -319,8 +330,10 @@ def bench(
         "orders": "Consumer orders end to end",
         "delivery": "Webhook delivery",
         "timers": "Due timers (deemed acceptance)",
+        "reads": f"Reads over {scale:,} cases, {connections} connections",
     }
     results: dict[str, list[Result]] = {titles[name]: [] for name in suites}
+    reads_runs: dict[str, reads.ReadsRun] = {}
     versions: dict[str, str] = {}
 
     def say(text: str) -> None:
@@ -354,16 +367,27 @@ def bench(
                             backlog=timer_backlog,
                         )
                     )
-            except OSError as error:
-                errors.print(f"[yellow]{name} skipped:[/yellow] {error}")
+                if "reads" in suites:
+                    run = asyncio.run(
+                        reads.bench_target(targets[name], scale, connections, requests, say)
+                    )
+                    reads_runs[name] = run
+                    results[titles["reads"]] += run.results
+            except (OSError, RuntimeError, httpx.HTTPError) as error:
+                errors.print(f"[yellow]{name} skipped:[/yellow] {error!r}")
     for title, measured in results.items():
         table = Table(*report.HEADERS, title=title)
         for row in report.rows(measured):
             table.add_row(*row)
         console.print(table)
+    notes = list(reads.memory_notes(reads_runs))
+    for note in notes:
+        console.print(note)
     if markdown is not None:
         command = " ".join(["order-completion", *sys.argv[1:]])
-        markdown.write_text(report.markdown(dict(results), command, report.hardware(), versions))
+        markdown.write_text(
+            report.markdown(dict(results), command, report.hardware(), versions, notes)
+        )
         console.print(f"Written to {markdown}")
 
 

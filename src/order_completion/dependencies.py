@@ -29,11 +29,14 @@ class HasAuth(Protocol):
     def auth(self) -> Authenticator: ...
 
 
-def services(protocol: type[S]) -> Callable[[Request], S]:
+def services(protocol: type[S]) -> Callable[[Request], Awaitable[S]]:
     """A dependency giving the app's services as ``protocol``, so a router names only what
-    it uses (``app.routers_can_use`` has mypy check that the services satisfy each one)."""
+    it uses (``app.routers_can_use`` has mypy check that the services satisfy each one).
 
-    def dependency(request: Request) -> S:
+    Dependencies here are ``async def`` although they never wait: FastAPI runs a plain
+    ``def`` dependency in a worker thread, a hop that cost more than the rest of it."""
+
+    async def dependency(request: Request) -> S:
         return cast(S, request.app.state.services)
 
     return dependency
@@ -63,7 +66,7 @@ def allow(*permissions: Permission) -> list[Any]:
     return [Depends(require(*permissions))]
 
 
-def current_actor(request: Request) -> Actor:
+async def current_actor(request: Request) -> Actor:
     """The caller checked by the route's permission dependency, as commands carry it."""
     principal: Principal | None = getattr(request.state, "principal", None)
     return Actor(principal.name) if principal is not None else Actor()

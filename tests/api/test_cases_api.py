@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
+from order_completion.bootstrap import Services
 from tests.orders import BASE, business_order, product_order
 
 CASES = f"{BASE}/completionCase"
@@ -45,8 +47,11 @@ async def test_create_answers_201_with_the_case_and_its_location(client: httpx.A
         "id": "FIBRE-500",
         "name": "Fibre broadband 500",
     }
-    assert case["history"][0]["action"] == "caseOpened"
+    assert "history" not in case  # a sub-resource, inlined only when asked for
+    assert case["historyHref"] == f"{case['href']}/history"
     assert (await client.get(case["href"])).json() == case  # the response is what is stored
+    history = await client.get(case["historyHref"])
+    assert history.json()[0]["action"] == "caseOpened"
 
 
 async def test_the_same_order_again_returns_the_existing_case(client: httpx.AsyncClient) -> None:
@@ -161,6 +166,88 @@ async def test_fields_keep_only_what_was_asked_plus_identity(client: httpx.Async
     assert set(one.json()) == {"id", "href", "@type", "state", "milestone"}
     listing = await client.get(CASES, params={"fields": "state"})
     assert set(listing.json()[0]) == {"id", "href", "@type", "state"}
+
+
+async def test_history_pages_oldest_first_with_counts(client: httpx.AsyncClient) -> None:
+    case = (await create(client, business_order())).json()
+    for state in ("hold", "active", "hold", "active"):
+        assert (await client.patch(case["href"], json={"state": state})).status_code == 200
+    everything = await client.get(case["historyHref"])
+    entries = everything.json()
+    total = len(entries)
+    assert everything.headers["X-Total-Count"] == everything.headers["X-Result-Count"] == str(total)
+    assert entries[0]["action"] == "caseOpened"
+    assert [e["date"] for e in entries] == sorted(e["date"] for e in entries)
+    assert [e["action"] for e in entries].count("stateChanged") == 4
+
+    middle = await client.get(case["historyHref"], params={"offset": "1", "limit": "2"})
+    assert middle.json() == entries[1:3]
+    assert middle.headers["X-Total-Count"] == str(total)
+    assert middle.headers["X-Result-Count"] == "2"
+    past_the_end = await client.get(case["historyHref"], params={"offset": str(total)})
+    assert past_the_end.json() == []
+    assert past_the_end.headers["X-Total-Count"] == str(total)
+    assert past_the_end.headers["X-Result-Count"] == "0"
+
+
+async def test_fields_history_inlines_the_whole_history(client: httpx.AsyncClient) -> None:
+    case = (await create(client, business_order())).json()
+    await client.patch(case["href"], json={"state": "hold"})
+    history = (await client.get(case["historyHref"])).json()
+
+    only = await client.get(case["href"], params={"fields": "history"})
+    assert only.json() == {
+        "id": case["id"],
+        "href": case["href"],
+        "@type": "CompletionCase",
+        "history": history,
+    }
+    with_state = (await client.get(case["href"], params={"fields": "state,history"})).json()
+    assert with_state["state"] == "hold"
+    assert with_state["history"] == history
+    listing = await client.get(CASES, params={"fields": "history", "id": case["id"]})
+    assert listing.json() == [only.json()]
+    assert all("history" not in c for c in (await client.get(CASES)).json())
+
+
+async def test_a_page_of_cases_costs_the_same_statements_whatever_its_size(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Steps, items and milestones of a page come with the page, never case by case."""
+    for index in range(6):
+        await create(client, business_order(f"PO-N{index}"))
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = services.db.read_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        one = await client.get(CASES, params={"limit": "1"})
+        for_one = len(statements)
+        six = await client.get(CASES, params={"limit": "6"})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(one.json()) == 1
+    assert len(six.json()) == 6
+    assert all(len(case["step"]) > 1 for case in six.json())
+    assert len(statements) - for_one == for_one
+
+
+async def test_history_of_an_unknown_case_is_404(client: httpx.AsyncClient) -> None:
+    assert_error(await client.get(f"{CASES}/nope/history"), 404)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"limit": "0"}, "limit"), ({"limit": "x"}, "limit"), ({"offset": "-1"}, "offset")],
+)
+async def test_bad_history_paging_is_400(
+    client: httpx.AsyncClient, params: dict[str, str], field: str
+) -> None:
+    case = (await create(client, product_order())).json()
+    assert_error(await client.get(case["historyHref"], params=params), 400, field)
 
 
 @pytest.mark.parametrize(

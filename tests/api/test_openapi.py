@@ -17,6 +17,7 @@ EXPECTED = (
         (f"{BASE}/completionCase", "post"),
         (f"{BASE}/completionCase/{{case_id}}", "get"),
         (f"{BASE}/completionCase/{{case_id}}", "patch"),
+        (f"{BASE}/completionCase/{{case_id}}/history", "get"),
         (f"{BASE}/completionCase/{{case_id}}/commissioningTest", "post"),
         (f"{BASE}/completionCase/{{case_id}}/acceptanceDecision", "post"),
         (f"{BASE}/completionCase/{{case_id}}/trainingSession", "get"),

@@ -32,7 +32,10 @@ async def rejected_case(client: httpx.AsyncClient) -> dict[str, Any]:
     rejected = await post(client, case_id, "acceptanceDecision", REJECT)
     assert rejected.status_code == 201, rejected.text
     assert rejected.json()["round"] == 1
-    response = await client.get(f"{CASES}/{case_id}")
+    response = await client.get(
+        f"{CASES}/{case_id}",
+        params={"fields": "state,step,milestone,history"},
+    )
     assert response.status_code == 200
     case: dict[str, Any] = response.json()
     return case

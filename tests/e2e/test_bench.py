@@ -82,3 +82,44 @@ def test_the_timer_benchmark_fires_a_burst_and_measures_the_lag(tmp_path: Path) 
     ):
         assert f"| sqlite | {path}" in text, path
     assert "| sqlite | deemed acceptances fired by the worker | 30 |" in text
+
+
+def test_the_reads_suite_seeds_cases_and_measures_every_read(tmp_path: Path) -> None:
+    report = tmp_path / "reads.md"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "order_completion",
+            "bench",
+            "--suite",
+            "reads",
+            "--database",
+            "sqlite",
+            "--scale",
+            "60",
+            "--requests",
+            "20",
+            "--connections",
+            "4",
+            "--markdown",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = report.read_text()
+    for path in (
+        "GET one case",
+        "GET history page (limit 20)",
+        "list state + relatedParty.id (limit 20, counted)",
+        "list state=active (limit 20, counted)",
+        "list unfiltered (limit 20, counted)",
+    ):
+        assert f"| sqlite | {path} | 20 |" in text, path
+    assert "minimal app (baseline) | 20 |" in text
+    assert "sqlite: serve RSS " in text

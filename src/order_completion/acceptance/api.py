@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from order_completion.acceptance import handlers
 from order_completion.acceptance.schemas import AcceptanceDecisionOut, AcceptanceDecisionRequest
@@ -11,7 +11,8 @@ from order_completion.cases.ports import CaseServicesDep, read_case
 from order_completion.cases.representation import API_BASE, case_href
 from order_completion.clock import iso
 from order_completion.dependencies import ActorDep, allow
-from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
+from order_completion.tmf.responses import json_resource
+from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE, tags=["acceptanceDecision"])
 
@@ -29,15 +30,14 @@ router = APIRouter(prefix=API_BASE, tags=["acceptanceDecision"])
     ),
     status_code=201,
     response_model=AcceptanceDecisionOut,
-    response_model_exclude_unset=True,
     responses={201: {"model": AcceptanceDecisionOut}, **ERROR_RESPONSES},
 )
 async def decide(
     case_id: str, body: AcceptanceDecisionRequest, app: CaseServicesDep, actor: ActorDep
-) -> JsonObject:
+) -> Response:
     command = handlers.RecordDecision(case_id, body, actor)
     decision = await handlers.record_decision(app.uow(), command)
-    return {
+    resource = {
         "id": decision.id,
         "href": f"{case_href(app.base_url, case_id)}/acceptanceDecision/{decision.id}",
         "@type": "AcceptanceDecision",
@@ -49,3 +49,4 @@ async def decide(
         "decisionDate": iso(decision.decided_at),
         "completionCase": await read_case(app, case_id),
     }
+    return json_resource(resource, status_code=201)

@@ -26,6 +26,7 @@ from order_completion.errors import InvalidInput
 from order_completion.tmf import query
 from order_completion.tmf.errors import READ_ONLY
 from order_completion.tmf.listing import ListParamsDep, page_of
+from order_completion.tmf.responses import json_resource
 from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 from order_completion.training.handlers import BookSession, book_session
 
@@ -110,20 +111,16 @@ def _command(body: AppointmentCreate, actor: Actor) -> BookSession | ScheduleVis
     status_code=201,
     dependencies=allow(Permission.MANAGE_APPOINTMENTS),
     response_model=AppointmentOut,
-    response_model_exclude_unset=True,
     responses={201: {"model": AppointmentOut}, **ERROR_RESPONSES},
 )
-async def create(
-    body: AppointmentCreate, response: Response, app: CaseServicesDep, actor: ActorDep
-) -> JsonObject:
+async def create(body: AppointmentCreate, app: CaseServicesDep, actor: ActorDep) -> Response:
     command = _command(body, actor)
     if isinstance(command, BookSession):
         row = await book_session(app.uow(), command)
     else:
         row = await schedule_visit(app.uow(), command)
     resource = appointment_resource(row, app.base_url)
-    response.headers["Location"] = resource["href"]
-    return resource
+    return json_resource(resource, status_code=201, headers={"Location": resource["href"]})
 
 
 @router.get(
@@ -136,19 +133,15 @@ async def create(
     ),
     dependencies=allow(Permission.READ),
     response_model=list[AppointmentOut],
-    response_model_exclude_unset=True,
     responses={200: {"model": list[AppointmentOut]}, **ERROR_RESPONSES},
 )
-async def list_appointments(
-    params: ListParamsDep, response: Response, app: CaseServicesDep
-) -> list[JsonObject]:
+async def list_appointments(params: ListParamsDep, app: CaseServicesDep) -> Response:
     async with app.db.read() as session:
         return await page_of(
             session,
             select(Appointment),
             FILTERS,
             params,
-            response=response,
             order_by=[Appointment.start, Appointment.id],
             render=lambda row: appointment_resource(row, app.base_url),
         )
@@ -159,17 +152,17 @@ async def list_appointments(
     summary="Read one appointment",
     dependencies=allow(Permission.READ),
     response_model=AppointmentOut,
-    response_model_exclude_unset=True,
     responses=ONE,
 )
 async def get_appointment(
     appointment_id: str,
     app: CaseServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-) -> JsonObject:
+) -> Response:
     async with app.db.read() as session:
         row = await appointments.get(session, appointment_id)
-    return query.select_fields(appointment_resource(row, app.base_url), query.parse_fields(fields))
+    resource = appointment_resource(row, app.base_url)
+    return json_resource(query.select_fields(resource, query.parse_fields(fields)))
 
 
 @router.patch(
@@ -183,19 +176,19 @@ async def get_appointment(
     ),
     dependencies=allow(Permission.MANAGE_APPOINTMENTS),
     response_model=AppointmentOut,
-    response_model_exclude_unset=True,
     responses=ONE,
     openapi_extra=merge_patch_openapi(AppointmentUpdate),
 )
 async def patch_appointment(
     appointment_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
-) -> JsonObject:
+) -> Response:
     query.refuse_read_only(
         patch, READ_ONLY | {"category", "relatedEntity", "topic", "trainer", "attendee", "@type"}
     )
     body = AppointmentUpdate.model_validate(patch)
     command = handlers.UpdateAppointment(appointment_id, body, actor)
-    return appointment_resource(await handlers.update_appointment(app.uow(), command), app.base_url)
+    row = await handlers.update_appointment(app.uow(), command)
+    return json_resource(appointment_resource(row, app.base_url))
 
 
 @router.get(

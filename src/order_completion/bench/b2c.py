@@ -184,7 +184,7 @@ def _start_serve(env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -194,7 +194,7 @@ def _free_port() -> int:
 async def through_http(target: Target, database: str, count: int, concurrency: int) -> Result:
     """POST orders to a real ``serve`` process over loopback."""
     url = await target.make("http")
-    port = _free_port()
+    port = free_port()
     token = secrets.token_urlsafe(24)  # this run's own admin token, never stored
     env = {
         **os.environ,
@@ -207,7 +207,7 @@ async def through_http(target: Target, database: str, count: int, concurrency: i
         process = _start_serve(env, log)
         try:
             base = f"http://127.0.0.1:{port}"
-            await _wait_healthy(base, process)
+            await wait_healthy(base, process)
             limits = httpx.Limits(max_connections=concurrency)
             headers = {"Authorization": f"Bearer {token}"}
             async with httpx.AsyncClient(
@@ -234,7 +234,7 @@ async def through_http(target: Target, database: str, count: int, concurrency: i
             await target.drop(url)
 
 
-async def _wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
+async def wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:

@@ -24,6 +24,9 @@ class Result:
     # The label of the row of the same database this one is compared with, when it is not
     # that database's baseline (NOT_COMPARED: with nothing).
     compared_with: str | None = None
+    # CPU the server process spent per operation, in ms, where the bench could see it: a
+    # figure the other programs sharing the machine do not distort as they do rates.
+    server_cpu_ms: float | None = None
 
     @property
     def rate(self) -> float:

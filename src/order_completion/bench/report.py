@@ -68,6 +68,7 @@ def rows(results: Sequence[Result]) -> list[list[str]]:
             _ms(r, 0.95),
             _ms(r, 0.99),
             ratio(r, compared(r)),
+            "—" if r.server_cpu_ms is None else f"{r.server_cpu_ms:.2f}",
         ]
         for r in results
     ]
@@ -83,6 +84,7 @@ HEADERS = [
     "p95 ms",
     "p99 ms",
     "of baseline",
+    "server CPU ms/op",
 ]
 
 
@@ -96,10 +98,12 @@ def markdown(
     command: str,
     machine: dict[str, str],
     versions: dict[str, str],
+    notes: Sequence[str] = (),
 ) -> str:
     lines = [f"Command: `{command}`", ""]
     lines += [f"- {key}: {value}" for key, value in {**machine, **versions}.items()]
     lines.append("")
     for title, results in suites.items():
         lines += table_markdown(title, results)
+    lines += [f"- {note}" for note in notes]
     return "\n".join(lines)

@@ -4,8 +4,9 @@ Firing a backlog of due timers changes hundreds of cases that have nothing to do
 other. Saved one by one, each case costs a dozen statements, and on this stack a statement
 costs far more than the work it carries; saved together, the cases of a batch share each
 statement: the case rows, steps and items (``CaseRepository.save_many``), the timer
-cancels, and every table's new rows (one history row and one outbox row per case among them). Everything else (loading, the aggregate's
-intents, the projectors, one commit) is the plain unit of work's.
+cancels, and every table's new rows (one history row and one outbox row per case among
+them). Everything else (loading, the aggregate's intents, the projectors, one commit) is
+the plain unit of work's.
 """
 
 from __future__ import annotations

@@ -27,9 +27,25 @@ class CaseServices(Protocol):
 CaseServicesDep = Annotated[CaseServices, Depends(services(CaseServices))]
 
 
-async def read_case(app: CaseServices, case_id: str) -> dict[str, Any]:
-    """The case as the API shows it (history included), read after a change committed."""
+# The most history entries a case inlines when ``fields`` asks for its history; the history
+# sub-resource pages through any number.
+INLINE_HISTORY = 10_000
+
+
+async def read_case(
+    app: CaseServices, case_id: str, *, with_history: bool = False
+) -> dict[str, Any]:
+    """The case as the API shows it; its history inline only ``with_history``."""
     async with app.db.read() as session:
         case = await queries.get_case(session, case_id)
-        history = await queries.history_of(session, [case_id])
-    return case_resource(case, base_url=app.base_url, history=history[case_id])
+        history = (
+            (await queries.history_page(session, case_id, offset=0, limit=INLINE_HISTORY))[0]
+            if with_history
+            else None
+        )
+    return case_resource(case, base_url=app.base_url, history=history)
+
+
+def wants_history(fields: list[str] | None) -> bool:
+    """Whether a ``fields`` selection names the history (it is never inlined otherwise)."""
+    return fields is not None and "history" in fields

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.cases.aggregate import CompletionCase, Step
-from order_completion.cases.repository import load_cases, step_from_row
+from order_completion.cases.loading import case_from_row, cases_with_children, one_case
+from order_completion.cases.repository import step_from_row
 from order_completion.cases.tables import CASES, HISTORY, STEPS, CaseRow
 from order_completion.errors import NotFound
 from order_completion.tmf.query import Attribute, Filter, Page, conditions
@@ -32,12 +33,16 @@ FILTERS: dict[str, Attribute] = {
 History = dict[str, list[dict[str, Any]]]
 
 
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
 async def get_case(session: AsyncSession, case_id: str) -> CompletionCase:
-    row = (await session.execute(select(CASES).where(CASES.c.id == case_id))).first()
+    """One case with its steps, items and milestones, in one statement."""
+    row = (await session.execute(one_case(_dialect(session)), {"case_id": case_id})).first()
     if row is None:
         raise NotFound(f"no completion case {case_id}")
-    (case,) = await load_cases(session, [row])
-    return case
+    return case_from_row(row)
 
 
 async def get_step(session: AsyncSession, case_id: str, step_id: str) -> Step:
@@ -68,6 +73,28 @@ async def history_of(session: AsyncSession, case_ids: Sequence[str]) -> History:
     return entries
 
 
+async def history_page(
+    session: AsyncSession, case_id: str, *, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the history of one case, oldest first, in API shape, and how many entries
+    the case has in all (``[]`` and ``0`` for an unknown case).
+
+    Every read of a case's history goes through here, so how history is stored can change
+    behind this one function.
+    """
+    rows = await session.execute(
+        select(HISTORY.c.entries).where(HISTORY.c.case_id == case_id).order_by(HISTORY.c.seq)
+    )
+    # One row per change that touched the case, each with its entries: a case has tens of
+    # them, so the page is cut from all of its entries.
+    entries = [entry for (gathered,) in rows for entry in gathered]
+    return entries[offset : offset + limit], len(entries)
+
+
+async def case_exists(session: AsyncSession, case_id: str) -> bool:
+    return await session.scalar(select(CASES.c.id).where(CASES.c.id == case_id)) is not None
+
+
 async def list_cases(
     session: AsyncSession,
     filters: Sequence[Filter],
@@ -75,16 +102,17 @@ async def list_cases(
     *,
     attributes: Mapping[str, Attribute] = FILTERS,
 ) -> tuple[list[CompletionCase], int]:
-    """One page of cases, newest first, and how many match in all."""
+    """One page of cases, newest first, with their steps, items and milestones (one
+    statement), and how many match in all (an exact count over the filters' index)."""
     where = conditions(filters, attributes)
     total = await session.scalar(select(func.count()).select_from(CASES).where(*where))
-    rows = (
-        await session.execute(
-            select(CASES)
-            .where(*where)
-            .order_by(CASES.c.created_at.desc(), CASES.c.id)
-            .offset(page.offset)
-            .limit(page.limit)
-        )
-    ).all()
-    return await load_cases(session, rows), int(total or 0)
+    if page.offset >= int(total or 0):
+        return [], int(total or 0)
+    rows = await session.execute(
+        cases_with_children(_dialect(session))
+        .where(*where)
+        .order_by(CASES.c.created_at.desc(), CASES.c.id.desc())
+        .offset(page.offset)
+        .limit(page.limit)
+    )
+    return [case_from_row(row) for row in rows], int(total or 0)

@@ -7,7 +7,7 @@ summary they carry is the case as it was then.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from order_completion.cases.aggregate import CompletionCase, Step
@@ -21,6 +21,10 @@ CASE_TYPE = "CompletionCase"
 
 def case_href(base_url: str, case_id: str) -> str:
     return f"{base_url}{API_BASE}/completionCase/{case_id}"
+
+
+def history_href(base_url: str, case_id: str) -> str:
+    return f"{case_href(base_url, case_id)}/history"
 
 
 def waiting_for(step: Step | StepSnapshot) -> str | None:
@@ -76,9 +80,11 @@ def case_resource(
     case: CompletionCase,
     *,
     base_url: str = "",
-    history: Sequence[Mapping[str, Any]] | None = None,
+    history: Sequence[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The full case as the API shows it; ``history`` (its entries) when it is wanted."""
+    """The case as the API shows it. The history is a paged sub-resource that
+    ``historyHref`` points to; ``history`` (entries in API shape) is inlined only when a
+    client asked for it with ``fields``."""
     result: dict[str, Any] = {
         "id": case.id,
         "href": case_href(base_url, case.id),
@@ -117,6 +123,7 @@ def case_resource(
             }
             for item in case.items
         ],
+        "historyHref": history_href(base_url, case.id),
     }
     if history is not None:
         result["history"] = list(history)

@@ -24,6 +24,7 @@ READ_ONLY_ATTRIBUTES = frozenset(
         "milestone",
         "orderItem",
         "history",
+        "historyHref",
         "stateReason",
     }
 )
@@ -97,7 +98,9 @@ class HistoryOut(BaseModel):
 
 
 class CompletionCaseOut(BaseModel):
-    """A completion case: one per product order, with its steps, milestones and history."""
+    """A completion case: one per product order, with its steps and milestones. Its
+    history is the sub-resource at ``historyHref``; ``history`` is inlined only when
+    ``fields`` names it."""
 
     id: str
     href: str
@@ -116,4 +119,5 @@ class CompletionCaseOut(BaseModel):
     step: list[StepOut] | None = None
     milestone: list[MilestoneOut] | None = None
     orderItem: list[OrderItemOut] | None = None
+    historyHref: str | None = None
     history: list[HistoryOut] | None = None

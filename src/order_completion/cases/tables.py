@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Integer, String, Table, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, JsonColumn, UTCDateTime
@@ -20,6 +20,20 @@ class CaseRow(Base):
     """One per product order. ``version`` guards against two writers deciding at once."""
 
     __tablename__ = "completion_case"
+    # What the list filters need (migration 0010): each filter that narrows a list, then
+    # state, then the list order (newest first), so a page is read straight off the index
+    # and its exact count is counted over the index alone.
+    __table_args__ = (
+        Index("ix_completion_case_created_id", "created_at", "id"),
+        Index("ix_completion_case_state_created", "state", "created_at", "id"),
+        Index("ix_completion_case_customer_state", "customer_id", "state", "created_at", "id"),
+        Index("ix_completion_case_policy_state", "policy_id", "state", "created_at", "id"),
+        Index("ix_completion_case_jeopardy_state", "jeopardy", "state", "created_at", "id"),
+        Index("ix_completion_case_category_state", "order_category", "state", "created_at"),
+        Index("ix_completion_case_updated_at", "updated_at"),
+        Index("ix_completion_case_completed_at", "completed_at"),
+        Index("ix_completion_case_start_of_service", "start_of_service_date"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     product_order_id: Mapped[str] = mapped_column(String(200), unique=True)

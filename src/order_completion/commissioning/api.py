@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from order_completion.auth.rules import Permission
 from order_completion.cases.ports import CaseServicesDep, read_case
@@ -11,7 +11,8 @@ from order_completion.clock import iso
 from order_completion.commissioning import handlers
 from order_completion.commissioning.schemas import CommissioningTestOut, CommissioningTestResult
 from order_completion.dependencies import ActorDep, allow
-from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
+from order_completion.tmf.responses import json_resource
+from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=API_BASE, tags=["commissioningTest"])
 
@@ -28,15 +29,14 @@ router = APIRouter(prefix=API_BASE, tags=["commissioningTest"])
     ),
     status_code=201,
     response_model=CommissioningTestOut,
-    response_model_exclude_unset=True,
     responses={201: {"model": CommissioningTestOut}, **ERROR_RESPONSES},
 )
 async def report_test(
     case_id: str, body: CommissioningTestResult, app: CaseServicesDep, actor: ActorDep
-) -> JsonObject:
+) -> Response:
     command = handlers.RecordTestResult(case_id, body, actor)
     run = await handlers.record_result(app.uow(), command)
-    return {
+    resource = {
         "id": run.id,
         "@type": "CommissioningTest",
         "result": run.result,
@@ -48,3 +48,4 @@ async def report_test(
         "completionCase": await read_case(app, case_id),
         "href": f"{case_href(app.base_url, case_id)}/commissioningTest/{run.id}",
     }
+    return json_resource(resource, status_code=201)

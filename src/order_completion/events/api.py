@@ -128,13 +128,10 @@ def ledger_router(api: Api) -> APIRouter:
         "`eventType`, `eventId`, `creationDate` with `.gt/.gte/.lt/.lte`.",
         dependencies=allow(Permission.READ),
         response_model=list[DeliveryOut],
-        response_model_exclude_unset=True,
         responses={200: {"model": list[DeliveryOut]}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_listDeliveries",
     )
-    async def list_deliveries(
-        hub_id: str, params: ListParamsDep, response: Response, app: HubServicesDep
-    ) -> list[JsonObject]:
+    async def list_deliveries(hub_id: str, params: ListParamsDep, app: HubServicesDep) -> Response:
         async with app.db.read() as session:
             await subscriptions.get(session, api=api, subscription_id=hub_id)
             return await page_of(
@@ -142,7 +139,6 @@ def ledger_router(api: Api) -> APIRouter:
                 select(Delivery).where(Delivery.subscription_id == hub_id),
                 FILTERS,
                 params,
-                response=response,
                 order_by=[Delivery.created_at.desc(), Delivery.id],
                 render=lambda row: ledger.delivery_resource(
                     row, href(app.base_url, hub_id, row.id)

@@ -20,7 +20,8 @@ from order_completion.interactions.tables import PartyInteraction
 from order_completion.tmf import query
 from order_completion.tmf.errors import READ_ONLY
 from order_completion.tmf.listing import ListParamsDep, page_of
-from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
+from order_completion.tmf.responses import json_resource
+from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=BASE, tags=["partyInteraction"])
 
@@ -49,16 +50,12 @@ ONE = {200: {"model": PartyInteractionOut, "description": "The interaction"}, **
     status_code=201,
     dependencies=allow(Permission.MANAGE_INTERACTIONS),
     response_model=PartyInteractionOut,
-    response_model_exclude_unset=True,
     responses={201: {"model": PartyInteractionOut}, **ERROR_RESPONSES},
 )
-async def create(
-    body: PartyInteractionCreate, response: Response, app: CaseServicesDep, actor: ActorDep
-) -> JsonObject:
+async def create(body: PartyInteractionCreate, app: CaseServicesDep, actor: ActorDep) -> Response:
     row = await handlers.log_interaction(app.uow(), handlers.LogInteraction(body, actor))
     resource = interaction_resource(row, app.base_url)
-    response.headers["Location"] = resource["href"]
-    return resource
+    return json_resource(resource, status_code=201, headers={"Location": resource["href"]})
 
 
 @router.get(
@@ -71,19 +68,15 @@ async def create(
     ),
     dependencies=allow(Permission.READ),
     response_model=list[PartyInteractionOut],
-    response_model_exclude_unset=True,
     responses={200: {"model": list[PartyInteractionOut]}, **ERROR_RESPONSES},
 )
-async def list_interactions(
-    params: ListParamsDep, response: Response, app: CaseServicesDep
-) -> list[JsonObject]:
+async def list_interactions(params: ListParamsDep, app: CaseServicesDep) -> Response:
     async with app.db.read() as session:
         return await page_of(
             session,
             select(PartyInteraction),
             FILTERS,
             params,
-            response=response,
             order_by=[PartyInteraction.creation_date.desc(), PartyInteraction.id],
             render=lambda row: interaction_resource(row, app.base_url),
         )
@@ -94,17 +87,17 @@ async def list_interactions(
     summary="Read one interaction",
     dependencies=allow(Permission.READ),
     response_model=PartyInteractionOut,
-    response_model_exclude_unset=True,
     responses=ONE,
 )
 async def get_interaction(
     interaction_id: str,
     app: CaseServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-) -> JsonObject:
+) -> Response:
     async with app.db.read() as session:
         row = await service.get(session, interaction_id)
-    return query.select_fields(interaction_resource(row, app.base_url), query.parse_fields(fields))
+    resource = interaction_resource(row, app.base_url)
+    return json_resource(query.select_fields(resource, query.parse_fields(fields)))
 
 
 @router.patch(
@@ -113,17 +106,17 @@ async def get_interaction(
     description="A JSON merge patch; a change of `status` sets `statusChangeDate`.",
     dependencies=allow(Permission.MANAGE_INTERACTIONS),
     response_model=PartyInteractionOut,
-    response_model_exclude_unset=True,
     responses=ONE,
     openapi_extra=merge_patch_openapi(PartyInteractionUpdate),
 )
 async def patch_interaction(
     interaction_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
-) -> JsonObject:
+) -> Response:
     query.refuse_read_only(patch, READ_ONLY | {"direction"})
     body = PartyInteractionUpdate.model_validate(patch)
     command = handlers.ChangeInteraction(interaction_id, body, actor)
-    return interaction_resource(await handlers.change_interaction(app.uow(), command), app.base_url)
+    row = await handlers.change_interaction(app.uow(), command)
+    return json_resource(interaction_resource(row, app.base_url))
 
 
 @router.delete(

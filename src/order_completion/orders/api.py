@@ -23,6 +23,7 @@ from order_completion.orders.schemas import (
     ProductOrderStateChangeEvent,
 )
 from order_completion.settings import Settings
+from order_completion.tmf.responses import json_resource
 from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 router = APIRouter(prefix=API_BASE)
@@ -53,7 +54,6 @@ OrderServicesDep = Annotated[OrderServices, Depends(services(OrderServices))]
     ),
     status_code=201,
     response_model=CompletionCaseOut,
-    response_model_exclude_unset=True,
     responses={
         201: {"model": CompletionCaseOut, "description": "The new case"},
         200: {"model": CompletionCaseOut, "description": "The order already has this case"},
@@ -61,16 +61,16 @@ OrderServicesDep = Annotated[OrderServices, Depends(services(OrderServices))]
     },
 )
 async def create_case(
-    body: CompletionCaseCreate, response: Response, app: OrderServicesDep, actor: ActorDep
-) -> JsonObject:
+    body: CompletionCaseCreate, app: OrderServicesDep, actor: ActorDep
+) -> Response:
     command = OpenCase(body.product_order, actor, policy_id=body.policy)
     opened = await app.intake.open_case(app.uow(), command)
-    response.headers["Location"] = case_href(app.base_url, opened.case_id)
+    location = {"Location": case_href(app.base_url, opened.case_id)}
     if opened.case is None:
-        response.status_code = 200
-        return await read_case(app, opened.case_id)
-    # A new case is all in memory, its whole history included: no need to read it back.
-    return case_resource(opened.case, base_url=app.base_url, history=opened.history)
+        return json_resource(await read_case(app, opened.case_id), headers=location)
+    # A new case is all in memory: no need to read it back.
+    resource = case_resource(opened.case, base_url=app.base_url)
+    return json_resource(resource, status_code=201, headers=location)
 
 
 @router.post(

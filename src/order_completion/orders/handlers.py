@@ -12,14 +12,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from order_completion.audit import Actor
 from order_completion.cases.aggregate import CompletionCase
-from order_completion.cases.projection import unsaved_history
 from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.database import Database
 from order_completion.errors import Conflict
@@ -50,12 +49,11 @@ class OpenCase:
 
 @dataclass(frozen=True)
 class CaseOpened:
-    """The case of the order; ``case`` is the new case when this command created it (with
-    its whole history, so the caller answers without reading it back)."""
+    """The case of the order; ``case`` is the new case when this command created it, so
+    the caller answers without reading it back."""
 
     case_id: str
     case: CompletionCase | None = None
-    history: tuple[dict[str, Any], ...] = ()
 
     @property
     def created(self) -> bool:
@@ -98,7 +96,7 @@ class Intake:
         raw = cmd.order.model_dump(by_alias=True, mode="json", exclude_none=True)
         plan = plan_case(cmd.order, raw, policy, uow.now)
         case = uow.open(plan, str(uuid.uuid4()), [str(uuid.uuid4()) for _ in plan.steps], cmd.actor)
-        return CaseOpened(case.id, case, tuple(unsaved_history(case)))
+        return CaseOpened(case.id, case)
 
     async def receive_event(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
         """Open a case for an order in a trigger state; a repeated event id does nothing."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -32,7 +32,8 @@ from order_completion.processflow.schemas import (
 from order_completion.tmf import query
 from order_completion.tmf.errors import READ_ONLY
 from order_completion.tmf.listing import ListParamsDep
-from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
+from order_completion.tmf.responses import json_page, json_resource
+from order_completion.tmf.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix=BASE, tags=["processFlow"])
 
@@ -89,12 +90,9 @@ TASK_ATTRIBUTES = {
     status_code=201,
     dependencies=allow(Permission.OPEN_CASE),
     response_model=ProcessFlowOut,
-    response_model_exclude_unset=True,
     responses={201: {"model": ProcessFlowOut}, 200: {"model": ProcessFlowOut}, **ERROR_RESPONSES},
 )
-async def create_flow(
-    body: ProcessFlowCreate, response: Response, app: FlowServicesDep, actor: ActorDep
-) -> JsonObject:
+async def create_flow(body: ProcessFlowCreate, app: FlowServicesDep, actor: ActorDep) -> Response:
     order = service.product_order_of(body)
     policy = service.policy_of(body)
     if policy is not None:
@@ -105,13 +103,14 @@ async def create_flow(
 
     opened = await app.intake.open_case(app.uow(), OpenCase(order, actor, policy_id=policy))
     resource = await _read_flow(app, opened.case_id)
-    response.headers["Location"] = str(resource["href"])
-    if not opened.created:
-        response.status_code = 200
-    return resource
+    return json_resource(
+        resource,
+        status_code=201 if opened.created else 200,
+        headers={"Location": str(resource["href"])},
+    )
 
 
-async def _read_flow(app: CaseServices, case_id: str) -> JsonObject:
+async def _read_flow(app: CaseServices, case_id: str) -> dict[str, Any]:
     async with app.db.read() as session:
         case = await queries.get_case(session, case_id)
     return process_flow(case, app.base_url)
@@ -126,20 +125,16 @@ async def _read_flow(app: CaseServices, case_id: str) -> JsonObject:
     ),
     dependencies=allow(Permission.READ),
     response_model=list[ProcessFlowOut],
-    response_model_exclude_unset=True,
     responses={200: {"model": list[ProcessFlowOut]}, **ERROR_RESPONSES},
 )
-async def list_flows(
-    params: ListParamsDep, response: Response, app: FlowServicesDep
-) -> list[JsonObject]:
+async def list_flows(params: ListParamsDep, app: FlowServicesDep) -> Response:
     wanted = params.parse(FILTERS)
     async with app.db.read() as session:
         cases, total = await queries.list_cases(
             session, wanted.filters, wanted.page, attributes=FILTERS
         )
     items = [query.select_fields(process_flow(case, app.base_url), wanted.fields) for case in cases]
-    query.set_count_headers(response, total=total, returned=len(items))
-    return items
+    return json_page(items, total=total)
 
 
 @router.get(
@@ -147,15 +142,15 @@ async def list_flows(
     summary="Read one process flow",
     dependencies=allow(Permission.READ),
     response_model=ProcessFlowOut,
-    response_model_exclude_unset=True,
     responses={200: {"model": ProcessFlowOut}, **ERROR_RESPONSES},
 )
 async def get_flow(
     flow_id: str,
     app: FlowServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-) -> JsonObject:
-    return query.select_fields(await _read_flow(app, flow_id), query.parse_fields(fields))
+) -> Response:
+    flow = await _read_flow(app, flow_id)
+    return json_resource(query.select_fields(flow, query.parse_fields(fields)))
 
 
 @router.get(
@@ -164,12 +159,9 @@ async def get_flow(
     description="Filters: `state`, `taskFlowSpecification`; `fields`, `offset`, `limit`.",
     dependencies=allow(Permission.READ),
     response_model=list[TaskFlowOut],
-    response_model_exclude_unset=True,
     responses={200: {"model": list[TaskFlowOut]}, **ERROR_RESPONSES},
 )
-async def list_tasks(
-    flow_id: str, params: ListParamsDep, response: Response, app: FlowServicesDep
-) -> list[JsonObject]:
+async def list_tasks(flow_id: str, params: ListParamsDep, app: FlowServicesDep) -> Response:
     filters = query.parse_filters(params.params, {"state", "taskFlowSpecification"})
     page = query.page(params.offset, params.limit)
     async with app.db.read() as session:
@@ -178,11 +170,11 @@ async def list_tasks(
     for item in filters:
         tasks = [task for task in tasks if str(task[item.attribute]) in item.values]
     chosen = tasks[page.offset : page.offset + page.limit]
-    query.set_count_headers(response, total=len(tasks), returned=len(chosen))
-    return [query.select_fields(task, query.parse_fields(params.fields)) for task in chosen]
+    fields = query.parse_fields(params.fields)
+    return json_page([query.select_fields(task, fields) for task in chosen], total=len(tasks))
 
 
-async def _read_task(app: CaseServices, flow_id: str, task_id: str) -> JsonObject:
+async def _read_task(app: CaseServices, flow_id: str, task_id: str) -> dict[str, Any]:
     async with app.db.read() as session:
         case = await queries.get_case(session, flow_id)
     return task_flow(case, case.step(task_id), app.base_url)
@@ -193,7 +185,6 @@ async def _read_task(app: CaseServices, flow_id: str, task_id: str) -> JsonObjec
     summary="Read one task flow",
     dependencies=allow(Permission.READ),
     response_model=TaskFlowOut,
-    response_model_exclude_unset=True,
     responses={200: {"model": TaskFlowOut}, **ERROR_RESPONSES},
 )
 async def get_task(
@@ -201,9 +192,9 @@ async def get_task(
     task_id: str,
     app: FlowServicesDep,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
-) -> JsonObject:
+) -> Response:
     task = await _read_task(app, flow_id, task_id)
-    return query.select_fields(task, query.parse_fields(fields))
+    return json_resource(query.select_fields(task, query.parse_fields(fields)))
 
 
 @router.patch(
@@ -217,7 +208,6 @@ async def get_task(
         "does not wait for it. The task's state follows from the process and cannot be set."
     ),
     response_model=TaskFlowOut,
-    response_model_exclude_unset=True,
     responses={200: {"model": TaskFlowOut}, **ERROR_RESPONSES},
     openapi_extra=merge_patch_openapi(TaskFlowUpdate),
 )
@@ -228,11 +218,11 @@ async def patch_task(
     app: FlowServicesDep,
     principal: TaskWriter,
     actor: ActorDep,
-) -> JsonObject:
+) -> Response:
     query.refuse_read_only(patch, (READ_ONLY | TASK_ATTRIBUTES) - TASK_WRITABLE)
     body = TaskFlowUpdate.model_validate(patch)
     async with app.db.read() as session:
         step = await queries.get_step(session, flow_id, task_id)
     principal.require(handlers.required_permission(step.kind))
     await handlers.provide_task(app.uow(), handlers.ProvideTask(flow_id, task_id, body, actor))
-    return await _read_task(app, flow_id, task_id)
+    return json_resource(await _read_task(app, flow_id, task_id))

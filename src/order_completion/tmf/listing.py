@@ -7,11 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Query, Request
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.tmf import query
+from order_completion.tmf.responses import JsonResponse, json_page
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,13 @@ class ListParams:
         )
 
 
-def list_params(
+async def list_params(
     request: Request,
     fields: str | None = Query(default=None, description="Comma-separated attributes to return"),
     offset: str | None = Query(default=None, description="Index of the first item (0)"),
     limit: str | None = Query(default=None, description="How many items at most (100, max 1000)"),
 ) -> ListParams:
+    """``async`` only so that FastAPI calls it in the event loop, not in a worker thread."""
     params = {key: request.query_params.getlist(key) for key in request.query_params}
     return ListParams(fields, offset, limit, params)
 
@@ -50,9 +52,9 @@ async def page_of(
     *,
     order_by: Sequence[Any],
     render: Callable[[Any], dict[str, Any]],
-    response: Response,
-) -> list[dict[str, Any]]:
-    """Filter ``statement`` by the request, count, page, render and set the count headers."""
+) -> JsonResponse:
+    """Filter ``statement`` by the request, count (exactly), page, render, and answer with
+    the count headers."""
     wanted = params.parse(attributes)
     where = query.conditions(wanted.filters, attributes)
     filtered = statement.where(*where)
@@ -61,5 +63,4 @@ async def page_of(
         filtered.order_by(*order_by).offset(wanted.page.offset).limit(wanted.page.limit)
     )
     items = [query.select_fields(render(row), wanted.fields) for row in rows]
-    query.set_count_headers(response, total=int(total or 0), returned=len(items))
-    return items
+    return json_page(items, total=int(total or 0))

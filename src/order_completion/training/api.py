@@ -13,7 +13,8 @@ from order_completion.cases.ports import CaseServicesDep
 from order_completion.cases.representation import API_BASE, case_href
 from order_completion.dependencies import ActorDep, MergePatch, allow, merge_patch_openapi
 from order_completion.errors import InvalidInput, NotFound
-from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
+from order_completion.tmf.responses import json_page, json_resource
+from order_completion.tmf.schemas import ERROR_RESPONSES
 from order_completion.training import handlers
 from order_completion.training.schemas import (
     TrainingSessionCreate,
@@ -48,21 +49,15 @@ READ_ONLY = {
     ),
     status_code=201,
     response_model=TrainingSessionOut,
-    response_model_exclude_unset=True,
     responses={201: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
 )
 async def book(
-    case_id: str,
-    body: TrainingSessionCreate,
-    response: Response,
-    app: CaseServicesDep,
-    actor: ActorDep,
-) -> JsonObject:
+    case_id: str, body: TrainingSessionCreate, app: CaseServicesDep, actor: ActorDep
+) -> Response:
     command = handlers.booking(case_id, body, actor)
     row = await handlers.book_session(app.uow(), command)
     resource = session_resource(row, case_href(app.base_url, case_id))
-    response.headers["Location"] = resource["href"]
-    return resource
+    return json_resource(resource, status_code=201, headers={"Location": resource["href"]})
 
 
 @router.get(
@@ -70,10 +65,9 @@ async def book(
     dependencies=allow(Permission.READ),
     summary="List the training sessions of a case",
     response_model=list[TrainingSessionOut],
-    response_model_exclude_unset=True,
     responses={200: {"model": list[TrainingSessionOut]}, **ERROR_RESPONSES},
 )
-async def list_sessions(case_id: str, response: Response, app: CaseServicesDep) -> list[JsonObject]:
+async def list_sessions(case_id: str, app: CaseServicesDep) -> Response:
     href = case_href(app.base_url, case_id)
     async with app.db.read() as session:
         await queries.get_case(session, case_id)
@@ -83,8 +77,7 @@ async def list_sessions(case_id: str, response: Response, app: CaseServicesDep) 
             .order_by(Appointment.start)
         )
         items = [session_resource(row, href) for row in rows]
-    response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(items))
-    return items
+    return json_page(items, total=len(items))
 
 
 @router.get(
@@ -92,15 +85,14 @@ async def list_sessions(case_id: str, response: Response, app: CaseServicesDep) 
     dependencies=allow(Permission.READ),
     summary="Read one training session",
     response_model=TrainingSessionOut,
-    response_model_exclude_unset=True,
     responses={200: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
 )
-async def get_session(case_id: str, session_id: str, app: CaseServicesDep) -> JsonObject:
+async def get_session(case_id: str, session_id: str, app: CaseServicesDep) -> Response:
     async with app.db.read() as session:
         row = await session.get(Appointment, session_id)
         if row is None or row.case_id != case_id or row.category != Category.TRAINING.value:
             raise NotFound(f"case {case_id} has no training session {session_id}")
-        return session_resource(row, case_href(app.base_url, case_id))
+        return json_resource(session_resource(row, case_href(app.base_url, case_id)))
 
 
 @router.patch(
@@ -112,13 +104,12 @@ async def get_session(case_id: str, session_id: str, app: CaseServicesDep) -> Js
         "invited attendees) and `feedbackScore` (1-5)."
     ),
     response_model=TrainingSessionOut,
-    response_model_exclude_unset=True,
     responses={200: {"model": TrainingSessionOut}, **ERROR_RESPONSES},
     openapi_extra=merge_patch_openapi(TrainingSessionUpdate),
 )
 async def close(
     case_id: str, session_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
-) -> JsonObject:
+) -> Response:
     read_only = sorted(key for key in patch if key in READ_ONLY)
     if read_only:
         raise InvalidInput(f"read-only: {', '.join(read_only)}", field=read_only[0])
@@ -133,4 +124,4 @@ async def close(
         feedback_score=body.feedback_score,
     )
     row = await handlers.close_session(app.uow(), command)
-    return session_resource(row, case_href(app.base_url, case_id))
+    return json_resource(session_resource(row, case_href(app.base_url, case_id)))

@@ -1,0 +1,404 @@
+"""Benchmark: reads at scale. Seeds N completion cases straight into the case tables (clones
+of cases the real handlers opened), then drives the GET routes of a real ``serve`` process
+with many concurrent connections, beside a minimal app that answers a constant body of the
+same size under the same server and the same client, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Response
+from sqlalchemy import Table, insert
+
+from order_completion.audit import Actor
+from order_completion.bench.b2c import (
+    Target,
+    captured_rows,
+    consumer_order,
+    free_port,
+    fresh_services,
+    wait_healthy,
+)
+from order_completion.bench.measure import Result, run_concurrently
+from order_completion.cases.representation import API_BASE
+from order_completion.cases.tables import CASES, HISTORY, ITEMS, STEPS
+from order_completion.database import Database
+from order_completion.orders.handlers import OpenCase
+from order_completion.orders.schemas import ProductOrder
+
+SEEDER = Actor("bench-reads")
+# The tables a case is read from; timers and outbox rows are left out, so that nothing but
+# the bench's own requests runs while it measures.
+CASE_TABLES = (CASES, STEPS, ITEMS, HISTORY)
+CASES_PER_CUSTOMER = 5
+CASES_PER_TRANSACTION = 2_000
+SPACING = timedelta(seconds=30)  # between the creation of two seeded cases
+BODY_FILE = "ORDER_COMPLETION_BENCH_BODY_FILE"
+
+CaseRows = list[tuple[Table, list[dict[str, Any]]]]
+
+
+def case_id(index: int) -> str:
+    """The id of the ``index``-th seeded case: computed, so no list of a million is kept."""
+    return str(uuid.UUID(int=(0xBE << 120) | index))
+
+
+def customer_id(index: int) -> str:
+    return f"READS-CUST-{index // CASES_PER_CUSTOMER}"
+
+
+def business_order(index: int) -> dict[str, Any]:
+    order = consumer_order("template", index)
+    order.update(id=f"READS-B2B-{index}", category="B2B")
+    return order
+
+
+async def template_cases(target: Target) -> list[CaseRows]:
+    """Rows of cases the real handlers opened: three consumer orders (completed on the
+    spot) and one business order (still active, its steps waiting)."""
+    async with fresh_services(target, "template") as services:
+        orders: list[tuple[dict[str, Any], str | None]] = [
+            (consumer_order("template", i), None) for i in range(3)
+        ]
+        orders.append((business_order(3), "business-managed"))
+        for order, policy in orders:
+            command = OpenCase(ProductOrder.model_validate(order), SEEDER, policy_id=policy)
+            await services.intake.open_case(services.uow(), command)
+        captured = await captured_rows(services)
+    wanted = {table.name for table in CASE_TABLES}
+    return [
+        [(table, rows) for table, rows in case_rows if table.name in wanted]
+        for case_rows in captured.values()
+    ]
+
+
+def clone(template: CaseRows, index: int, created_at: datetime) -> CaseRows:
+    """The template's rows as the ``index``-th case: new ids, its own order and customer,
+    every date moved so that it was created at ``created_at``."""
+    new_id = case_id(index)
+    (case_row,) = next(rows for table, rows in template if table is CASES)
+    shift = created_at - case_row["created_at"]
+    step_ids: dict[str, str] = {}
+    cloned: CaseRows = []
+    for table, rows in template:
+        copies = []
+        for row in rows:
+            values = {k: v + shift if isinstance(v, datetime) else v for k, v in row.items()}
+            if table is CASES:
+                values.update(
+                    id=new_id,
+                    product_order_id=f"READS-{index}",
+                    customer_id=customer_id(index),
+                    product_order=copy.deepcopy(row["product_order"]),
+                )
+                values["product_order"]["id"] = f"READS-{index}"
+            else:
+                values["case_id"] = new_id
+            if table is STEPS:
+                values["id"] = step_ids.setdefault(row["id"], str(uuid.uuid4()))
+            copies.append(values)
+        cloned.append((table, copies))
+    _renumber_steps(cloned, step_ids)
+    return cloned
+
+
+def _renumber_steps(rows: CaseRows, step_ids: dict[str, str]) -> None:
+    """Point ``after`` and the history entries' ``stepId`` at the clone's own steps."""
+    for table, values in rows:
+        for row in values:
+            if table is STEPS:
+                row["after"] = [step_ids.get(other, other) for other in row["after"] or []]
+            elif table is HISTORY:
+                row["entries"] = [
+                    {**entry, "stepId": step_ids[entry["stepId"]]}
+                    if entry.get("stepId") in step_ids
+                    else entry
+                    for entry in row["entries"]
+                ]
+
+
+async def seed(url: str, templates: Sequence[CaseRows], count: int) -> None:
+    """Insert ``count`` cases, newest last, in multi-row inserts of a few thousand cases per
+    transaction."""
+    database = Database(url)
+    first = datetime.now(UTC) - SPACING * count
+    try:
+        for start in range(0, count, CASES_PER_TRANSACTION):
+            batch: dict[Table, list[dict[str, Any]]] = {table: [] for table in CASE_TABLES}
+            for index in range(start, min(start + CASES_PER_TRANSACTION, count)):
+                case = clone(templates[index % len(templates)], index, first + SPACING * index)
+                for table, rows in case:
+                    batch[table].extend(rows)
+            async with database.transaction() as session:
+                for table in CASE_TABLES:
+                    if batch[table]:
+                        await session.execute(insert(table), batch[table])
+    finally:
+        await database.dispose()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One kind of request, and the path of its ``n``-th request."""
+
+    label: str
+    path: Callable[[random.Random], str]
+
+
+def scenarios(count: int) -> list[Scenario]:
+    cases = f"{API_BASE}/completionCase"
+    customers = max(count // CASES_PER_CUSTOMER, 1)
+    return [
+        Scenario("GET one case", lambda r: f"{cases}/{case_id(r.randrange(count))}"),
+        Scenario(
+            "GET history page (limit 20)",
+            lambda r: f"{cases}/{case_id(r.randrange(count))}/history?limit=20",
+        ),
+        Scenario(
+            "list state + relatedParty.id (limit 20, counted)",
+            lambda r: (
+                f"{cases}?state=completed&relatedParty.id=READS-CUST-{r.randrange(customers)}"
+                "&limit=20"
+            ),
+        ),
+        Scenario(
+            "list state=active (limit 20, counted)", lambda _r: f"{cases}?state=active&limit=20"
+        ),
+        Scenario("list unfiltered (limit 20, counted)", lambda _r: f"{cases}?limit=20"),
+    ]
+
+
+def baseline_app() -> FastAPI:
+    """A minimal FastAPI app answering a constant body (the bytes of one real case)."""
+    body = Path(os.environ[BODY_FILE]).read_bytes()
+    app = FastAPI()
+
+    @app.get("/baseline")
+    async def constant() -> Response:
+        return Response(body, media_type="application/json")
+
+    return app
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_megabytes(pid: int) -> tuple[float, float]:
+    """Resident memory of a process now and at its peak, in MB (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    fields = {line.split(":")[0]: line.split()[1] for line in status if line.startswith("Vm")}
+    return int(fields.get("VmRSS", 0)) / 1024, int(fields.get("VmHWM", 0)) / 1024
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+
+
+def start(command: list[str], env: dict[str, str], log: Any) -> Server:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", *command, "--port", str(port)],
+        env={**env, "ORDER_COMPLETION_PORT": str(port)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return Server(process, f"http://127.0.0.1:{port}")
+
+
+async def stop(server: Server) -> None:
+    server.process.terminate()
+    await asyncio.to_thread(server.process.wait, 15)
+
+
+async def drive(
+    server: Server,
+    path: Callable[[random.Random], str],
+    *,
+    label: str,
+    database: str,
+    requests: int,
+    connections: int,
+    headers: dict[str, str] | None = None,
+) -> Result:
+    """``requests`` GETs over ``connections`` keep-alive connections, after a warm-up that
+    opens every connection; any answer but 200 stops the run."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    chosen = random.Random(7)
+    async with httpx.AsyncClient(
+        base_url=server.base, limits=limits, headers=headers, timeout=30
+    ) as client:
+
+        def job(target: str) -> Callable[[], Awaitable[object]]:
+            async def get() -> None:
+                try:
+                    response = await client.get(target)
+                except (httpx.RemoteProtocolError, httpx.ReadError):
+                    # The server closed a keep-alive connection that sat idle past its
+                    # timeout while this client, starved of CPU, came back to it: the usual
+                    # race of keep-alive, not an answer. Ask once more.
+                    response = await client.get(target)
+                if response.status_code != 200:
+                    raise RuntimeError(f"GET {target}: {response.status_code} {response.text}")
+
+            return get
+
+        warm_up = [job(path(chosen)) for _ in range(connections * 4)]
+        await run_concurrently("warm-up", database, warm_up, connections)
+        jobs = [job(path(chosen)) for _ in range(requests)]
+        cpu_before = cpu_seconds(server.process.pid)
+        result = await run_concurrently(label, database, jobs, connections)
+        cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1000 / requests
+        return dataclasses.replace(result, server_cpu_ms=cpu_ms)
+
+
+def environment(url: str, token: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ORDER_COMPLETION_DATABASE_URL": url,
+        "ORDER_COMPLETION_LOG_LEVEL": "warning",
+        "ORDER_COMPLETION_BOOTSTRAP_TOKEN": token,
+    }
+
+
+@dataclass(frozen=True)
+class ReadsRun:
+    """What one database measured, and the serve process's memory after it."""
+
+    results: list[Result]
+    rss_mb: float
+    peak_rss_mb: float
+    seed_seconds: float
+
+
+async def bench_target(
+    target: Target,
+    scale: int,
+    connections: int,
+    requests: int,
+    progress: Callable[[str], None],
+) -> ReadsRun:
+    """Seed ``scale`` cases, then measure the baseline and each read against ``serve``."""
+    progress(f"{target.name}: template cases through the real handlers")
+    templates = await template_cases(target)
+    url = await target.make("reads")
+    try:
+        progress(f"{target.name}: seeding {scale:,} cases")
+        began = time.perf_counter()
+        await seed(url, templates, scale)
+        seed_seconds = time.perf_counter() - began
+        progress(f"{target.name}: seeded in {seed_seconds:.0f} s; measuring")
+        return await _measure(target.name, url, scale, connections, requests, seed_seconds)
+    finally:
+        await target.drop(url)
+
+
+async def _measure(
+    database: str, url: str, scale: int, connections: int, requests: int, seed_seconds: float
+) -> ReadsRun:
+    token = secrets.token_urlsafe(24)  # this run's own admin token, never stored
+    env = environment(url, token)
+    auth = {"Authorization": f"Bearer {token}"}
+    with tempfile.TemporaryDirectory() as folder, (Path(folder) / "serve.log").open("wb") as log:
+        serve = start(["order_completion", "serve", "--no-worker"], env, log)
+        try:
+            await wait_healthy(serve.base, serve.process)
+            body = await _one_case_body(serve, auth)
+            results = [
+                await _baseline(body, Path(folder), env, log, database, requests, connections)
+            ]
+            for scenario in scenarios(scale):
+                results.append(
+                    await drive(
+                        serve,
+                        scenario.path,
+                        label=scenario.label,
+                        database=database,
+                        requests=requests,
+                        connections=connections,
+                        headers=auth,
+                    )
+                )
+            rss, peak = rss_megabytes(serve.process.pid)
+        finally:
+            await stop(serve)
+    return ReadsRun(results, rss, peak, seed_seconds)
+
+
+async def _one_case_body(serve: Server, auth: dict[str, str]) -> bytes:
+    async with httpx.AsyncClient(base_url=serve.base, headers=auth) as client:
+        response = await client.get(f"{API_BASE}/completionCase/{case_id(0)}")
+        response.raise_for_status()
+        return response.content
+
+
+async def _baseline(
+    body: bytes,
+    folder: Path,
+    env: dict[str, str],
+    log: Any,
+    database: str,
+    requests: int,
+    connections: int,
+) -> Result:
+    """The constant body from a minimal app, under the same uvicorn and the same client."""
+    body_file = folder / "body.json"
+    body_file.write_bytes(body)
+    command = ["uvicorn", f"{__name__}:baseline_app", "--factory", "--log-level", "warning"]
+    server = start([*command, "--no-access-log"], {**env, BODY_FILE: str(body_file)}, log)
+    try:
+        await wait_healthy_path(server, "/baseline")
+        return await drive(
+            server,
+            lambda _r: "/baseline",
+            label=f"constant {len(body):,} B, minimal app (baseline)",
+            database=database,
+            requests=requests,
+            connections=connections,
+        )
+    finally:
+        await stop(server)
+
+
+async def wait_healthy_path(server: Server, path: str) -> None:
+    deadline = time.monotonic() + 30
+    async with httpx.AsyncClient(base_url=server.base) as client:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise RuntimeError("the baseline app exited before it answered")
+            try:
+                if (await client.get(path, timeout=1)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the baseline app did not answer in 30 s")
+
+
+def memory_notes(runs: dict[str, ReadsRun]) -> Iterator[str]:
+    for database, run in runs.items():
+        yield (
+            f"{database}: serve RSS {run.rss_mb:.0f} MB after the run (peak {run.peak_rss_mb:.0f}"
+            f" MB); seeding took {run.seed_seconds:.0f} s"
+        )
