@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.engine import make_url
 
 from order_completion import migrate
 from order_completion.audit import Actor
+from order_completion.bench import loopback
 from order_completion.bench.measure import Result, run_concurrently
 from order_completion.bootstrap import Services, build_services
 from order_completion.database import Database
@@ -36,6 +38,7 @@ from order_completion.settings import Settings
 from order_completion.tables import metadata
 
 BENCH = Actor("bench")
+CASES_PATH = "/tmf-api/orderCompletion/v1/completionCase"
 
 
 def consumer_order(run: str, index: int) -> dict[str, Any]:
@@ -184,7 +187,7 @@ def _start_serve(env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -192,9 +195,10 @@ def _free_port() -> int:
 
 
 async def through_http(target: Target, database: str, count: int, concurrency: int) -> Result:
-    """POST orders to a real ``serve`` process over loopback."""
+    """POST orders to a real ``serve`` process over loopback, with the lean client of
+    ``loopback.py``: the measure is the server's, not the client's."""
     url = await target.make("http")
-    port = _free_port()
+    port = free_port()
     token = secrets.token_urlsafe(24)  # this run's own admin token, never stored
     env = {
         **os.environ,
@@ -207,34 +211,24 @@ async def through_http(target: Target, database: str, count: int, concurrency: i
         process = _start_serve(env, log)
         try:
             base = f"http://127.0.0.1:{port}"
-            await _wait_healthy(base, process)
-            limits = httpx.Limits(max_connections=concurrency)
-            headers = {"Authorization": f"Bearer {token}"}
-            async with httpx.AsyncClient(
-                base_url=base, timeout=30, limits=limits, headers=headers
-            ) as client:
-                run = uuid.uuid4().hex[:6]
-
-                def job(index: int) -> Callable[[], Awaitable[object]]:
-                    async def post() -> None:
-                        response = await client.post(
-                            "/tmf-api/orderCompletion/v1/completionCase",
-                            json={"productOrder": consumer_order(run, index)},
-                        )
-                        response.raise_for_status()
-
-                    return post
-
-                return await run_concurrently(
-                    "HTTP (serve process)", database, [job(i) for i in range(count)], concurrency
-                )
+            await wait_healthy(base, process)
+            run = uuid.uuid4().hex[:6]
+            bodies = [orjson.dumps({"productOrder": consumer_order(run, i)}) for i in range(count)]
+            headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+            result, answers = await loopback.post_all(
+                base, CASES_PATH, bodies, headers, concurrency, "HTTP (serve process)", database
+            )
+            refused = [answer.status for answer in answers if answer.status != 201]
+            if refused:
+                raise RuntimeError(f"{len(refused)} orders refused over HTTP: {refused[:5]}")
+            return result
         finally:
             process.terminate()
             await asyncio.to_thread(process.wait, 15)
             await target.drop(url)
 
 
-async def _wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
+async def wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:
