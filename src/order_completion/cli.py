@@ -271,7 +271,11 @@ def bench(
         str, typer.Option(help="Comma-separated: sqlite, postgresql")
     ] = "sqlite,postgresql",
     suite: Annotated[
-        str, typer.Option(help="Comma-separated: orders (B2C end to end), delivery (webhooks)")
+        str,
+        typer.Option(
+            help="Comma-separated: orders (B2C end to end, rows and bytes per case), delivery "
+            "(webhooks)"
+        ),
     ] = "orders,delivery",
     postgres_url: Annotated[
         str, typer.Option(help="PostgreSQL server for throwaway bench databases")
@@ -280,25 +284,26 @@ def bench(
         Path | None, typer.Option(help="Also write the results as Markdown to this file")
     ] = None,
 ) -> None:
-    """Measure B2C orders end to end and webhook delivery, each beside a baseline of the
-    same run (raw inserts of the same rows; plain POSTs to the same receiver)."""
+    """Measure B2C orders end to end and webhook delivery, each beside a raw limit of the
+    same run (raw inserts of the same rows; plain POSTs to the same receiver); then a summary
+    of every figure against its target."""
     import sys
     import tempfile
 
-    from order_completion.bench import b2c, delivery, report
+    from order_completion.bench import b2c, report, summary
     from order_completion.bench.measure import Result
+    from order_completion.bench.suites import SUITES, Options, SuiteRun
 
     wanted = [name.strip() for name in database.split(",") if name.strip()]
     suites = [name.strip() for name in suite.split(",") if name.strip()]
-    unknown = sorted(set(wanted) - {"sqlite", "postgresql"}) + sorted(
-        set(suites) - {"orders", "delivery"}
-    )
+    unknown = sorted(set(wanted) - {"sqlite", "postgresql"}) + sorted(set(suites) - set(SUITES))
     if unknown:
         errors.print(f"[red]Unknown database or suite:[/red] {', '.join(unknown)}")
         raise typer.Exit(2)
-    titles = {"orders": "Consumer orders end to end", "delivery": "Webhook delivery"}
-    results: dict[str, list[Result]] = {titles[name]: [] for name in suites}
+    results: dict[str, list[Result]] = {SUITES[name].title: [] for name in suites}
+    runs: list[SuiteRun] = []
     versions: dict[str, str] = {}
+    options = Options(cases=cases, concurrency=concurrency)
 
     def say(text: str) -> None:
         console.print(f"… {text}")
@@ -312,14 +317,10 @@ def bench(
             try:
                 if name == "postgresql":
                     versions["postgresql"] = asyncio.run(b2c.server_version(postgres_url))
-                if "orders" in suites:
-                    results[titles["orders"]] += asyncio.run(
-                        b2c.bench_target(targets[name], cases, concurrency, say)
-                    )
-                if "delivery" in suites:
-                    results[titles["delivery"]] += asyncio.run(
-                        delivery.bench_target(targets[name], max(cases // 5, 50), say)
-                    )
+                for chosen in suites:
+                    run = asyncio.run(SUITES[chosen].run(targets[name], options, say))
+                    results[SUITES[chosen].title] += run.results
+                    runs.append(run)
             except OSError as error:
                 errors.print(f"[yellow]{name} skipped:[/yellow] {error}")
     for title, measured in results.items():
@@ -327,9 +328,22 @@ def bench(
         for row in report.rows(measured):
             table.add_row(*row)
         console.print(table)
+    grids = report.merged(grid for run in runs for grid in run.grids)
+    overview = summary.grid([figure for run in runs for figure in run.figures])
+    machine = report.hardware()
+    for grid in [*grids, overview]:
+        table = Table(*grid.headers, title=grid.title)
+        for line in grid.rows:
+            table.add_row(*line)
+        console.print(table)
+    console.print(", ".join(f"{key}: {value}" for key, value in {**machine, **versions}.items()))
     if markdown is not None:
         command = " ".join(["order-completion", *sys.argv[1:]])
-        markdown.write_text(report.markdown(dict(results), command, report.hardware(), versions))
+        markdown.write_text(
+            report.markdown(
+                dict(results), command, machine, versions, summary=overview, grids=grids
+            )
+        )
         console.print(f"Written to {markdown}")
 
 

@@ -1,0 +1,93 @@
+"""The suites of ``order-completion bench``. Each measures its paths on one database at a
+time and says which figures of the summary it measured, and any table of its own. A new
+suite is one entry of ``SUITES`` (and the options it reads, in ``Options``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from order_completion.bench import b2c, delivery
+from order_completion.bench.b2c import Target
+from order_completion.bench.measure import Result
+from order_completion.bench.report import Grid, is_baseline
+from order_completion.bench.summary import Figure, Goal
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the suites read from the command line."""
+
+    cases: int
+    concurrency: int
+
+
+@dataclass
+class SuiteRun:
+    """What one suite measured on one database."""
+
+    results: list[Result]
+    figures: list[Figure] = field(default_factory=list)
+    grids: list[Grid] = field(default_factory=list)
+
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A suite: the title of its table of paths, and how to run it on one database."""
+
+    title: str
+    run: Callable[[Target, Options, Progress], Coroutine[Any, Any, SuiteRun]]
+
+
+async def orders(target: Target, options: Options, progress: Progress) -> SuiteRun:
+    run = await b2c.bench_target(target, options.cases, options.concurrency, progress)
+    return SuiteRun(
+        run.results, b2c.figures(run, target.name), [b2c.footprint_grid(run, target.name)]
+    )
+
+
+async def deliveries(target: Target, options: Options, progress: Progress) -> SuiteRun:
+    results = await delivery.bench_target(target, max(options.cases // 5, 50), progress)
+    return SuiteRun(results, delivery_figures(results, target.name))
+
+
+def delivery_figures(results: Sequence[Result], database: str) -> list[Figure]:
+    """Deliveries of a drained backlog against plain POSTs to the same receiver, and the
+    p95 from commit to first attempt (targets of the design brief)."""
+    baseline = next((r for r in results if is_baseline(r)), None)
+    drained = next((r for r in results if r.label.startswith("deliveries (backlog")), None)
+    waited = next((r for r in results if r.label.startswith("commit → first attempt")), None)
+    found = []
+    if drained is not None:
+        found.append(
+            Figure(
+                "webhook deliveries to a local receiver",
+                database,
+                drained.rate,
+                "/s",
+                Goal.at_least(500),
+                baseline.rate if baseline else None,
+                "plain POSTs to the same receiver",
+            )
+        )
+    if waited is not None:
+        found.append(
+            Figure(
+                "commit → first delivery attempt, p95",
+                database,
+                waited.percentile(0.95),
+                " ms",
+                Goal.no_more_than(1000),
+            )
+        )
+    return found
+
+
+SUITES: dict[str, Suite] = {
+    "orders": Suite("Consumer orders end to end", orders),
+    "delivery": Suite("Webhook delivery", deliveries),
+}
