@@ -60,13 +60,24 @@ def test_the_benchmark_measures_both_suites_and_sums_them_up(tmp_path: Path) -> 
     assert re.search(r"\| sqlite \| outbox_batch \| 1\.0 \| [1-9][\d,]* \| 0 \|", text)
 
 
+def test_the_import_suite_runs_import_orders_beside_the_raw_limit(tmp_path: Path) -> None:
+    text = bench(tmp_path, "--suite", "import", "--cases", "12", "--database", "sqlite")
+    for path in (
+        "import-orders of 12 orders (wall clock) | 12 |",
+        "import-orders net of start-up",
+        "sqlite3, 100 cases/transaction (raw limit) | 12 |",
+    ):
+        assert f"| sqlite | {path}" in text, path
+    assert "| import-orders from NDJSON (sqlite) | ≥ 1,000/s |" in text
+
+
 @pytest.mark.postgres
 @pytest.mark.usefixtures("postgres_url")  # skips when no PostgreSQL server answers
 def test_the_raw_limits_and_sizes_run_on_postgresql(tmp_path: Path) -> None:
     text = bench(
         tmp_path,
         "--suite",
-        "orders",
+        "orders,import",
         "--cases",
         "10",
         "--database",
@@ -77,6 +88,7 @@ def test_the_raw_limits_and_sizes_run_on_postgresql(tmp_path: Path) -> None:
     for path in (
         "asyncpg executemany, 1 case/transaction (raw limit) | 10 |",
         "asyncpg COPY, 100 cases/transaction (raw limit) | 10 |",
+        "import-orders of 10 orders (wall clock) | 10 |",
         "case_history | 1.0 |",
     ):
         assert f"| postgresql | {path}" in text, path

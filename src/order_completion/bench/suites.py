@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from order_completion.bench import b2c, delivery
+from order_completion.bench import b2c, delivery, importing
 from order_completion.bench.b2c import Target
 from order_completion.bench.measure import Result
 from order_completion.bench.report import Grid, is_baseline
@@ -87,7 +87,13 @@ def delivery_figures(results: Sequence[Result], database: str) -> list[Figure]:
     return found
 
 
+async def imports(target: Target, options: Options, progress: Progress) -> SuiteRun:
+    results = await importing.bench_target(target, options.cases, options.concurrency, progress)
+    return SuiteRun(results, importing.figures(results, target.name))
+
+
 SUITES: dict[str, Suite] = {
     "orders": Suite("Consumer orders end to end", orders),
     "delivery": Suite("Webhook delivery", deliveries),
+    "import": Suite("import-orders from an NDJSON file", imports),
 }
