@@ -274,7 +274,8 @@ def bench(
         str,
         typer.Option(
             help="Comma-separated: orders (B2C end to end, rows and bytes per case), delivery "
-            "(webhooks), import (import-orders of --cases orders)"
+            "(webhooks), import (import-orders of --cases orders), inbound (--cases TMF622 "
+            "events to serve, then duplicates)"
         ),
     ] = "orders,delivery",
     postgres_url: Annotated[
@@ -284,9 +285,10 @@ def bench(
         Path | None, typer.Option(help="Also write the results as Markdown to this file")
     ] = None,
 ) -> None:
-    """Measure B2C orders end to end, webhook delivery and import-orders, each beside a raw
-    limit of the same run (raw inserts of the same rows; plain POSTs to the same receiver);
-    then a summary of every figure against its target."""
+    """Measure B2C orders end to end, webhook delivery, import-orders and inbound events,
+    each beside a raw limit of the same run (raw inserts of the same rows; plain POSTs to the
+    same receiver; a minimal app under the same server and client); then a summary of every
+    figure against its target."""
     import sys
     import tempfile
 

@@ -71,6 +71,20 @@ def test_the_import_suite_runs_import_orders_beside_the_raw_limit(tmp_path: Path
     assert "| import-orders from NDJSON (sqlite) | ≥ 1,000/s |" in text
 
 
+def test_the_inbound_suite_sends_events_then_duplicates_with_no_second_effect(
+    tmp_path: Path,
+) -> None:
+    text = bench(tmp_path, "--suite", "inbound", "--cases", "12", "--database", "sqlite")
+    for path in (
+        "TMF622 events to serve (each opens a case) | 12 |",
+        "the same events again (duplicates) | 2 |",
+        "minimal ASGI app answering 201 (baseline) | 12 |",
+    ):
+        assert f"| sqlite | {path}" in text, path
+    assert "| inbound TMF622 events (sqlite) | ≥ 1,000/s |" in text
+    assert "| repeated inbound events with a second effect (sqlite) | ≤ 0 | 0 ✓ | — | — |" in text
+
+
 @pytest.mark.postgres
 @pytest.mark.usefixtures("postgres_url")  # skips when no PostgreSQL server answers
 def test_the_raw_limits_and_sizes_run_on_postgresql(tmp_path: Path) -> None:

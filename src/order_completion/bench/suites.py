@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from order_completion.bench import b2c, delivery, importing
+from order_completion.bench import b2c, delivery, importing, inbound
 from order_completion.bench.b2c import Target
 from order_completion.bench.measure import Result
 from order_completion.bench.report import Grid, is_baseline
@@ -92,8 +92,14 @@ async def imports(target: Target, options: Options, progress: Progress) -> Suite
     return SuiteRun(results, importing.figures(results, target.name))
 
 
+async def inbound_events(target: Target, options: Options, progress: Progress) -> SuiteRun:
+    run = await inbound.bench_target(target, options.cases, progress)
+    return SuiteRun(run.results, inbound.figures(run, target.name))
+
+
 SUITES: dict[str, Suite] = {
     "orders": Suite("Consumer orders end to end", orders),
     "delivery": Suite("Webhook delivery", deliveries),
     "import": Suite("import-orders from an NDJSON file", imports),
+    "inbound": Suite("Inbound TMF622 events over HTTP", inbound_events),
 }
