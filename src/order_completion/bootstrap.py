@@ -6,6 +6,7 @@ unaware of each other and tests can build the same graph with a fixed clock and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from order_completion.auth.service import Authenticator, JwtConfig
 from order_completion.cases import behaviour as case_jobs
 from order_completion.cases import handlers as case_handlers
 from order_completion.cases.aggregate import CaseBehaviour
+from order_completion.cases.batch import BatchUnitOfWork
 from order_completion.cases.projection import CaseProjector, TimerProjector
 from order_completion.cases.rules import StepKind
 from order_completion.cases.unit_of_work import Projector, UnitOfWork
@@ -24,10 +26,11 @@ from order_completion.commissioning import behaviour as commissioning
 from order_completion.customer_records import behaviour as customer_records
 from order_completion.database import Database
 from order_completion.events import ledger
+from order_completion.events.continuous import ContinuousSender
 from order_completion.events.guard import CallbackGuard, parse_allowlist
 from order_completion.events.relay import relay_due
 from order_completion.events.retry import parse_schedule
-from order_completion.events.sender import Sender
+from order_completion.events.sender import ReceiverClients, Sender
 from order_completion.events.stream import StreamPublisher
 from order_completion.interactions import behaviour as interactions
 from order_completion.interactions.projection import InteractionProjector
@@ -104,13 +107,30 @@ class Services:
         fired = await case_handlers.fire_timer(self.uow(), command)
         return fired.firing is case_handlers.Firing.FIRED
 
+    def batch_uow(self) -> BatchUnitOfWork:
+        """A fresh unit of work for a command on many cases, saved table by table."""
+        return BatchUnitOfWork(
+            self.db, self.clock, self.behaviour, self.projectors, base_url=self.base_url
+        )
+
+    async def fire_timers(self, timers: Sequence[DueTimer]) -> list[bool | Exception]:
+        command = case_handlers.FireTimers(
+            [case_handlers.FireTimer(timer.id, timer.case_id) for timer in timers]
+        )
+        return [
+            outcome
+            if isinstance(outcome, Exception)
+            else outcome.firing is case_handlers.Firing.FIRED
+            for outcome in await case_handlers.fire_timers(self.batch_uow(), command)
+        ]
+
     async def give_up_timer(self, timer: DueTimer, error: str) -> None:
         await case_handlers.give_up_timer(self.uow(), case_handlers.GiveUpTimer(timer, error))
 
     async def close(self) -> None:
         if self.stream is not None:
             await self.stream.close()
-        await self.sender.client.aclose()
+        await self.sender.clients.aclose()
         await self.db.dispose()
 
 
@@ -133,7 +153,9 @@ def build_services(
         db=db,
         clock=clock,
         # Redirects are failures: a receiver that moved must be registered again.
-        client=httpx.AsyncClient(follow_redirects=False, transport=transport),
+        clients=ReceiverClients(
+            lambda: httpx.AsyncClient(follow_redirects=False, transport=transport)
+        ),
         guard=guard,
         schedule=parse_schedule(settings.retry_schedule),
         timeout_seconds=settings.delivery_timeout_seconds,
@@ -161,12 +183,24 @@ def build_services(
         stream=stream,
     )
     services.timers = TimerWorker(
-        db=db, clock=clock, fire=services.fire_timer, give_up=services.give_up_timer
+        db=db,
+        clock=clock,
+        fire=services.fire_timer,
+        fire_many=services.fire_timers,
+        give_up=services.give_up_timer,
+        # SQLite runs one write transaction at a time: a second batch would only queue.
+        in_flight=1 if db.dialect == "sqlite" else 2,
     )
     retention = Retention(db, clock, timedelta(days=settings.delivery_retention_days))
+    sending = ContinuousSender(
+        sender, slots=settings.delivery_slots, poll_seconds=settings.worker_poll_seconds
+    )
 
     async def relay() -> int:
-        return await relay_due(db, clock.now())
+        published = await relay_due(db, clock.now())
+        if published:
+            sending.wake()  # their deliveries go out now, not at the sender's next poll
+        return published
 
     services.worker = Worker(
         jobs=[
@@ -177,6 +211,7 @@ def build_services(
             *([("stream", stream.publish_due)] if stream else []),
         ],
         poll_seconds=settings.worker_poll_seconds,
+        loops={"send": sending.run},
     )
     return services
 

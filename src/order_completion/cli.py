@@ -275,9 +275,23 @@ def bench(
         typer.Option(
             help="Comma-separated: orders (B2C end to end, rows and bytes per case), delivery "
             "(webhooks), import (import-orders of --cases orders), inbound (--cases TMF622 "
-            "events to serve, then duplicates)"
+            "events to serve, then duplicates), timers (deemed acceptances falling due "
+            "together)"
         ),
     ] = "orders,delivery",
+    timers: Annotated[
+        int, typer.Option(min=2, help="Timers falling due together (timers suite)")
+    ] = 10_000,
+    timer_rate: Annotated[
+        float | None,
+        typer.Option(help="Also measure due → fired lag with this many timers due per second"),
+    ] = None,
+    timer_seconds: Annotated[
+        float, typer.Option(min=1, help="How long timers fall due at --timer-rate")
+    ] = 20.0,
+    timer_backlog: Annotated[
+        int, typer.Option(min=0, help="Pending timers not yet due during the lag run")
+    ] = 1_000_000,
     postgres_url: Annotated[
         str, typer.Option(help="PostgreSQL server for throwaway bench databases")
     ] = "postgresql://postgres@127.0.0.1:5432/postgres",
@@ -285,10 +299,11 @@ def bench(
         Path | None, typer.Option(help="Also write the results as Markdown to this file")
     ] = None,
 ) -> None:
-    """Measure B2C orders end to end, webhook delivery, import-orders and inbound events,
-    each beside a raw limit of the same run (raw inserts of the same rows; plain POSTs to the
-    same receiver; a minimal app under the same server and client); then a summary of every
-    figure against its target."""
+    """Measure B2C orders end to end, webhook delivery, import-orders, inbound events and
+    due timers, each beside a raw limit of the same run (raw inserts of the same rows; plain
+    POSTs to the same receiver; a minimal app under the same server and client; the due
+    query and a Core UPDATE of the same timers); then a summary of every figure against
+    its target."""
     import sys
     import tempfile
 
@@ -305,7 +320,14 @@ def bench(
     results: dict[str, list[Result]] = {SUITES[name].title: [] for name in suites}
     runs: list[SuiteRun] = []
     versions: dict[str, str] = {}
-    options = Options(cases=cases, concurrency=concurrency)
+    options = Options(
+        cases=cases,
+        concurrency=concurrency,
+        timers=timers,
+        timer_rate=timer_rate,
+        timer_seconds=timer_seconds,
+        timer_backlog=timer_backlog,
+    )
 
     def say(text: str) -> None:
         console.print(f"… {text}")

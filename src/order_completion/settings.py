@@ -30,7 +30,10 @@ class Settings(BaseSettings):
         description="Product order states that open a completion case (comma-separated)",
     )
     worker_poll_seconds: float = Field(
-        default=1.0, gt=0, description="How often the worker looks for due timers"
+        default=1.0,
+        gt=0,
+        description="How often an idle worker looks for due timers, new events and deliveries "
+        "due again",
     )
     public_url: str = Field(
         default="", description="Base URL used in href links; empty means relative links"
@@ -61,6 +64,12 @@ class Settings(BaseSettings):
         description="Delay before each delivery attempt; after the last, the delivery fails",
     )
     delivery_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    delivery_slots: int = Field(
+        default=64,
+        ge=1,
+        le=1000,
+        description="Delivery attempts one worker keeps in flight at once, over all subscriptions",
+    )
     delivery_retention_days: float = Field(
         default=30, gt=0, description="Finished deliveries, attempts and sent events kept this long"
     )

@@ -178,7 +178,7 @@ async def test_a_crash_mid_send_means_another_attempt_with_the_same_id(
     async with services.db.transaction() as session:
         (delivery,) = list(await session.scalars(select(Delivery)))
         delivery.status, delivery.next_attempt_at = "pending", clock.now()
-    jobs = await services.sender._claim()  # the worker claims, sends, then dies
+    jobs = await services.sender.claim(10)  # the worker claims, sends, then dies
     assert len(jobs) == 1
     assert await services.sender.send_due() == 0  # still leased
     clock.advance(timedelta(seconds=61))
@@ -226,7 +226,7 @@ async def test_several_workers_deliver_each_event_once(
     import httpx
 
     from order_completion.events.relay import relay_due
-    from order_completion.events.sender import Sender
+    from order_completion.events.sender import ReceiverClients, Sender
 
     await subscribe(services, receiver.url)
     for _ in range(8):
@@ -235,7 +235,7 @@ async def test_several_workers_deliver_each_event_once(
         Sender(
             db=services.db,
             clock=services.clock,
-            client=httpx.AsyncClient(),
+            clients=ReceiverClients(httpx.AsyncClient),
             guard=services.guard,
             batch=7,
         )
@@ -251,7 +251,7 @@ async def test_several_workers_deliver_each_event_once(
                 break
     finally:
         for sender in senders:
-            await sender.client.aclose()
+            await sender.clients.aclose()
     ids = [request.headers["webhook-id"] for request in receiver.received]
     assert len(ids) == 8 * 10
     assert len(set(ids)) == len(ids)

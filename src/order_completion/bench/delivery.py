@@ -1,29 +1,48 @@
-"""Benchmark: deliveries per second to a local receiver, and the time from an event's
-commit to its first delivery attempt, beside the receiver's own capacity (plain POSTs)."""
+"""Benchmark: webhook delivery by the worker's continuous sender, each figure beside a
+baseline from the same run. The receivers run in their own processes.
+
+- one subscription: its backlog sent, in deliveries per second, beside plain POSTs with the
+  sender's own HTTP client to the same receiver, as many in flight as the subscription's cap;
+- nine subscriptions: their backlog sent alone, then again beside a tenth subscription whose
+  receiver hangs until the timeout; the second against the first says what the hanging
+  receiver costs the others;
+- commit → first attempt: cases opened at a steady rate while the worker runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import func, select
 
 from order_completion.bench.b2c import BENCH, Target, consumer_order
-from order_completion.bench.measure import Result, run_concurrently
+from order_completion.bench.measure import NOT_COMPARED, Result, run_concurrently
 from order_completion.bootstrap import Services, build_services
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
 from order_completion.events.handlers import HubCommands
 from order_completion.events.outbox import OutboxBatch
+from order_completion.events.relay import relay_due
 from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
 from order_completion.settings import Settings
+
+ONE = "deliveries (backlog drained), 1 subscription"
+NINE = "deliveries (backlog drained), 9 subscriptions"
+NINE_AND_HANGING = "deliveries (backlog drained), 9 subscriptions + 1 hanging receiver"
+PLAIN = "plain POSTs to the receiver (baseline), 10 in flight"
+HEALTHY = 9
+CAP = 10  # a subscription's in-flight cap, as registered
 
 
 def _free_port() -> int:
@@ -33,9 +52,10 @@ def _free_port() -> int:
         return port
 
 
-def start_receiver(port: int) -> subprocess.Popen[bytes]:
+def start_receiver(port: int, *, hang: bool = False) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "order_completion.bench.receiver", str(port)],
+        [sys.executable, "-m", "order_completion.bench.receiver", str(port)]
+        + (["--hang"] if hang else []),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -53,45 +73,158 @@ async def _wait_for(port: int) -> None:
     raise RuntimeError("the benchmark receiver did not start")
 
 
+@dataclass(frozen=True)
+class Receivers:
+    answering: str
+    hanging: str
+
+
+@asynccontextmanager
+async def receivers() -> AsyncIterator[Receivers]:
+    """One receiver that answers at once and one that never answers, each in its process."""
+    ports = (_free_port(), _free_port())
+    processes = [start_receiver(ports[0]), start_receiver(ports[1], hang=True)]
+    try:
+        for port in ports:
+            await _wait_for(port)
+        yield Receivers(*(f"http://127.0.0.1:{port}/hook" for port in ports))
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@asynccontextmanager
+async def fresh(target: Target, label: str) -> AsyncIterator[Services]:
+    url = await target.make(f"delivery_{label}")
+    services = build_services(Settings(database_url=url, callback_allowlist="127.0.0.1"))
+    try:
+        yield services
+    finally:
+        await services.close()
+        await target.drop(url)
+
+
+async def _subscribe(services: Services, callback: str, count: int) -> list[str]:
+    hubs = HubCommands(services.db, services.clock)
+    return [
+        (
+            await hubs.register(
+                Api.ORDER_COMPLETION, callback=f"{callback}/{index}", query=None, style="callback"
+            )
+        ).id
+        for index in range(count)
+    ]
+
+
 async def _open_cases(services: Services, count: int) -> None:
     run = uuid.uuid4().hex[:6]
     for index in range(count):
         order = ProductOrder.model_validate(consumer_order(run, index))
-
         await services.intake.open_case(services.uow(), OpenCase(order, BENCH))
 
 
-async def _count(services: Services, model: type[Delivery]) -> int:
+async def _pending(services: Services, owners: Collection[str] | None = None) -> int:
+    query = select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
+    if owners is not None:
+        query = query.where(Delivery.subscription_id.in_(owners))
     async with services.db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+        return int(await session.scalar(query) or 0)
 
 
-async def backlog(services: Services, cases: int, name: str) -> Result:
-    """All events committed first, then the worker drains them: deliveries per second."""
-    await _open_cases(services, cases)
+async def send_backlog(services: Services, owners: Collection[str]) -> tuple[int, float]:
+    """Every event is relayed first; then the worker runs until no delivery of ``owners`` is
+    pending: how many there were, and the seconds that took. Whatever else is in flight
+    then (a hanging receiver's attempts) is abandoned to its lease."""
+    while await relay_due(services.db, services.clock.now()):
+        pass
+    count = await _pending(services, owners)
     started = time.perf_counter()
-    while True:
-        if await services.worker.run_once() == 0:
-            break
+    worker = asyncio.create_task(services.worker.run(asyncio.Event()))
+    while await _pending(services, owners):  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
     elapsed = time.perf_counter() - started
-    return Result(
-        "deliveries (backlog drained)", name, await _count(services, Delivery), elapsed, []
-    )
+    worker.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker
+    return count, elapsed
 
 
-async def latency(services: Services, cases: int, rate: float, name: str) -> Result:
+async def one_subscription(
+    target: Target, receiver: str, cases: int, progress: Callable[[str], None]
+) -> list[Result]:
+    """One subscription's backlog, then plain POSTs with the same client to the same
+    receiver, as many in flight as the subscription may have."""
+    async with fresh(target, "one") as services:
+        progress(f"{target.name}: deliveries, 1 subscription")
+        owners = await _subscribe(services, receiver, 1)
+        await _open_cases(services, cases)
+        count, seconds = await send_backlog(services, owners)
+        sent = Result(ONE, target.name, count, seconds, [])
+        progress(f"{target.name}: plain POSTs")
+        client = services.sender.clients.of(owners[0])  # the one its deliveries went through
+        plain = await plain_posts(client, f"{receiver}/0", count, CAP, target.name)
+        return [sent, plain]
+
+
+async def nine_subscriptions(
+    target: Target, found: Receivers, cases: int, progress: Callable[[str], None]
+) -> list[Result]:
+    """Nine subscriptions' backlog alone, then again beside one whose receiver hangs."""
+    results = []
+    for label, hanging in ((NINE, False), (NINE_AND_HANGING, True)):
+        async with fresh(target, "hanging" if hanging else "nine") as services:
+            progress(f"{target.name}: {label}")
+            owners = await _subscribe(services, found.answering, HEALTHY)
+            if hanging:
+                await _subscribe(services, found.hanging, 1)
+            await _open_cases(services, cases)
+            count, seconds = await send_backlog(services, owners)
+            results.append(
+                Result(label, target.name, count, seconds, [], NINE if hanging else None)
+            )
+    return results
+
+
+async def latency(
+    target: Target, receiver: str, cases: int, rate: float, progress: Callable[[str], None]
+) -> Result:
     """Events committed at ``rate`` cases/s while the worker runs: commit → first attempt."""
-    stop = asyncio.Event()
-    services.worker.poll_seconds = 0.05
-    worker = asyncio.create_task(services.worker.run(stop))
-    started = time.perf_counter()
-    for index in range(cases):
-        await _open_cases(services, 1)
-        await asyncio.sleep(max(0.0, started + (index + 1) / rate - time.perf_counter()))
-    while await _count(services, Delivery) == 0 or await _pending(services):  # noqa: ASYNC110
-        await asyncio.sleep(0.1)
-    stop.set()
-    await worker
+    async with fresh(target, "latency") as services:
+        progress(f"{target.name}: commit → first attempt")
+        await _subscribe(services, receiver, 1)
+        stop = asyncio.Event()
+        services.worker.poll_seconds = 0.05  # the relay's poll; the relay wakes the sender
+        worker = asyncio.create_task(services.worker.run(stop))
+        started = time.perf_counter()
+        for index in range(cases):
+            await _open_cases(services, 1)
+            await asyncio.sleep(max(0.0, started + (index + 1) / rate - time.perf_counter()))
+        while not await _attempted(services) or await _pending(services):  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        stop.set()
+        await worker
+        waits = await _first_attempt_waits(services)
+        return Result(
+            f"commit → first attempt at {rate:g} cases/s",
+            target.name,
+            len(waits),
+            time.perf_counter() - started,
+            waits,
+            NOT_COMPARED,
+        )
+
+
+async def _attempted(services: Services) -> bool:
+    async with services.db.read() as session:
+        return bool(await session.scalar(select(func.count()).select_from(DeliveryAttempt)))
+
+
+async def _first_attempt_waits(services: Services) -> list[float]:
     async with services.db.read() as session:
         rows = (
             await session.execute(
@@ -101,69 +234,23 @@ async def latency(services: Services, cases: int, rate: float, name: str) -> Res
                 .group_by(Delivery.event_id, OutboxBatch.event_time)
             )
         ).all()
-    waits = [(first - committed).total_seconds() for committed, first in rows]
-    return Result(
-        f"commit → first attempt at {rate:g} cases/s",
-        name,
-        len(waits),
-        time.perf_counter() - started,
-        waits,
-    )
+    return [(first - committed).total_seconds() for committed, first in rows]
 
 
-async def _pending(services: Services) -> bool:
-    async with services.db.read() as session:
-        count = await session.scalar(
-            select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
+async def plain_posts(
+    client: httpx.AsyncClient, url: str, count: int, concurrency: int, name: str
+) -> Result:
+    def job() -> Callable[[], Awaitable[object]]:
+        return lambda: client.post(
+            url, content=b'{"eventId":"x"}', headers={"content-type": "application/json"}
         )
-        return bool(count)
 
-
-async def plain_posts(url: str, count: int, concurrency: int, name: str) -> Result:
-    async with httpx.AsyncClient() as client:
-
-        def job() -> Callable[[], Awaitable[object]]:
-            return lambda: client.post(
-                url, content=b'{"eventId":"x"}', headers={"content-type": "application/json"}
-            )
-
-        return await run_concurrently(
-            "plain POSTs to the receiver (baseline)",
-            name,
-            [job() for _ in range(count)],
-            concurrency,
-        )
+    return await run_concurrently(PLAIN, name, [job() for _ in range(count)], concurrency)
 
 
 async def bench_target(target: Target, cases: int, progress: Callable[[str], None]) -> list[Result]:
-    port = _free_port()
-    receiver = start_receiver(port)
-    results: list[Result] = []
-    try:
-        await _wait_for(port)
-        for label, run in (("backlog", "backlog"), ("latency", "latency")):
-            url = await target.make(f"delivery_{label}")
-            services = build_services(Settings(database_url=url, callback_allowlist="127.0.0.1"))
-            try:
-                await HubCommands(services.db, services.clock).register(
-                    Api.ORDER_COMPLETION,
-                    callback=f"http://127.0.0.1:{port}/hook",
-                    query=None,
-                    style="callback",
-                )
-                progress(f"{target.name}: deliveries, {run}")
-                if run == "backlog":
-                    results.append(await backlog(services, cases, target.name))
-                else:
-                    results.append(await latency(services, max(cases // 5, 20), 5.0, target.name))
-            finally:
-                await services.close()
-                await target.drop(url)
-        progress(f"{target.name}: plain POSTs")
-        results.append(
-            await plain_posts(f"http://127.0.0.1:{port}/hook", cases * 10, 10, target.name)
-        )
-    finally:
-        receiver.terminate()
-        receiver.wait(timeout=10)
+    async with receivers() as found:
+        results = await one_subscription(target, found.answering, cases, progress)
+        results += await nine_subscriptions(target, found, max(cases // 5, 2), progress)
+        results.append(await latency(target, found.answering, max(cases // 5, 20), 5.0, progress))
     return results

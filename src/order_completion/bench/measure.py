@@ -8,6 +8,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+# For a figure no baseline measures, such as a latency at a set arrival rate.
+NOT_COMPARED = ""
+
 
 @dataclass(frozen=True)
 class Result:
@@ -18,6 +21,9 @@ class Result:
     count: int
     seconds: float
     latencies: Sequence[float]
+    # The label of the row of the same database this one is compared with, when it is not
+    # that database's baseline (NOT_COMPARED: with nothing).
+    compared_with: str | None = None
 
     @property
     def rate(self) -> float:

@@ -51,22 +51,40 @@ def _ms(result: Result, fraction: float) -> str:
 
 def rows(results: Sequence[Result]) -> list[list[str]]:
     baselines = {r.database: r for r in results if is_baseline(r)}
+    by_label = {(r.database, r.label): r for r in results}
+
+    def compared(r: Result) -> Result | None:
+        if r.compared_with is not None:
+            return by_label.get((r.database, r.compared_with))
+        return baselines.get(r.database)
+
     return [
         [
             r.database,
             r.label,
             str(r.count),
+            f"{r.seconds:,.1f}",
             f"{r.rate:,.0f}",
             _ms(r, 0.5),
             _ms(r, 0.95),
             _ms(r, 0.99),
-            ratio(r, baselines.get(r.database)),
+            ratio(r, compared(r)),
         ]
         for r in results
     ]
 
 
-HEADERS = ["database", "path", "count", "per second", "p50 ms", "p95 ms", "p99 ms", "of baseline"]
+HEADERS = [
+    "database",
+    "path",
+    "count",
+    "seconds",
+    "per second",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "of baseline",
+]
 
 
 def table_markdown(title: str, results: Sequence[Result]) -> list[str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from order_completion.bench import b2c, delivery, importing, inbound
+from order_completion.bench import timers as timer_bench
 from order_completion.bench.b2c import Target
 from order_completion.bench.measure import Result
 from order_completion.bench.report import Grid, is_baseline
@@ -21,6 +22,10 @@ class Options:
 
     cases: int
     concurrency: int
+    timers: int = 10_000
+    timer_rate: float | None = None
+    timer_seconds: float = 20.0
+    timer_backlog: int = 1_000_000
 
 
 @dataclass
@@ -57,7 +62,7 @@ async def deliveries(target: Target, options: Options, progress: Progress) -> Su
 
 def delivery_figures(results: Sequence[Result], database: str) -> list[Figure]:
     """Deliveries of a drained backlog against plain POSTs to the same receiver, and the
-    p95 from commit to first attempt (targets of the design brief)."""
+    p95 from commit to first attempt (targets: 1,000/s and 200 ms)."""
     baseline = next((r for r in results if is_baseline(r)), None)
     drained = next((r for r in results if r.label.startswith("deliveries (backlog")), None)
     waited = next((r for r in results if r.label.startswith("commit → first attempt")), None)
@@ -69,7 +74,7 @@ def delivery_figures(results: Sequence[Result], database: str) -> list[Figure]:
                 database,
                 drained.rate,
                 "/s",
-                Goal.at_least(500),
+                Goal.at_least(1000),
                 baseline.rate if baseline else None,
                 "plain POSTs to the same receiver",
             )
@@ -81,7 +86,7 @@ def delivery_figures(results: Sequence[Result], database: str) -> list[Figure]:
                 database,
                 waited.percentile(0.95),
                 " ms",
-                Goal.no_more_than(1000),
+                Goal.no_more_than(200),
             )
         )
     return found
@@ -97,9 +102,22 @@ async def inbound_events(target: Target, options: Options, progress: Progress) -
     return SuiteRun(run.results, inbound.figures(run, target.name))
 
 
+async def due_timers(target: Target, options: Options, progress: Progress) -> SuiteRun:
+    results = await timer_bench.bench_target(
+        target,
+        options.timers,
+        progress,
+        rate=options.timer_rate,
+        seconds=options.timer_seconds,
+        backlog=options.timer_backlog,
+    )
+    return SuiteRun(list(results))
+
+
 SUITES: dict[str, Suite] = {
     "orders": Suite("Consumer orders end to end", orders),
     "delivery": Suite("Webhook delivery", deliveries),
     "import": Suite("import-orders from an NDJSON file", imports),
     "inbound": Suite("Inbound TMF622 events over HTTP", inbound_events),
+    "timers": Suite("Due timers (deemed acceptance)", due_timers),
 }

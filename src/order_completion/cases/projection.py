@@ -7,6 +7,8 @@ timers the case already had become statements run before the new rows are insert
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any
 
 from order_completion.cases.aggregate import CompletionCase
@@ -60,6 +62,19 @@ def unsaved_history(case: CompletionCase) -> list[dict[str, Any]]:
     return [history_entry(event) for event in case.events if isinstance(event, Recorded)]
 
 
+@dataclass(frozen=True)
+class CancelTimers:
+    """The statement cancelling the open timers of a case (or of one step), run at
+    commit; a batch of cases runs all of theirs as one statement (``cases/batch.py``)."""
+
+    store: TimerStore
+    case_id: str
+    step_id: str | None
+
+    def __call__(self) -> Awaitable[None]:
+        return self.store.cancel(case_id=self.case_id, step_id=self.step_id)
+
+
 class TimerProjector:
     """Timer rows: staged in memory, written once at commit."""
 
@@ -86,9 +101,7 @@ class TimerProjector:
                 if not (event.step_id is None or row["step_id"] == event.step_id)
             ]
             if not projection.new:
-                projection.later.append(
-                    lambda: store.cancel(case_id=case.id, step_id=event.step_id)
-                )
+                projection.later.append(CancelTimers(store, case.id, event.step_id))
         elif isinstance(event, TimersPaused):
             for row in staged:
                 row["state"] = TimerState.PAUSED.value

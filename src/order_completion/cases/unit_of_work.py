@@ -71,7 +71,9 @@ class Projection:
             outbox.new_event(event_type=event_type, at=at, body=body, case_id=self.case.id)
         )
 
-    def _gathered_rows(self, now: datetime) -> None:
+    def gather(self, now: datetime) -> None:
+        """Turn the history entries and events gathered so far into their one row each;
+        called once, when the unit of work writes."""
         if self.history:
             self.add_row(
                 HISTORY,
@@ -93,7 +95,7 @@ class Projection:
     async def write(self, now: datetime) -> None:
         for run in self.later:
             await run()
-        self._gathered_rows(now)
+        self.gather(now)
         for table, rows in self.rows.items():
             if rows:
                 await self.session.execute(insert(table), rows)

@@ -1,8 +1,8 @@
 """Group commit for SQLite: units of work that arrive together share one transaction.
 
 SQLite has one writer at a time, so writes in one process already queue on a lock. Each
-commit costs more than most commands do (the WAL append and, every thousand pages, a
-checkpoint), so the writer commits once for everything that queued meanwhile:
+commit costs more than most commands do (the WAL append, its fsync and, every thousand
+pages, a checkpoint), so the writer commits once for everything that queued meanwhile:
 
 - a unit of work takes the lock, joins the open transaction (starting one if there is
   none) inside a SAVEPOINT of its own, and runs; if it fails, its savepoint is rolled back

@@ -7,7 +7,7 @@ microseconds. These classes give the dialect the same interface over the standar
 ``sqlite3`` module, called inline on the event loop's thread.
 
 That is safe because SQLite statements are short: data are local, WAL lets readers run
-beside the writer, and commits with ``synchronous=NORMAL`` do not wait for the disk. The one
+beside the writer, and a commit's wait for the disk is shared by its whole group. The one
 wait that can be long is another process holding a lock (the write lock, mostly, for a
 ``BEGIN IMMEDIATE``): connections run with no busy timeout, and a statement refused because
 the database is locked sleeps on the event loop between tries, so other requests keep

@@ -41,6 +41,8 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_delivery_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_delivery_subscription_id_created_at", "subscription_id", "created_at"),
+        # Every claim counts the live leases of each subscription against its cap.
+        Index("ix_delivery_claimed_until", "claimed_until"),
     )
 
 

@@ -1,9 +1,9 @@
-"""The sender: POST due deliveries, signed, to their receivers, and record every attempt.
+"""The sender: POST claimed deliveries, signed, to their receivers, and record every attempt.
 
-A delivery is claimed for a lease and the claim committed before the request is sent, so a
-slow receiver holds no database lock; if the worker dies mid-send the lease runs out and
-another attempt follows (at-least-once: a receiver may see an event twice after a fault, with
-the same ``webhook-id``). Attempts are recorded in one transaction per batch.
+Claiming (``claims.py``) commits a lease before the request is sent; an attempt's outcome is
+recorded in a later, separate transaction, together with whatever other attempts finished
+meanwhile. ``send_due`` does one whole round (claim, send, record) for tests and step-by-step
+runs; the worker sends continuously with ``ContinuousSender`` built on the same three steps.
 """
 
 from __future__ import annotations
@@ -11,38 +11,28 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 import httpx
 import structlog
-from sqlalchemy import or_, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion import json_codec
 from order_completion.clock import Clock
-from order_completion.database import Database
+from order_completion.database import Database, append_row
 from order_completion.errors import InvalidInput
 from order_completion.events import outbox, retry, signing
+from order_completion.events.claims import Job, claim_due
 from order_completion.events.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from order_completion.events.guard import CallbackGuard
 from order_completion.events.subscriptions import Subscription
 
 log = structlog.get_logger(__name__)
 RESPONSE_KEPT = 2000
-
-
-@dataclass(frozen=True)
-class Job:
-    delivery_id: str
-    attempt: int
-    url: str
-    event_id: str
-    body: bytes
-    secrets: tuple[str, ...]
-    subscription_id: str
+ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
 
 
 @dataclass
@@ -57,27 +47,51 @@ class Outcome:
     verdict: retry.Verdict = field(default=retry.Verdict.RETRY)
 
 
-def target_url(subscription: Subscription, event_type: str) -> str:
-    if subscription.style == "listener":
-        return f"{subscription.callback.rstrip('/')}/listener/{event_type}"
-    return subscription.callback
+def storable(text: str) -> str:
+    """Text as a column keeps it: at most ``RESPONSE_KEPT`` characters and no NUL, which
+    PostgreSQL refuses in text (one odd answer must not fail the others' recording)."""
+    return text[:RESPONSE_KEPT].replace("\x00", "")
 
 
-def secrets_of(subscription: Subscription, now: datetime) -> tuple[str, ...]:
-    if (
-        subscription.previous_secret
-        and subscription.previous_secret_until
-        and subscription.previous_secret_until > now
-    ):
-        return (subscription.secret, subscription.previous_secret)
-    return (subscription.secret,)
+def failure_text(error: Exception) -> str:
+    """What the ledger says about an attempt that raised: the exception's class and message."""
+    if isinstance(error, InvalidInput):
+        return storable(f"refused by the callback guard: {error.message}")
+    if isinstance(error, TimeoutError):
+        return "TimeoutError: the attempt took longer than the delivery timeout"
+    return storable(f"{type(error).__name__}: {error}")
+
+
+@dataclass
+class ReceiverClients:
+    """One HTTP client, so one connection pool, per subscription.
+
+    httpx's pool does work in proportion to its connections on every request, so many small
+    pools (at most a subscription's cap each) cost far less than one holding every slot's
+    connection, and one receiver's connections never queue behind another's.
+    """
+
+    make: Callable[[], httpx.AsyncClient]
+    _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict, init=False)
+
+    def of(self, subscription_id: str) -> httpx.AsyncClient:
+        client = self._clients.get(subscription_id)
+        if client is None:
+            client = self._clients[subscription_id] = self.make()
+        return client
+
+    async def aclose(self) -> None:
+        clients = list(self._clients.values())
+        self._clients.clear()
+        for client in clients:
+            await client.aclose()
 
 
 @dataclass
 class Sender:
     db: Database
     clock: Clock
-    client: httpx.AsyncClient
+    clients: ReceiverClients
     guard: CallbackGuard
     schedule: Sequence[timedelta] = retry.DEFAULT_SCHEDULE
     timeout_seconds: float = 15.0
@@ -93,130 +107,93 @@ class Sender:
         return timedelta(seconds=self.timeout_seconds) + self.lease_margin
 
     async def send_due(self) -> int:
-        """One round: claim, send concurrently, record. Returns how many attempts were made."""
-        jobs = await self._claim()
+        """One round: claim up to ``batch``, send them concurrently, record them all; returns
+        how many attempts were made. Every attempt waits for the slowest, so the worker
+        sends continuously instead; this is for tests and step-by-step runs."""
+        jobs = await self.claim(self.batch)
         if not jobs:
             return 0
-        outcomes = await asyncio.gather(*(self._attempt(job) for job in jobs))
-        await self._record(outcomes)
+        outcomes = await asyncio.gather(*(self.attempt(job) for job in jobs))
+        await self.record(outcomes)
         return len(outcomes)
 
-    async def _claim(self) -> list[Job]:
-        now = self.clock.now()
+    async def claim(self, limit: int, ended: Mapping[str, int] | None = None) -> list[Job]:
+        """Lease up to ``limit`` due deliveries in a committed transaction (see claims.py
+        for ``ended``)."""
         async with self.db.transaction() as session:
-            rows = (
-                await session.execute(
-                    select(Delivery, Subscription)
-                    .join(Subscription, Subscription.id == Delivery.subscription_id)
-                    .where(
-                        Delivery.status == DeliveryStatus.PENDING.value,
-                        Delivery.next_attempt_at <= now,
-                        or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-                        Subscription.disabled_at.is_(None),
-                    )
-                    .order_by(Delivery.next_attempt_at)
-                    .limit(self.batch)
-                    .with_for_update(skip_locked=True, of=Delivery)
-                )
-            ).all()
-            in_flight: Counter[str] = Counter()
-            jobs = []
-            bodies = await outbox.envelopes_of(
-                session, [(delivery.batch_id, delivery.event_id) for delivery, _ in rows]
-            )
-            for delivery, subscription in rows:
-                body = bodies.get(delivery.event_id)
-                if body is None:
-                    continue  # its outbox row is gone (past retention): nothing to send
-                if in_flight[subscription.id] >= subscription.max_in_flight:
-                    continue  # the receiver has enough in flight; next round
-                in_flight[subscription.id] += 1
-                delivery.claimed_until = now + self.lease
-                delivery.attempts += 1
-                jobs.append(
-                    Job(
-                        delivery_id=delivery.id,
-                        attempt=delivery.attempts,
-                        url=target_url(subscription, delivery.event_type),
-                        event_id=delivery.event_id,
-                        body=json_codec.dumps(body),
-                        secrets=secrets_of(subscription, now),
-                        subscription_id=subscription.id,
-                    )
-                )
-            return jobs
+            return await claim_due(session, self.clock.now(), self.lease, limit, ended)
 
-    async def _attempt(self, job: Job) -> Outcome:
+    async def attempt(self, job: Job) -> Outcome:
+        """Send one claimed delivery. Never raises (but for cancellation): whatever goes
+        wrong is this attempt's failure, recorded like a refused connection."""
         started = self.clock.now()
         began = time.perf_counter()
         outcome = Outcome(job, started, 0)
         try:
-            target = await self.guard.check(job.url)
-            timestamp = int(time.time())
-            headers = {
-                "content-type": "application/json",
-                "user-agent": "order-completion-webhooks",
-                "host": target.host_header,
-                "webhook-id": job.event_id,
-                "webhook-timestamp": str(timestamp),
-                "webhook-signature": signing.signature_header(
-                    list(job.secrets), job.event_id, timestamp, job.body
-                ),
-            }
-            extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
-            response = await self.client.post(
-                target.url,
-                content=job.body,
-                headers=headers,
-                timeout=self.timeout_seconds,
-                extensions=extensions,
-            )
+            # httpx's timeout bounds each phase; this bounds the whole attempt (name lookup
+            # and an answer trickling in included), so it always ends well within its lease.
+            async with asyncio.timeout(self.timeout_seconds):
+                response = await self._post(job)
             outcome.status_code = response.status_code
-            outcome.response_body = response.text[:RESPONSE_KEPT]
+            outcome.response_body = storable(response.text)
             outcome.retry_after = response.headers.get("retry-after")
-        except InvalidInput as error:
-            outcome.error = f"refused by the callback guard: {error.message}"
-        except httpx.HTTPError as error:
-            outcome.error = f"{type(error).__name__}: {error}"[:RESPONSE_KEPT]
+        except Exception as error:
+            outcome.error = failure_text(error)
+            _log_failure(job, error)
         outcome.duration_ms = int((time.perf_counter() - began) * 1000)
         outcome.verdict = retry.judge(outcome.status_code)
         return outcome
 
-    async def _record(self, outcomes: Sequence[Outcome]) -> None:
+    async def _post(self, job: Job) -> httpx.Response:
+        target = await self.guard.check(job.url)
+        timestamp = int(time.time())
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "order-completion-webhooks",
+            "host": target.host_header,
+            "webhook-id": job.event_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signing.signature_header(
+                list(job.secrets), job.event_id, timestamp, job.body
+            ),
+        }
+        extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
+        return await self.clients.of(job.subscription_id).post(
+            target.url,
+            content=job.body,
+            headers=headers,
+            timeout=self.timeout_seconds,
+            extensions=extensions,
+        )
+
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Record outcomes in one transaction; if that fails, each in its own, so one that
+        cannot be stored costs only its own (it is attempted again when its lease ends)."""
+        try:
+            await self._record_together(outcomes)
+        except Exception:
+            if len(outcomes) == 1:
+                log.exception("delivery.record_failed", delivery_id=outcomes[0].job.delivery_id)
+                return
+            log.warning("delivery.group_record_failed", outcomes=len(outcomes), exc_info=True)
+            for outcome in outcomes:
+                await self.record([outcome])
+
+    async def _record_together(self, outcomes: Sequence[Outcome]) -> None:
         now = self.clock.now()
         async with self.db.transaction() as session:
-            # One query per table for the whole batch; the identity map does the rest.
-            wanted = [outcome.job.delivery_id for outcome in outcomes]
-            deliveries = {
-                row.id: row
-                for row in await session.scalars(select(Delivery).where(Delivery.id.in_(wanted)))
-            }
-            owners = {outcome.job.subscription_id for outcome in outcomes}
-            listeners = {
-                row.id: row
-                for row in await session.scalars(
-                    select(Subscription).where(Subscription.id.in_(owners))
-                )
-            }
+            # One query for the whole group; the identity map does the rest.
+            rows = await session.execute(
+                select(Delivery, Subscription)
+                .join(Subscription, Subscription.id == Delivery.subscription_id)
+                .where(Delivery.id.in_([outcome.job.delivery_id for outcome in outcomes]))
+            )
+            found = {delivery.id: (delivery, subscription) for delivery, subscription in rows}
             for outcome in outcomes:
-                delivery = deliveries.get(outcome.job.delivery_id)
-                subscription = listeners.get(outcome.job.subscription_id)
-                if delivery is None or subscription is None:
-                    continue
-                session.add(
-                    DeliveryAttempt(
-                        id=str(uuid.uuid4()),
-                        delivery_id=delivery.id,
-                        number=outcome.job.attempt,
-                        started_at=outcome.started_at,
-                        duration_ms=outcome.duration_ms,
-                        url=outcome.job.url,
-                        status_code=outcome.status_code,
-                        response_body=outcome.response_body,
-                        error=outcome.error,
-                        verdict=outcome.verdict.value,
-                    )
-                )
+                if outcome.job.delivery_id not in found:
+                    continue  # deleted meanwhile (with its subscription)
+                delivery, subscription = found[outcome.job.delivery_id]
+                append_row(session, ATTEMPTS, _attempt_row(outcome))
                 self._apply(session, delivery, subscription, outcome, now)
 
     def _disable(
@@ -283,3 +260,32 @@ class Sender:
             delivery.next_attempt_at = None
         else:
             delivery.next_attempt_at = following.at
+
+
+def _attempt_row(outcome: Outcome) -> dict[str, object]:
+    job = outcome.job
+    return {
+        "id": str(uuid.uuid4()),
+        "delivery_id": job.delivery_id,
+        "number": job.attempt,
+        "started_at": outcome.started_at,
+        "duration_ms": outcome.duration_ms,
+        "url": job.url,
+        "status_code": outcome.status_code,
+        "response_body": outcome.response_body,
+        "error": outcome.error,
+        "verdict": outcome.verdict.value,
+    }
+
+
+def _log_failure(job: Job, error: Exception) -> None:
+    """Name the exception's class; a traceback only for what no receiver should cause."""
+    expected = isinstance(error, httpx.HTTPError | InvalidInput | TimeoutError)
+    log.warning(
+        "delivery.attempt_failed",
+        delivery_id=job.delivery_id,
+        subscription_id=job.subscription_id,
+        attempt=job.attempt,
+        error_class=type(error).__name__,
+        exc_info=not expected,
+    )

@@ -4,10 +4,11 @@ claiming a due timer and recording what became of it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.timers.rules import OPEN_STATES, DueTimer, TimerKind, TimerState
@@ -69,6 +70,28 @@ class TimerStore:
             statement = statement.where(TIMERS.c.step_id == step_id)
         await self.session.execute(statement.values(state=TimerState.CANCELLED.value))
 
+    async def cancel_many(self, targets: Sequence[tuple[str, str | None]]) -> None:
+        """``cancel`` for many cases at once: (case id, step id or None for every step)."""
+        whole = [{"b_case": case_id} for case_id, step_id in targets if step_id is None]
+        steps = [
+            {"b_case": case_id, "b_step": step_id}
+            for case_id, step_id in targets
+            if step_id is not None
+        ]
+        # The same statement for every case: no expanding IN, which executemany refuses.
+        open_of_case = update(TIMERS).where(
+            TIMERS.c.case_id == bindparam("b_case"),
+            or_(*(TIMERS.c.state == state for state in OPEN)),
+        )
+        cancelled = {"state": TimerState.CANCELLED.value}
+        if steps:
+            await self.session.execute(
+                open_of_case.where(TIMERS.c.step_id == bindparam("b_step")).values(cancelled),
+                steps,
+            )
+        if whole:
+            await self.session.execute(open_of_case.values(cancelled), whole)
+
     async def pause(self, *, case_id: str) -> None:
         await self.session.execute(
             update(TIMERS)
@@ -108,6 +131,34 @@ class TimerStore:
             )
         ).first()
         return due_timer(row) if row is not None else None
+
+    async def claim_many(self, timer_ids: Sequence[str]) -> dict[str, DueTimer]:
+        """The timers still pending among ``timer_ids``, locked, by id (other workers skip
+        them)."""
+        if not timer_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(Timer)
+            .where(Timer.id.in_(timer_ids), Timer.state == TimerState.PENDING.value)
+            .with_for_update(skip_locked=True)
+        )
+        return {row.id: due_timer(row) for row in rows}
+
+    async def mark_fired_many(self, results: Mapping[str, str], *, now: datetime) -> None:
+        """Mark many timers fired at once, each with its result (timer id → result)."""
+        if results:
+            await self.session.execute(
+                update(TIMERS).where(TIMERS.c.id == bindparam("b_id")),
+                [
+                    {
+                        "b_id": timer_id,
+                        "state": TimerState.FIRED.value,
+                        "fired_at": now,
+                        "result": result,
+                    }
+                    for timer_id, result in results.items()
+                ],
+            )
 
     async def mark_fired(self, timer_id: str, *, now: datetime, result: str) -> None:
         await self.session.execute(

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, JsonColumn, UTCDateTime
 from order_completion.timers.rules import TimerKind, TimerState
 
-__all__ = ["Timer", "TimerKind", "TimerState"]
+__all__ = ["PENDING_ONLY", "Timer", "TimerKind", "TimerState"]
+
+PENDING_ONLY = f"state = '{TimerState.PENDING.value}'"
 
 
 class Timer(Base):
@@ -34,6 +36,14 @@ class Timer(Base):
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        Index("ix_timer_state_due_at", "state", "due_at"),
+        # The due query's index: pending timers only (migration 0011). The query names
+        # the state as a literal, or a prepared statement could not use it.
+        Index(
+            "ix_timer_pending_due_at",
+            "due_at",
+            "retry_at",
+            postgresql_where=text(PENDING_ONLY),
+            sqlite_where=text(PENDING_ONLY),
+        ),
         Index("ix_timer_case_id_state", "case_id", "state"),
     )

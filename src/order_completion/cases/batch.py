@@ -1,0 +1,68 @@
+"""A unit of work for many cases at once, saved with one statement per table.
+
+Firing a backlog of due timers changes hundreds of cases that have nothing to do with each
+other. Saved one by one, each case costs a dozen statements, and on this stack a statement
+costs far more than the work it carries; saved together, the cases of a batch share each
+statement: the case rows, steps and items (``CaseRepository.save_many``), the timer
+cancels, and every table's new rows (one history row and one outbox row per case among them). Everything else (loading, the aggregate's
+intents, the projectors, one commit) is the plain unit of work's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import Table, insert
+
+from order_completion.cases.aggregate import CompletionCase
+from order_completion.cases.projection import CancelTimers
+from order_completion.cases.unit_of_work import Projection, UnitOfWork
+from order_completion.timers.service import TimerStore
+
+
+class BatchUnitOfWork(UnitOfWork):
+    """The unit of work, writing all its cases' rows table by table when it commits.
+
+    The order of the plain unit of work holds across the batch: the case rows first, then
+    statements on rows the cases already had (timer cancels), then the new rows.
+    """
+
+    async def _save(self) -> None:
+        projections = [self._project(case) for case in self.cases.seen]
+        await self.cases.save_many([(p.case, p.counters) for p in projections])
+        await self.session.flush()
+        await self._run_later([run for p in projections for run in p.later])
+        rows: dict[Table, list[dict[str, Any]]] = {}
+        for projection in projections:
+            projection.gather(self.now)
+            for table, table_rows in projection.rows.items():
+                rows.setdefault(table, []).extend(table_rows)
+        for table, table_rows in rows.items():
+            if table_rows:
+                await self.session.execute(insert(table), table_rows)
+
+    def _project(self, case: CompletionCase) -> Projection:
+        """The rows of one case's events, as the plain unit of work projects them."""
+        projection = Projection(
+            session=self.session,
+            case=case,
+            base_url=self.base_url,
+            counters=dict(self.cases.counters(case)),
+            new=self.cases.is_new(case),
+        )
+        for event in case.events:
+            for projector in self.projectors:
+                projector.project(projection, event)
+        case.events.clear()
+        return projection
+
+    async def _run_later(self, later: list[Callable[[], Awaitable[None]]]) -> None:
+        """Timer cancels (what timer jobs leave) as one statement; a mix with pauses or
+        resumes runs statement by statement in its order."""
+        cancels = [(run.case_id, run.step_id) for run in later if isinstance(run, CancelTimers)]
+        if len(cancels) == len(later):
+            await TimerStore(self.session).cancel_many(cancels)
+            return
+        for run in later:
+            await run()
