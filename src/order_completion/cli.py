@@ -273,9 +273,10 @@ def bench(
     suite: Annotated[
         str,
         typer.Option(
-            help="Comma-separated: orders (B2C end to end), delivery (webhooks), timers "
-            "(deemed acceptances falling due together), reads (GET routes over --scale "
-            "seeded cases)"
+            help="Comma-separated: orders (B2C end to end, rows and bytes per case), delivery "
+            "(webhooks), import (import-orders of --cases orders), inbound (--cases TMF622 "
+            "events to serve, then duplicates), timers (deemed acceptances falling due "
+            "together), reads (GET routes over --scale seeded cases)"
         ),
     ] = "orders,delivery",
     timers: Annotated[
@@ -305,36 +306,40 @@ def bench(
         Path | None, typer.Option(help="Also write the results as Markdown to this file")
     ] = None,
 ) -> None:
-    """Measure B2C orders end to end, webhook delivery, due timers and reads at scale, each
-    beside a baseline of the same run (raw inserts of the same rows; plain POSTs to the same
-    receiver; the due query and a Core UPDATE of the same timers; a constant body from a
-    minimal app under the same server and client)."""
+    """Measure B2C orders end to end, webhook delivery, import-orders, inbound events, due
+    timers and reads at scale, each beside a raw limit of the same run (raw inserts of the
+    same rows; plain POSTs to the same receiver; a minimal app under the same server and
+    client; the due query and a Core UPDATE of the same timers); then a summary of every
+    figure against its target."""
     import sys
     import tempfile
 
     import httpx
 
-    from order_completion.bench import b2c, delivery, reads, report
-    from order_completion.bench import timers as timer_bench
+    from order_completion.bench import b2c, report, summary
     from order_completion.bench.measure import Result
+    from order_completion.bench.suites import SUITES, Options, SuiteRun
 
     wanted = [name.strip() for name in database.split(",") if name.strip()]
     suites = [name.strip() for name in suite.split(",") if name.strip()]
-    unknown = sorted(set(wanted) - {"sqlite", "postgresql"}) + sorted(
-        set(suites) - {"orders", "delivery", "timers", "reads"}
-    )
+    unknown = sorted(set(wanted) - {"sqlite", "postgresql"}) + sorted(set(suites) - set(SUITES))
     if unknown:
         errors.print(f"[red]Unknown database or suite:[/red] {', '.join(unknown)}")
         raise typer.Exit(2)
-    titles = {
-        "orders": "Consumer orders end to end",
-        "delivery": "Webhook delivery",
-        "timers": "Due timers (deemed acceptance)",
-        "reads": f"Reads over {scale:,} cases, {connections} connections",
-    }
-    results: dict[str, list[Result]] = {titles[name]: [] for name in suites}
-    reads_runs: dict[str, reads.ReadsRun] = {}
+    results: dict[str, list[Result]] = {SUITES[name].title: [] for name in suites}
+    runs: list[SuiteRun] = []
     versions: dict[str, str] = {}
+    options = Options(
+        cases=cases,
+        concurrency=concurrency,
+        timers=timers,
+        timer_rate=timer_rate,
+        timer_seconds=timer_seconds,
+        timer_backlog=timer_backlog,
+        scale=scale,
+        connections=connections,
+        requests=requests,
+    )
 
     def say(text: str) -> None:
         console.print(f"… {text}")
@@ -348,31 +353,10 @@ def bench(
             try:
                 if name == "postgresql":
                     versions["postgresql"] = asyncio.run(b2c.server_version(postgres_url))
-                if "orders" in suites:
-                    results[titles["orders"]] += asyncio.run(
-                        b2c.bench_target(targets[name], cases, concurrency, say)
-                    )
-                if "delivery" in suites:
-                    results[titles["delivery"]] += asyncio.run(
-                        delivery.bench_target(targets[name], max(cases // 5, 50), say)
-                    )
-                if "timers" in suites:
-                    results[titles["timers"]] += asyncio.run(
-                        timer_bench.bench_target(
-                            targets[name],
-                            timers,
-                            say,
-                            rate=timer_rate,
-                            seconds=timer_seconds,
-                            backlog=timer_backlog,
-                        )
-                    )
-                if "reads" in suites:
-                    run = asyncio.run(
-                        reads.bench_target(targets[name], scale, connections, requests, say)
-                    )
-                    reads_runs[name] = run
-                    results[titles["reads"]] += run.results
+                for chosen in suites:
+                    run = asyncio.run(SUITES[chosen].run(targets[name], options, say))
+                    results[SUITES[chosen].title] += run.results
+                    runs.append(run)
             except (OSError, RuntimeError, httpx.HTTPError) as error:
                 errors.print(f"[yellow]{name} skipped:[/yellow] {error!r}")
     for title, measured in results.items():
@@ -380,13 +364,24 @@ def bench(
         for row in report.rows(measured):
             table.add_row(*row)
         console.print(table)
-    notes = list(reads.memory_notes(reads_runs))
+    grids = report.merged(grid for run in runs for grid in run.grids)
+    overview = summary.grid([figure for run in runs for figure in run.figures])
+    machine = report.hardware()
+    for grid in [*grids, overview]:
+        table = Table(*grid.headers, title=grid.title)
+        for line in grid.rows:
+            table.add_row(*line)
+        console.print(table)
+    notes = [note for run in runs for note in run.notes]
     for note in notes:
         console.print(note)
+    console.print(", ".join(f"{key}: {value}" for key, value in {**machine, **versions}.items()))
     if markdown is not None:
         command = " ".join(["order-completion", *sys.argv[1:]])
         markdown.write_text(
-            report.markdown(dict(results), command, report.hardware(), versions, notes)
+            report.markdown(
+                dict(results), command, machine, versions, notes, summary=overview, grids=grids
+            )
         )
         console.print(f"Written to {markdown}")
 

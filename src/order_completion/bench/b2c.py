@@ -1,6 +1,6 @@
 """Benchmark: consumer orders end to end (ingest → automatic completion → events recorded),
 through the service layer and through HTTP, against the raw insert rate of the very same rows
-in the same run."""
+in the same run; and the rows and bytes a case costs, written and at rest."""
 
 from __future__ import annotations
 
@@ -22,12 +22,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.engine import make_url
 
 from order_completion import migrate
 from order_completion.audit import Actor
+from order_completion.bench import footprint, loopback, raw
+from order_completion.bench.footprint import Footprint
 from order_completion.bench.measure import Result, run_concurrently
+from order_completion.bench.report import Grid
+from order_completion.bench.summary import Figure, Goal
 from order_completion.bootstrap import Services, build_services
 from order_completion.database import Database
 from order_completion.orders.handlers import OpenCase
@@ -36,6 +41,7 @@ from order_completion.settings import Settings
 from order_completion.tables import metadata
 
 BENCH = Actor("bench")
+CASES_PATH = "/tmf-api/orderCompletion/v1/completionCase"
 
 
 def consumer_order(run: str, index: int) -> dict[str, Any]:
@@ -192,7 +198,8 @@ def free_port() -> int:
 
 
 async def through_http(target: Target, database: str, count: int, concurrency: int) -> Result:
-    """POST orders to a real ``serve`` process over loopback."""
+    """POST orders to a real ``serve`` process over loopback, with the lean client of
+    ``loopback.py``: the measure is the server's, not the client's."""
     url = await target.make("http")
     port = free_port()
     token = secrets.token_urlsafe(24)  # this run's own admin token, never stored
@@ -208,26 +215,16 @@ async def through_http(target: Target, database: str, count: int, concurrency: i
         try:
             base = f"http://127.0.0.1:{port}"
             await wait_healthy(base, process)
-            limits = httpx.Limits(max_connections=concurrency)
-            headers = {"Authorization": f"Bearer {token}"}
-            async with httpx.AsyncClient(
-                base_url=base, timeout=30, limits=limits, headers=headers
-            ) as client:
-                run = uuid.uuid4().hex[:6]
-
-                def job(index: int) -> Callable[[], Awaitable[object]]:
-                    async def post() -> None:
-                        response = await client.post(
-                            "/tmf-api/orderCompletion/v1/completionCase",
-                            json={"productOrder": consumer_order(run, index)},
-                        )
-                        response.raise_for_status()
-
-                    return post
-
-                return await run_concurrently(
-                    "HTTP (serve process)", database, [job(i) for i in range(count)], concurrency
-                )
+            run = uuid.uuid4().hex[:6]
+            bodies = [orjson.dumps({"productOrder": consumer_order(run, i)}) for i in range(count)]
+            headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+            result, answers = await loopback.post_all(
+                base, CASES_PATH, bodies, headers, concurrency, "HTTP (serve process)", database
+            )
+            refused = [answer.status for answer in answers if answer.status != 201]
+            if refused:
+                raise RuntimeError(f"{len(refused)} orders refused over HTTP: {refused[:5]}")
+            return result
         finally:
             process.terminate()
             await asyncio.to_thread(process.wait, 15)
@@ -255,22 +252,179 @@ async def check_completed(services: Services) -> int:
         return int(value or 0)
 
 
+@dataclass(frozen=True)
+class OrdersRun:
+    """The timed paths of one database, and what a case costs it (through the service
+    and through the raw inserts of the same rows)."""
+
+    results: list[Result]
+    footprint: Footprint
+    raw_footprint: Footprint
+
+
 async def bench_target(
     target: Target, count: int, concurrency: int, progress: Callable[[str], None]
-) -> list[Result]:
-    """Service layer, then raw inserts of its rows, then HTTP; all on fresh databases."""
+) -> OrdersRun:
+    """Service layer (measuring the rows and bytes it leaves), then raw inserts of its rows,
+    then HTTP; all on fresh databases."""
     progress(f"{target.name}: service layer, {count} orders")
-    async with fresh_services(target, "service") as services:
-        service = await service_layer(services, target.name, count, concurrency)
+    url = await target.make("service")
+    try:
+        (service, rows, stored), used = await footprint.measure(
+            url, count, lambda: _service_run(url, target.name, count, concurrency)
+        )
+    finally:
+        await target.drop(url)
+    progress(f"{target.name}: raw inserts of the same rows")
+    core = await raw_inserts(target, target.name, rows, concurrency)
+    lean, raw_used = await lean_limits(target, stored, concurrency)
+    progress(f"{target.name}: HTTP, {count} orders")
+    http = await through_http(target, target.name, count, concurrency)
+    return OrdersRun([service, http, core, *lean], used, raw_used)
+
+
+async def _service_run(
+    url: str, database: str, count: int, concurrency: int
+) -> tuple[Result, dict[str, list[tuple[Table, list[dict[str, Any]]]]], list[raw.CaseRows]]:
+    """The timed run, then the rows it wrote, both as SQLAlchemy reads them and as stored."""
+    services = build_services(Settings(database_url=url))
+    try:
+        service = await service_layer(services, database, count, concurrency)
         completed = await check_completed(services)
         if completed != count:
             raise RuntimeError(f"only {completed} of {count} cases completed")
         rows = await captured_rows(services)
-    progress(f"{target.name}: raw inserts of the same rows")
-    raw = await raw_inserts(target, target.name, rows, concurrency)
-    progress(f"{target.name}: HTTP, {count} orders")
-    http = await through_http(target, target.name, count, concurrency)
-    return [service, http, raw]
+    finally:
+        await services.close()
+    return service, rows, await raw.capture(url)
+
+
+async def lean_limits(
+    target: Target, cases: list[raw.CaseRows], concurrency: int
+) -> tuple[list[Result], Footprint]:
+    """The raw limits of these rows, one case and then 100 cases per transaction, each on
+    a fresh database; and what the rows cost that database inserted in batches."""
+    url = await target.make("lean1")
+    try:
+        one = await raw.insert(url, cases, 1, concurrency, target.name)
+    finally:
+        await target.drop(url)
+    url = await target.make("lean100")
+    try:
+        batched, used = await footprint.measure(
+            url,
+            len(cases),
+            lambda: raw.insert(url, cases, raw.BATCH_CASES, concurrency, target.name),
+        )
+    finally:
+        await target.drop(url)
+    return [one, batched], used
+
+
+# Targets of the design brief, cases per second.
+THROUGH_HANDLERS = {"sqlite": 1_000.0, "postgresql": 500.0}
+OVER_HTTP = {"sqlite": 500.0}
+MAX_ROWS_PER_CASE = 10.0
+MAX_KB_AT_REST = 5.0
+
+
+def raw_limit(results: list[Result]) -> Result:
+    """The fastest of the raw limits among ``results``: the ceiling the figures face."""
+    return max((r for r in results if r.label.endswith(raw.LIMIT)), key=lambda r: r.rate)
+
+
+def figures(run: OrdersRun, database: str) -> list[Figure]:
+    service, http = run.results[0], run.results[1]
+    limit = raw_limit(run.results)
+    source = limit.label.removesuffix(raw.LIMIT)
+    at_rest = f"same rows, {source}"
+    goal = THROUGH_HANDLERS.get(database)
+    over_http = OVER_HTTP.get(database)
+    return [
+        Figure(
+            "B2C orders through the handlers",
+            database,
+            service.rate,
+            "/s",
+            Goal.at_least(goal) if goal else None,
+            limit.rate,
+            source,
+        ),
+        Figure(
+            "B2C orders over HTTP",
+            database,
+            http.rate,
+            "/s",
+            Goal.at_least(over_http) if over_http else None,
+            limit.rate,
+            source,
+        ),
+        Figure(
+            "rows written per B2C case",
+            database,
+            run.footprint.rows_per_case,
+            goal=Goal.no_more_than(MAX_ROWS_PER_CASE),
+            decimals=1,
+        ),
+        Figure(
+            "KB written per B2C case",
+            database,
+            run.footprint.written_bytes_per_case / 1000,
+            " KB",
+            raw=run.raw_footprint.written_bytes_per_case / 1000,
+            raw_source=at_rest,
+            decimals=2,
+        ),
+        Figure(
+            "KB at rest per completed B2C case",
+            database,
+            run.footprint.at_rest_bytes_per_case / 1000,
+            " KB",
+            Goal.no_more_than(MAX_KB_AT_REST),
+            run.raw_footprint.at_rest_bytes_per_case / 1000,
+            at_rest,
+            decimals=2,
+        ),
+    ]
+
+
+FOOTPRINT_TITLE = (
+    "Rows and bytes per B2C case (written; at rest once its events are past retention)"
+)
+FOOTPRINT_HEADERS = ("database", "table", "rows", "bytes written", "bytes at rest", "of which rows")
+
+
+def footprint_grid(run: OrdersRun, database: str) -> Grid:
+    """Each table's share of a case, then the whole database's, then the raw inserts'; the
+    last column is the bytes of the rows themselves, where the database tells them."""
+
+    def line(
+        name: str, rows: float, written: float, at_rest: float, payload: float | None
+    ) -> list[str]:
+        kept = "—" if payload is None else f"{payload:,.0f}"
+        return [database, name, f"{rows:.1f}", f"{written:,.0f}", f"{at_rest:,.0f}", kept]
+
+    lines = [
+        line(
+            share.table,
+            share.rows,
+            share.written_bytes,
+            share.at_rest_bytes,
+            share.at_rest_payload,
+        )
+        for share in run.footprint.by_table()
+    ]
+    for name, used in (("whole database", run.footprint), ("raw inserts", run.raw_footprint)):
+        lines.append(
+            line(
+                name,
+                used.rows_per_case,
+                used.written_bytes_per_case,
+                used.at_rest_bytes_per_case,
+                used.at_rest_payload_per_case,
+            )
+        )
+    return Grid(FOOTPRINT_TITLE, FOOTPRINT_HEADERS, lines)
 
 
 async def server_version(admin_url: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from order_completion.bench.measure import Result
@@ -93,17 +94,50 @@ def table_markdown(title: str, results: Sequence[Result]) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows(results)] + [""]
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A table of text that is not a list of timed paths: the summary, rows and bytes."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[str]]
+
+
+def merged(grids: Iterable[Grid]) -> list[Grid]:
+    """Grids of the same title as one (each database adds its rows to the same table)."""
+    by_title: dict[str, Grid] = {}
+    for grid in grids:
+        known = by_title.get(grid.title)
+        rows = [*known.rows, *grid.rows] if known else list(grid.rows)
+        by_title[grid.title] = Grid(grid.title, grid.headers, rows)
+    return list(by_title.values())
+
+
+def grid_markdown(grid: Grid) -> list[str]:
+    lines = [f"### {grid.title}", "", "| " + " | ".join(grid.headers) + " |"]
+    lines.append("|" + "---|" * len(grid.headers))
+    return lines + ["| " + " | ".join(row) + " |" for row in grid.rows] + [""]
+
+
 def markdown(
     suites: dict[str, Sequence[Result]],
     command: str,
     machine: dict[str, str],
     versions: dict[str, str],
     notes: Sequence[str] = (),
+    *,
+    summary: Grid | None = None,
+    grids: Sequence[Grid] = (),
 ) -> str:
+    """The summary first, under the command and the hardware it ran on; then every path."""
     lines = [f"Command: `{command}`", ""]
     lines += [f"- {key}: {value}" for key, value in {**machine, **versions}.items()]
     lines.append("")
+    if summary is not None:
+        lines += grid_markdown(summary)
     for title, results in suites.items():
         lines += table_markdown(title, results)
     lines += [f"- {note}" for note in notes]
+    for grid in grids:
+        lines += grid_markdown(grid)
     return "\n".join(lines)
