@@ -251,7 +251,7 @@ async def test_old_rows_are_gathered_and_still_read_and_delivered(empty_database
         Settings(database_url=empty_database), clock=FixedClock(AT + timedelta(days=1))
     )
     try:
-        case = await read_case(services, "case-1")
+        case = await read_case(services, "case-1", with_history=True)
         assert case["history"] == [
             {
                 "date": "2026-11-20T09:00:00Z",
