@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import orjson
@@ -24,16 +25,22 @@ _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 
 
 def _fallback(value: Any) -> Any:
-    """What orjson cannot encode by itself (sets, Decimals, ...), as the standard library
-    encoder would have been asked to: a list for collections, a string otherwise."""
+    """What orjson cannot encode by itself (sets, Decimals, ...): a list for collections,
+    ISO 8601 for moments, a string otherwise."""
     if isinstance(value, set | frozenset):
         return list(value)
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)
 
 
 def encode(content: Any) -> bytes:
-    """``content`` as compact JSON bytes (a string with a lone surrogate, which orjson
-    refuses, takes the standard library's path, as the database's JSON does)."""
+    """``content`` as compact JSON bytes.
+
+    A client may have stored text that is not valid Unicode (a lone surrogate, sent as a
+    ``\\udxxx`` escape in JSON); orjson refuses it, so such an answer is encoded by the standard
+    library instead, which writes it back as the same escape.
+    """
     try:
         return orjson.dumps(content, default=_fallback, option=_OPTIONS)
     except orjson.JSONEncodeError:
