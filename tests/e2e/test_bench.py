@@ -7,10 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import ADMIN_URL
-
 
 def bench(tmp_path: Path, *arguments: str) -> str:
     """Run the bench with ``arguments`` and a Markdown report; the report."""
@@ -27,8 +23,17 @@ def bench(tmp_path: Path, *arguments: str) -> str:
     return report.read_text()
 
 
-def test_the_benchmark_measures_both_suites_and_sums_them_up(tmp_path: Path) -> None:
-    text = bench(tmp_path, "--cases", "20", "--database", "sqlite")
+def test_the_benchmark_measures_its_suites_and_sums_them_up(tmp_path: Path) -> None:
+    # One run of four suites: each bench run has start-up costs of its own.
+    text = bench(
+        tmp_path,
+        "--suite",
+        "orders,delivery,import,inbound",
+        "--cases",
+        "12",
+        "--database",
+        "sqlite",
+    )
     for path in (
         "service layer",
         "HTTP (serve process)",
@@ -43,7 +48,7 @@ def test_the_benchmark_measures_both_suites_and_sums_them_up(tmp_path: Path) -> 
         "plain POSTs to the receiver (baseline)",
     ):
         assert f"| sqlite | {path}" in text, path
-    assert "Command: `order-completion bench --cases 20" in text
+    assert "Command: `order-completion bench --suite orders,delivery,import,inbound" in text
     assert "- cpu: " in text
     summary = text.split("### Summary")[1].split("###")[0]
     assert "| figure | target | measured | raw limit | ratio |" in summary
@@ -61,10 +66,6 @@ def test_the_benchmark_measures_both_suites_and_sums_them_up(tmp_path: Path) -> 
         assert f"| sqlite | {table} |" in text, table
     # The outbox batch is written, and once past retention it keeps nothing.
     assert re.search(r"\| sqlite \| outbox_batch \| 1\.0 \| [1-9][\d,]* \| 0 \|", text)
-
-
-def test_the_import_suite_runs_import_orders_beside_the_raw_limit(tmp_path: Path) -> None:
-    text = bench(tmp_path, "--suite", "import", "--cases", "12", "--database", "sqlite")
     for path in (
         "import-orders of 12 orders (wall clock) | 12 |",
         "import-orders net of start-up",
@@ -72,12 +73,6 @@ def test_the_import_suite_runs_import_orders_beside_the_raw_limit(tmp_path: Path
     ):
         assert f"| sqlite | {path}" in text, path
     assert "| import-orders from NDJSON (sqlite) | ≥ 1,000/s |" in text
-
-
-def test_the_inbound_suite_sends_events_then_duplicates_with_no_second_effect(
-    tmp_path: Path,
-) -> None:
-    text = bench(tmp_path, "--suite", "inbound", "--cases", "12", "--database", "sqlite")
     for path in (
         "TMF622 events to serve (each opens a case) | 12 |",
         "the same events again (duplicates) | 2 |",
@@ -86,30 +81,6 @@ def test_the_inbound_suite_sends_events_then_duplicates_with_no_second_effect(
         assert f"| sqlite | {path}" in text, path
     assert "| inbound TMF622 events (sqlite) | ≥ 1,000/s |" in text
     assert "| repeated inbound events with a second effect (sqlite) | ≤ 0 | 0 ✓ | — | — |" in text
-
-
-@pytest.mark.postgres
-@pytest.mark.usefixtures("postgres_url")  # skips when no PostgreSQL server answers
-def test_the_raw_limits_and_sizes_run_on_postgresql(tmp_path: Path) -> None:
-    text = bench(
-        tmp_path,
-        "--suite",
-        "orders,import",
-        "--cases",
-        "10",
-        "--database",
-        "postgresql",
-        "--postgres-url",
-        ADMIN_URL,
-    )
-    for path in (
-        "asyncpg executemany, 1 case/transaction (raw limit) | 10 |",
-        "asyncpg COPY, 100 cases/transaction (raw limit) | 10 |",
-        "import-orders of 10 orders (wall clock) | 10 |",
-        "case_history | 1.0 |",
-    ):
-        assert f"| postgresql | {path}" in text, path
-    assert "| rows written per B2C case (postgresql) | ≤ 10.0 | 9.0 ✓ |" in text
 
 
 def test_the_timer_benchmark_fires_a_burst_and_measures_the_lag(tmp_path: Path) -> None:

@@ -76,6 +76,19 @@ async def receivers() -> AsyncIterator[dict[str, Flaky]]:
         await receiver.stop()
 
 
+def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    """Ask every worker to stop, and kill one that has not within 15 s: a worker left
+    running would go on sending into the next tests' database."""
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
 def start_worker(database_url: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -113,6 +126,7 @@ async def test_no_event_is_lost_when_workers_die_and_receivers_misbehave(
     postgres_url: str, empty_postgres: None, receivers: dict[str, Flaky]
 ) -> None:
     services = build_services(Settings(database_url=postgres_url, callback_allowlist="127.0.0.1"))
+    workers: list[subprocess.Popen[bytes]] = []
     try:
         hubs: dict[str, Subscription] = {}
         for name, receiver in receivers.items():
@@ -120,7 +134,7 @@ async def test_no_event_is_lost_when_workers_die_and_receivers_misbehave(
                 Api.ORDER_COMPLETION, callback=f"{receiver.url}/hook", query=None, style="callback"
             )
 
-        workers = [start_worker(postgres_url) for _ in range(WORKERS)]
+        workers += [start_worker(postgres_url) for _ in range(WORKERS)]
         kills = 0
         chaos = random.Random(11)
 
@@ -145,9 +159,7 @@ async def test_no_event_is_lost_when_workers_die_and_receivers_misbehave(
         deadline = time.monotonic() + 90
         while await pending(services) and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.5)
-        for worker in workers:
-            worker.terminate()
-            worker.wait(timeout=10)
+        stop_workers(workers)
         assert kills >= 3
         assert await pending(services) == 0, "deliveries left pending after the run"
 
@@ -178,4 +190,5 @@ async def test_no_event_is_lost_when_workers_die_and_receivers_misbehave(
                 if times > 1:  # a second copy only after a second attempt was made
                     assert tries[(hubs[name].id, event_id)] >= times
     finally:
+        stop_workers(workers)  # never leave one running, whatever failed
         await services.close()
