@@ -16,9 +16,8 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 
-from order_completion.cases.aggregate import CompletionCase
 from order_completion.cases.projection import CancelTimers
-from order_completion.cases.unit_of_work import Projection, UnitOfWork
+from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.timers.service import TimerStore
 
 
@@ -42,21 +41,6 @@ class BatchUnitOfWork(UnitOfWork):
         for table, table_rows in rows.items():
             if table_rows:
                 await self.session.execute(insert(table), table_rows)
-
-    def _project(self, case: CompletionCase) -> Projection:
-        """The rows of one case's events, as the plain unit of work projects them."""
-        projection = Projection(
-            session=self.session,
-            case=case,
-            base_url=self.base_url,
-            counters=dict(self.cases.counters(case)),
-            new=self.cases.is_new(case),
-        )
-        for event in case.events:
-            for projector in self.projectors:
-                projector.project(projection, event)
-        case.events.clear()
-        return projection
 
     async def _run_later(self, later: list[Callable[[], Awaitable[None]]]) -> None:
         """Timer cancels (what timer jobs leave) as one statement; a mix with pauses or

@@ -188,20 +188,25 @@ class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
 
     # -- commit ---------------------------------------------------------------------------
 
+    def _project(self, case: CompletionCase) -> Projection:
+        """The rows one case's events turn into (its events are then spent)."""
+        projection = Projection(
+            session=self.session,
+            case=case,
+            base_url=self.base_url,
+            counters=dict(self.cases.counters(case)),
+            new=self.cases.is_new(case),
+        )
+        for event in case.events:
+            for projector in self.projectors:
+                projector.project(projection, event)
+        case.events.clear()
+        return projection
+
     async def _save(self) -> None:
         projections: list[Projection] = []
         for case in self.cases.seen:
-            projection = Projection(
-                session=self.session,
-                case=case,
-                base_url=self.base_url,
-                counters=dict(self.cases.counters(case)),
-                new=self.cases.is_new(case),
-            )
-            for event in case.events:
-                for projector in self.projectors:
-                    projector.project(projection, event)
-            case.events.clear()
+            projection = self._project(case)
             await self.cases.save(case, projection.counters)
             projections.append(projection)
         await self.session.flush()
