@@ -29,6 +29,7 @@ from order_completion.bootstrap import Services, build_services
 from order_completion.clock import FixedClock
 from order_completion.settings import Settings
 from order_completion.tables import metadata
+from tests.receiver import Receiver
 
 ADMIN_URL = os.environ.get(
     "ORDER_COMPLETION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -178,3 +179,12 @@ async def token_for(services: Services, role: str) -> str:
 async def integration(services: Services) -> dict[str, str]:
     """Headers of an integration client, the only role the inbound listeners accept."""
     return {"Authorization": f"Bearer {await token_for(services, 'integration')}"}
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A webhook receiver listening on 127.0.0.1 for the test."""
+    running = Receiver()
+    await running.start()
+    yield running
+    await running.stop()

@@ -16,7 +16,7 @@ from order_completion.cases.ports import read_case
 from order_completion.cases.rules import CaseState
 from order_completion.commissioning import handlers as commissioning
 from order_completion.commissioning.schemas import CommissioningTestResult
-from order_completion.events.outbox import OutboxBatch
+from order_completion.events.outbox import OutboxBatch, expand
 from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
 from order_completion.surveys import handlers as surveys
@@ -83,7 +83,7 @@ async def outbox_events(services: Services, case_id: str | None = None) -> list[
     if case_id is not None:
         query = query.where(OutboxBatch.case_id == case_id)
     async with services.db.read() as session:
-        return [event for row in await session.scalars(query) for event in row.events]
+        return [expand(event) for row in await session.scalars(query) for event in row.events]
 
 
 async def events(services: Services, case_id: str) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from order_completion.clock import Clock, SystemClock
 from order_completion.commissioning import behaviour as commissioning
 from order_completion.customer_records import behaviour as customer_records
 from order_completion.database import Database
-from order_completion.events import ledger
+from order_completion.events import ledger, outbox
 from order_completion.events.continuous import ContinuousSender
 from order_completion.events.guard import CallbackGuard, parse_allowlist
 from order_completion.events.relay import relay_due
@@ -38,6 +38,7 @@ from order_completion.orders.handlers import Intake, forget_old_events
 from order_completion.policies.loader import load_policies
 from order_completion.policies.service import PolicyBook
 from order_completion.processflow.projection import ProcessFlowProjector
+from order_completion.processflow.representation import DERIVATIONS as PROCESS_FLOW_EVENTS
 from order_completion.settings import Settings
 from order_completion.surveys import behaviour as surveys
 from order_completion.timers.rules import DueTimer, TimerKind
@@ -71,6 +72,9 @@ PROJECTORS: tuple[Projector, ...] = (
     InteractionProjector(),
     TimerProjector(),
 )
+
+# Events stored as facts (TMF701 flows) are built by the feature that stored them.
+outbox.register_derivations(PROCESS_FLOW_EVENTS)
 
 
 @dataclass

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from standardwebhooks.webhooks import Webhook
 
 from order_completion.bootstrap import Services
@@ -19,14 +17,6 @@ from tests.orders import product_order
 from tests.receiver import Receiver
 
 HUB = f"{BASE_PATHS[Api.ORDER_COMPLETION]}/hub"
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    running = Receiver()
-    await running.start()
-    yield running
-    await running.stop()
 
 
 async def listen(client: httpx.AsyncClient, receiver: Receiver) -> dict[str, Any]:

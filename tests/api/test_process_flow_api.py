@@ -7,12 +7,16 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from order_completion.bootstrap import Services
 from order_completion.events.catalog import BASE_PATHS, Api
+from order_completion.events.handlers import HubCommands
+from order_completion.events.outbox import OutboxBatch
 from tests.api.test_cases_api import CASES, assert_error
 from tests.conftest import token_for
 from tests.orders import business_order, passing_test, product_order
+from tests.receiver import Receiver
 from tests.support import event_types
 
 PF = f"{BASE_PATHS[Api.PROCESS_FLOW]}/processFlow"
@@ -233,3 +237,38 @@ async def test_case_changes_are_also_tmf701_events(
     types = await event_types(services, flow["id"])
     assert types.count("taskFlowInformationRequiredEvent") == asked + 1  # now for acceptance
     assert "processFlowAttributeValueChangeEvent" in types
+
+
+async def test_tmf701_events_are_stored_as_facts_and_built_when_relayed(
+    client: httpx.AsyncClient, services: Services, receiver: Receiver
+) -> None:
+    """The flows are not written twice: the outbox keeps a TMF701 event as the facts of the
+    change, and a subscriber receives the full resource, filtered on its built body."""
+    hubs = HubCommands(services.db, services.clock)
+    await hubs.register(
+        Api.PROCESS_FLOW,
+        callback=receiver.url,
+        query="eventType=taskFlowStateChangeEvent&event.taskFlow.state=completed",
+        style="callback",
+    )
+    flow = (await client.post(PF, json=flow_body(product_order("PO-PFD")))).json()
+    async with services.db.read() as session:
+        stored = [
+            event
+            for row in await session.scalars(select(OutboxBatch))
+            for event in row.events
+            if event["eventType"].startswith(("processFlow", "taskFlow"))
+        ]
+    assert stored
+    assert all("event" not in e and e["derivation"] in {"processFlow", "taskFlow"} for e in stored)
+    for _ in range(5):
+        if await services.worker.run_once() == 0:
+            break
+    sent = [request.event for request in receiver.received]
+    assert sent
+    assert {event["eventType"] for event in sent} == {"taskFlowStateChangeEvent"}
+    tasks = {t["id"]: t for t in (await client.get(f"{flow['href']}/taskFlow")).json()}
+    for event in sent:
+        assert event["correlationId"] == flow["id"]
+        assert event["event"]["previousState"] == "active"
+        assert event["event"]["taskFlow"] == tasks[event["event"]["taskFlow"]["id"]]

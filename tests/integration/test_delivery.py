@@ -4,10 +4,8 @@ attempt by attempt, at least once across a crash. Real HTTP to a receiver on 127
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
@@ -20,14 +18,6 @@ from order_completion.events.subscriptions import Subscription
 from tests.orders import product_order
 from tests.receiver import Receiver
 from tests.support import open_case, outbox_events
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    running = Receiver()
-    await running.start()
-    yield running
-    await running.stop()
 
 
 async def subscribe(

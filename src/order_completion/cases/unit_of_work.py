@@ -71,6 +71,22 @@ class Projection:
             outbox.new_event(event_type=event_type, at=at, body=body, case_id=self.case.id)
         )
 
+    def publish_derived(
+        self, event_type: str, derivation: str, facts: dict[str, Any], at: datetime
+    ) -> None:
+        """An outbox event about this case stored as the facts its body is built from
+        when relayed (``outbox.derived_event``)."""
+        self.next("event_seq")
+        self.events.append(
+            outbox.derived_event(
+                event_type=event_type,
+                at=at,
+                derivation=derivation,
+                facts=facts,
+                case_id=self.case.id,
+            )
+        )
+
     def gather(self, now: datetime) -> None:
         """Turn the history entries and events gathered so far into their one row each;
         called once, when the unit of work writes."""

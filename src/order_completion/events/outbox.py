@@ -4,7 +4,7 @@ report, so a committed change always has its events and a rolled-back one never 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -15,6 +15,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from order_completion.database import Base, JsonColumn, UTCDateTime, append_row
 
 DOMAIN = "orderCompletion"
+
+Derivation = Callable[[dict[str, Any]], dict[str, Any]]
+"""Builds an event's body from the facts stored in its place (see ``derived_event``)."""
+
+_derivations: dict[str, Derivation] = {}
 
 
 class OutboxBatch(Base):
@@ -71,6 +76,46 @@ def envelope(
     return result
 
 
+def register_derivations(derivations: Mapping[str, Derivation]) -> None:
+    """Make the relay able to build the bodies of derived events; the composition root
+    registers the derivations of every feature that writes such events."""
+    _derivations.update(derivations)
+
+
+def derived_event(
+    *,
+    event_type: str,
+    at: datetime,
+    derivation: str,
+    facts: dict[str, Any],
+    case_id: str | None = None,
+) -> dict[str, Any]:
+    """An event stored as the facts its body is built from, with a new event id.
+
+    A view of a change that another event already reports (a TMF701 processFlow event
+    beside its completionCase event) is stored this way: a few hundred bytes of facts
+    instead of a full resource, and no work to build it unless someone reads it.
+    """
+    event = new_event(event_type=event_type, at=at, body={}, case_id=case_id)
+    del event["event"]
+    event["derivation"] = derivation
+    event["facts"] = facts
+    return event
+
+
+def expand(stored: dict[str, Any]) -> dict[str, Any]:
+    """The event in its TMF envelope, its body built when it was stored as facts."""
+    name = stored.get("derivation")
+    if name is None:
+        return stored
+    derive = _derivations.get(name)
+    if derive is None:
+        raise LookupError(f"no derivation {name!r} registered to build event {stored['eventId']}")
+    event = {key: value for key, value in stored.items() if key not in ("derivation", "facts")}
+    event["event"] = derive(stored["facts"])
+    return event
+
+
 async def envelopes_of(
     session: AsyncSession, wanted: Iterable[tuple[str, str]]
 ) -> dict[str, dict[str, Any]]:
@@ -88,7 +133,7 @@ async def envelopes_of(
         select(OUTBOX.c.id, OUTBOX.c.events).where(OUTBOX.c.id.in_(by_batch))
     )
     return {
-        event["eventId"]: event
+        event["eventId"]: expand(event)
         for row in rows
         for event in row.events
         if event["eventId"] in by_batch[row.id]

@@ -21,7 +21,7 @@ from order_completion.database import Database
 from order_completion.events import rules
 from order_completion.events.catalog import api_of
 from order_completion.events.deliveries import Delivery, DeliveryStatus
-from order_completion.events.outbox import OutboxBatch
+from order_completion.events.outbox import OutboxBatch, expand
 from order_completion.events.subscriptions import Subscription
 
 
@@ -65,8 +65,15 @@ def _deliveries(
     by_api: dict[str, list[tuple[Subscription, dict[str, set[str]]]]],
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """One pending delivery of ``event`` for every subscription whose query it matches."""
+    """One pending delivery of ``event`` for every subscription whose query it matches.
+
+    An event stored as facts is built only when a subscription of its API may want it.
+    """
     api = api_of(event["eventType"])
+    listening = by_api.get(api.value if api else "", [])
+    if not listening:
+        return []
+    event = expand(event)
     return [
         {
             "id": str(uuid.uuid4()),
@@ -80,6 +87,6 @@ def _deliveries(
             "claimed_until": None,
             "created_at": now,
         }
-        for subscription, criteria in by_api.get(api.value if api else "", [])
+        for subscription, criteria in listening
         if rules.matches(criteria, event)
     ]

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from order_completion import json_codec
 from order_completion.clock import Clock
 from order_completion.database import Database
-from order_completion.events.outbox import OutboxBatch
+from order_completion.events.outbox import OutboxBatch, expand
 
 log = structlog.get_logger(__name__)
 SUBJECT_PREFIX = "orderCompletion"
@@ -63,7 +63,8 @@ class StreamPublisher:
             now = self.clock.now()
             published = 0
             for row in rows:
-                for event in row.events:
+                for stored in row.events:
+                    event = expand(stored)
                     await jetstream.publish(
                         f"{SUBJECT_PREFIX}.{event['eventType']}",
                         json_codec.dumps(event),

@@ -2,6 +2,12 @@
 
 Facts with no TMF701 attribute of their own (policy version, milestones, start of service,
 jeopardy, a step's outcome and what it waits for) travel as ``characteristic``s.
+
+Each view is built in two stages: the *facts* (a small JSON-ready dict of what the view
+shows) and the *body* built from them. The API builds both at once; the outbox stores only
+the facts of a TMF701 event and the relay builds its body when a subscriber or the stream
+wants it (``DERIVATIONS``), so the flows are not written a second time beside the case's
+own events.
 """
 
 from __future__ import annotations
@@ -13,9 +19,12 @@ from order_completion.cases.events import CaseSnapshot, StepSnapshot
 from order_completion.cases.representation import case_href, waiting_for
 from order_completion.cases.rules import WAITS_FOR, StepKind
 from order_completion.clock import iso
+from order_completion.events.outbox import Derivation
 
 BASE = "/tmf-api/processFlowManagement/v4"
 AUTOMATIC = "completeCustomerOrder"  # processFlowSpecification that lets the policy be chosen
+PROCESS_FLOW = "processFlow"
+TASK_FLOW = "taskFlow"
 
 # What a waiting step needs, as the characteristic names a taskFlow PATCH provides.
 INPUTS: dict[StepKind, tuple[str, ...]] = {
@@ -37,56 +46,144 @@ def _characteristic(name: str, value: Any, value_type: str = "string") -> dict[s
     return {"name": name, "value": value, "valueType": value_type}
 
 
-def process_flow(
+def process_flow_facts(
     case: CompletionCase, base_url: str = "", at: CaseSnapshot | None = None
 ) -> dict[str, Any]:
-    """The case as a process flow; ``at`` is the case as an event saw it."""
+    """What a process flow shows of the case; ``at`` is the case as an event saw it."""
     now = at or case.snapshot()
+    return {
+        "base": base_url,
+        "id": case.id,
+        "created": iso(case.created_at),
+        "policy": case.policy_id,
+        "version": case.policy_version,
+        "order": case.product_order_id,
+        "customer": case.customer_id,
+        "customerName": case.customer_name,
+        "steps": [step.id for step in case.steps],
+        "state": now.state.value,
+        "jeopardy": now.jeopardy.value,
+        "startOfService": iso(now.start_of_service_date),
+        "milestones": [[m.name.value, iso(m.date)] for m in now.milestones],
+    }
+
+
+def process_flow_body(facts: dict[str, Any]) -> dict[str, Any]:
+    """The ``ProcessFlow`` resource the facts describe."""
+    base, case_id = facts["base"], facts["id"]
     characteristics = [
-        _characteristic("policyVersion", case.policy_version, "integer"),
-        _characteristic("jeopardy", now.jeopardy.value),
+        _characteristic("policyVersion", facts["version"], "integer"),
+        _characteristic("jeopardy", facts["jeopardy"]),
     ]
-    if now.start_of_service_date is not None:
+    if facts["startOfService"] is not None:
         characteristics.append(
-            _characteristic("startOfServiceDate", iso(now.start_of_service_date), "dateTime")
+            _characteristic("startOfServiceDate", facts["startOfService"], "dateTime")
         )
     characteristics += [
-        _characteristic(f"milestone.{m.name.value}", iso(m.date), "dateTime")
-        for m in now.milestones
+        _characteristic(f"milestone.{name}", date, "dateTime") for name, date in facts["milestones"]
     ]
     return {
-        "id": case.id,
-        "href": flow_href(base_url, case.id),
+        "id": case_id,
+        "href": flow_href(base, case_id),
         "@type": "ProcessFlow",
-        "processFlowDate": iso(case.created_at),
-        "processFlowSpecification": case.policy_id,
-        "state": now.state.value,
+        "processFlowDate": facts["created"],
+        "processFlowSpecification": facts["policy"],
+        "state": facts["state"],
         "channel": [],
         "characteristic": characteristics,
         "relatedEntity": [
-            {"id": case.product_order_id, "role": "productOrder", "@referredType": "ProductOrder"},
+            {"id": facts["order"], "role": "productOrder", "@referredType": "ProductOrder"},
             {
-                "id": case.id,
-                "href": case_href(base_url, case.id),
+                "id": case_id,
+                "href": case_href(base, case_id),
                 "role": "completionCase",
                 "@referredType": "CompletionCase",
             },
         ],
         "relatedParty": [
             {
-                "id": case.customer_id,
-                "name": case.customer_name,
+                "id": facts["customer"],
+                "name": facts["customerName"],
                 "role": "customer",
                 "@referredType": "Customer",
             }
         ],
         "taskFlow": [
+            {"id": step_id, "href": task_href(base, case_id, step_id), "@referredType": "TaskFlow"}
+            for step_id in facts["steps"]
+        ],
+    }
+
+
+def process_flow(
+    case: CompletionCase, base_url: str = "", at: CaseSnapshot | None = None
+) -> dict[str, Any]:
+    """The case as a process flow; ``at`` is the case as an event saw it."""
+    return process_flow_body(process_flow_facts(case, base_url, at))
+
+
+def task_flow_facts(
+    case: CompletionCase, step: Step | StepSnapshot, base_url: str = ""
+) -> dict[str, Any]:
+    """What a task flow shows of a step (as it stands, or as an event saw it)."""
+    return {
+        "base": base_url,
+        "case": case.id,
+        "customer": case.customer_id,
+        "id": step.id,
+        "kind": step.kind.value,
+        "state": step.state.value,
+        "outcome": step.outcome.value if step.outcome else None,
+        "round": step.round,
+        "waitingFor": waiting_for(step),
+        "started": iso(step.started_at),
+        "due": iso(step.due_at),
+        "completed": iso(step.completed_at),
+        "blocking": step.blocking,
+        "position": step.position,
+        "manual": step.kind in WAITS_FOR,
+        "after": list(step.after),
+    }
+
+
+def task_flow_body(facts: dict[str, Any]) -> dict[str, Any]:
+    """The ``TaskFlow`` resource the facts describe."""
+    base, case_id = facts["base"], facts["case"]
+    return {
+        "id": facts["id"],
+        "href": task_href(base, case_id, facts["id"]),
+        "@type": "TaskFlow",
+        "taskFlowSpecification": facts["kind"],
+        "state": facts["state"],
+        "isMandatory": facts["blocking"],
+        "priority": facts["position"],
+        "completionMethod": "manual" if facts["manual"] else "automatic",
+        "channel": [],
+        "characteristic": [
+            _characteristic("outcome", facts["outcome"]),
+            _characteristic("round", facts["round"], "integer"),
+            _characteristic("waitingFor", facts["waitingFor"]),
+            _characteristic("startDate", facts["started"], "dateTime"),
+            _characteristic("dueDate", facts["due"], "dateTime"),
+            _characteristic("completionDate", facts["completed"], "dateTime"),
+        ],
+        "relatedEntity": [
             {
-                "id": step.id,
-                "href": task_href(base_url, case.id, step.id),
-                "@referredType": "TaskFlow",
+                "id": case_id,
+                "href": flow_href(base, case_id),
+                "role": "processFlow",
+                "@referredType": "ProcessFlow",
             }
-            for step in case.steps
+        ],
+        "relatedParty": [
+            {"id": facts["customer"], "role": "customer", "@referredType": "Customer"}
+        ],
+        "taskFlowRelationship": [
+            {
+                "relationshipType": "dependsOn",
+                "taskFlow": {"id": other, "href": task_href(base, case_id, other)},
+            }
+            for other in facts["after"]
         ],
     }
 
@@ -94,40 +191,21 @@ def process_flow(
 def task_flow(
     case: CompletionCase, step: Step | StepSnapshot, base_url: str = ""
 ) -> dict[str, Any]:
-    kind = step.kind
-    characteristics = [
-        _characteristic("outcome", step.outcome.value if step.outcome else None),
-        _characteristic("round", step.round, "integer"),
-        _characteristic("waitingFor", waiting_for(step)),
-        _characteristic("startDate", iso(step.started_at), "dateTime"),
-        _characteristic("dueDate", iso(step.due_at), "dateTime"),
-        _characteristic("completionDate", iso(step.completed_at), "dateTime"),
-    ]
-    return {
-        "id": step.id,
-        "href": task_href(base_url, case.id, step.id),
-        "@type": "TaskFlow",
-        "taskFlowSpecification": step.kind.value,
-        "state": step.state.value,
-        "isMandatory": step.blocking,
-        "priority": step.position,
-        "completionMethod": "manual" if kind in WAITS_FOR else "automatic",
-        "channel": [],
-        "characteristic": characteristics,
-        "relatedEntity": [
-            {
-                "id": case.id,
-                "href": flow_href(base_url, case.id),
-                "role": "processFlow",
-                "@referredType": "ProcessFlow",
-            }
-        ],
-        "relatedParty": [{"id": case.customer_id, "role": "customer", "@referredType": "Customer"}],
-        "taskFlowRelationship": [
-            {
-                "relationshipType": "dependsOn",
-                "taskFlow": {"id": other, "href": task_href(base_url, case.id, other)},
-            }
-            for other in step.after
-        ],
-    }
+    return task_flow_body(task_flow_facts(case, step, base_url))
+
+
+def _event_body(resource: str, build: Derivation) -> Derivation:
+    """An event body from stored facts: the resource built from its facts, every other
+    field of the body (``previousState``, ``fieldPath``, ``reason``) as stored."""
+
+    def derive(facts: dict[str, Any]) -> dict[str, Any]:
+        return {name: build(value) if name == resource else value for name, value in facts.items()}
+
+    return derive
+
+
+DERIVATIONS: dict[str, Derivation] = {
+    PROCESS_FLOW: _event_body(PROCESS_FLOW, process_flow_body),
+    TASK_FLOW: _event_body(TASK_FLOW, task_flow_body),
+}
+"""How the relay builds the body of a TMF701 event from the facts the outbox holds."""
