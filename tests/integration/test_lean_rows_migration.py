@@ -21,7 +21,7 @@ from order_completion import migrate
 from order_completion.bootstrap import build_services
 from order_completion.cases.ports import read_case
 from order_completion.clock import FixedClock
-from order_completion.database import UTCDateTime, normalise_url
+from order_completion.database import UTCDateTime, normalise_url, unpack
 from order_completion.events.deliveries import Delivery
 from order_completion.events.outbox import OutboxBatch, envelopes_of
 from order_completion.settings import Settings
@@ -272,5 +272,38 @@ async def test_old_rows_are_gathered_and_still_read_and_delivered(empty_database
             assert found == {"event-2": _envelope("event-2", "completionCaseCreateEvent")}
             batches = (await session.execute(sa.select(sa.func.count(OutboxBatch.id)))).scalar()
             assert batches == 2
+    finally:
+        await services.close()
+
+
+async def _scalar(url: str, query: sa.Select[Any]) -> Any:
+    """One value read on a fresh engine (a schema change invalidates cached statements)."""
+    engine = create_async_engine(normalise_url(url))
+    try:
+        async with engine.connect() as connection:
+            return (await connection.execute(query)).scalar_one()
+    finally:
+        await engine.dispose()
+
+
+async def test_history_is_packed_and_unpacked_both_ways(empty_database: str) -> None:
+    """0013 compresses the history entries in place; its downgrade gives back JSON that
+    0012's readers understand, and upgrading again reads the same history."""
+    config = migrate.alembic_config(empty_database)
+    await asyncio.to_thread(command.upgrade, config, "0008")
+    await _write_old_rows(empty_database)
+    await asyncio.to_thread(command.upgrade, config, "0012")
+    as_json = sa.select(_table("case_history", ("entries", JSON)).c.entries)
+    before = await _scalar(empty_database, as_json)
+    await migrate.upgrade_async(empty_database)
+    packed = sa.select(_table("case_history", ("entries", sa.LargeBinary())).c.entries)
+    assert unpack(await _scalar(empty_database, packed)) == before
+    await asyncio.to_thread(command.downgrade, config, "0012")
+    assert await _scalar(empty_database, as_json) == before
+    await migrate.upgrade_async(empty_database)
+    services = build_services(Settings(database_url=empty_database))
+    try:
+        case = await read_case(services, "case-1", with_history=True)
+        assert [entry["action"] for entry in case["history"]] == ["caseOpened", "stepStarted"]
     finally:
         await services.close()

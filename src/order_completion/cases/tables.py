@@ -13,7 +13,7 @@ from typing import Any, cast
 from sqlalchemy import ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from order_completion.database import Base, JsonColumn, UTCDateTime
+from order_completion.database import Base, JsonColumn, PackedJson, UTCDateTime
 
 
 class CaseRow(Base):
@@ -116,7 +116,7 @@ class HistoryRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     date: Mapped[datetime] = mapped_column(UTCDateTime)
     entry_count: Mapped[int] = mapped_column(Integer)
-    entries: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(PackedJson)
 
 
 CASES = cast(Table, CaseRow.__table__)

@@ -14,13 +14,14 @@ driver.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, FromClause, MetaData, event, insert
+from sqlalchemy import DateTime, FromClause, LargeBinary, MetaData, event, insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -74,6 +75,34 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JsonColumn = JSON(none_as_null=True)
+
+
+class PackedJson(TypeDecorator[Any]):
+    """A JSON document stored zlib-compressed.
+
+    For documents written once and always read whole, never searched in SQL: a case's
+    history holds a dozen entries per change that repeat the same keys and step ids, and
+    compressed it takes about a fifth of the space, which is most of what a completed case
+    keeps at rest.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
+        return None if value is None else pack(value)
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> Any:
+        return None if value is None else unpack(value)
+
+
+def pack(value: Any) -> bytes:
+    """A JSON document as ``PackedJson`` stores it."""
+    return zlib.compress(json_codec.dumps(value), 6)
+
+
+def unpack(packed: bytes) -> Any:
+    return json_codec.loads(zlib.decompress(packed))
 
 
 def normalise_url(url: str) -> str:
