@@ -73,6 +73,10 @@ PROJECTORS: tuple[Projector, ...] = (
     TimerProjector(),
 )
 
+# How long one worker round fires a backlog of due timers before the relay, retention and
+# a stop request get their turn.
+TIMER_ROUND_SECONDS = 1.0
+
 # Events stored as facts (TMF701 flows) are built by the feature that stored them.
 outbox.register_derivations(PROCESS_FLOW_EVENTS)
 
@@ -206,11 +210,14 @@ def build_services(
             sending.wake()  # their deliveries go out now, not at the sender's next poll
         return published
 
+    async def fire_due_timers() -> int:
+        return await services.timers.fire_due(for_seconds=TIMER_ROUND_SECONDS)
+
     services.worker = Worker(
         jobs=[
             ("relay", relay),
             ("send", sender.send_due),
-            ("timers", services.timers.fire_due),
+            ("timers", fire_due_timers),
             ("retention", retention.prune_hourly),
             *([("stream", stream.publish_due)] if stream else []),
         ],

@@ -168,3 +168,17 @@ async def test_two_workers_on_one_database_fire_each_timer_exactly_once(
         assert actions(case).count("acceptanceReminderSent") == 1
         assert actions(case).count("jeopardyRaised") == 1
         assert [m["name"] for m in case["milestone"]].count("customerAccepted") == 1
+
+
+async def test_a_bounded_round_fires_one_batch_and_leaves_the_backlog_for_the_next(
+    services: Services, clock: FixedClock
+) -> None:
+    """The worker fires a backlog in bounded rounds, so its relay and a stop request are
+    not held until every due timer has fired."""
+    case_ids = await open_quick_cases(services, 5)
+    await past_the_window(services, clock, case_ids[-1])
+    worker = batch_only(services, batch=2)
+
+    assert await worker.fire_due(for_seconds=0) == 2  # one round: one batch of two cases
+    assert await count_fired(services) == 2
+    assert await worker.fire_due() == 3 * len(case_ids) - 2  # unbounded: the rest
