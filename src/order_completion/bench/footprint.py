@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -136,9 +137,29 @@ async def compact(url: str) -> None:
         return
     connection = await asyncpg.connect(postgres_dsn(url))
     try:
+        await _wait_for_older_snapshots(connection)
         await connection.execute("VACUUM FULL " + ", ".join(quoted(name) for name in TABLES))
     finally:
         await connection.close()
+
+
+async def _wait_for_older_snapshots(connection: asyncpg.Connection, seconds: float = 60) -> None:
+    """Wait until no other session of the database holds a snapshot.
+
+    VACUUM FULL keeps every row deleted after the oldest snapshot still open in the
+    database (an autovacuum ANALYZE of the tables just written holds one while it runs),
+    so the outbox rows retention had just deleted could be counted as kept at rest: some
+    runs measured 4.5 KB of outbox a case at rest, others 0.
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        holders = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL"
+        )
+        if not holders:
+            return
+        await asyncio.sleep(0.2)
 
 
 async def past_retention(url: str) -> None:
