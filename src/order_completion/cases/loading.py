@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-import orjson
 from sqlalchemy import Row, Table, bindparam, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from order_completion import json_codec
 from order_completion.cases.aggregate import CompletionCase, OrderItem
 from order_completion.cases.events import ItemState
 from order_completion.cases.repository import case_from_rows, step_from_row
@@ -100,7 +100,7 @@ def _maybe_moment(value: str | None) -> datetime | None:
 
 
 def _array(raw: str | list[dict[str, Any]] | None, order: str) -> list[dict[str, Any]]:
-    values: list[dict[str, Any]] = orjson.loads(raw) if isinstance(raw, str) else raw or []
+    values: list[dict[str, Any]] = json_codec.loads(raw) if isinstance(raw, str) else raw or []
     return sorted(values, key=lambda value: value[order])
 
 
