@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from order_completion import __version__
+from order_completion import __version__, logs
 from order_completion.acceptance.api import router as acceptance_router
 from order_completion.appointment_api.api import router as appointments_router
 from order_completion.bootstrap import Services, build_services
@@ -56,7 +56,9 @@ RUN_WORKER_ENV = "ORDER_COMPLETION_SERVE_WORKER"
 def app_from_environment() -> FastAPI:
     """The app of one of several API processes (``serve --workers N``): each process builds
     its own services from the environment, as ``serve`` was given it."""
-    services = build_services(Settings())
+    settings = Settings()
+    logs.configure(settings.log_level)
+    services = build_services(settings)
     return create_app(services, run_worker=os.environ.get(RUN_WORKER_ENV, "1") == "1")
 
 

@@ -125,6 +125,9 @@ def serve(
         # above, so a bad one stops here rather than in every process.
         asyncio.run(services.close())
         os.environ[RUN_WORKER_ENV] = "1" if worker else "0"
+        # What serve decided beyond the environment (the demo's loopback callbacks).
+        if settings.callback_allowlist:
+            os.environ["ORDER_COMPLETION_CALLBACK_ALLOWLIST"] = settings.callback_allowlist
         uvicorn.run(
             "order_completion.app:app_from_environment",
             factory=True,

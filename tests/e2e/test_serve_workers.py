@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import start_server, stop_server
 from tests.orders import BASE, product_order
+
+HUB = f"{BASE}/hub"
 
 
 def api_processes(pid: int) -> list[int]:
@@ -44,6 +52,57 @@ def test_two_api_processes_serve_one_postgresql_database(
                 assert case["state"] == "completed"
     finally:
         stop_server(server)
+
+
+@contextmanager
+def loopback_receiver() -> Iterator[tuple[str, list[dict[str, object]]]]:
+    """A webhook receiver on 127.0.0.1 in a thread: its URL and the events it got."""
+    received: list[dict[str, object]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", 0))
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/events", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.postgres
+def test_the_demo_reaches_loopback_receivers_from_every_api_process(
+    tmp_path: Path, postgres_url: str, empty_postgres: None
+) -> None:
+    """What ``serve`` decides beyond the environment (the demo allows callbacks to this
+    machine) holds in the API processes it starts, whose workers send the events."""
+    with loopback_receiver() as (callback, received):
+        server = start_server(tmp_path, postgres_url, "--workers", "2", "--demo")
+        try:
+            with server.client() as client:
+                hub = client.post(
+                    HUB, json={"callback": callback, "query": "eventType=completionCaseCreateEvent"}
+                )
+                assert hub.status_code == 201
+                order = product_order("WORKERS-DEMO")
+                assert (
+                    client.post(f"{BASE}/completionCase", json={"productOrder": order}).status_code
+                    == 201
+                )
+            deadline = time.monotonic() + 30
+            while not received and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert [event["eventType"] for event in received] == ["completionCaseCreateEvent"]
+        finally:
+            stop_server(server)
 
 
 def test_several_api_processes_are_refused_on_sqlite(tmp_path: Path) -> None:
