@@ -2,7 +2,7 @@
 
 Subject ``orderCompletion.<eventType>``; the ``Nats-Msg-Id`` header is the ``eventId``, so
 the stream drops a copy published twice (after a crash between publish and commit) within
-its duplicate window. Rows are claimed like the relay's, with ``streamed_at`` as their mark:
+its duplicate window. Rows not yet marked ``streamed_at`` are published, then marked:
 at least once, through the outbox.
 """
 
@@ -14,12 +14,12 @@ from typing import Any
 import nats
 import structlog
 from nats.js.errors import NotFoundError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from order_completion import json_codec
 from order_completion.clock import Clock
 from order_completion.database import Database
-from order_completion.events.outbox import OutboxBatch, expand
+from order_completion.events.outbox import OUTBOX, Derivations, built
 
 log = structlog.get_logger(__name__)
 SUBJECT_PREFIX = "orderCompletion"
@@ -30,6 +30,7 @@ class StreamPublisher:
     db: Database
     clock: Clock
     url: str
+    derivations: Derivations
     stream: str = "ORDER_COMPLETION"
     batch: int = 100
     _client: Any = field(default=None, repr=False)
@@ -48,31 +49,44 @@ class StreamPublisher:
 
     async def publish_due(self) -> int:
         """Publish the events of up to ``batch`` outbox rows not yet streamed; returns how
-        many events."""
+        many events.
+
+        The rows are read, published, then marked in a short transaction of their own: no
+        transaction is open while NATS answers (on SQLite it would hold the one writer,
+        and every command waiting to commit with it). Two workers may publish the same
+        row; the stream drops the second copy by its ``Nats-Msg-Id``.
+        """
         jetstream = await self._connect()
-        async with self.db.transaction() as session:
-            rows = list(
-                await session.scalars(
-                    select(OutboxBatch)
-                    .where(OutboxBatch.streamed_at.is_(None))
-                    .order_by(OutboxBatch.event_time, OutboxBatch.sequence)
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(OUTBOX.c.id, OUTBOX.c.events)
+                    .where(OUTBOX.c.streamed_at.is_(None))
+                    .order_by(OUTBOX.c.event_time, OUTBOX.c.sequence)
                     .limit(self.batch)
-                    .with_for_update(skip_locked=True)
                 )
+            ).all()
+        if not rows:
+            return 0
+        published = 0
+        for row in rows:
+            for stored in row.events:
+                event = built(stored, self.derivations)
+                if event is None:
+                    continue
+                await jetstream.publish(
+                    f"{SUBJECT_PREFIX}.{event['eventType']}",
+                    json_codec.dumps(event),
+                    headers={"Nats-Msg-Id": event["eventId"]},
+                )
+                published += 1
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.id.in_([row.id for row in rows]))
+                .values(streamed_at=self.clock.now())
             )
-            now = self.clock.now()
-            published = 0
-            for row in rows:
-                for stored in row.events:
-                    event = expand(stored)
-                    await jetstream.publish(
-                        f"{SUBJECT_PREFIX}.{event['eventType']}",
-                        json_codec.dumps(event),
-                        headers={"Nats-Msg-Id": event["eventId"]},
-                    )
-                    published += 1
-                row.streamed_at = now
-            return published
+        return published
 
     async def close(self) -> None:
         if self._client is not None:
