@@ -10,13 +10,13 @@ Create Date: 2026-11-27 12:00:00
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-
-from order_completion.database import pack, unpack
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -24,6 +24,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 CHUNK = 1000
+
+
+# The format as this revision wrote it (zlib over compact JSON), kept here so that a later
+# change to ``database.PackedJson`` never changes what this migration does.
+def pack(entries: Any) -> bytes:
+    return zlib.compress(json.dumps(entries, separators=(",", ":")).encode(), 6)
+
+
+def unpack(packed: bytes) -> Any:
+    return json.loads(zlib.decompress(packed))
 
 
 def _history(entries: sa.types.TypeEngine[Any], target: sa.types.TypeEngine[Any]) -> sa.TableClause:
