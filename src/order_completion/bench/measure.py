@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -39,10 +38,6 @@ class Result:
         ordered = sorted(self.latencies)
         index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
         return ordered[index] * 1000
-
-    @property
-    def mean_ms(self) -> float:
-        return statistics.fmean(self.latencies) * 1000 if self.latencies else 0.0
 
 
 async def run_concurrently(

@@ -11,7 +11,6 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-from order_completion.cases.aggregate import CompletionCase
 from order_completion.cases.events import (
     CaseEventRaised,
     DomainEvent,
@@ -55,11 +54,6 @@ def history_entry(event: Recorded) -> dict[str, Any]:
     if detail:
         entry["detail"] = detail
     return entry
-
-
-def unsaved_history(case: CompletionCase) -> list[dict[str, Any]]:
-    """The history entries a case has raised in this unit of work, not yet saved."""
-    return [history_entry(event) for event in case.events if isinstance(event, Recorded)]
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,6 @@ CASE_FIELDS = (
     "updated_at",
     "completed_at",
 )
-ITEM_FIELDS = ("state", "active_from")
 
 
 class StaleCase(Conflict):

@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.errors import InvalidInput, NotFound
@@ -166,12 +165,3 @@ async def delete(
     row = await get(session, interaction_id)
     _event(session, "Delete", row, now, base_url)
     await session.delete(row)
-
-
-async def list_for_case(session: AsyncSession, case_id: str) -> list[PartyInteraction]:
-    rows = await session.scalars(
-        select(PartyInteraction)
-        .where(PartyInteraction.case_id == case_id)
-        .order_by(PartyInteraction.creation_date)
-    )
-    return list(rows)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fastapi import Response
 from pydantic import TypeAdapter, ValidationError
 
 from order_completion.errors import InvalidInput
@@ -64,11 +63,6 @@ def refuse_read_only(patch: Mapping[str, Any], read_only: set[str] | frozenset[s
     named = sorted(key for key in patch if key in read_only)
     if named:
         raise InvalidInput(f"read-only field: {', '.join(named)}", field=named[0])
-
-
-def set_count_headers(response: Response, *, total: int, returned: int) -> None:
-    response.headers["X-Total-Count"] = str(total)
-    response.headers["X-Result-Count"] = str(returned)
 
 
 @dataclass(frozen=True)
