@@ -10,7 +10,7 @@ from order_completion.acceptance import handlers as acceptance
 from order_completion.acceptance.schemas import AcceptanceDecisionRequest
 from order_completion.appointments.tables import Appointment
 from order_completion.audit import Actor
-from order_completion.bootstrap import Services
+from order_completion.bootstrap import DERIVATIONS, Services
 from order_completion.cases import handlers as cases
 from order_completion.cases.ports import read_case
 from order_completion.cases.rules import CaseState
@@ -83,7 +83,11 @@ async def outbox_events(services: Services, case_id: str | None = None) -> list[
     if case_id is not None:
         query = query.where(OutboxBatch.case_id == case_id)
     async with services.db.read() as session:
-        return [expand(event) for row in await session.scalars(query) for event in row.events]
+        return [
+            expand(event, DERIVATIONS)
+            for row in await session.scalars(query)
+            for event in row.events
+        ]
 
 
 async def events(services: Services, case_id: str) -> list[dict[str, Any]]:

@@ -77,8 +77,8 @@ PROJECTORS: tuple[Projector, ...] = (
 # a stop request get their turn.
 TIMER_ROUND_SECONDS = 1.0
 
-# Events stored as facts (TMF701 flows) are built by the feature that stored them.
-outbox.register_derivations(PROCESS_FLOW_EVENTS)
+# How the outbox builds the events that features store as facts (the TMF701 flows).
+DERIVATIONS: outbox.Derivations = {**PROCESS_FLOW_EVENTS}
 
 
 @dataclass
@@ -165,11 +165,12 @@ def build_services(
             lambda: httpx.AsyncClient(follow_redirects=False, transport=transport)
         ),
         guard=guard,
+        derivations=DERIVATIONS,
         schedule=parse_schedule(settings.retry_schedule),
         timeout_seconds=settings.delivery_timeout_seconds,
     )
     stream = (
-        StreamPublisher(db, clock, settings.nats_url, stream=settings.nats_stream)
+        StreamPublisher(db, clock, settings.nats_url, DERIVATIONS, stream=settings.nats_stream)
         if settings.nats_url
         else None
     )
@@ -205,7 +206,7 @@ def build_services(
     )
 
     async def relay() -> int:
-        published = await relay_due(db, clock.now())
+        published = await relay_due(db, clock.now(), DERIVATIONS)
         if published:
             sending.wake()  # their deliveries go out now, not at the sender's next poll
         return published

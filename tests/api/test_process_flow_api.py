@@ -9,10 +9,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from order_completion.bootstrap import Services
+from order_completion.bootstrap import DERIVATIONS, Services
 from order_completion.events.catalog import BASE_PATHS, Api
+from order_completion.events.deliveries import Delivery
 from order_completion.events.handlers import HubCommands
 from order_completion.events.outbox import OutboxBatch
+from order_completion.events.relay import relay_due
 from tests.api.test_cases_api import CASES, assert_error
 from tests.conftest import token_for
 from tests.orders import business_order, passing_test, product_order
@@ -260,7 +262,9 @@ async def test_tmf701_events_are_stored_as_facts_and_built_when_relayed(
             if event["eventType"].startswith(("processFlow", "taskFlow"))
         ]
     assert stored
-    assert all("event" not in e and e["derivation"] in {"processFlow", "taskFlow"} for e in stored)
+    assert all(
+        "event" not in e and e["derivation"] in {"processFlow/1", "taskFlow/1"} for e in stored
+    )
     for _ in range(5):
         if await services.worker.run_once() == 0:
             break
@@ -272,3 +276,50 @@ async def test_tmf701_events_are_stored_as_facts_and_built_when_relayed(
         assert event["correlationId"] == flow["id"]
         assert event["event"]["previousState"] == "active"
         assert event["event"]["taskFlow"] == tasks[event["event"]["taskFlow"]["id"]]
+
+
+async def _break_one_stored_flow_event(services: Services, case_id: str) -> str:
+    """Give one TMF701 event of the case a derivation no version of the service knows, as
+    a row written by a future version would; returns its event id."""
+    async with services.db.transaction() as session:
+        row = await session.scalar(select(OutboxBatch).where(OutboxBatch.case_id == case_id))
+        assert row is not None
+        events = [dict(event) for event in row.events]
+        broken = next(e for e in events if e["eventType"] == "taskFlowStateChangeEvent")
+        broken["derivation"] = "taskFlow/99"
+        row.events = events
+    return str(broken["eventId"])
+
+
+async def test_an_event_that_cannot_be_built_fails_alone(
+    client: httpx.AsyncClient, services: Services, receiver: Receiver
+) -> None:
+    """The relay leaves it out, the sender fails its delivery, and every other event of
+    the same row still goes out."""
+    hubs = HubCommands(services.db, services.clock)
+    await hubs.register(Api.PROCESS_FLOW, callback=receiver.url, query=None, style="callback")
+    first = (await client.post(PF, json=flow_body(product_order("PO-PFX1")))).json()
+    await relay_due(services.db, services.clock.now(), DERIVATIONS)
+    not_sent = await _break_one_stored_flow_event(services, first["id"])  # after its relay
+    second = (await client.post(PF, json=flow_body(product_order("PO-PFX2")))).json()
+    not_relayed = await _break_one_stored_flow_event(services, second["id"])  # before it
+    for _ in range(5):
+        if await services.worker.run_once() == 0:
+            break
+    sent = {request.event["eventId"] for request in receiver.received}
+    stored = [e for e in await outbox_events_raw(services) if "derivation" in e]
+    assert sent == {e["eventId"] for e in stored} - {not_sent, not_relayed}
+    async with services.db.read() as session:
+        failed = (
+            await session.scalars(select(Delivery).where(Delivery.event_id == not_sent))
+        ).one()
+        assert failed.status == "failed"
+        assert failed.last_error == "its event could not be read from the outbox"
+        assert not (
+            await session.scalars(select(Delivery).where(Delivery.event_id == not_relayed))
+        ).all()
+
+
+async def outbox_events_raw(services: Services) -> list[dict[str, Any]]:
+    async with services.db.read() as session:
+        return [e for row in await session.scalars(select(OutboxBatch)) for e in row.events]

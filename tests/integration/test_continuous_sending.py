@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from order_completion.bootstrap import Services
+from order_completion.bootstrap import DERIVATIONS, Services
 from order_completion.clock import FixedClock
 from order_completion.database import Database
 from order_completion.events.continuous import ContinuousSender
@@ -155,7 +155,13 @@ async def other_worker(services: Services) -> AsyncIterator[Sender]:
     """A second worker's sender: its own engine and HTTP client on the same database."""
     db = Database(services.db.url)
     clients = ReceiverClients(httpx.AsyncClient)
-    sender = Sender(db=db, clock=services.clock, clients=clients, guard=services.guard)
+    sender = Sender(
+        db=db,
+        clock=services.clock,
+        clients=clients,
+        guard=services.guard,
+        derivations=DERIVATIONS,
+    )
     try:
         yield sender
     finally:
@@ -186,7 +192,7 @@ async def test_the_cap_holds_across_two_workers(services: Services) -> None:
         await cap(services, subscription.id, 3)
         for _ in range(3):
             await open_case(services, product_order())
-        await relay_due(services.db, services.clock.now())
+        await relay_due(services.db, services.clock.now(), DERIVATIONS)
         workers = [ContinuousSender(services.sender), ContinuousSender(second)]
         async with sending(workers[0].run), sending(workers[1].run):
             await eventually(all_delivered(services, subscription.id, 30), "every delivery")
@@ -199,7 +205,7 @@ async def test_two_workers_claiming_at_once_share_the_free_room(services: Servic
     subscription = await subscribe(services, "http://127.0.0.1:9/never-called")
     await cap(services, subscription.id, 3)
     await open_case(services, product_order())
-    await relay_due(services.db, services.clock.now())
+    await relay_due(services.db, services.clock.now(), DERIVATIONS)
     async with other_worker(services) as second:
         first, other = await asyncio.gather(services.sender.claim(10), second.claim(10))
         assert len(first) + len(other) == 3
@@ -247,7 +253,7 @@ async def test_the_relay_wakes_the_sender(services: Services) -> None:
         async with sending(sender.run):
             await asyncio.sleep(0.1)  # it looked once, found nothing, and sleeps
             await open_case(services, product_order())
-            await relay_due(services.db, services.clock.now())
+            await relay_due(services.db, services.clock.now(), DERIVATIONS)
             sender.wake()
             await eventually(all_delivered(services, subscription.id, 10), "the deliveries")
 
@@ -261,7 +267,7 @@ async def test_stopping_abandons_unfinished_attempts_to_their_leases(
         only_creation = "eventType=completionCaseCreateEvent"
         subscription = await subscribe(services, receiver.url, only_creation)
         await open_case(services, product_order())
-        await relay_due(services.db, services.clock.now())
+        await relay_due(services.db, services.clock.now(), DERIVATIONS)
         sender = ContinuousSender(services.sender, shutdown_grace_seconds=0.1)
         async with sending(sender.run):
             await eventually(arrived(receiver, 1), "the attempt")
@@ -283,7 +289,7 @@ async def test_an_attempt_lasts_no_longer_than_the_timeout(services: Services) -
     async with running(Trickling()) as receiver:
         await subscribe(services, receiver.url, "eventType=completionCaseCreateEvent")
         await open_case(services, product_order())
-        await relay_due(services.db, services.clock.now())
+        await relay_due(services.db, services.clock.now(), DERIVATIONS)
         assert await services.sender.send_due() == 1
     async with services.db.read() as session:
         (attempt,) = await session.scalars(select(DeliveryAttempt))

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
-from order_completion.bootstrap import Services
+from order_completion.bootstrap import DERIVATIONS, Services
 from order_completion.clock import FixedClock
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
@@ -227,6 +227,7 @@ async def test_several_workers_deliver_each_event_once(
             clock=services.clock,
             clients=ReceiverClients(httpx.AsyncClient),
             guard=services.guard,
+            derivations=DERIVATIONS,
             batch=7,
         )
         for _ in range(3)
@@ -234,7 +235,10 @@ async def test_several_workers_deliver_each_event_once(
     try:
         for _ in range(20):
             done = await asyncio.gather(
-                *(relay_due(services.db, services.clock.now(), batch=13) for _ in range(3)),
+                *(
+                    relay_due(services.db, services.clock.now(), DERIVATIONS, batch=13)
+                    for _ in range(3)
+                ),
                 *(sender.send_due() for sender in senders),
             )
             if not any(done):
@@ -276,6 +280,6 @@ async def test_a_subscription_has_at_most_its_cap_in_flight(
         assert row is not None
         row.max_in_flight = 3
     await open_case(services, product_order())
-    await relay_due(services.db, services.clock.now())
+    await relay_due(services.db, services.clock.now(), DERIVATIONS)
     assert await services.sender.send_due() == 3
     assert await services.sender.send_due() == 3

@@ -19,7 +19,7 @@ import nats
 import pytest
 from sqlalchemy import select
 
-from order_completion.bootstrap import Services
+from order_completion.bootstrap import DERIVATIONS, Services
 from order_completion.events.outbox import OutboxBatch
 from order_completion.events.stream import StreamPublisher
 from tests.orders import product_order
@@ -83,7 +83,7 @@ async def test_events_are_streamed_once_each_with_their_id(
     services: Services, nats_url: str
 ) -> None:
     stream = f"TEST_{os.getpid()}_{int(time.time() * 1000)}"
-    publisher = StreamPublisher(services.db, services.clock, nats_url, stream=stream)
+    publisher = StreamPublisher(services.db, services.clock, nats_url, DERIVATIONS, stream=stream)
     try:
         case_id = await open_case(services, product_order())
         assert await publisher.publish_due() > 0

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from order_completion.bench.b2c import BENCH, Target, consumer_order
 from order_completion.bench.measure import NOT_COMPARED, Result, run_concurrently
-from order_completion.bootstrap import Services, build_services
+from order_completion.bootstrap import DERIVATIONS, Services, build_services
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
 from order_completion.events.handlers import HubCommands
@@ -140,7 +140,7 @@ async def send_backlog(services: Services, owners: Collection[str]) -> tuple[int
     """Every event is relayed first; then the worker runs until no delivery of ``owners`` is
     pending: how many there were, and the seconds that took. Whatever else is in flight
     then (a hanging receiver's attempts) is abandoned to its lease."""
-    while await relay_due(services.db, services.clock.now()):
+    while await relay_due(services.db, services.clock.now(), DERIVATIONS):
         pass
     count = await _pending(services, owners)
     started = time.perf_counter()

@@ -22,7 +22,7 @@ from typing import TypeVar
 import asyncpg
 
 from order_completion.bench.plain import TABLES, postgres_dsn, quoted, sqlite_connection
-from order_completion.bootstrap import Retention
+from order_completion.bootstrap import DERIVATIONS, Retention
 from order_completion.clock import FixedClock, SystemClock
 from order_completion.database import Database, is_sqlite
 from order_completion.events.relay import relay_due
@@ -170,7 +170,7 @@ async def past_retention(url: str) -> None:
     database = Database(url)
     try:
         now = SystemClock().now()
-        while await relay_due(database, now, batch=500):
+        while await relay_due(database, now, DERIVATIONS, batch=500):
             pass
         later = FixedClock(now + keep + timedelta(days=1))
         await Retention(database, later, keep).prune_hourly()

@@ -81,11 +81,11 @@ def in_flight(now: datetime) -> ColumnElement[bool]:
 
 
 async def event_bodies(
-    session: AsyncSession, wanted: Collection[tuple[str, str]]
+    session: AsyncSession, wanted: Collection[tuple[str, str]], derivations: outbox.Derivations
 ) -> dict[str, bytes]:
     """The JSON body sent for each ``(batch id, event id)``, by event id: the one place that
     knows where events are stored."""
-    envelopes = await outbox.envelopes_of(session, wanted)
+    envelopes = await outbox.envelopes_of(session, wanted, derivations)
     return {event_id: json_codec.dumps(envelope) for event_id, envelope in envelopes.items()}
 
 
@@ -95,6 +95,8 @@ async def claim_due(
     lease: timedelta,
     limit: int,
     ended: Mapping[str, int] | None = None,
+    *,
+    derivations: outbox.Derivations,
 ) -> list[Job]:
     """Claim up to ``limit`` due deliveries, oldest first, none past a subscription's cap.
 
@@ -120,7 +122,7 @@ async def claim_due(
             due = await _claimable_of(session, owner, now, room)
             chosen.append((subscription, due))
             left -= len(due)
-    return await _take(session, chosen, now, lease)
+    return await _take(session, chosen, now, lease, derivations)
 
 
 @dataclass(frozen=True)
@@ -206,11 +208,28 @@ async def _take(
     chosen: Sequence[tuple[Subscription, Sequence[_Due]]],
     now: datetime,
     lease: timedelta,
+    derivations: outbox.Derivations,
 ) -> list[Job]:
-    """Lease the chosen deliveries whose event can be read, and describe their attempts."""
+    """Lease the chosen deliveries whose event can be read, and describe their attempts;
+    a delivery whose event can no longer be read or built fails at once, rather than
+    come back as the oldest due delivery of its subscription for ever."""
     bodies = await event_bodies(
-        session, {(due.batch_id, due.event_id) for _, dues in chosen for due in dues}
+        session, {(due.batch_id, due.event_id) for _, dues in chosen for due in dues}, derivations
     )
+    unreadable = [
+        due.delivery_id for _, dues in chosen for due in dues if due.event_id not in bodies
+    ]
+    if unreadable:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(unreadable))
+            .values(
+                status=DeliveryStatus.FAILED.value,
+                next_attempt_at=None,
+                last_error="its event could not be read from the outbox",
+            )
+            .execution_options(synchronize_session=False)
+        )
     jobs = [
         Job(
             delivery_id=due.delivery_id,

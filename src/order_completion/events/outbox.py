@@ -8,18 +8,28 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
+import structlog
 from sqlalchemy import Index, Integer, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, JsonColumn, UTCDateTime, append_row
 
+log = structlog.get_logger(__name__)
 DOMAIN = "orderCompletion"
 
 Derivation = Callable[[dict[str, Any]], dict[str, Any]]
 """Builds an event's body from the facts stored in its place (see ``derived_event``)."""
 
-_derivations: dict[str, Derivation] = {}
+Derivations = Mapping[str, Derivation]
+"""The derivations by the name events are stored with; the composition root gathers them
+from the features that store such events and hands them to every reader of the outbox.
+A name carries its facts' version (``processFlow/1``): a change to what the facts hold
+gets a new name, and the old derivation stays as long as old rows may be read."""
+
+
+class EventNotBuilt(Exception):
+    """An event stored as facts that no registered derivation can build."""
 
 
 class OutboxBatch(Base):
@@ -76,12 +86,6 @@ def envelope(
     return result
 
 
-def register_derivations(derivations: Mapping[str, Derivation]) -> None:
-    """Make the relay able to build the bodies of derived events; the composition root
-    registers the derivations of every feature that writes such events."""
-    _derivations.update(derivations)
-
-
 def derived_event(
     *,
     event_type: str,
@@ -103,23 +107,32 @@ def derived_event(
     return event
 
 
-def expand(stored: dict[str, Any]) -> dict[str, Any]:
-    """The event in its TMF envelope, its body built when it was stored as facts."""
+def expand(stored: dict[str, Any], derivations: Derivations) -> dict[str, Any]:
+    """The event in its TMF envelope, its body built when it was stored as facts.
+
+    Raises ``EventNotBuilt`` when the facts cannot be built; readers handle it for that
+    event alone, so one such event never holds up the others.
+    """
     name = stored.get("derivation")
     if name is None:
         return stored
-    derive = _derivations.get(name)
+    derive = derivations.get(name)
     if derive is None:
-        raise LookupError(f"no derivation {name!r} registered to build event {stored['eventId']}")
+        raise EventNotBuilt(f"event {stored['eventId']}: no derivation {name!r}")
+    try:
+        body = derive(stored["facts"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise EventNotBuilt(f"event {stored['eventId']}: {name!r} failed: {error!r}") from error
     event = {key: value for key, value in stored.items() if key not in ("derivation", "facts")}
-    event["event"] = derive(stored["facts"])
+    event["event"] = body
     return event
 
 
 async def envelopes_of(
-    session: AsyncSession, wanted: Iterable[tuple[str, str]]
+    session: AsyncSession, wanted: Iterable[tuple[str, str]], derivations: Derivations
 ) -> dict[str, dict[str, Any]]:
-    """The envelopes of the ``(batch id, event id)`` pairs wanted, by event id.
+    """The envelopes of the ``(batch id, event id)`` pairs wanted, by event id; an event
+    that cannot be read or built is left out (and logged).
 
     Each batch is read once however many of its events are wanted (a batch holds every
     event of a command, and a subscriber usually wants most of them).
@@ -132,12 +145,24 @@ async def envelopes_of(
     rows = await session.execute(
         select(OUTBOX.c.id, OUTBOX.c.events).where(OUTBOX.c.id.in_(by_batch))
     )
-    return {
-        event["eventId"]: expand(event)
-        for row in rows
-        for event in row.events
-        if event["eventId"] in by_batch[row.id]
-    }
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for stored in row.events:
+            if stored["eventId"] in by_batch[row.id]:
+                event = built(stored, derivations)
+                if event is not None:
+                    found[stored["eventId"]] = event
+    return found
+
+
+def built(stored: dict[str, Any], derivations: Derivations) -> dict[str, Any] | None:
+    """The event in its envelope, or None when it cannot be built (logged): the relay,
+    the sender and the stream go on without it rather than stop for every event."""
+    try:
+        return expand(stored, derivations)
+    except EventNotBuilt as error:
+        log.error("outbox.event_not_built", event_id=stored.get("eventId"), error=str(error))
+        return None
 
 
 def new_event(

@@ -21,11 +21,13 @@ from order_completion.database import Database
 from order_completion.events import rules
 from order_completion.events.catalog import api_of
 from order_completion.events.deliveries import Delivery, DeliveryStatus
-from order_completion.events.outbox import OutboxBatch, expand
+from order_completion.events.outbox import Derivations, OutboxBatch, built
 from order_completion.events.subscriptions import Subscription
 
 
-async def relay_due(db: Database, now: datetime, *, batch: int = 50) -> int:
+async def relay_due(
+    db: Database, now: datetime, derivations: Derivations, *, batch: int = 50
+) -> int:
     """Fan out the events of up to ``batch`` unpublished outbox rows; returns how many
     events were published. A row holds the events of one change (a dozen or more), so 50
     rows keep the transaction short: a worker killed mid-way loses little work."""
@@ -51,7 +53,7 @@ async def relay_due(db: Database, now: datetime, *, batch: int = 50) -> int:
         published = 0
         for row in rows:
             for event in row.events:
-                deliveries += _deliveries(row.id, event, by_api, now)
+                deliveries += _deliveries(row.id, event, by_api, now, derivations)
             published += row.event_count
             row.published_at = now
         if deliveries:
@@ -64,16 +66,20 @@ def _deliveries(
     event: dict[str, Any],
     by_api: dict[str, list[tuple[Subscription, dict[str, set[str]]]]],
     now: datetime,
+    derivations: Derivations,
 ) -> list[dict[str, Any]]:
     """One pending delivery of ``event`` for every subscription whose query it matches.
 
-    An event stored as facts is built only when a subscription of its API may want it.
+    An event stored as facts is built only when a subscription of its API may want it;
+    one that cannot be built gets no delivery (and is logged), and the others go on.
     """
     api = api_of(event["eventType"])
     listening = by_api.get(api.value if api else "", [])
     if not listening:
         return []
-    event = expand(event)
+    envelope = built(event, derivations)
+    if envelope is None:
+        return []
     return [
         {
             "id": str(uuid.uuid4()),
@@ -88,5 +94,5 @@ def _deliveries(
             "created_at": now,
         }
         for subscription, criteria in listening
-        if rules.matches(criteria, event)
+        if rules.matches(criteria, envelope)
     ]

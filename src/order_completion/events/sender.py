@@ -93,6 +93,7 @@ class Sender:
     clock: Clock
     clients: ReceiverClients
     guard: CallbackGuard
+    derivations: outbox.Derivations
     schedule: Sequence[timedelta] = retry.DEFAULT_SCHEDULE
     timeout_seconds: float = 15.0
     # How long past the request timeout a claim is held: a worker that died mid-send blocks
@@ -121,7 +122,9 @@ class Sender:
         """Lease up to ``limit`` due deliveries in a committed transaction (see claims.py
         for ``ended``)."""
         async with self.db.transaction() as session:
-            return await claim_due(session, self.clock.now(), self.lease, limit, ended)
+            return await claim_due(
+                session, self.clock.now(), self.lease, limit, ended, derivations=self.derivations
+            )
 
     async def attempt(self, job: Job) -> Outcome:
         """Send one claimed delivery. Never raises (but for cancellation): whatever goes

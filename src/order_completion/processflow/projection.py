@@ -19,7 +19,9 @@ from order_completion.cases.unit_of_work import Projection
 from order_completion.processflow.representation import (
     INPUTS,
     PROCESS_FLOW,
+    PROCESS_FLOW_EVENT,
     TASK_FLOW,
+    TASK_FLOW_EVENT,
     process_flow_facts,
     task_flow_facts,
 )
@@ -33,7 +35,7 @@ class ProcessFlowProjector:
         if isinstance(event, StepStateChanged):
             projection.publish_derived(
                 "taskFlowStateChangeEvent",
-                TASK_FLOW,
+                TASK_FLOW_EVENT,
                 {
                     TASK_FLOW: task_flow_facts(case, event.step, base_url),
                     "previousState": event.previous.value,
@@ -45,13 +47,15 @@ class ProcessFlowProjector:
             return
         flow = {PROCESS_FLOW: process_flow_facts(case, base_url, event.case)}
         if event.type is CaseEventType.CREATE:
-            projection.publish_derived("processFlowCreateEvent", PROCESS_FLOW, flow, event.at)
+            projection.publish_derived("processFlowCreateEvent", PROCESS_FLOW_EVENT, flow, event.at)
         elif event.type is CaseEventType.STATE_CHANGE:
-            projection.publish_derived("processFlowStateChangeEvent", PROCESS_FLOW, flow, event.at)
+            projection.publish_derived(
+                "processFlowStateChangeEvent", PROCESS_FLOW_EVENT, flow, event.at
+            )
         elif event.type in ATTRIBUTE_CHANGES:
             projection.publish_derived(
                 "processFlowAttributeValueChangeEvent",
-                PROCESS_FLOW,
+                PROCESS_FLOW_EVENT,
                 {**flow, "fieldPath": "characteristic"},
                 event.at,
             )
@@ -59,7 +63,7 @@ class ProcessFlowProjector:
             names = INPUTS.get(event.step.kind, ())
             projection.publish_derived(
                 "taskFlowInformationRequiredEvent",
-                TASK_FLOW,
+                TASK_FLOW_EVENT,
                 {
                     TASK_FLOW: task_flow_facts(case, event.step, base_url),
                     "fieldPath": ",".join(f"characteristic.{name}" for name in names),

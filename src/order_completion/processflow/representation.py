@@ -25,6 +25,10 @@ BASE = "/tmf-api/processFlowManagement/v4"
 AUTOMATIC = "completeCustomerOrder"  # processFlowSpecification that lets the policy be chosen
 PROCESS_FLOW = "processFlow"
 TASK_FLOW = "taskFlow"
+# The names TMF701 events are stored with, by the version of their facts (see
+# ``outbox.Derivations``): a change to the facts below gets a new version.
+PROCESS_FLOW_EVENT = "processFlow/1"
+TASK_FLOW_EVENT = "taskFlow/1"
 
 # What a waiting step needs, as the characteristic names a taskFlow PATCH provides.
 INPUTS: dict[StepKind, tuple[str, ...]] = {
@@ -205,7 +209,7 @@ def _event_body(resource: str, build: Derivation) -> Derivation:
 
 
 DERIVATIONS: dict[str, Derivation] = {
-    PROCESS_FLOW: _event_body(PROCESS_FLOW, process_flow_body),
-    TASK_FLOW: _event_body(TASK_FLOW, task_flow_body),
+    PROCESS_FLOW_EVENT: _event_body(PROCESS_FLOW, process_flow_body),
+    TASK_FLOW_EVENT: _event_body(TASK_FLOW, task_flow_body),
 }
 """How the relay builds the body of a TMF701 event from the facts the outbox holds."""
