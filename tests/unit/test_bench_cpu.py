@@ -123,6 +123,8 @@ def test_the_rest_of_the_machine_is_what_the_shares_leave_and_names_its_busiest(
     [
         ("/work/.venv/bin/python -m pytest -q", "python", "python pytest"),
         ("python3 /tmp/m/seed.py sqlite", "python3", "python3 seed.py"),
+        ("python -c from multiprocessing.spawn import spawn_main", "python", "python -c"),
+        ("python -B -m uvicorn app:app --workers 2", "python", "python uvicorn"),
         ("/usr/sbin/redis-server 127.0.0.1:6379", "redis-server", "redis-server"),
         ("", "kworker/u8:3-writeback", "kworker"),
     ],

@@ -169,16 +169,23 @@ IDLE = "idle"
 
 
 def short_name(process: Process) -> str:
-    """A process as a person would name it: the program, and for an interpreter the
-    script or module it runs (``python seed.py``, ``python pytest``); a kernel thread by
-    its name without its queue (``kworker``)."""
+    """A process as a person would name it: the program, and for Python the script or
+    module it runs (``python seed.py``, ``python pytest``, ``python -c``); a kernel thread
+    by its name without its queue (``kworker``)."""
     words = process.command.split()
     if not words:
         return process.name.split("/")[0]
     program = Path(words[0]).name
-    script = next((word for word in words[1:] if not word.startswith("-")), "")
-    if program.startswith("python") and script:
-        return f"{program} {Path(script).name}"
+    if not program.startswith("python"):
+        return program
+    options = iter(words[1:])
+    for word in options:
+        if word == "-m":  # a module: the word after
+            return f"{program} {next(options, '')}".strip()
+        if word == "-c":  # a command line: nothing to name it by
+            return f"{program} -c"
+        if not word.startswith("-"):
+            return f"{program} {Path(word).name}"
     return program
 
 
