@@ -26,11 +26,17 @@ def test_the_accepted_connections_are_the_established_ones_to_the_port() -> None
     assert scaleout.accepted(TCP, 8080) == {0xC350: 101}
 
 
-def run(label: str, rate: float, shares: dict[str, float], held: tuple[int, ...]) -> Measured:
+def run(
+    label: str,
+    rate: float,
+    shares: dict[str, float],
+    held: tuple[int, ...],
+    sessions: int | None = None,
+) -> Measured:
     result = Result(label, "postgresql", int(rate * 10), 10.0, [0.01] * 10)
     api = Share(scaleout.API, shares[scaleout.API], (("supervisor", 0.0), ("a", 6.0), ("b", 4.0)))
     rest = [Share(name, seconds) for name, seconds in shares.items() if name != scaleout.API]
-    return Measured(result, [api, *rest], b"{}", held)
+    return Measured(result, [api, *rest], b"{}", held, sessions)
 
 
 def spent(api: float, postgres: float, client: float, rest: float, idle: float) -> dict[str, float]:
@@ -56,6 +62,7 @@ def test_a_run_reads_as_cores_over_its_own_length() -> None:
     assert measured.wall == pytest.approx(10.0)
     row = scaleout.cores_row(measured)
     assert row[:4] == ["GET, 2", "10.0", "1.00 (0.60 + 0.40)", "16 + 16"]
+    assert row[5:7] == ["0.40 (0.00)", "—"]  # PostgreSQL, and no sessions counted
     assert row[-3:] == ["0.40", "0.00", "0.10"]
 
 
@@ -65,7 +72,7 @@ def test_the_verdict_says_the_gain_and_whether_the_cores_were_full() -> None:
         "GET completionCase/{id}",
         [
             run("ours, 1", 500, spent(8.0, 4.0, 1.0, 6.0, 1.0), (32,)),
-            run("ours, 2", 600, spent(10.0, 4.0, 1.0, 4.9, 0.1), (16, 16)),
+            run("ours, 2", 600, spent(10.0, 4.0, 1.0, 4.9, 0.1), (16, 16), sessions=40),
         ],
         [
             run("minimal, 1", 4000, spent(8.0, 0.0, 4.0, 6.0, 2.0), (32,)),
@@ -75,7 +82,7 @@ def test_the_verdict_says_the_gain_and_whether_the_cores_were_full() -> None:
     text = scaleout.verdict(path)
     assert "gave 1.20 times the rate of one (the minimal app 1.50 times)" in text
     assert "API processes 1.00, PostgreSQL 0.40, client 0.10" in text
-    assert "held 16 + 16 connections" in text
+    assert "held 16 + 16 connections and opened 40 PostgreSQL sessions" in text
     assert "The cores were full" in text
     figures = scaleout.figures(path)
     assert [figure.measured for figure in figures] == pytest.approx([500, 600, 1.2])

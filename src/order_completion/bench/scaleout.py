@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
-from order_completion.bench import b2c, cpu, reads
+from order_completion.bench import b2c, cpu, plain, reads
 from order_completion.bench.b2c import Target, fresh_database, wait_healthy
 from order_completion.bench.loopback import Answer, Connection, send_over
 from order_completion.bench.measure import Result
@@ -74,7 +74,8 @@ CORES_HEADERS = (
     "API processes (each)",
     "connections held (each process)",
     "worker process",
-    "PostgreSQL (its backends of this run)",
+    "PostgreSQL, all of it (this run's backends open at the end)",
+    "PostgreSQL sessions opened",
     "client (the bench)",
     cpu.REST,
     cpu.STOLEN,
@@ -97,7 +98,11 @@ class Watched:
     server: int  # the server's first process: with several, their supervisor
     processes: int  # how many processes the server answers with
     worker: int | None
-    database: str  # the run's database, whose PostgreSQL backends are counted apart
+    url: str  # the run's database ("" for none): its backends and sessions are counted
+
+    @property
+    def database(self) -> str:
+        return (make_url(self.url).database or "") if self.url else ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ class Measured:
     shares: list[cpu.Share]
     body: bytes
     connections: tuple[int, ...]  # the client's connections each server process held
+    # Sessions PostgreSQL opened to the run's database during it: past the pool's size,
+    # connections are opened and closed again, and each new backend costs CPU.
+    sessions: int | None = None
 
     def share(self, name: str) -> cpu.Share:
         return next((share for share in self.shares if share.name == name), cpu.Share(name, 0.0))
@@ -159,16 +167,20 @@ async def measure(
     try:
         await load(lanes, connections * WARM_UP_PER_CONNECTION, "warm-up")()
         send = load(lanes, count, label)
+        opened = await sessions(watched.url)
         before = cpu.snapshot()
         result, answers = await send()
         after = cpu.snapshot()
+        closed = await sessions(watched.url)
     finally:
         for lane in lanes:
             await lane.close()
     spent = shares(before, after, watched)
     server_seconds = next(share.seconds for share in spent if share.name == API)
     result = dataclasses.replace(result, server_cpu_ms=server_seconds * 1000 / result.count)
-    return Measured(result, spent, answers[0].body, held)
+    # The second count's own session is one of those it counts.
+    during = None if opened is None or closed is None else closed - opened - 1
+    return Measured(result, spent, answers[0].body, held, during)
 
 
 async def spread(
@@ -271,8 +283,14 @@ def holder_of(port: int, client_port: int, processes: Sequence[int]) -> int | No
     return next((pid for pid in processes if inode in socket_inodes(pid)), None)
 
 
-def database_name(url: str) -> str:
-    return make_url(url).database or ""
+async def sessions(url: str) -> int | None:
+    """How many sessions PostgreSQL has opened to the database of ``url`` so far, this
+    one included; ``None`` for no database."""
+    if not url:
+        return None
+    return await plain.count(
+        url, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+    )
 
 
 @asynccontextmanager
@@ -345,7 +363,7 @@ async def orders(
                 async with worker_process(env, log) as worker, serving(processes, env, log) as api:
                     load = order_load(token, b2c.CASES_PATH)
                     label = f"B2C orders over HTTP, serve --workers {processes}"
-                    watched = Watched(api.process.pid, processes, worker, database_name(url))
+                    watched = Watched(api.process.pid, processes, worker, url)
                     ours.append(await measure(api, load, count, concurrency, label, watched))
     body = ours[0].body
     load = order_load("none", "/baseline")
@@ -377,7 +395,7 @@ async def reads_of_one_case(
                 async with serving(processes, env, log) as api:
                     load = read_load(lambda: scenario.path(chosen), auth)
                     label = f"GET one case, serve --workers {processes}"
-                    watched = Watched(api.process.pid, processes, None, database_name(url))
+                    watched = Watched(api.process.pid, processes, None, url)
                     ours.append(await measure(api, load, requests, connections, label, watched))
     body = ours[0].body
     load = read_load(lambda: "/baseline", auth)
@@ -481,6 +499,7 @@ def cores_row(run: Measured) -> list[str]:
         held(run),
         amount(worker) if worker else "—",
         f"{amount(postgres.seconds)} ({amount(sum(s for _, s in postgres.parts))})",
+        "—" if run.sessions is None else f"{run.sessions:,}",
         amount(run.share(CLIENT).seconds),
         busiest(run, run.share(cpu.REST)),
         amount(run.share(cpu.STOLEN).seconds),
@@ -514,8 +533,11 @@ def verdict(path: Compared) -> str:
     text = (
         f"{path.name}: a second API process gave {gain(path.ours):.2f} times the rate of "
         f"one (the minimal app {gain(path.minimal):.2f} times). With 2, the {cores} cores "
-        f"went to: {', '.join(spent)}; the API processes held {held(run)} connections."
+        f"went to: {', '.join(spent)}; the API processes held {held(run)} connections"
     )
+    if run.sessions:
+        text += f" and opened {run.sessions:,} PostgreSQL sessions during the run"
+    text += "."
     if free < FULL * cores:
         text += " The cores were full: a second process can only take CPU from the others."
     else:
