@@ -84,6 +84,11 @@ def test_the_verdict_says_the_gain_and_whether_the_cores_were_full() -> None:
     assert "API processes 1.00, PostgreSQL 0.40, client 0.10" in text
     assert "held 16 + 16 connections and opened 40 PostgreSQL sessions" in text
     assert "The cores were full" in text
+    # 11 CPU seconds over 6,000 requests without PostgreSQL's (no backend of the run is
+    # open at the end), 15 with all of it: 1.83 and 2.50 ms each, 1,091 and 800/s on 2 cores.
+    assert "Each request cost 1.83 ms of CPU (API processes 1.67, this run's" in text
+    assert "or 2.50 ms counting all of PostgreSQL (0.67)" in text
+    assert "would carry 800 to 1,091/s. Backends that exited" in text
     figures = scaleout.figures(path)
     assert [figure.measured for figure in figures] == pytest.approx([500, 600, 1.2])
     assert [figure.raw for figure in figures] == pytest.approx([4000, 6000, 1.5])

@@ -544,6 +544,39 @@ def verdict(path: Compared) -> str:
         text += f" {free:.2f} cores were left free."
     if run.cores(run.share(CLIENT).seconds) >= 0.9:
         text += " The client, one Python process, used a whole core."
+    return text + " " + ceiling(run)
+
+
+def ceiling(run: Measured) -> str:
+    """The CPU one request cost everything it ran through, and the rate the machine's
+    cores could carry at that cost with nothing else running: what the machine limits,
+    apart from the other work that shared it. PostgreSQL is counted two ways: by this
+    run's backends open at the end (short of any that exited during the run), and whole
+    (with its other users' work, if any); the truth lies between."""
+
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000 / run.result.count:.2f}"
+
+    postgres = run.share(POSTGRES)
+    own = sum(seconds for _, seconds in postgres.parts)
+    others = sum(run.share(name).seconds for name in (API, WORKER, CLIENT))
+    parts = ", ".join(
+        f"{name} {ms(run.share(name).seconds)}" for name in (API, WORKER) if run.share(name).seconds
+    )
+    cores = os.cpu_count() or 1
+    least, most = (
+        cores * run.result.count / spent if spent else 0.0
+        for spent in (others + postgres.seconds, others + own)
+    )
+    client = ms(run.share(CLIENT).seconds)
+    text = (
+        f"Each request cost {ms(others + own)} ms of CPU ({parts}, this run's PostgreSQL "
+        f"backends {ms(own)}, client {client}), or {ms(others + postgres.seconds)} ms "
+        f"counting all of PostgreSQL ({ms(postgres.seconds)}): {cores} cores with nothing "
+        f"else to run would carry {least:,.0f} to {most:,.0f}/s."
+    )
+    if run.sessions:
+        text += " Backends that exited during the run count only in the second figure."
     return text
 
 
