@@ -279,7 +279,8 @@ def bench(
             help="Comma-separated: orders (B2C end to end, rows and bytes per case), delivery "
             "(webhooks), import (import-orders of --cases orders), inbound (--cases TMF622 "
             "events to serve, then duplicates), timers (deemed acceptances falling due "
-            "together), reads (GET routes over --scale seeded cases)"
+            "together), reads (GET routes over --scale seeded cases), scaleout (serve --workers 1 "
+            "against 2 on PostgreSQL: --cases orders, --requests GETs over --scale cases)"
         ),
     ] = "orders,delivery",
     timers: Annotated[

@@ -24,11 +24,12 @@ def bench(tmp_path: Path, *arguments: str) -> str:
 
 
 def test_the_benchmark_measures_its_suites_and_sums_them_up(tmp_path: Path) -> None:
-    # One run of four suites: each bench run has start-up costs of its own.
+    # One run of four suites (and scaleout, which skips SQLite): each bench run has
+    # start-up costs of its own.
     text = bench(
         tmp_path,
         "--suite",
-        "orders,delivery,import,inbound",
+        "orders,delivery,import,inbound,scaleout",
         "--cases",
         "12",
         "--database",
@@ -49,6 +50,7 @@ def test_the_benchmark_measures_its_suites_and_sums_them_up(tmp_path: Path) -> N
     ):
         assert f"| sqlite | {path}" in text, path
     assert "Command: `order-completion bench --suite orders,delivery,import,inbound" in text
+    assert "- scaleout: measured on PostgreSQL only" in text
     assert "- cpu: " in text
     summary = text.split("### Summary")[1].split("###")[0]
     assert "| figure | target | measured | raw limit | ratio |" in summary

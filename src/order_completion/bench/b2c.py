@@ -15,7 +15,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,14 +109,23 @@ def postgres_target(admin_url: str) -> Target:
 
 
 @asynccontextmanager
-async def fresh_services(target: Target, label: str) -> AsyncIterator[Services]:
+async def fresh_database(target: Target, label: str) -> AsyncIterator[str]:
+    """A fresh, migrated database's URL; dropped on the way out."""
     url = await target.make(label)
-    services = build_services(Settings(database_url=url))
     try:
-        yield services
+        yield url
     finally:
-        await services.close()
         await target.drop(url)
+
+
+@asynccontextmanager
+async def fresh_services(target: Target, label: str) -> AsyncIterator[Services]:
+    async with fresh_database(target, label) as url:
+        services = build_services(Settings(database_url=url))
+        try:
+            yield services
+        finally:
+            await services.close()
 
 
 async def service_layer(services: Services, database: str, count: int, concurrency: int) -> Result:
@@ -181,9 +190,12 @@ async def raw_inserts(
         await target.drop(url)
 
 
-def _start_serve(env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
+def start_command(
+    arguments: Sequence[str], env: dict[str, str], log: Any
+) -> subprocess.Popen[bytes]:
+    """``order-completion ARGUMENTS`` as a user runs it, its output into ``log``."""
     return subprocess.Popen(
-        [sys.executable, "-m", "order_completion", "serve"],
+        [sys.executable, "-m", "order_completion", *arguments],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -211,12 +223,11 @@ async def through_http(target: Target, database: str, count: int, concurrency: i
         "ORDER_COMPLETION_BOOTSTRAP_TOKEN": token,
     }
     with tempfile.TemporaryFile() as log:
-        process = _start_serve(env, log)
+        process = start_command(["serve"], env, log)
         try:
             base = f"http://127.0.0.1:{port}"
             await wait_healthy(base, process)
-            run = uuid.uuid4().hex[:6]
-            bodies = [orjson.dumps({"productOrder": consumer_order(run, i)}) for i in range(count)]
+            bodies = order_bodies(count)
             headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
             result, answers = await loopback.post_all(
                 base, CASES_PATH, bodies, headers, concurrency, "HTTP (serve process)", database
@@ -229,6 +240,12 @@ async def through_http(target: Target, database: str, count: int, concurrency: i
             process.terminate()
             await asyncio.to_thread(process.wait, 15)
             await target.drop(url)
+
+
+def order_bodies(count: int) -> list[bytes]:
+    """``count`` consumer orders of a run of their own, as a client POSTs them."""
+    run = uuid.uuid4().hex[:6]
+    return [orjson.dumps({"productOrder": consumer_order(run, i)}) for i in range(count)]
 
 
 async def wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:

@@ -41,6 +41,12 @@ class Connection:
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
         return cls(reader, writer, parts.netloc)
 
+    @property
+    def local_port(self) -> int:
+        """This end's port: how the server side of the connection is told apart."""
+        port: int = self.writer.get_extra_info("sockname")[1]
+        return port
+
     async def send(self, method: str, path: str, body: bytes, headers: Mapping[str, str]) -> Answer:
         lines = [f"{method} {path} HTTP/1.1", f"host: {self.host}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
@@ -72,6 +78,10 @@ class Connection:
         await self.writer.wait_closed()
 
 
+# One request: its method, its path and its body.
+Request = tuple[str, str, bytes]
+
+
 async def post_all(
     base: str,
     path: str,
@@ -81,26 +91,51 @@ async def post_all(
     label: str,
     database: str,
 ) -> tuple[Result, list[Answer]]:
-    """POST every body over ``connections`` connections opened beforehand; time each
-    request and the whole. The answers come back in the order of ``bodies``."""
-    lanes = [await Connection.open(base) for _ in range(min(connections, len(bodies)))]
-    waiting = deque(enumerate(bodies))
-    answers: list[Answer | None] = [None] * len(bodies)
+    """POST every body to ``path``; see ``send_all``."""
+    requests = [("POST", path, body) for body in bodies]
+    return await send_all(base, requests, headers, connections, label, database)
+
+
+async def send_all(
+    base: str,
+    requests: Sequence[Request],
+    headers: Mapping[str, str],
+    connections: int,
+    label: str,
+    database: str,
+) -> tuple[Result, list[Answer]]:
+    """Send every request over ``connections`` connections opened beforehand; time each
+    request and the whole. The answers come back in the order of ``requests``."""
+    lanes = [await Connection.open(base) for _ in range(min(connections, len(requests)))]
+    try:
+        return await send_over(lanes, requests, headers, label, database)
+    finally:
+        for connection in lanes:
+            await connection.close()
+
+
+async def send_over(
+    lanes: Sequence[Connection],
+    requests: Sequence[Request],
+    headers: Mapping[str, str],
+    label: str,
+    database: str,
+) -> tuple[Result, list[Answer]]:
+    """Send every request over connections already open, one request in flight on each;
+    time each request and the whole. The answers come back in the order of ``requests``."""
+    waiting = deque(enumerate(requests))
+    answers: list[Answer | None] = [None] * len(requests)
     latencies: list[float] = []
 
     async def lane(connection: Connection) -> None:
         while waiting:
-            index, body = waiting.popleft()
+            index, (method, path, body) = waiting.popleft()
             began = time.perf_counter()
-            answers[index] = await connection.send("POST", path, body, headers)
+            answers[index] = await connection.send(method, path, body, headers)
             latencies.append(time.perf_counter() - began)
 
-    try:
-        started = time.perf_counter()
-        await asyncio.gather(*(lane(connection) for connection in lanes))
-        seconds = time.perf_counter() - started
-    finally:
-        for connection in lanes:
-            await connection.close()
+    started = time.perf_counter()
+    await asyncio.gather(*(lane(connection) for connection in lanes))
+    seconds = time.perf_counter() - started
     done = [answer for answer in answers if answer is not None]
-    return Result(label, database, len(bodies), seconds, latencies), done
+    return Result(label, database, len(requests), seconds, latencies), done

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import Table, insert
 
 from order_completion.audit import Actor
@@ -36,6 +36,7 @@ from order_completion.bench.b2c import (
     fresh_services,
     wait_healthy,
 )
+from order_completion.bench.cpu import cpu_seconds
 from order_completion.bench.measure import Result, run_concurrently
 from order_completion.cases.representation import API_BASE
 from order_completion.cases.tables import CASES, HISTORY, ITEMS, STEPS
@@ -162,11 +163,18 @@ class Scenario:
     path: Callable[[random.Random], str]
 
 
+def one_case(count: int) -> Scenario:
+    """GET one of ``count`` seeded cases, drawn at random."""
+    return Scenario(
+        "GET one case", lambda r: f"{API_BASE}/completionCase/{case_id(r.randrange(count))}"
+    )
+
+
 def scenarios(count: int) -> list[Scenario]:
     cases = f"{API_BASE}/completionCase"
     customers = max(count // CASES_PER_CUSTOMER, 1)
     return [
-        Scenario("GET one case", lambda r: f"{cases}/{case_id(r.randrange(count))}"),
+        one_case(count),
         Scenario(
             "GET history page (limit 20)",
             lambda r: f"{cases}/{case_id(r.randrange(count))}/history?limit=20",
@@ -186,7 +194,9 @@ def scenarios(count: int) -> list[Scenario]:
 
 
 def baseline_app() -> FastAPI:
-    """A minimal FastAPI app answering a constant body (the bytes of one real case)."""
+    """A minimal FastAPI app answering a constant body (the bytes of one real case, or of
+    the answer to a new order): to a GET with 200, to a POST with 201 once it has read the
+    request's body, as the service reads an order."""
     body = Path(os.environ[BODY_FILE]).read_bytes()
     app = FastAPI()
 
@@ -194,13 +204,12 @@ def baseline_app() -> FastAPI:
     async def constant() -> Response:
         return Response(body, media_type="application/json")
 
+    @app.post("/baseline")
+    async def accepted(request: Request) -> Response:
+        await request.body()
+        return Response(body, status_code=201, media_type="application/json")
+
     return app
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU a process has used so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_megabytes(pid: int) -> tuple[float, float]:
@@ -363,12 +372,8 @@ async def _baseline(
     connections: int,
 ) -> Result:
     """The constant body from a minimal app, under the same uvicorn and the same client."""
-    body_file = folder / "body.json"
-    body_file.write_bytes(body)
-    command = ["uvicorn", f"{__name__}:baseline_app", "--factory", "--log-level", "warning"]
-    server = start([*command, "--no-access-log"], {**env, BODY_FILE: str(body_file)}, log)
+    server = await start_baseline(body, folder, env, log)
     try:
-        await wait_healthy_path(server, "/baseline")
         return await drive(
             server,
             lambda _r: "/baseline",
@@ -379,6 +384,24 @@ async def _baseline(
         )
     finally:
         await stop(server)
+
+
+async def start_baseline(
+    body: bytes, folder: Path, env: dict[str, str], log: Any, workers: int = 1
+) -> Server:
+    """``baseline_app`` answering ``body`` under uvicorn with ``workers`` processes, as
+    ``serve`` runs the service; once it answers. Stop it with ``stop``."""
+    body_file = folder / f"body-{uuid.uuid4().hex[:8]}.json"
+    body_file.write_bytes(body)
+    command = ["uvicorn", f"{__name__}:baseline_app", "--factory", "--log-level", "warning"]
+    command += ["--no-access-log", "--workers", str(workers)]
+    server = start(command, {**env, BODY_FILE: str(body_file)}, log)
+    try:
+        await wait_healthy_path(server, "/baseline")
+    except BaseException:
+        await stop(server)
+        raise
+    return server
 
 
 async def wait_healthy_path(server: Server, path: str) -> None:

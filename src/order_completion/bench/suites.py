@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from order_completion.bench import b2c, delivery, importing, inbound, reads
+from order_completion.bench import b2c, delivery, importing, inbound, reads, scaleout
 from order_completion.bench import timers as timer_bench
 from order_completion.bench.b2c import Target
 from order_completion.bench.measure import Result
@@ -125,6 +125,19 @@ async def reads_at_scale(target: Target, options: Options, progress: Progress) -
     return SuiteRun(run.results, notes=list(reads.memory_notes({target.name: run})))
 
 
+async def scale_out(target: Target, options: Options, progress: Progress) -> SuiteRun:
+    run = await scaleout.bench_target(
+        target,
+        cases=options.cases,
+        concurrency=options.concurrency,
+        scale=options.scale,
+        requests=options.requests,
+        connections=options.connections,
+        progress=progress,
+    )
+    return SuiteRun(run.results, run.figures, run.grids, run.notes)
+
+
 SUITES: dict[str, Suite] = {
     "orders": Suite("Consumer orders end to end", orders),
     "delivery": Suite("Webhook delivery", deliveries),
@@ -132,4 +145,5 @@ SUITES: dict[str, Suite] = {
     "inbound": Suite("Inbound TMF622 events over HTTP", inbound_events),
     "timers": Suite("Due timers (deemed acceptance)", due_timers),
     "reads": Suite("Reads over seeded cases", reads_at_scale),
+    "scaleout": Suite("1 against 2 API processes on PostgreSQL", scale_out),
 }
