@@ -19,7 +19,7 @@ from tests.api.test_cases_api import CASES, assert_error
 from tests.conftest import token_for
 from tests.orders import business_order, passing_test, product_order
 from tests.receiver import Receiver
-from tests.support import event_types
+from tests.support import event_types, outbox_events
 
 PF = f"{BASE_PATHS[Api.PROCESS_FLOW]}/processFlow"
 
@@ -323,3 +323,29 @@ async def test_an_event_that_cannot_be_built_fails_alone(
 async def outbox_events_raw(services: Services) -> list[dict[str, Any]]:
     async with services.db.read() as session:
         return [e for row in await session.scalars(select(OutboxBatch)) for e in row.events]
+
+
+async def test_a_step_deadline_set_when_it_starts_reaches_subscribers(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """The acceptance window is set by the step's starter, after the state change that
+    started it; an attribute change event carries the due date that a GET shows."""
+    flow = (await client.post(PF, json=flow_body(business_order("PO-PFDUE")))).json()
+    test = await task_of(client, flow, "commissioningTest")
+    characteristics = [
+        {"name": "result", "value": "passed"},
+        {"name": "testItem", "value": passing_test()["testItem"]},
+        {"name": "witnessedBy", "value": "Dana"},
+    ]
+    await client.patch(test["href"], json={"characteristic": characteristics})
+    acceptance = await task_of(client, flow, "acceptance")
+    due = characteristic(acceptance, "dueDate")
+    assert due is not None
+    changes = [
+        event["event"]
+        for event in await outbox_events(services, flow["id"])
+        if event["eventType"] == "taskFlowAttributeValueChangeEvent"
+        and event["event"]["taskFlow"]["id"] == acceptance["id"]
+    ]
+    assert [change["fieldPath"] for change in changes] == ["characteristic.dueDate"]
+    assert changes[0]["taskFlow"] == acceptance

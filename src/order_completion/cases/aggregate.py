@@ -39,6 +39,7 @@ from order_completion.cases.events import (
     Published,
     Reached,
     Recorded,
+    StepDueChanged,
     StepStateChanged,
     TimerResult,
     TimersCancelled,
@@ -215,7 +216,9 @@ class CompletionCase:
         step.data = {**step.data, **values}
 
     def set_due(self, step: Step, due_at: datetime | None) -> None:
-        step.due_at = due_at
+        if step.due_at != due_at:
+            step.due_at = due_at
+            self.events.append(StepDueChanged(self.now, step.snapshot()))
 
     # -- timers -------------------------------------------------------------------------
 

@@ -167,6 +167,15 @@ class StepStateChanged(DomainEvent):
 
 
 @dataclass(frozen=True)
+class StepDueChanged(DomainEvent):
+    """A step got (or lost) its due date, after the state change that started it: the
+    step's starter sets it, so subscribers learn the deadline from this event."""
+
+    at: datetime
+    step: StepSnapshot
+
+
+@dataclass(frozen=True)
 class Published(DomainEvent):
     """An event another feature wrote about this case (an appointment, an interaction),
     kept in the case's event order."""

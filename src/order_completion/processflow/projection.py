@@ -13,6 +13,7 @@ from order_completion.cases.events import (
     CaseEventRaised,
     CaseEventType,
     DomainEvent,
+    StepDueChanged,
     StepStateChanged,
 )
 from order_completion.cases.unit_of_work import Projection
@@ -39,6 +40,17 @@ class ProcessFlowProjector:
                 {
                     TASK_FLOW: task_flow_facts(case, event.step, base_url),
                     "previousState": event.previous.value,
+                },
+                event.at,
+            )
+            return
+        if isinstance(event, StepDueChanged):
+            projection.publish_derived(
+                "taskFlowAttributeValueChangeEvent",
+                TASK_FLOW_EVENT,
+                {
+                    TASK_FLOW: task_flow_facts(case, event.step, base_url),
+                    "fieldPath": "characteristic.dueDate",
                 },
                 event.at,
             )
