@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from order_completion.audit import Actor
 from order_completion.bootstrap import Services
@@ -29,13 +30,13 @@ class ImportSummary:
 
 def read_documents(path: Path) -> list[tuple[str, Any]]:
     """Each order with where it came from (``item 3`` or ``line 7``)."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")  # a byte order mark is not content
     stripped = text.lstrip()
     if not stripped:
         return []
     try:
         document = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return list(_ndjson(text))
     if isinstance(document, list):
         return [(f"item {index + 1}", entry) for index, entry in enumerate(document)]
@@ -50,6 +51,8 @@ def _ndjson(text: str) -> Iterator[tuple[str, Any]]:
             yield f"line {number}", json.loads(line)
         except json.JSONDecodeError as error:
             yield f"line {number}", _Unreadable(f"not valid JSON: {error.msg}")
+        except RecursionError:
+            yield f"line {number}", _Unreadable("nested too deeply to be an order")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,11 @@ def _describe(error: ValidationError) -> str:
         f"{field_path(item['loc']) or 'order'}: {item['msg'].removeprefix('Value error, ')}"
         for item in error.errors()
     )
+
+
+def _first_line(error: BaseException) -> str:
+    """What the driver said, without the statement and its parameters."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
 
 
 IMPORTER = Actor("import-orders")
@@ -118,6 +126,12 @@ async def _import_one(services: Services, document: Any, summary: ImportSummary)
         return error.message
     except ValueError as error:
         return str(error)
+    except (TypeError, RecursionError) as error:  # nested deeper than JSON is written
+        return f"cannot be stored: {error}"
+    except DBAPIError as error:
+        # A value the database refuses (too long for its column, a NUL byte on
+        # PostgreSQL) rejects this order alone; the import goes on with the others.
+        return f"refused by the database: {_first_line(error.orig or error)}"
     if result.created:
         summary.created += 1
     else:

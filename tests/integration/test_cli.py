@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from order_completion.cli import app
@@ -126,3 +128,42 @@ def test_tokens_are_created_listed_and_revoked(sqlite_url: str) -> None:
     assert created.output.strip() not in listed.output
     assert runner.invoke(app, ["token", "revoke", "field"], env=env).exit_code == 0
     assert runner.invoke(app, ["token", "revoke", "nobody"], env=env).exit_code == 2
+
+
+def test_import_orders_reads_past_a_byte_order_mark_and_a_line_nested_too_deeply(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    source = tmp_path / "orders.ndjson"
+    lines = [
+        json.dumps(product_order("IMP-B1")),
+        "[" * 100_000,
+        json.dumps(product_order("IMP-B2")),
+    ]
+    source.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["import-orders", str(source)], env={"ORDER_COMPLETION_DATABASE_URL": sqlite_url}
+    )
+    assert result.exit_code == 1, result.output
+    assert "created 2, duplicate 0, rejected 1" in result.output
+    assert "line 2" in result.output
+    assert "nested too deeply" in result.output
+
+
+@pytest.mark.postgres
+def test_an_order_the_database_refuses_is_rejected_alone(tmp_path: Path, postgres_url: str) -> None:
+    """A value longer than its column is refused by PostgreSQL: that order is rejected
+    with the reason, and every other order of the file is imported."""
+    run = uuid.uuid4().hex[:8]
+    too_long = {**product_order(f"IMP-{run}-X"), "category": "C" * 101}
+    lines = [json.dumps(product_order(f"IMP-{run}-{n}")) for n in range(20)]
+    lines.insert(7, json.dumps(too_long))
+    source = tmp_path / "orders.ndjson"
+    source.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(
+        app, ["import-orders", str(source)], env={"ORDER_COMPLETION_DATABASE_URL": postgres_url}
+    )
+    assert result.exit_code == 1, result.output
+    assert "created 20, duplicate 0, rejected 1" in result.output
+    assert "line 8" in result.output
+    assert "refused by the database" in result.output
+    assert "INSERT" not in result.output  # the driver's words, not the statement
