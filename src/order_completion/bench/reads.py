@@ -27,7 +27,7 @@ import httpx
 from fastapi import FastAPI, Response
 
 from order_completion.audit import Actor
-from order_completion.bench import raw, seeding
+from order_completion.bench import footprint, raw, seeding
 from order_completion.bench.b2c import (
     Target,
     consumer_order,
@@ -36,7 +36,9 @@ from order_completion.bench.b2c import (
     wait_healthy,
 )
 from order_completion.bench.measure import Result, run_concurrently
+from order_completion.bench.report import is_baseline
 from order_completion.bench.seeding import Progress
+from order_completion.bench.summary import Figure, Goal
 from order_completion.cases.representation import API_BASE
 from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
@@ -236,12 +238,14 @@ def environment(url: str, token: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ReadsRun:
-    """What one database measured, and the serve process's memory after it."""
+    """What one database measured, the serve process's memory after it, how long seeding
+    took and what the seeded database takes on disk."""
 
     results: list[Result]
     rss_mb: float
     peak_rss_mb: float
     seed_seconds: float
+    database_mb: float
 
 
 async def bench_target(
@@ -260,15 +264,19 @@ async def bench_target(
         began = time.perf_counter()
         await seed(url, templates, scale, lambda line: progress(f"{target.name}: {line}"))
         seed_seconds = time.perf_counter() - began
-        progress(f"{target.name}: seeded in {seed_seconds:.0f} s; measuring")
-        return await _measure(target.name, url, scale, connections, requests, seed_seconds)
+        size = await footprint.bytes_on_disk(url) / 1e6
+        progress(f"{target.name}: seeded in {seed_seconds:.0f} s ({size:,.0f} MB); measuring")
+        results, rss, peak = await _measure(target.name, url, scale, connections, requests)
+        return ReadsRun(results, rss, peak, seed_seconds, size)
     finally:
         await target.drop(url)
 
 
 async def _measure(
-    database: str, url: str, scale: int, connections: int, requests: int, seed_seconds: float
-) -> ReadsRun:
+    database: str, url: str, scale: int, connections: int, requests: int
+) -> tuple[list[Result], float, float]:
+    """Each read against ``serve``, after the baseline; the results and serve's memory
+    (now and at its peak, MB)."""
     token = secrets.token_urlsafe(24)  # this run's own admin token, never stored
     env = environment(url, token)
     auth = {"Authorization": f"Bearer {token}"}
@@ -295,7 +303,7 @@ async def _measure(
             rss, peak = rss_megabytes(serve.process.pid)
         finally:
             await stop(serve)
-    return ReadsRun(results, rss, peak, seed_seconds)
+    return results, rss, peak
 
 
 async def _one_case_body(serve: Server, auth: dict[str, str]) -> bytes:
@@ -348,9 +356,65 @@ async def wait_healthy_path(server: Server, path: str) -> None:
     raise RuntimeError("the baseline app did not answer in 30 s")
 
 
+# The targets of reads, stated for 1,000,000 cases (docs/benchmarks.md).
+ONE_CASE_RATE = 2_000.0
+ONE_CASE_P95_MS = 20.0
+NARROW_LIST_P95_MS = 50.0
+SERVE_RSS_MB = 150.0
+
+
+def figures(run: ReadsRun, database: str, scale: int) -> list[Figure]:
+    """One case (rate and p95) and the narrow list (p95) beside the minimal app of the same
+    run, and serve's peak memory, each against its target."""
+    by_label = {result.label: result for result in run.results}
+    baseline = next(result for result in run.results if is_baseline(result))
+    one = by_label["GET one case"]
+    narrow = next(r for r in run.results if r.label.startswith("list state + relatedParty.id"))
+    minimal = "minimal app"
+    return [
+        Figure(
+            "GET one case",
+            database,
+            one.rate,
+            "/s",
+            Goal.at_least(ONE_CASE_RATE),
+            baseline.rate,
+            minimal,
+        ),
+        Figure(
+            "GET one case, p95",
+            database,
+            one.percentile(0.95),
+            " ms",
+            Goal.no_more_than(ONE_CASE_P95_MS),
+            baseline.percentile(0.95),
+            minimal,
+            decimals=1,
+        ),
+        Figure(
+            "list state + relatedParty.id (limit 20, counted), p95",
+            database,
+            narrow.percentile(0.95),
+            " ms",
+            Goal.no_more_than(NARROW_LIST_P95_MS),
+            baseline.percentile(0.95),
+            minimal,
+            decimals=1,
+        ),
+        Figure(
+            f"serve peak RSS over {scale:,} cases",
+            database,
+            run.peak_rss_mb,
+            " MB",
+            Goal.no_more_than(SERVE_RSS_MB),
+        ),
+    ]
+
+
 def memory_notes(runs: dict[str, ReadsRun]) -> Iterator[str]:
     for database, run in runs.items():
         yield (
             f"{database}: serve RSS {run.rss_mb:.0f} MB after the run (peak {run.peak_rss_mb:.0f}"
-            f" MB); seeding took {run.seed_seconds:.0f} s"
+            f" MB); seeding took {run.seed_seconds:.0f} s; the database takes"
+            f" {run.database_mb:,.0f} MB on disk"
         )
