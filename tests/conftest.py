@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -134,8 +135,14 @@ async def _empty_tables(services: Services) -> None:
 
 
 @pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    """Override in a test module to give the services other settings."""
+    return {}
+
+
+@pytest.fixture
 async def services(
-    database_url: str, clock: FixedClock, policy_dir: Path | None
+    database_url: str, clock: FixedClock, policy_dir: Path | None, extra_settings: dict[str, Any]
 ) -> AsyncIterator[Services]:
     settings = Settings(
         database_url=database_url,
@@ -143,6 +150,7 @@ async def services(
         bootstrap_token=ADMIN_TOKEN,
         token_cache_seconds=0,
         callback_allowlist="127.0.0.1",
+        **extra_settings,
     )
     built = build_services(settings, clock=clock)
     await _empty_tables(built)

@@ -43,6 +43,7 @@ from order_completion.settings import Settings
 from order_completion.surveys import behaviour as surveys
 from order_completion.timers.rules import DueTimer, TimerKind
 from order_completion.timers.worker import TimerWorker
+from order_completion.tmf.counting import RowCounter
 from order_completion.training import behaviour as training
 from order_completion.worker import Worker
 
@@ -94,6 +95,7 @@ class Services:
     guard: CallbackGuard
     sender: Sender
     auth: Authenticator
+    counts: RowCounter
     behaviour: CaseBehaviour = BEHAVIOUR
     projectors: tuple[Projector, ...] = PROJECTORS
     stream: StreamPublisher | None = None
@@ -189,6 +191,7 @@ def build_services(
         guard=guard,
         sender=sender,
         auth=auth,
+        counts=RowCounter(settings.exact_count_limit),
         stream=stream,
     )
     services.timers = TimerWorker(

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(
         default=5.0, ge=0, description="How long a checked API key is trusted without a lookup"
     )
+    exact_count_limit: int = Field(
+        default=10_000,
+        ge=1,
+        description="Lists count the rows that match exactly up to this many; above it "
+        "X-Total-Count is an estimate, marked with X-Total-Count-Estimated: true",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -164,3 +164,12 @@ def test_the_reads_suite_seeds_cases_and_measures_every_read(tmp_path: Path) -> 
         assert f"| sqlite | {path} | 20 |" in text, path
     assert "minimal app (baseline) | 20 |" in text
     assert "sqlite: serve RSS " in text
+    assert re.search(r"seeding took \d+ s; the database takes [\d,]+ MB on disk", text)
+    summary = text.split("### Summary")[1]
+    for figure in (
+        "GET one case (sqlite) | ≥ 2,000/s |",
+        "GET one case, p95 (sqlite) | ≤ 20.0 ms |",
+        "list state + relatedParty.id (limit 20, counted), p95 (sqlite) | ≤ 50.0 ms |",
+        "serve peak RSS over 60 cases (sqlite) | ≤ 150 MB |",
+    ):
+        assert f"| {figure}" in summary, figure

@@ -24,6 +24,7 @@ from order_completion.commissioning.handlers import ScheduleVisit, schedule_visi
 from order_completion.dependencies import ActorDep, MergePatch, allow, merge_patch_openapi
 from order_completion.errors import InvalidInput
 from order_completion.tmf import query
+from order_completion.tmf.counting import COUNTS_DESCRIPTION
 from order_completion.tmf.errors import READ_ONLY
 from order_completion.tmf.listing import ListParamsDep, page_of
 from order_completion.tmf.responses import json_resource
@@ -129,7 +130,7 @@ async def create(body: AppointmentCreate, app: CaseServicesDep, actor: ActorDep)
     description=(
         "Filters: `id`, `status`, `category`, `relatedEntity.id` (the completion case), and "
         "`validFor.startDateTime`, `creationDate`, `lastUpdate` with `.gt/.gte/.lt/.lte`. "
-        "Soonest first."
+        "Soonest first. " + COUNTS_DESCRIPTION
     ),
     dependencies=allow(Permission.READ),
     response_model=list[AppointmentOut],
@@ -144,6 +145,7 @@ async def list_appointments(params: ListParamsDep, app: CaseServicesDep) -> Resp
             params,
             order_by=[Appointment.start, Appointment.id],
             render=lambda row: appointment_resource(row, app.base_url),
+            counts=app.counts,
         )
 
 

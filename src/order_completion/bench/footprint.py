@@ -17,11 +17,18 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import asyncpg
 
-from order_completion.bench.plain import TABLES, postgres_dsn, quoted, sqlite_connection
+from order_completion.bench.plain import (
+    TABLES,
+    postgres_dsn,
+    quoted,
+    sqlite_connection,
+    sqlite_path,
+)
 from order_completion.bootstrap import DERIVATIONS, Retention
 from order_completion.clock import FixedClock, SystemClock
 from order_completion.database import Database, is_sqlite
@@ -176,6 +183,20 @@ async def past_retention(url: str) -> None:
         await Retention(database, later, keep).prune_hourly()
     finally:
         await database.dispose()
+
+
+async def bytes_on_disk(url: str) -> int:
+    """What the database takes on disk now, without counting anything: the SQLite file
+    with its WAL, or the whole PostgreSQL database."""
+    if is_sqlite(url):
+        path = Path(sqlite_path(url))
+        files = (path, path.with_name(f"{path.name}-wal"))
+        return sum(file.stat().st_size for file in files if file.exists())
+    connection = await asyncpg.connect(postgres_dsn(url))
+    try:
+        return int(await connection.fetchval("SELECT pg_database_size(current_database())"))
+    finally:
+        await connection.close()
 
 
 def _sqlite_snapshot(url: str) -> Snapshot:

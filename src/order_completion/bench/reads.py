@@ -1,13 +1,13 @@
 """Benchmark: reads at scale. Seeds N completion cases straight into the case tables (clones
-of cases the real handlers opened), then drives the GET routes of a real ``serve`` process
-with many concurrent connections, beside a minimal app that answers a constant body of the
-same size under the same server and the same client, measured in the same run.
+of cases the real handlers opened, written with the driver: ``seeding.py``), then drives the
+GET routes of a real ``serve`` process with many concurrent connections, beside a minimal
+app that answers a constant body of the same size under the same server and the same
+client, measured in the same run.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import dataclasses
 import os
 import random
@@ -25,12 +25,11 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, Response
-from sqlalchemy import Table, insert
 
 from order_completion.audit import Actor
+from order_completion.bench import footprint, raw, seeding
 from order_completion.bench.b2c import (
     Target,
-    captured_rows,
     consumer_order,
     free_port,
     fresh_services,
@@ -38,22 +37,20 @@ from order_completion.bench.b2c import (
 )
 from order_completion.bench.cpu import cpu_seconds
 from order_completion.bench.measure import Result, run_concurrently
+from order_completion.bench.report import is_baseline
+from order_completion.bench.seeding import Progress
+from order_completion.bench.summary import Figure, Goal
 from order_completion.cases.representation import API_BASE
-from order_completion.cases.tables import CASES, HISTORY, ITEMS, STEPS
-from order_completion.database import Database
 from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
 
 SEEDER = Actor("bench-reads")
 # The tables a case is read from; timers and outbox rows are left out, so that nothing but
 # the bench's own requests runs while it measures.
-CASE_TABLES = (CASES, STEPS, ITEMS, HISTORY)
+CASE_TABLES = ("completion_case", "case_step", "case_order_item", "case_history")
 CASES_PER_CUSTOMER = 5
-CASES_PER_TRANSACTION = 2_000
 SPACING = timedelta(seconds=30)  # between the creation of two seeded cases
 BODY_FILE = "ORDER_COMPLETION_BENCH_BODY_FILE"
-
-CaseRows = list[tuple[Table, list[dict[str, Any]]]]
 
 
 def case_id(index: int) -> str:
@@ -65,94 +62,51 @@ def customer_id(index: int) -> str:
     return f"READS-CUST-{index // CASES_PER_CUSTOMER}"
 
 
-def business_order(index: int) -> dict[str, Any]:
+def template_order(index: int, category: str) -> dict[str, Any]:
+    """The order of the ``index``-th template case, known by ids no other text contains."""
     order = consumer_order("template", index)
-    order.update(id=f"READS-B2B-{index}", category="B2B")
+    customer = f"TEMPLATE-CUSTOMER-{index}"
+    order.update(id=f"TEMPLATE-ORDER-{index}", category=category)
+    order["relatedParty"] = [{**order["relatedParty"][0], "id": customer}]
     return order
 
 
-async def template_cases(target: Target) -> list[CaseRows]:
-    """Rows of cases the real handlers opened: three consumer orders (completed on the
+async def template_cases(target: Target) -> list[seeding.Template]:
+    """Cases the real handlers opened, as stored: three consumer orders (completed on the
     spot) and one business order (still active, its steps waiting)."""
+    orders: list[tuple[dict[str, Any], str | None]] = [
+        (template_order(i, "B2C"), None) for i in range(3)
+    ]
+    orders.append((template_order(3, "B2B"), "business-managed"))
     async with fresh_services(target, "template") as services:
-        orders: list[tuple[dict[str, Any], str | None]] = [
-            (consumer_order("template", i), None) for i in range(3)
-        ]
-        orders.append((business_order(3), "business-managed"))
         for order, policy in orders:
             command = OpenCase(ProductOrder.model_validate(order), SEEDER, policy_id=policy)
             await services.intake.open_case(services.uow(), command)
-        captured = await captured_rows(services)
-    wanted = {table.name for table in CASE_TABLES}
+        stored = await raw.capture(services.settings.database_url)
     return [
-        [(table, rows) for table, rows in case_rows if table.name in wanted]
-        for case_rows in captured.values()
+        seeding.compile_template([part for part in case if part.table in CASE_TABLES])
+        for case in stored
     ]
 
 
-def clone(template: CaseRows, index: int, created_at: datetime) -> CaseRows:
-    """The template's rows as the ``index``-th case: new ids, its own order and customer,
-    every date moved so that it was created at ``created_at``."""
-    new_id = case_id(index)
-    (case_row,) = next(rows for table, rows in template if table is CASES)
-    shift = created_at - case_row["created_at"]
-    step_ids: dict[str, str] = {}
-    cloned: CaseRows = []
-    for table, rows in template:
-        copies = []
-        for row in rows:
-            values = {k: v + shift if isinstance(v, datetime) else v for k, v in row.items()}
-            if table is CASES:
-                values.update(
-                    id=new_id,
-                    product_order_id=f"READS-{index}",
-                    customer_id=customer_id(index),
-                    product_order=copy.deepcopy(row["product_order"]),
-                )
-                values["product_order"]["id"] = f"READS-{index}"
-            else:
-                values["case_id"] = new_id
-            if table is STEPS:
-                values["id"] = step_ids.setdefault(row["id"], str(uuid.uuid4()))
-            copies.append(values)
-        cloned.append((table, copies))
-    _renumber_steps(cloned, step_ids)
-    return cloned
+def identities(count: int) -> Callable[[int], seeding.Identity]:
+    """Who the ``i``-th of ``count`` seeded cases is: its ids, its order, its customer (five
+    cases each), and its creation, 30 s after the one before, the last one now."""
+    first = datetime.now(UTC).replace(tzinfo=None) - SPACING * count
+
+    def identity(index: int) -> seeding.Identity:
+        return seeding.Identity(
+            case_id(index), f"READS-{index}", customer_id(index), first + SPACING * index
+        )
+
+    return identity
 
 
-def _renumber_steps(rows: CaseRows, step_ids: dict[str, str]) -> None:
-    """Point ``after`` and the history entries' ``stepId`` at the clone's own steps."""
-    for table, values in rows:
-        for row in values:
-            if table is STEPS:
-                row["after"] = [step_ids.get(other, other) for other in row["after"] or []]
-            elif table is HISTORY:
-                row["entries"] = [
-                    {**entry, "stepId": step_ids[entry["stepId"]]}
-                    if entry.get("stepId") in step_ids
-                    else entry
-                    for entry in row["entries"]
-                ]
-
-
-async def seed(url: str, templates: Sequence[CaseRows], count: int) -> None:
-    """Insert ``count`` cases, newest last, in multi-row inserts of a few thousand cases per
-    transaction."""
-    database = Database(url)
-    first = datetime.now(UTC) - SPACING * count
-    try:
-        for start in range(0, count, CASES_PER_TRANSACTION):
-            batch: dict[Table, list[dict[str, Any]]] = {table: [] for table in CASE_TABLES}
-            for index in range(start, min(start + CASES_PER_TRANSACTION, count)):
-                case = clone(templates[index % len(templates)], index, first + SPACING * index)
-                for table, rows in case:
-                    batch[table].extend(rows)
-            async with database.transaction() as session:
-                for table in CASE_TABLES:
-                    if batch[table]:
-                        await session.execute(insert(table), batch[table])
-    finally:
-        await database.dispose()
+async def seed(
+    url: str, templates: Sequence[seeding.Template], count: int, progress: Progress
+) -> None:
+    """Insert ``count`` clones of ``templates``, newest last."""
+    await seeding.seed(url, templates, identities(count), count, progress)
 
 
 @dataclass(frozen=True)
@@ -293,12 +247,14 @@ def environment(url: str, token: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ReadsRun:
-    """What one database measured, and the serve process's memory after it."""
+    """What one database measured, the serve process's memory after it, how long seeding
+    took and what the seeded database takes on disk."""
 
     results: list[Result]
     rss_mb: float
     peak_rss_mb: float
     seed_seconds: float
+    database_mb: float
 
 
 async def bench_target(
@@ -306,7 +262,7 @@ async def bench_target(
     scale: int,
     connections: int,
     requests: int,
-    progress: Callable[[str], None],
+    progress: Progress,
 ) -> ReadsRun:
     """Seed ``scale`` cases, then measure the baseline and each read against ``serve``."""
     progress(f"{target.name}: template cases through the real handlers")
@@ -315,17 +271,21 @@ async def bench_target(
     try:
         progress(f"{target.name}: seeding {scale:,} cases")
         began = time.perf_counter()
-        await seed(url, templates, scale)
+        await seed(url, templates, scale, lambda line: progress(f"{target.name}: {line}"))
         seed_seconds = time.perf_counter() - began
-        progress(f"{target.name}: seeded in {seed_seconds:.0f} s; measuring")
-        return await _measure(target.name, url, scale, connections, requests, seed_seconds)
+        size = await footprint.bytes_on_disk(url) / 1e6
+        progress(f"{target.name}: seeded in {seed_seconds:.0f} s ({size:,.0f} MB); measuring")
+        results, rss, peak = await _measure(target.name, url, scale, connections, requests)
+        return ReadsRun(results, rss, peak, seed_seconds, size)
     finally:
         await target.drop(url)
 
 
 async def _measure(
-    database: str, url: str, scale: int, connections: int, requests: int, seed_seconds: float
-) -> ReadsRun:
+    database: str, url: str, scale: int, connections: int, requests: int
+) -> tuple[list[Result], float, float]:
+    """Each read against ``serve``, after the baseline; the results and serve's memory
+    (now and at its peak, MB)."""
     token = secrets.token_urlsafe(24)  # this run's own admin token, never stored
     env = environment(url, token)
     auth = {"Authorization": f"Bearer {token}"}
@@ -352,7 +312,7 @@ async def _measure(
             rss, peak = rss_megabytes(serve.process.pid)
         finally:
             await stop(serve)
-    return ReadsRun(results, rss, peak, seed_seconds)
+    return results, rss, peak
 
 
 async def _one_case_body(serve: Server, auth: dict[str, str]) -> bytes:
@@ -419,9 +379,65 @@ async def wait_healthy_path(server: Server, path: str) -> None:
     raise RuntimeError("the baseline app did not answer in 30 s")
 
 
+# The targets of reads, stated for 1,000,000 cases (docs/benchmarks.md).
+ONE_CASE_RATE = 2_000.0
+ONE_CASE_P95_MS = 20.0
+NARROW_LIST_P95_MS = 50.0
+SERVE_RSS_MB = 150.0
+
+
+def figures(run: ReadsRun, database: str, scale: int) -> list[Figure]:
+    """One case (rate and p95) and the narrow list (p95) beside the minimal app of the same
+    run, and serve's peak memory, each against its target."""
+    by_label = {result.label: result for result in run.results}
+    baseline = next(result for result in run.results if is_baseline(result))
+    one = by_label["GET one case"]
+    narrow = next(r for r in run.results if r.label.startswith("list state + relatedParty.id"))
+    minimal = "minimal app"
+    return [
+        Figure(
+            "GET one case",
+            database,
+            one.rate,
+            "/s",
+            Goal.at_least(ONE_CASE_RATE),
+            baseline.rate,
+            minimal,
+        ),
+        Figure(
+            "GET one case, p95",
+            database,
+            one.percentile(0.95),
+            " ms",
+            Goal.no_more_than(ONE_CASE_P95_MS),
+            baseline.percentile(0.95),
+            minimal,
+            decimals=1,
+        ),
+        Figure(
+            "list state + relatedParty.id (limit 20, counted), p95",
+            database,
+            narrow.percentile(0.95),
+            " ms",
+            Goal.no_more_than(NARROW_LIST_P95_MS),
+            baseline.percentile(0.95),
+            minimal,
+            decimals=1,
+        ),
+        Figure(
+            f"serve peak RSS over {scale:,} cases",
+            database,
+            run.peak_rss_mb,
+            " MB",
+            Goal.no_more_than(SERVE_RSS_MB),
+        ),
+    ]
+
+
 def memory_notes(runs: dict[str, ReadsRun]) -> Iterator[str]:
     for database, run in runs.items():
         yield (
             f"{database}: serve RSS {run.rss_mb:.0f} MB after the run (peak {run.peak_rss_mb:.0f}"
-            f" MB); seeding took {run.seed_seconds:.0f} s"
+            f" MB); seeding took {run.seed_seconds:.0f} s; the database takes"
+            f" {run.database_mb:,.0f} MB on disk"
         )

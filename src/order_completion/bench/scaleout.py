@@ -387,7 +387,7 @@ async def reads_of_one_case(
     ours = []
     async with fresh_database(target, "scaleout_reads") as url:
         progress(f"{DATABASE}: seeding {scale:,} cases")
-        await reads.seed(url, templates, scale)
+        await reads.seed(url, templates, scale, progress)
         env = reads.environment(url, token)
         with tempfile.TemporaryFile() as log:
             for processes in PROCESSES:

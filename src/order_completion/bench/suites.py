@@ -122,7 +122,11 @@ async def reads_at_scale(target: Target, options: Options, progress: Progress) -
     run = await reads.bench_target(
         target, options.scale, options.connections, options.requests, progress
     )
-    return SuiteRun(run.results, notes=list(reads.memory_notes({target.name: run})))
+    return SuiteRun(
+        run.results,
+        reads.figures(run, target.name, options.scale),
+        notes=list(reads.memory_notes({target.name: run})),
+    )
 
 
 async def scale_out(target: Target, options: Options, progress: Progress) -> SuiteRun:

@@ -18,6 +18,7 @@ from order_completion.cases.schemas import (
 from order_completion.dependencies import ActorDep, MergePatch, allow, merge_patch_openapi
 from order_completion.errors import InvalidInput, NotFound
 from order_completion.tmf import query
+from order_completion.tmf.counting import COUNTS_DESCRIPTION
 from order_completion.tmf.listing import ListParamsDep
 from order_completion.tmf.responses import json_page, json_resource
 from order_completion.tmf.schemas import ERROR_RESPONSES
@@ -35,7 +36,7 @@ router = APIRouter(prefix=API_BASE, tags=["completionCase"])
         "`lastUpdate`, `completionDate`, `startOfServiceDate` with `.gt/.gte/.lt/.lte`. "
         "Comma-separated values are OR. `fields` picks attributes (`fields=history` adds "
         "each case's history, which is otherwise left out); `offset`/`limit` page "
-        "(limit at most 1000); `X-Total-Count` (exact) and `X-Result-Count` tell the counts."
+        "(limit at most 1000). " + COUNTS_DESCRIPTION
     ),
     response_model=list[CompletionCaseOut],
     responses={
@@ -46,7 +47,7 @@ router = APIRouter(prefix=API_BASE, tags=["completionCase"])
 async def list_cases(params: ListParamsDep, app: CaseServicesDep) -> Response:
     wanted = params.parse(queries.FILTERS)
     async with app.db.read() as session:
-        cases, total = await queries.list_cases(session, wanted.filters, wanted.page)
+        cases, total = await queries.list_cases(session, wanted.filters, wanted.page, app.counts)
         history = (
             await queries.history_of(session, [case.id for case in cases])
             if wants_history(wanted.fields)

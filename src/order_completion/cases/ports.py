@@ -1,5 +1,5 @@
 """What the routes of the case and its steps need from the application: a unit of work per
-command, the database for reads, and the public base URL for links."""
+command, the database for reads, how lists count, and the public base URL for links."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from order_completion.cases.representation import case_resource
 from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.database import Database
 from order_completion.dependencies import services
+from order_completion.tmf.counting import RowCounter
 
 
 class CaseServices(Protocol):
@@ -20,6 +21,9 @@ class CaseServices(Protocol):
 
     @property
     def base_url(self) -> str: ...
+
+    @property
+    def counts(self) -> RowCounter: ...
 
     def uow(self) -> UnitOfWork: ...
 

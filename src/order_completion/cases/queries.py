@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.cases.aggregate import CompletionCase, Step
@@ -14,6 +14,7 @@ from order_completion.cases.loading import case_from_row, cases_with_children, o
 from order_completion.cases.repository import step_from_row
 from order_completion.cases.tables import CASES, HISTORY, STEPS, CaseRow
 from order_completion.errors import NotFound
+from order_completion.tmf.counting import Count, RowCounter
 from order_completion.tmf.query import Attribute, Filter, Page, conditions
 
 FILTERS: dict[str, Attribute] = {
@@ -99,15 +100,17 @@ async def list_cases(
     session: AsyncSession,
     filters: Sequence[Filter],
     page: Page,
+    counts: RowCounter,
     *,
     attributes: Mapping[str, Attribute] = FILTERS,
-) -> tuple[list[CompletionCase], int]:
+) -> tuple[list[CompletionCase], Count]:
     """One page of cases, newest first, with their steps, items and milestones (one
-    statement), and how many match in all (an exact count over the filters' index)."""
+    statement), and how many match in all (counted over the filters' index, exactly up to
+    the counter's bound, estimated above it)."""
     where = conditions(filters, attributes)
-    total = await session.scalar(select(func.count()).select_from(CASES).where(*where))
-    if page.offset >= int(total or 0):
-        return [], int(total or 0)
+    total = await counts.count(session, select(CASES).where(*where))
+    if not total.estimated and page.offset >= total.total:
+        return [], total
     rows = await session.execute(
         cases_with_children(_dialect(session))
         .where(*where)
@@ -115,4 +118,4 @@ async def list_cases(
         .offset(page.offset)
         .limit(page.limit)
     )
-    return [case_from_row(row) for row in rows], int(total or 0)
+    return [case_from_row(row) for row in rows], total

@@ -20,6 +20,7 @@ from order_completion.events.deliveries import Delivery
 from order_completion.events.guard import CallbackGuard
 from order_completion.events.handlers import HubCommands
 from order_completion.tmf import query
+from order_completion.tmf.counting import COUNTS_DESCRIPTION, RowCounter
 from order_completion.tmf.listing import ListParamsDep, page_of
 from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
@@ -106,6 +107,9 @@ class HubServices(Protocol):
     @property
     def base_url(self) -> str: ...
 
+    @property
+    def counts(self) -> RowCounter: ...
+
 
 HubServicesDep = Annotated[HubServices, Depends(services(HubServices))]
 
@@ -125,7 +129,7 @@ def ledger_router(api: Api) -> APIRouter:
         "/delivery",
         summary="List the deliveries of a listener",
         description="Newest first. Filters: `status` (pending, delivered, failed), "
-        "`eventType`, `eventId`, `creationDate` with `.gt/.gte/.lt/.lte`.",
+        "`eventType`, `eventId`, `creationDate` with `.gt/.gte/.lt/.lte`. " + COUNTS_DESCRIPTION,
         dependencies=allow(Permission.READ),
         response_model=list[DeliveryOut],
         responses={200: {"model": list[DeliveryOut]}, **ERROR_RESPONSES},
@@ -143,6 +147,7 @@ def ledger_router(api: Api) -> APIRouter:
                 render=lambda row: ledger.delivery_resource(
                     row, href(app.base_url, hub_id, row.id)
                 ),
+                counts=app.counts,
             )
 
     @router.get(

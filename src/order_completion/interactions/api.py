@@ -18,6 +18,7 @@ from order_completion.interactions.schemas import (
 )
 from order_completion.interactions.tables import PartyInteraction
 from order_completion.tmf import query
+from order_completion.tmf.counting import COUNTS_DESCRIPTION
 from order_completion.tmf.errors import READ_ONLY
 from order_completion.tmf.listing import ListParamsDep, page_of
 from order_completion.tmf.responses import json_resource
@@ -64,7 +65,8 @@ async def create(body: PartyInteractionCreate, app: CaseServicesDep, actor: Acto
     description=(
         "Newest first. Filters: `id`, `status`, `direction`, `reason`, `relatedParty.id`, "
         "`interactionItem.item.id` (the completion case), and the dates `creationDate`, "
-        "`statusChangeDate`, `interactionDate.startDateTime` with `.gt/.gte/.lt/.lte`."
+        "`statusChangeDate`, `interactionDate.startDateTime` with `.gt/.gte/.lt/.lte`. "
+        + COUNTS_DESCRIPTION
     ),
     dependencies=allow(Permission.READ),
     response_model=list[PartyInteractionOut],
@@ -79,6 +81,7 @@ async def list_interactions(params: ListParamsDep, app: CaseServicesDep) -> Resp
             params,
             order_by=[PartyInteraction.creation_date.desc(), PartyInteraction.id],
             render=lambda row: interaction_resource(row, app.base_url),
+            counts=app.counts,
         )
 
 

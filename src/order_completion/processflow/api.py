@@ -30,6 +30,7 @@ from order_completion.processflow.schemas import (
     TaskFlowUpdate,
 )
 from order_completion.tmf import query
+from order_completion.tmf.counting import COUNTS_DESCRIPTION
 from order_completion.tmf.errors import READ_ONLY
 from order_completion.tmf.listing import ListParamsDep
 from order_completion.tmf.responses import json_page, json_resource
@@ -121,7 +122,8 @@ async def _read_flow(app: CaseServices, case_id: str) -> dict[str, Any]:
     summary="List process flows",
     description=(
         "Filters: `id`, `state`, `processFlowSpecification`, `relatedParty.id`, "
-        "`relatedEntity.id` (the product order), `processFlowDate` with `.gt/.gte/.lt/.lte`."
+        "`relatedEntity.id` (the product order), `processFlowDate` with `.gt/.gte/.lt/.lte`. "
+        + COUNTS_DESCRIPTION
     ),
     dependencies=allow(Permission.READ),
     response_model=list[ProcessFlowOut],
@@ -131,7 +133,7 @@ async def list_flows(params: ListParamsDep, app: FlowServicesDep) -> Response:
     wanted = params.parse(FILTERS)
     async with app.db.read() as session:
         cases, total = await queries.list_cases(
-            session, wanted.filters, wanted.page, attributes=FILTERS
+            session, wanted.filters, wanted.page, app.counts, attributes=FILTERS
         )
     items = [query.select_fields(process_flow(case, app.base_url), wanted.fields) for case in cases]
     return json_page(items, total=total)

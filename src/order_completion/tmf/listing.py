@@ -1,5 +1,5 @@
 """One way to serve a TMF630 list: the query parameters every list takes, and a page of
-rows filtered, counted, rendered and trimmed to ``fields``."""
+rows filtered, counted (``counting.py``), rendered and trimmed to ``fields``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.tmf import query
+from order_completion.tmf.counting import RowCounter
 from order_completion.tmf.responses import JsonResponse, json_page
 
 
@@ -52,15 +53,16 @@ async def page_of(
     *,
     order_by: Sequence[Any],
     render: Callable[[Any], dict[str, Any]],
+    counts: RowCounter,
 ) -> JsonResponse:
-    """Filter ``statement`` by the request, count (exactly), page, render, and answer with
-    the count headers."""
+    """Filter ``statement`` by the request, count (exactly up to the counter's bound),
+    page, render, and answer with the count headers."""
     wanted = params.parse(attributes)
     where = query.conditions(wanted.filters, attributes)
     filtered = statement.where(*where)
-    total = await session.scalar(select(func.count()).select_from(filtered.subquery()))
+    total = await counts.count(session, filtered)
     rows = await session.scalars(
         filtered.order_by(*order_by).offset(wanted.page.offset).limit(wanted.page.limit)
     )
     items = [query.select_fields(render(row), wanted.fields) for row in rows]
-    return json_page(items, total=int(total or 0))
+    return json_page(items, total=total)

@@ -18,6 +18,8 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from order_completion.tmf.counting import Count
+
 # Resources carry their dates as ISO strings already; these options only matter for a value
 # that slipped through as a ``datetime`` (rendered with a ``Z`` like ``clock.iso``) or a dict
 # with non-string keys.
@@ -69,10 +71,11 @@ def json_resource(
 def json_page(
     items: Sequence[Mapping[str, Any]],
     *,
-    total: int,
+    total: int | Count,
     headers: Mapping[str, str] | None = None,
 ) -> JsonResponse:
-    """A page of a list with the TMF630 count headers: ``X-Total-Count`` (all that match)
-    and ``X-Result-Count`` (in this page)."""
-    counts = {"X-Total-Count": str(total), "X-Result-Count": str(len(items))}
+    """A page of a list with the TMF630 count headers: ``X-Total-Count`` (all that match,
+    marked when it is an estimate: ``counting.py``) and ``X-Result-Count`` (in this page)."""
+    counted = total if isinstance(total, Count) else Count(total)
+    counts = {**counted.headers, "X-Result-Count": str(len(items))}
     return JsonResponse(list(items), headers={**counts, **(headers or {})})
