@@ -77,11 +77,12 @@ async def test_lists_up_to_the_limit_are_counted_exactly_without_the_mark(
     assert_exact(await client.get(FLOWS, params={"relatedParty.id": "C-TWO"}), 2)
 
 
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 async def test_postgresql_estimates_with_the_planner(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    if services.db.dialect != "postgresql":
-        pytest.skip("the planner's estimate is PostgreSQL's")
     await open_cases(client, 12, "C-PLANNED")
     async with services.db.engine.connect() as connection:
         await connection.execute(text("ANALYZE completion_case"))
@@ -90,11 +91,10 @@ async def test_postgresql_estimates_with_the_planner(
     assert assert_estimated(await client.get(CASES_PATH, params={"limit": "1"}), 1) == 12
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_sqlite_estimates_with_a_count_at_most_a_minute_old(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    if services.db.dialect != "sqlite":
-        pytest.skip("the recent exact count is SQLite's estimate")
     now = [0.0]
     counter = RowCounter(LIMIT, recount_seconds=60, clock=lambda: now[0])
 
