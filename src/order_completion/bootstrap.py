@@ -181,6 +181,7 @@ def build_services(
         bootstrap_token=settings.bootstrap_token,
         jwt_config=jwt_config(settings),
         cache_seconds=settings.token_cache_seconds,
+        cache_size=settings.token_cache_size,
     )
     services = Services(
         settings=settings,

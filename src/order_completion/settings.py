@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(
         default=5.0, ge=0, description="How long a checked API key is trusted without a lookup"
     )
+    token_cache_size: int = Field(
+        default=10_000, ge=1, description="Most API key lookups kept at once (oldest go first)"
+    )
     exact_count_limit: int = Field(
         default=10_000,
         ge=1,

@@ -15,8 +15,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from order_completion.app import create_app
 from order_completion.auth.handlers import TokenCommands
 from order_completion.auth.rules import ROLE_PERMISSIONS, Permission, Role
+from order_completion.auth.service import Authenticator
 from order_completion.bootstrap import Services, build_services
 from order_completion.clock import FixedClock
+from order_completion.errors import Unauthenticated
 from order_completion.events.catalog import BASE_PATHS, Api
 from order_completion.settings import Settings
 from tests.conftest import token_for
@@ -197,6 +199,11 @@ async def test_a_jwt_from_the_identity_provider_carries_its_roles(
         ({"aud": "someone-else"}, 401),
         ({"iss": "https://evil.test"}, 401),
         ({"roles": ["superuser"]}, 403),
+        # Only a string or a list of strings is a role claim.
+        ({"roles": {"admin": False}}, 401),
+        ({"roles": 5}, 401),
+        ({"roles": ["viewer", 5]}, 401),
+        ({"roles": [["admin"]]}, 401),
     ],
 )
 async def test_bad_jwts_are_refused(
@@ -247,3 +254,18 @@ async def test_an_oversized_body_is_refused_with_413(client: httpx.AsyncClient) 
     )
     assert response.status_code == 413
     assert response.json()["reason"] == "Payload too large"
+
+
+async def test_the_token_cache_keeps_at_most_its_size(services: Services) -> None:
+    """Unknown tokens are remembered briefly (they cost a lookup each), but a caller trying
+    thousands of them cannot grow the cache past its size."""
+    authenticator = Authenticator(
+        services.db, bootstrap_token=None, jwt_config=None, cache_seconds=60, cache_size=100
+    )
+    for number in range(250):
+        with pytest.raises(Unauthenticated):
+            await authenticator.authenticate(f"Bearer oct_unknown-{number}")
+    assert len(authenticator._cache) == 100
+    known = await token_for(services, "viewer")
+    assert (await authenticator.authenticate(f"Bearer {known}")).roles == {Role.VIEWER}
+    assert len(authenticator._cache) == 100

@@ -8,8 +8,10 @@ import hmac
 import secrets
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import jwt
 from sqlalchemy import select
@@ -105,6 +107,21 @@ class JwtConfig:
     role_claim: str
 
 
+def role_names(claim: Any, jwt_config: JwtConfig) -> list[str]:
+    """The role names a JWT's role claim holds: a string, or a list of strings. Anything
+    else (an object such as ``{"admin": false}``, a number) is not a role claim, and the
+    token is refused rather than read into roles."""
+    if isinstance(claim, str):
+        return [claim]
+    if isinstance(claim, list) and all(isinstance(item, str) for item in claim):
+        return claim
+    if claim is None:
+        return []
+    raise Unauthenticated(
+        f"the token's {jwt_config.role_claim!r} claim must be a string or a list of strings"
+    )
+
+
 class Authenticator:
     """Turns an ``Authorization`` header into a ``Principal``, or refuses with 401."""
 
@@ -115,12 +132,14 @@ class Authenticator:
         bootstrap_token: str | None,
         jwt_config: JwtConfig | None,
         cache_seconds: float = 5.0,
+        cache_size: int = 10_000,
     ) -> None:
         self.db = db
         self.cache_seconds = cache_seconds
+        self.cache_size = cache_size
         self._bootstrap_hash = hash_token(bootstrap_token) if bootstrap_token else None
         self.jwt = jwt_config
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._cache: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
 
     async def authenticate(self, authorization: str | None) -> Principal:
         if not authorization:
@@ -142,7 +161,7 @@ class Authenticator:
             principal = cached[1]
         else:
             principal = await self._lookup(digest)
-            self._cache[digest] = (time.monotonic() + self.cache_seconds, principal)
+            self._remember(digest, principal)
         if principal is None:
             raise Unauthenticated("unknown or revoked token")
         return principal
@@ -153,6 +172,14 @@ class Authenticator:
         if row is None or row.revoked_at is not None:
             return None
         return Principal(row.name, frozenset(known_roles([row.role])), "apiKey")
+
+    def _remember(self, digest: str, principal: Principal | None) -> None:
+        """Keep a lookup for ``cache_seconds``, at most ``cache_size`` of them: the oldest
+        go first, so tokens nobody holds (a caller trying thousands) cannot grow it."""
+        self._cache.pop(digest, None)
+        self._cache[digest] = (time.monotonic() + self.cache_seconds, principal)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
 
     def _jwt(self, token: str) -> Principal:
         assert self.jwt is not None
@@ -167,9 +194,7 @@ class Authenticator:
             )
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"token refused: {error}") from None
-        raw = claims.get(self.jwt.role_claim, [])
-        names = [raw] if isinstance(raw, str) else [str(item) for item in raw or []]
-        roles = frozenset(known_roles(names))
+        roles = frozenset(known_roles(role_names(claims.get(self.jwt.role_claim), self.jwt)))
         if not roles:
             raise Forbidden(f"the token's {self.jwt.role_claim!r} claim names no known role")
         return Principal(str(claims["sub"]), roles, "jwt")
