@@ -69,7 +69,7 @@ def allow(*permissions: Permission) -> list[Any]:
 async def current_actor(request: Request) -> Actor:
     """The caller checked by the route's permission dependency, as commands carry it."""
     principal: Principal | None = getattr(request.state, "principal", None)
-    return Actor(principal.name) if principal is not None else Actor()
+    return Actor(principal.name, principal.key or None) if principal is not None else Actor()
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from order_completion.auth.handlers import TokenCommands
 from order_completion.bootstrap import Services
 from order_completion.clock import FixedClock
 from order_completion.orders.handlers import forget_old_events as prune_inbound
@@ -112,6 +113,24 @@ async def test_event_ids_are_deduplicated_per_sender(
     assert (first.json()["result"], second.json()["result"]) == ("caseCreated", "caseCreated")
     again = await client.post(LISTENER, headers=other, json=event("EV-1", product_order("PO-S2")))
     assert again.json()["result"] == "duplicate"
+
+
+async def test_senders_whose_names_begin_alike_keep_their_own_event_ids(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """The sender is its credential, not its name: two integrations whose names share
+    their first 80 characters do not take each other's events for duplicates."""
+    tokens = TokenCommands(services.db, services.clock)
+    common = "order-management-integration-" + "x" * 60
+    senders = [
+        {"Authorization": f"Bearer {await tokens.create(name=f'{common}-{n}', role='integration')}"}
+        for n in (1, 2)
+    ]
+    answers = [
+        await client.post(LISTENER, headers=sender, json=event("EV-99", product_order(f"PO-N{n}")))
+        for n, sender in enumerate(senders)
+    ]
+    assert [answer.json()["result"] for answer in answers] == ["caseCreated", "caseCreated"]
 
 
 async def test_event_ids_are_remembered_for_at_least_seven_days(

@@ -32,6 +32,9 @@ class Principal:
     name: str
     roles: frozenset[Role]
     kind: str  # apiKey, bootstrap or jwt
+    # A stable id of the credential, never reused by another caller: an API key's row id,
+    # or a digest of a JWT's issuer and subject. Names are for people; this is for keys.
+    key: str = ""
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -155,7 +158,7 @@ class Authenticator:
     async def _api_key(self, token: str) -> Principal:
         digest = hash_token(token)
         if self._bootstrap_hash and hmac.compare_digest(digest, self._bootstrap_hash):
-            return Principal("bootstrap", frozenset({Role.ADMIN}), "bootstrap")
+            return Principal("bootstrap", frozenset({Role.ADMIN}), "bootstrap", "bootstrap")
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > time.monotonic():
             principal = cached[1]
@@ -171,7 +174,7 @@ class Authenticator:
             row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
         if row is None or row.revoked_at is not None:
             return None
-        return Principal(row.name, frozenset(known_roles([row.role])), "apiKey")
+        return Principal(row.name, frozenset(known_roles([row.role])), "apiKey", f"key:{row.id}")
 
     def _remember(self, digest: str, principal: Principal | None) -> None:
         """Keep a lookup for ``cache_seconds``, at most ``cache_size`` of them: the oldest
@@ -197,4 +200,6 @@ class Authenticator:
         roles = frozenset(known_roles(role_names(claims.get(self.jwt.role_claim), self.jwt)))
         if not roles:
             raise Forbidden(f"the token's {self.jwt.role_claim!r} claim names no known role")
-        return Principal(str(claims["sub"]), roles, "jwt")
+        subject = f"{claims.get('iss', '')}\n{claims['sub']}"
+        key = "jwt:" + hashlib.sha256(subject.encode()).hexdigest()[:40]
+        return Principal(str(claims["sub"]), roles, "jwt", key)

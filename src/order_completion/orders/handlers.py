@@ -7,6 +7,7 @@ a repeated inbound event id has no second effect.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -73,6 +74,10 @@ class OrderEventReceived:
     case_id: str | None
 
 
+# The length of ``inbound_event.source``.
+SOURCE_LENGTH = 80
+
+
 class Intake:
     """Opens cases from orders under the policy the order's facts select."""
 
@@ -103,8 +108,12 @@ class Intake:
         return await _once_more_on_a_taken_key(uow, lambda: self._receive(uow, cmd))
 
     async def _receive(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
-        # Event ids are unique per sender, not across senders.
-        source = f"{cmd.actor.name or 'anonymous'}/productOrderStateChangeEvent"[:80]
+        # Event ids are unique per sender, not across senders: the sender is its credential
+        # (two integrations whose names begin alike must not share their event ids).
+        sender = cmd.actor.key or f"name:{cmd.actor.name or 'anonymous'}"
+        source = f"{sender}/productOrderStateChangeEvent"
+        if len(source) > SOURCE_LENGTH:  # a long name, from a caller with no credential id
+            source = "sha256:" + hashlib.sha256(source.encode()).hexdigest()
         event = cmd.event
         seen = await uow.session.get(InboundEvent, (source, event.event_id))
         if seen is not None:
