@@ -269,3 +269,19 @@ async def test_the_token_cache_keeps_at_most_its_size(services: Services) -> Non
     known = await token_for(services, "viewer")
     assert (await authenticator.authenticate(f"Bearer {known}")).roles == {Role.VIEWER}
     assert len(authenticator._cache) == 100
+
+
+async def test_a_chunked_body_over_the_limit_is_413_too(client: httpx.AsyncClient) -> None:
+    """A body sent without Content-Length is counted as it streams in."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"{"
+        for _ in range(40):
+            yield b" " * 65_536
+        yield b"}"
+
+    response = await client.post(
+        CASES, content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["reason"] == "Payload too large"

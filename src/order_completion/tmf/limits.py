@@ -58,5 +58,10 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    """Raised inside the app when the streamed body passes the limit."""
+class _TooLarge(BaseException):
+    """Raised inside the app when the streamed body passes the limit.
+
+    A ``BaseException`` on purpose: the framework turns any ``Exception`` raised while it
+    reads a body into a 400 "error parsing the body", and this must reach the middleware
+    to become the 413 it is.
+    """
