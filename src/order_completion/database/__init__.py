@@ -138,6 +138,7 @@ def make_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> Asy
             async_url,
             json_serializer=json_codec.dumps_text,
             json_deserializer=json_codec.loads,
+            hide_parameters=True,  # see below
             async_creator=inline_sqlite.connector(make_url(async_url).database or ":memory:"),
             pool_size=pool_size,
             # Readers beyond the pool wait for a connection (each has its own page cache)
@@ -150,6 +151,9 @@ def make_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> Asy
         async_url,
         json_serializer=json_codec.dumps_text,
         json_deserializer=json_codec.loads,
+        # A failed statement's error names the statement, never its values: they hold
+        # webhook secrets, token hashes and customers' personal data, and errors are logged.
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
     )
