@@ -49,6 +49,14 @@ async def test_a_subscription_belongs_to_its_api(client: httpx.AsyncClient) -> N
         ({"callback": "not a url"}, "callback"),
         ({"callback": "ftp://files.example.com/x"}, "callback"),
         ({}, "callback"),
+        # A callback the HTTP client would refuse only when sending is refused now.
+        ({"callback": "http://127.0.0.1:8899/x\u0001y"}, "callback"),
+        ({"callback": "http://127.0.0.1:8899/a b"}, "callback"),
+        ({"callback": "https://h:99999/"}, "callback"),
+        ({"callback": "https://h:0/"}, "callback"),
+        ({"callback": "https://h:port/"}, "callback"),
+        ({"callback": "https://[::1/"}, "callback"),
+        ({"callback": "https://[zz]/"}, "callback"),
         (
             {"callback": "http://127.0.0.1:9/x", "query": "eventType=appointmentCreateEvent"},
             "query",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from order_completion.errors import InvalidInput
+from order_completion.events.rules import callback_problem
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -72,9 +73,11 @@ class CallbackGuard:
 
     async def check(self, url: str) -> Target:
         """Resolve and check ``url``; raise InvalidInput (field ``callback``) with the reason."""
+        problem = callback_problem(url)
+        if problem is not None:
+            raise InvalidInput(problem, field="callback")
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidInput("must be an absolute http(s) URL", field="callback")
+        assert parts.hostname is not None  # callback_problem says so
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
             literal: Address | None = ipaddress.ip_address(parts.hostname)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 
 class QueryError(ValueError):
@@ -59,3 +59,24 @@ def matches(criteria: dict[str, set[str]], envelope: dict[str, Any]) -> bool:
         if not found & wanted:
             return False
     return True
+
+
+def callback_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a hub's callback, or None: an absolute http(s) URL with a
+    host, a port from 1 to 65535, an IPv6 address only in well-formed brackets, and no
+    whitespace or control character anywhere (an HTTP client refuses those only when it
+    sends, long after the subscriber was told the hub is registered)."""
+    if any(
+        character.isspace() or ord(character) < 32 or ord(character) == 127 for character in url
+    ):
+        return "must not contain whitespace or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        return f"is not a valid URL ({error})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http(s) URL"
+    if port == 0:
+        return "port must be from 1 to 65535"
+    return None

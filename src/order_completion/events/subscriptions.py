@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,9 +37,9 @@ class Subscription(Base):
 
 
 def _check_callback(callback: str) -> None:
-    parts = urlsplit(callback)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("must be an absolute http(s) URL", field="callback")
+    problem = rules.callback_problem(callback)
+    if problem is not None:
+        raise InvalidInput(problem, field="callback")
 
 
 def _check_query(api: Api, query: str | None) -> None:
