@@ -3,6 +3,7 @@ attribute filters (exact, comma-separated OR, and ``.gt/.gte/.lt/.lte``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,15 +33,21 @@ def page(offset: str | None, limit: str | None) -> Page:
     )
 
 
+# The largest number both databases take in OFFSET/LIMIT (a signed 64-bit integer).
+MAX_NUMBER = 2**63 - 1
+
+
 def _non_negative(name: str, value: str | None, default: int, minimum: int = 0) -> int:
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise InvalidInput(f"must be a whole number, got {value!r}", field=name) from None
+    # ASCII digits only: int() would also take "1_0" and digits of other scripts.
+    if re.fullmatch(r"-?[0-9]+", value) is None:
+        raise InvalidInput(f"must be a whole number, got {value!r}", field=name)
+    number = int(value)
     if number < minimum:
         raise InvalidInput(f"must be at least {minimum}", field=name)
+    if number > MAX_NUMBER:
+        raise InvalidInput(f"must be at most {MAX_NUMBER}", field=name)
     return number
 
 
