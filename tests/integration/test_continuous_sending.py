@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from order_completion.bootstrap import DERIVATIONS, Services
 from order_completion.clock import FixedClock
@@ -214,8 +214,15 @@ async def test_two_workers_claiming_at_once_share_the_free_room(services: Servic
 
 async def test_an_attempt_that_raises_fails_alone(services: Services) -> None:
     async with running(Receiver()) as receiver:
-        # httpx refuses a control character in the URL with an error that is no HTTPError.
-        broken = await subscribe(services, f"{receiver.url}/bad\x01path")
+        # A callback stored before registration refused control characters: the guard
+        # refuses it before every attempt, and those attempts fail alone.
+        broken = await subscribe(services, f"{receiver.url}/bad")
+        async with services.db.transaction() as session:
+            await session.execute(
+                update(Subscription)
+                .where(Subscription.id == broken.id)
+                .values(callback=f"{receiver.url}/bad\x01path")
+            )
         fine = await subscribe(services, receiver.url)
         await open_case(services, product_order())
         async with sending(services.worker.run):
@@ -241,7 +248,9 @@ async def test_an_attempt_that_raises_fails_alone(services: Services) -> None:
         )
     assert len(failed) == 10
     assert {(a.number, a.status_code, a.verdict) for a in failed} == {(1, None, "retry")}
-    assert all((a.error or "").startswith("InvalidURL: ") for a in failed)
+    assert {a.error for a in failed} == {
+        "refused by the callback guard: must not contain whitespace or control characters"
+    }
     assert set(await statuses(services, broken.id)) == {"pending"}
     assert {r.path for r in receiver.received} == {"/"}
 
@@ -302,3 +311,32 @@ async def test_an_attempt_lasts_no_longer_than_the_timeout(services: Services) -
 def _quick_worker(services: Services) -> None:
     """The worker's relay rounds look again quickly, as a busy one would."""
     services.worker.poll_seconds = 0.05
+
+
+class _Broken(httpx.AsyncBaseTransport):
+    """A client that fails with an error that is no ``httpx.HTTPError``."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("the client broke")
+
+
+async def test_any_error_while_sending_is_that_attempt_s_failure(services: Services) -> None:
+    await subscribe(services, "http://127.0.0.1:9/hook", "eventType=completionCaseCreateEvent")
+    await open_case(services, product_order())
+    await relay_due(services.db, services.clock.now(), DERIVATIONS)
+    sender = Sender(
+        db=services.db,
+        clock=services.clock,
+        clients=ReceiverClients(lambda: httpx.AsyncClient(transport=_Broken())),
+        guard=services.guard,
+        derivations=DERIVATIONS,
+    )
+    try:
+        assert await sender.send_due() == 1
+    finally:
+        await sender.clients.aclose()
+    async with services.db.read() as session:
+        (attempt,) = list(await session.scalars(select(DeliveryAttempt)))
+        (delivery,) = list(await session.scalars(select(Delivery)))
+    assert (attempt.verdict, attempt.error) == ("retry", "RuntimeError: the client broke")
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
