@@ -32,6 +32,7 @@ from order_completion.settings import Settings
 from order_completion.surveys.api import router as surveys_router
 from order_completion.tmf import errors
 from order_completion.tmf.limits import BodySizeLimit
+from order_completion.tmf.text_guard import StorableText
 from order_completion.training.api import router as training_router
 
 DESCRIPTION = """Runs the TM Forum eTOM process *Complete Customer Order* (1.3.3.4): after a
@@ -81,6 +82,8 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         title="Order Completion", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.services = services
+    # The last added runs first: the size limit bounds what the text check reads.
+    app.add_middleware(StorableText)
     app.add_middleware(BodySizeLimit, limit=services.settings.max_body_bytes)
     errors.install(app)
     # Routes are matched in the order they were added: the reads most called come first.

@@ -1,0 +1,119 @@
+"""Refuse text that no database keeps, before anything runs: a NUL character (PostgreSQL
+refuses it in text and the request would fail half-way with a 500) or a lone surrogate
+(``\\ud800`` without its pair: not Unicode, so not storable as UTF-8), in the path, a query
+parameter or a JSON body. The answer is a 400 naming where it was found."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from order_completion.tmf.errors import error_body, field_path
+
+NUL = "\x00"
+
+
+def nul_in(document: Any, path: tuple[int | str, ...] = ()) -> str | None:
+    """The dotted path of the first string (or key) holding a NUL character, or None."""
+    if isinstance(document, str):
+        return (field_path(path) or "body") if NUL in document else None
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if NUL in key:
+                return field_path((*path, key.replace(NUL, "\\u0000")))
+            found = nul_in(value, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            found = nul_in(value, (*path, index))
+            if found is not None:
+                return found
+    return None
+
+
+def body_problem(body: bytes) -> tuple[str, str] | None:
+    """Where a JSON body holds text no database keeps, and why; None when it holds none
+    (or is not JSON at all: the route says so in its own words)."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        if "surrogate" in str(error):
+            return "body", "must not contain a lone surrogate (\\ud800 to \\udfff without its pair)"
+        return None
+    found = nul_in(document)
+    return (found, "must not contain a NUL character") if found else None
+
+
+def target_problem(scope: Scope) -> tuple[str, str] | None:
+    """Where the path or the query string holds a NUL character."""
+    if NUL in scope.get("path", ""):
+        return "path", "must not contain a NUL character"
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if NUL in name or NUL in value:
+            return name.replace(NUL, "\\u0000") or "query", "must not contain a NUL character"
+    return None
+
+
+class StorableText:
+    """ASGI middleware applying the checks above; a JSON body is read whole (the body
+    size limit, outside this middleware, bounds it) and handed on unchanged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        problem = target_problem(scope)
+        if problem is not None:
+            await _refuse(send, *problem)
+            return
+        content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
+        if b"json" not in content_type.lower():
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        problem = body_problem(body) if body else None
+        if problem is not None:
+            await _refuse(send, *problem)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse(send: Send, field: str, why: str) -> None:
+    answer = error_body(400, "Invalid input", f"{field}: {why}", "21")
+    answer["field"] = field
+    content = json.dumps(answer).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 400,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(content)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})

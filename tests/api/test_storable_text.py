@@ -1,0 +1,48 @@
+"""Text no database keeps (a NUL character, a lone surrogate) is refused with a 400 naming
+where it was, on both databases, and nothing is written."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from tests.api.test_cases_api import CASES, assert_error
+from tests.orders import product_order
+
+
+async def case_count(client: httpx.AsyncClient) -> str:
+    return (await client.get(CASES, params={"limit": "1"})).headers["X-Total-Count"]
+
+
+async def test_a_nul_character_anywhere_in_a_body_is_400_naming_it(
+    client: httpx.AsyncClient,
+) -> None:
+    before = await case_count(client)
+    order = product_order()
+    order["productOrderItem"][0]["id"] = "item\x00one"
+    answer = await client.post(CASES, json={"productOrder": order})
+    assert_error(answer, 400, "productOrder.productOrderItem[0].id")
+    assert await case_count(client) == before
+
+
+async def test_a_lone_surrogate_in_a_body_is_400(client: httpx.AsyncClient) -> None:
+    before = await case_count(client)
+    text = json.dumps({"productOrder": product_order()})
+    text = text.replace('"id": "', '"id": "\\ud800', 1)
+    answer = await client.post(CASES, content=text, headers={"content-type": "application/json"})
+    assert_error(answer, 400, "body")
+    assert "surrogate" in answer.json()["message"]
+    assert await case_count(client) == before
+
+
+async def test_a_nul_character_in_a_filter_or_a_path_is_400(client: httpx.AsyncClient) -> None:
+    assert_error(await client.get(CASES, params={"state": "active\x00"}), 400, "state")
+    assert_error(await client.get(f"{CASES}/case%00one"), 400, "path")
+
+
+async def test_ordinary_unicode_passes(client: httpx.AsyncClient) -> None:
+    order = product_order()
+    order["productOrderItem"][0]["id"] = "item-\U0001f600-ü"
+    answer = await client.post(CASES, json={"productOrder": order})
+    assert answer.status_code == 201, answer.text
