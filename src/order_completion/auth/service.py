@@ -110,7 +110,7 @@ class JwtConfig:
     role_claim: str
 
 
-def role_names(claim: Any, jwt_config: JwtConfig) -> list[str]:
+def role_names(claim: Any, claim_name: str) -> list[str]:
     """The role names a JWT's role claim holds: a string, or a list of strings. Anything
     else (an object such as ``{"admin": false}``, a number) is not a role claim, and the
     token is refused rather than read into roles."""
@@ -120,9 +120,7 @@ def role_names(claim: Any, jwt_config: JwtConfig) -> list[str]:
         return claim
     if claim is None:
         return []
-    raise Unauthenticated(
-        f"the token's {jwt_config.role_claim!r} claim must be a string or a list of strings"
-    )
+    raise Unauthenticated(f"the token's {claim_name!r} claim must be a string or a list of strings")
 
 
 class Authenticator:
@@ -197,7 +195,9 @@ class Authenticator:
             )
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"token refused: {error}") from None
-        roles = frozenset(known_roles(role_names(claims.get(self.jwt.role_claim), self.jwt)))
+        roles = frozenset(
+            known_roles(role_names(claims.get(self.jwt.role_claim), self.jwt.role_claim))
+        )
         if not roles:
             raise Forbidden(f"the token's {self.jwt.role_claim!r} claim names no known role")
         subject = f"{claims.get('iss', '')}\n{claims['sub']}"

@@ -248,17 +248,20 @@ def order_bodies(count: int) -> list[bytes]:
     return [orjson.dumps({"productOrder": consumer_order(run, i)}) for i in range(count)]
 
 
-async def wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
+async def wait_healthy(
+    base: str, process: subprocess.Popen[bytes], path: str = "/health", name: str = "serve"
+) -> None:
+    """Wait until the server started as ``process`` answers 200 at ``path`` (30 s)."""
     deadline = time.monotonic() + 30
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError("serve exited before it became healthy")
+                raise RuntimeError(f"{name} exited before it answered")
             with contextlib.suppress(httpx.TransportError):
-                if (await client.get(f"{base}/health", timeout=1)).status_code == 200:
+                if (await client.get(f"{base}{path}", timeout=1)).status_code == 200:
                     return
             await asyncio.sleep(0.2)
-    raise RuntimeError("serve did not become healthy in 30 s")
+    raise RuntimeError(f"{name} did not answer in 30 s")
 
 
 async def check_completed(services: Services) -> int:

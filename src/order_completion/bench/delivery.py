@@ -32,7 +32,7 @@ from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
 from order_completion.events.handlers import HubCommands
 from order_completion.events.outbox import OutboxBatch
-from order_completion.events.relay import relay_due
+from order_completion.events.relay import relay_all
 from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
 from order_completion.settings import Settings
@@ -140,8 +140,7 @@ async def send_backlog(services: Services, owners: Collection[str]) -> tuple[int
     """Every event is relayed first; then the worker runs until no delivery of ``owners`` is
     pending: how many there were, and the seconds that took. Whatever else is in flight
     then (a hanging receiver's attempts) is abandoned to its lease."""
-    while await relay_due(services.db, services.clock.now(), DERIVATIONS):
-        pass
+    await relay_all(services.db, services.clock.now(), DERIVATIONS)
     count = await _pending(services, owners)
     started = time.perf_counter()
     worker = asyncio.create_task(services.worker.run(asyncio.Event()))

@@ -32,7 +32,7 @@ from order_completion.bench.plain import (
 from order_completion.bootstrap import DERIVATIONS, Retention
 from order_completion.clock import FixedClock, SystemClock
 from order_completion.database import Database, is_sqlite
-from order_completion.events.relay import relay_due
+from order_completion.events.relay import relay_all
 from order_completion.settings import Settings
 
 T = TypeVar("T")
@@ -177,8 +177,7 @@ async def past_retention(url: str) -> None:
     database = Database(url)
     try:
         now = SystemClock().now()
-        while await relay_due(database, now, DERIVATIONS, batch=500):
-            pass
+        await relay_all(database, now, DERIVATIONS, batch=500)
         later = FixedClock(now + keep + timedelta(days=1))
         await Retention(database, later, keep).prune_hourly()
     finally:

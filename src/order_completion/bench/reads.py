@@ -357,26 +357,11 @@ async def start_baseline(
     command += ["--no-access-log", "--workers", str(workers)]
     server = start(command, {**env, BODY_FILE: str(body_file)}, log)
     try:
-        await wait_healthy_path(server, "/baseline")
+        await wait_healthy(server.base, server.process, "/baseline", "the baseline app")
     except BaseException:
         await stop(server)
         raise
     return server
-
-
-async def wait_healthy_path(server: Server, path: str) -> None:
-    deadline = time.monotonic() + 30
-    async with httpx.AsyncClient(base_url=server.base) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise RuntimeError("the baseline app exited before it answered")
-            try:
-                if (await client.get(path, timeout=1)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the baseline app did not answer in 30 s")
 
 
 # The targets of reads, stated for 1,000,000 cases (docs/benchmarks.md).

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 
 from order_completion.cases.projection import CancelTimers
-from order_completion.cases.unit_of_work import UnitOfWork
+from order_completion.cases.unit_of_work import UnitOfWork, insert_rows
 from order_completion.timers.service import TimerStore
 
 
@@ -38,9 +38,7 @@ class BatchUnitOfWork(UnitOfWork):
             projection.gather(self.now)
             for table, table_rows in projection.rows.items():
                 rows.setdefault(table, []).extend(table_rows)
-        for table, table_rows in rows.items():
-            if table_rows:
-                await self.session.execute(insert(table), table_rows)
+        await insert_rows(self.session, rows)
 
     async def _run_later(self, later: list[Callable[[], Awaitable[None]]]) -> None:
         """Timer cancels (what timer jobs leave) as one statement; a mix with pauses or

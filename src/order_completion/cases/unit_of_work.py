@@ -8,7 +8,7 @@ write transaction for a case.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -112,9 +112,15 @@ class Projection:
         for run in self.later:
             await run()
         self.gather(now)
-        for table, rows in self.rows.items():
-            if rows:
-                await self.session.execute(insert(table), rows)
+        await insert_rows(self.session, self.rows)
+
+
+async def insert_rows(session: AsyncSession, rows: Mapping[Table, list[dict[str, Any]]]) -> None:
+    """The new rows of one or many cases, one multi-row insert per table, in the order the
+    tables come (parents before children)."""
+    for table, table_rows in rows.items():
+        if table_rows:
+            await session.execute(insert(table), table_rows)
 
 
 class Projector(Protocol):

@@ -61,6 +61,17 @@ async def relay_due(
         return published
 
 
+async def relay_all(
+    db: Database, now: datetime, derivations: Derivations, *, batch: int = 50
+) -> int:
+    """Relay until no unpublished outbox row is left; returns how many events that was
+    (for a one-off drain, such as a measurement, rather than the worker's rounds)."""
+    total = 0
+    while published := await relay_due(db, now, derivations, batch=batch):
+        total += published
+    return total
+
+
 def _deliveries(
     batch_id: str,
     event: dict[str, Any],

@@ -3,6 +3,7 @@ answer, installed once on the app."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 from order_completion.errors import InvalidInput, ServiceError
 
@@ -58,6 +60,23 @@ def error_body(status: int, reason: str, message: str, code: str | None = None) 
         "status": str(status),
         "@type": "Error",
     }
+
+
+async def send_error(send: Send, body: dict[str, Any]) -> None:
+    """Answer with an error body from ASGI middleware, which runs outside the app and so
+    outside its exception handlers."""
+    content = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": int(body["status"]),
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(content)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})
 
 
 def error_response(status: int, reason: str, message: str, code: str | None = None) -> JSONResponse:

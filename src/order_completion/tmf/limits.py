@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from order_completion.tmf.errors import error_body
+from order_completion.tmf.errors import error_body, send_error
 
 
 class BodySizeLimit:
@@ -42,20 +40,8 @@ class BodySizeLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            error_body(413, "Payload too large", f"the body exceeds {self.limit} bytes")
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        message = f"the body exceeds {self.limit} bytes"
+        await send_error(send, error_body(413, "Payload too large", message))
 
 
 class _TooLarge(BaseException):

@@ -5,14 +5,13 @@ parameter or a JSON body. The answer is a 400 naming where it was found."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from order_completion.tmf.errors import error_body, field_path
+from order_completion.tmf.errors import error_body, field_path, send_error
 
 NUL = "\x00"
 
@@ -105,15 +104,4 @@ class StorableText:
 async def _refuse(send: Send, field: str, why: str) -> None:
     answer = error_body(400, "Invalid input", f"{field}: {why}", "21")
     answer["field"] = field
-    content = json.dumps(answer).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(content)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": content})
+    await send_error(send, answer)
