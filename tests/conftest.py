@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 import httpx
@@ -56,14 +56,20 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Skip a suite whose server or tool this machine lacks, saying which and why; under
+    CI, where every one of them is installed, fail instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI needs it", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test run."""
     problem = _postgres_problem()
     if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{problem}; CI needs PostgreSQL", pytrace=False)
-        pytest.skip(f"PostgreSQL suite skipped: {problem}")
+        unavailable(f"PostgreSQL suite skipped: {problem}")
     name = f"order_completion_test_{uuid.uuid4().hex[:10]}"
     admin = _asyncpg_dsn(ADMIN_URL)
 

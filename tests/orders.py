@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 BASE = "/tmf-api/orderCompletion/v1"
 
@@ -98,3 +101,13 @@ steps:
     after: [customerUpdate]
     autoCloseAfter: {days: 3}
 """
+
+
+@pytest.fixture(name="policy_dir")
+def quick_policy_dir(tmp_path: Path) -> Path:
+    """The policy folder of a test module that imports this: the bundled policies plus
+    ``quick`` (QUICK orders get a short acceptance window, so timers fall due soon)."""
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "quick.yaml").write_text(QUICK_POLICY)
+    return folder

@@ -86,36 +86,21 @@ def test_the_benchmark_measures_its_suites_and_sums_them_up(tmp_path: Path) -> N
 
 
 def test_the_timer_benchmark_fires_a_burst_and_measures_the_lag(tmp_path: Path) -> None:
-    report = tmp_path / "timers.md"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "order_completion",
-            "bench",
-            "--suite",
-            "timers",
-            "--timers",
-            "30",
-            "--timer-rate",
-            "10",
-            "--timer-seconds",
-            "2",
-            "--timer-backlog",
-            "500",
-            "--database",
-            "sqlite",
-            "--markdown",
-            str(report),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=tmp_path,
+    text = bench(
+        tmp_path,
+        "--suite",
+        "timers",
+        "--timers",
+        "30",
+        "--timer-rate",
+        "10",
+        "--timer-seconds",
+        "2",
+        "--timer-backlog",
+        "500",
+        "--database",
+        "sqlite",
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    text = report.read_text()
     for path in (
         "deemed acceptances fired by the worker",
         "due query + UPDATE of the same timers (baseline)",
@@ -126,34 +111,19 @@ def test_the_timer_benchmark_fires_a_burst_and_measures_the_lag(tmp_path: Path) 
 
 
 def test_the_reads_suite_seeds_cases_and_measures_every_read(tmp_path: Path) -> None:
-    report = tmp_path / "reads.md"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "order_completion",
-            "bench",
-            "--suite",
-            "reads",
-            "--database",
-            "sqlite",
-            "--scale",
-            "60",
-            "--requests",
-            "20",
-            "--connections",
-            "4",
-            "--markdown",
-            str(report),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=tmp_path,
+    text = bench(
+        tmp_path,
+        "--suite",
+        "reads",
+        "--database",
+        "sqlite",
+        "--scale",
+        "60",
+        "--requests",
+        "20",
+        "--connections",
+        "4",
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    text = report.read_text()
     for path in (
         "GET one case",
         "GET history page (limit 20)",

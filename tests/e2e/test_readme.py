@@ -8,15 +8,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
+from tests.conftest import unavailable
 from tests.e2e.conftest import start_server
 
 README = Path(__file__).parents[2] / "README.md"
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="the walkthrough uses curl")
 def test_the_readme_walkthrough_runs_verbatim(tmp_path: Path) -> None:
+    if shutil.which("curl") is None:
+        unavailable("README walkthrough skipped: it uses curl, which is not installed")
     blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), re.S)
     walkthrough = [block for block in blocks if "API=http://127.0.0.1:8000" in block]
     assert walkthrough, "the README has no walkthrough"

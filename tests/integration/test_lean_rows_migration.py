@@ -25,7 +25,7 @@ from order_completion.database import UTCDateTime, normalise_url, unpack
 from order_completion.events.deliveries import Delivery
 from order_completion.events.outbox import OutboxBatch, envelopes_of
 from order_completion.settings import Settings
-from tests.conftest import ADMIN_URL, _asyncpg_dsn, _postgres_problem
+from tests.conftest import ADMIN_URL, _asyncpg_dsn, _postgres_problem, unavailable
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 JSON = sa.JSON(none_as_null=True)
@@ -107,7 +107,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         return
     problem = _postgres_problem()
     if problem:
-        pytest.skip(f"PostgreSQL suite skipped: {problem}")
+        unavailable(f"PostgreSQL suite skipped: {problem}")
     name = f"order_completion_migration_{uuid.uuid4().hex[:10]}"
 
     async def run(sql: str) -> None:
@@ -309,3 +309,10 @@ async def test_history_is_packed_and_unpacked_both_ways(empty_database: str) -> 
         assert [entry["action"] for entry in case["history"]] == ["caseOpened", "stepStarted"]
     finally:
         await services.close()
+
+
+def test_going_back_before_the_lean_rows_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    config = migrate.alembic_config(f"sqlite:///{tmp_path / 'lean.db'}")
+    command.upgrade(config, "0009")
+    with pytest.raises(RuntimeError, match="restore a backup instead"):
+        command.downgrade(config, "0008")

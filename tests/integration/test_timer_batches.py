@@ -9,9 +9,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from order_completion.acceptance import behaviour as acceptance
@@ -23,19 +21,11 @@ from order_completion.clock import FixedClock
 from order_completion.timers.rules import DueTimer, TimerKind, retry_delay
 from order_completion.timers.tables import Timer
 from order_completion.timers.worker import Outcome, TimerWorker
-from tests.orders import QUICK_POLICY, product_order
+from tests.orders import product_order, quick_policy_dir  # noqa: F401 (the policy_dir fixture)
 from tests.support import actions, case_json, open_case, timers_of
 
 WINDOW_END = TimerKind.ACCEPTANCE_WINDOW_END.value
 REMINDER = TimerKind.ACCEPTANCE_REMINDER.value
-
-
-@pytest.fixture
-def policy_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "policies"
-    folder.mkdir()
-    (folder / "quick.yaml").write_text(QUICK_POLICY)
-    return folder
 
 
 async def open_quick_cases(services: Services, count: int) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,18 +19,10 @@ from order_completion.clock import FixedClock
 from order_completion.interactions.tables import PartyInteraction
 from order_completion.timers.rules import MAX_ATTEMPTS, DueTimer, TimerKind, retry_delay
 from order_completion.timers.tables import Timer
-from tests.orders import QUICK_POLICY, product_order
+from tests.orders import product_order, quick_policy_dir  # noqa: F401 (the policy_dir fixture)
 from tests.support import actions, case_json, events, open_case, step_of, timers_of
 
 REMINDER = TimerKind.ACCEPTANCE_REMINDER.value
-
-
-@pytest.fixture
-def policy_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "policies"
-    folder.mkdir()
-    (folder / "quick.yaml").write_text(QUICK_POLICY)
-    return folder
 
 
 def half_done_reminder(case: CompletionCase, timer: DueTimer) -> TimerResult:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +15,7 @@ from order_completion.clock import FixedClock
 from order_completion.errors import Conflict
 from order_completion.timers.tables import Timer
 from order_completion.timers.worker import TimerWorker
-from tests.orders import QUICK_POLICY, product_order
+from tests.orders import product_order, quick_policy_dir  # noqa: F401 (the policy_dir fixture)
 from tests.support import (
     actions,
     case_json,
@@ -27,14 +26,6 @@ from tests.support import (
     step_of,
     timers_of,
 )
-
-
-@pytest.fixture
-def policy_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "policies"
-    folder.mkdir()
-    (folder / "quick.yaml").write_text(QUICK_POLICY)
-    return folder
 
 
 def quick_order(order_id: str | None = None) -> dict[str, object]:

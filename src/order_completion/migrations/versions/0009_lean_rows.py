@@ -208,7 +208,13 @@ def upgrade() -> None:
     _outbox_gathered()
 
 
+class IrreversibleMigration(RuntimeError):
+    """A revision whose downgrade is refused on purpose, with what to do instead."""
+
+
 def downgrade() -> None:
-    raise NotImplementedError(
+    # The gathered rows could be split again, but a database going back before 0009 is a
+    # release going back, for which a backup is the safe path; say so rather than guess.
+    raise IrreversibleMigration(
         "0009 gathers rows together; going back would split them: restore a backup instead"
     )
