@@ -13,6 +13,7 @@ from order_completion.events.outbox import OutboxBatch
 from order_completion.events.subscriptions import Subscription
 from order_completion.interactions.tables import PartyInteraction
 from order_completion.orders.tables import InboundEvent
+from order_completion.outbound.tables import OutboundCall
 from order_completion.timers.tables import Timer
 
 metadata = Base.metadata
@@ -28,6 +29,7 @@ __all__ = [
     "HistoryRow",
     "InboundEvent",
     "ItemRow",
+    "OutboundCall",
     "OutboxBatch",
     "PartyInteraction",
     "StepRow",

@@ -1,0 +1,56 @@
+"""Outbound calls: the work owed to other systems (product inventory, the product order,
+the customer record, billing, messages to the customer), one row per call, tried by the
+worker until it is done.
+
+Revision ID: 0017
+Revises: 0014
+Create Date: 2026-11-27 16:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from order_completion.database import JsonColumn, UTCDateTime
+
+revision: str = "0017"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+PENDING = sa.text("state = 'pending'")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "outbound_call",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("case_id", sa.String(36), nullable=False),
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("purpose", sa.String(200), nullable=False),
+        sa.Column("payload", JsonColumn, nullable=False),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+        sa.Column("claimed_until", UTCDateTime),
+        sa.Column("last_error", sa.Text),
+        sa.Column("result", JsonColumn),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.UniqueConstraint("case_id", "purpose", name="uq_outbound_call_case_purpose"),
+    )
+    op.create_index(
+        "ix_outbound_call_pending_due",
+        "outbound_call",
+        ["next_attempt_at"],
+        postgresql_where=PENDING,
+        sqlite_where=PENDING,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_outbound_call_pending_due", table_name="outbound_call")
+    op.drop_table("outbound_call")

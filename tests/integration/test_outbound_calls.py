@@ -1,0 +1,164 @@
+"""Outbound calls: owed work survives as rows, is tried on a schedule until done, fails for
+good on a refusal, and is taken again when a worker died holding it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from order_completion.bootstrap import Services
+from order_completion.clock import FixedClock
+from order_completion.integrations.errors import PermanentFailure, TransientFailure
+from order_completion.outbound import store
+from order_completion.outbound.rules import CallState
+from order_completion.outbound.runner import OutboundRunner
+from order_completion.outbound.store import ClaimedCall
+
+SCHEDULE = (timedelta(0), timedelta(seconds=10), timedelta(minutes=1))
+CASE = "00000000-0000-0000-0000-0000000000c1"
+
+
+async def owe(services: Services, purpose: str, kind: str = "productInventory") -> None:
+    now = services.clock.now()
+    async with services.db.transaction() as session:
+        await store.enqueue(
+            session,
+            [
+                store.new_call(
+                    case_id=CASE, kind=kind, purpose=purpose, payload={"item": purpose}, now=now
+                )
+            ],
+        )
+
+
+async def calls(services: Services) -> dict[str, Any]:
+    async with services.db.read() as session:
+        return {call.purpose: call for call in await store.calls_of(session, CASE)}
+
+
+def runner(services: Services, perform: Callable[[ClaimedCall], Any]) -> OutboundRunner:
+    async def performer(call: ClaimedCall) -> dict[str, Any]:
+        return perform(call)  # type: ignore[no-any-return]
+
+    return OutboundRunner(
+        db=services.db,
+        clock=services.clock,
+        performers={"productInventory": performer},
+        recorders={},
+        schedule=SCHEDULE,
+    )
+
+
+async def test_owing_the_same_work_twice_enqueues_it_once(services: Services) -> None:
+    await owe(services, "item-1")
+    await owe(services, "item-1")
+    assert list(await calls(services)) == ["item-1"]
+
+
+async def test_a_call_is_retried_on_the_schedule_until_the_peer_takes_it(
+    services: Services, clock: FixedClock
+) -> None:
+    answers: list[Any] = [TransientFailure("503 from inventory"), {"productId": "P-1"}]
+
+    def perform(call: ClaimedCall) -> dict[str, Any]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[no-any-return]
+
+    await owe(services, "item-1")
+    work = runner(services, perform)
+    assert await work.run_once() == 1
+    call = (await calls(services))["item-1"]
+    assert (call.state, call.attempts, call.last_error) == ("pending", 1, "503 from inventory")
+    assert await work.run_once() == 0  # not due before its next slot
+    clock.advance(timedelta(seconds=12))
+    assert await work.run_once() == 1
+    call = (await calls(services))["item-1"]
+    assert (call.state, call.attempts, call.result) == ("done", 2, {"productId": "P-1"})
+    assert call.last_error is None
+
+
+async def test_a_refusal_fails_the_call_at_once_and_the_last_retry_fails_it(
+    services: Services, clock: FixedClock
+) -> None:
+    def perform(call: ClaimedCall) -> dict[str, Any]:
+        if call.purpose == "refused":
+            raise PermanentFailure("400: productOffering.id is unknown")
+        raise RuntimeError("connection reset")
+
+    await owe(services, "refused")
+    await owe(services, "flaky")
+    work = runner(services, perform)
+    for _ in range(len(SCHEDULE)):
+        await work.run_once()
+        clock.advance(timedelta(minutes=2))
+    assert await work.run_once() == 0
+    found = await calls(services)
+    assert (found["refused"].state, found["refused"].attempts) == ("failed", 1)
+    assert found["refused"].last_error == "400: productOffering.id is unknown"
+    assert (found["flaky"].state, found["flaky"].attempts) == ("failed", len(SCHEDULE))
+    assert found["flaky"].last_error == "RuntimeError: connection reset"
+
+
+async def test_a_call_held_by_a_dead_worker_is_taken_again_after_its_lease(
+    services: Services, clock: FixedClock
+) -> None:
+    await owe(services, "item-1")
+    async with services.db.transaction() as session:
+        held = await store.claim(session, clock.now(), lease=timedelta(minutes=2), limit=10)
+    assert [call.purpose for call in held] == ["item-1"]
+    work = runner(services, lambda call: {"productId": "P-1"})
+    assert await work.run_once() == 0  # still leased to the worker that died
+    clock.advance(timedelta(minutes=3))
+    assert await work.run_once() == 1
+    found = (await calls(services))["item-1"]
+    assert (found.state, found.attempts) == ("done", 2)
+    # The dead worker's late answer no longer counts.
+    async with services.db.transaction() as session:
+        late = await store.record(session, held[0], *_failed_outcome(), now=clock.now())
+    assert late is False
+    assert (await calls(services))["item-1"].state == "done"
+
+
+def _failed_outcome() -> tuple[Any, Any]:
+    from order_completion.outbound.rules import AttemptOutcome, Verdict
+
+    return AttemptOutcome(error="late"), Verdict(CallState.FAILED, None)
+
+
+async def test_an_operator_retries_failed_calls_and_settles_the_rest(
+    services: Services, clock: FixedClock
+) -> None:
+    def refuse(call: ClaimedCall) -> dict[str, Any]:
+        raise PermanentFailure("422")
+
+    await owe(services, "item-1")
+    await owe(services, "message-1", kind="message")
+    await runner(services, refuse).run_once()
+    async with services.db.transaction() as session:
+        assert await store.retry(session, CASE, clock.now(), kinds={"productInventory"}) == 1
+    call = (await calls(services))["item-1"]
+    assert (call.state, call.attempts) == ("pending", 0)
+    async with services.db.transaction() as session:
+        assert await store.settle(session, CASE, "entered by hand in inventory", clock.now()) == 2
+    found = await calls(services)
+    assert {call.state for call in found.values()} == {"settled"}
+    assert found["item-1"].result == {
+        "settledBy": "operator",
+        "reason": "entered by hand in inventory",
+    }
+
+
+@pytest.mark.parametrize("kind", ["nobody-performs-this"])
+async def test_a_call_nothing_performs_fails_on_its_schedule(
+    services: Services, clock: FixedClock, kind: str
+) -> None:
+    await owe(services, "odd", kind=kind)
+    await runner(services, lambda call: {}).run_once()
+    call = (await calls(services))["odd"]
+    assert call.state == "failed"
+    assert call.last_error == f"nothing is configured to perform {kind} calls"
