@@ -18,12 +18,14 @@ from order_completion.cases import behaviour as case_jobs
 from order_completion.cases import handlers as case_handlers
 from order_completion.cases.aggregate import CaseBehaviour
 from order_completion.cases.batch import BatchUnitOfWork
-from order_completion.cases.projection import CaseProjector, TimerProjector
+from order_completion.cases.projection import CallProjector, CaseProjector, TimerProjector
 from order_completion.cases.rules import StepKind
 from order_completion.cases.unit_of_work import Projector, UnitOfWork
 from order_completion.clock import Clock, SystemClock
 from order_completion.commissioning import behaviour as commissioning
 from order_completion.customer_records import behaviour as customer_records
+from order_completion.customer_records import handlers as customer_update
+from order_completion.customer_records.performers import Peers, performers
 from order_completion.database import Database
 from order_completion.events import ledger, outbox
 from order_completion.events.continuous import ContinuousSender
@@ -32,9 +34,17 @@ from order_completion.events.relay import relay_due
 from order_completion.events.retry import parse_schedule
 from order_completion.events.sender import ReceiverClients, Sender
 from order_completion.events.stream import StreamPublisher
+from order_completion.integrations.billing import Billing
+from order_completion.integrations.customer import CustomerRecords
+from order_completion.integrations.peer import ClientCredentials, Credentials, Peer
+from order_completion.integrations.product_inventory import ProductInventory
+from order_completion.integrations.product_order import OrderUpdateMode, ProductOrdering
 from order_completion.interactions import behaviour as interactions
 from order_completion.interactions.projection import InteractionProjector
 from order_completion.orders.handlers import Intake, forget_old_events
+from order_completion.outbound.rules import AttemptOutcome, Verdict
+from order_completion.outbound.runner import OutboundRunner
+from order_completion.outbound.store import ClaimedCall
 from order_completion.policies.loader import load_policies
 from order_completion.policies.service import PolicyBook
 from order_completion.processflow.projection import ProcessFlowProjector
@@ -72,6 +82,7 @@ PROJECTORS: tuple[Projector, ...] = (
     ProcessFlowProjector(),
     InteractionProjector(),
     TimerProjector(),
+    CallProjector(),
 )
 
 # How long one worker round fires a backlog of due timers before the relay, retention and
@@ -99,6 +110,8 @@ class Services:
     behaviour: CaseBehaviour = BEHAVIOUR
     projectors: tuple[Projector, ...] = PROJECTORS
     stream: StreamPublisher | None = None
+    peers: Peers = field(default_factory=Peers)
+    peer_client: httpx.AsyncClient | None = None
     timers: TimerWorker = field(init=False)
     worker: Worker = field(init=False)
 
@@ -137,7 +150,15 @@ class Services:
     async def give_up_timer(self, timer: DueTimer, error: str) -> None:
         await case_handlers.give_up_timer(self.uow(), case_handlers.GiveUpTimer(timer, error))
 
+    async def record_customer_attempt(
+        self, call: ClaimedCall, outcome: AttemptOutcome, verdict: Verdict
+    ) -> None:
+        command = customer_update.RecordAttempt(call, outcome, verdict)
+        await customer_update.record_attempt(self.uow(), command)
+
     async def close(self) -> None:
+        if self.peer_client is not None:
+            await self.peer_client.aclose()
         if self.stream is not None:
             await self.stream.close()
         await self.sender.clients.aclose()
@@ -183,6 +204,10 @@ def build_services(
         cache_seconds=settings.token_cache_seconds,
         cache_size=settings.token_cache_size,
     )
+    peer_client = httpx.AsyncClient(
+        timeout=settings.integration_timeout_seconds, transport=transport
+    )
+    peers = build_peers(settings, peer_client)
     services = Services(
         settings=settings,
         db=db,
@@ -194,6 +219,17 @@ def build_services(
         auth=auth,
         counts=RowCounter(settings.exact_count_limit),
         stream=stream,
+        behaviour=behaviour_for(peers),
+        peers=peers,
+        peer_client=peer_client,
+    )
+    outbound = OutboundRunner(
+        db=db,
+        clock=clock,
+        performers=performers(peers),
+        recorders={target.value: services.record_customer_attempt for target in peers.targets},
+        schedule=parse_schedule(settings.integration_retry_schedule),
+        timeout_seconds=settings.integration_timeout_seconds,
     )
     services.timers = TimerWorker(
         db=db,
@@ -223,6 +259,7 @@ def build_services(
             ("relay", relay),
             ("send", sender.send_due),
             ("timers", fire_due_timers),
+            ("outbound", outbound.run_once),
             ("retention", retention.prune_hourly),
             *([("stream", stream.publish_due)] if stream else []),
         ],
@@ -248,6 +285,51 @@ class Retention:
             await ledger.prune(self.db, now, self.keep)
             await forget_old_events(self.db, now, self.keep)
         return 0
+
+
+def behaviour_for(peers: Peers) -> CaseBehaviour:
+    """The case behaviour, with a customer update that waits on the systems configured."""
+    if not peers.targets:
+        return BEHAVIOUR
+    starters = {
+        **BEHAVIOUR.starters,
+        StepKind.CUSTOMER_UPDATE: customer_records.customer_update_starter(peers.targets),
+    }
+    return CaseBehaviour(starters=starters, jobs=BEHAVIOUR.jobs)
+
+
+def build_peers(settings: Settings, client: httpx.AsyncClient) -> Peers:
+    """An adapter for every system whose root is configured, with its credentials: its own
+    bearer token, else OAuth2 client credentials when configured, else none."""
+    oauth = (
+        ClientCredentials(
+            settings.oauth_token_url,
+            settings.oauth_client_id or "",
+            settings.oauth_client_secret or "",
+            settings.oauth_scope,
+        )
+        if settings.oauth_token_url
+        else None
+    )
+
+    def peer(name: str, root: str | None, token: str | None) -> Peer | None:
+        if not root:
+            return None
+        credentials = Credentials(token=token) if token else Credentials(oauth=oauth)
+        return Peer(name, root, client, credentials)
+
+    ordering = peer("TMF622", settings.tmf622_url, settings.tmf622_token)
+    inventory = peer("TMF637", settings.tmf637_url, settings.tmf637_token)
+    customer = peer("TMF629", settings.tmf629_url, settings.tmf629_token)
+    billing = peer("billing", settings.billing_url, settings.billing_token)
+    return Peers(
+        product_order=ProductOrdering(ordering, OrderUpdateMode(settings.tmf622_mode))
+        if ordering
+        else None,
+        product_inventory=ProductInventory(inventory) if inventory else None,
+        customer=CustomerRecords(customer) if customer else None,
+        billing=Billing(billing) if billing else None,
+    )
 
 
 def jwt_config(settings: Settings) -> JwtConfig | None:

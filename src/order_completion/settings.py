@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -94,6 +94,44 @@ class Settings(BaseSettings):
         description="Lists count the rows that match exactly up to this many; above it "
         "X-Total-Count is an estimate, marked with X-Total-Count-Estimated: true",
     )
+    # Systems the customer update reaches, each at its API root; none set: events only.
+    tmf622_url: str | None = Field(
+        default=None,
+        description="TMF622 root, e.g. http://host:port/tmf-api/productOrderingManagement/v4",
+    )
+    tmf622_mode: Literal["state", "note"] = Field(
+        default="state",
+        description="state: set the order's state to completed; note: add a note and leave "
+        "the state to order management",
+    )
+    tmf637_url: str | None = Field(
+        default=None, description="TMF637 root, e.g. http://host:port/tmf-api/productInventory/v4"
+    )
+    tmf629_url: str | None = Field(
+        default=None,
+        description="TMF629 root, e.g. http://host:port/tmf-api/customerManagement/v4",
+    )
+    billing_url: str | None = Field(
+        default=None, description="Endpoint the billing start is POSTed to"
+    )
+    tmf622_token: str | None = Field(default=None, description="Bearer token for TMF622")
+    tmf637_token: str | None = Field(default=None, description="Bearer token for TMF637")
+    tmf629_token: str | None = Field(default=None, description="Bearer token for TMF629")
+    billing_token: str | None = Field(default=None, description="Bearer token for billing")
+    oauth_token_url: str | None = Field(
+        default=None,
+        description="OAuth2 token endpoint: peers without a bearer token of their own get "
+        "one with client credentials",
+    )
+    oauth_client_id: str | None = None
+    oauth_client_secret: str | None = None
+    oauth_scope: str | None = None
+    integration_retry_schedule: str = Field(
+        default="0,30s,2m,10m,30m,1h,2h,6h",
+        description="Delay before each attempt of a call to another system; after the last, "
+        "the case is in fallout",
+    )
+    integration_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
 
     @field_validator("database_url")
     @classmethod
@@ -116,7 +154,7 @@ class Settings(BaseSettings):
         parse_allowlist(value)
         return value
 
-    @field_validator("retry_schedule")
+    @field_validator("retry_schedule", "integration_retry_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
         from order_completion.events.retry import parse_schedule

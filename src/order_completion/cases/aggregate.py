@@ -12,7 +12,7 @@ handed in as ``CaseBehaviour``, so this module depends on no step feature.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ from order_completion.cases.entities import (
     round_of,
 )
 from order_completion.cases.events import (
+    CallsRequested,
     CaseEventRaised,
     CaseEventType,
     CaseSnapshot,
@@ -39,6 +40,7 @@ from order_completion.cases.events import (
     Published,
     Reached,
     Recorded,
+    RequestedCall,
     StepDueChanged,
     StepStateChanged,
     TimerResult,
@@ -98,6 +100,8 @@ class CompletionCase:
     held_since: datetime | None = None
     completed_at: datetime | None = None
     learned_contacts: list[dict[str, Any]] = field(default_factory=list)
+    # A system the customer update must reach refused it, or every retry failed.
+    in_fallout: bool = False
     version: int = 0
     # The change under way: when, by whom, and with which behaviour.
     now: datetime = field(default=datetime.min, repr=False)
@@ -405,6 +409,38 @@ class CompletionCase:
 
     def publish_customer_update(self, update: dict[str, Any]) -> None:
         self._emit(CaseEventType.CUSTOMER_UPDATE, customerUpdate=update)
+
+    def note_product(self, item_id: str, product_id: str) -> None:
+        """The product inventory's id of the product an order item created or changed."""
+        for item in self.items:
+            if item.item_id == item_id:
+                item.product_id = product_id
+
+    def fall_out(self, step: Step, failed: list[str], error: str | None) -> None:
+        """A system the customer update needs failed for good: an operator must retry it
+        or settle it by hand, so alert subscribers and ask for the information."""
+        self.in_fallout = True
+        self.record(HistoryAction.CUSTOMER_UPDATE_FAILED, step=step, targets=failed, error=error)
+        self._emit(
+            CaseEventType.JEOPARDY_ALERT,
+            jeopardyAlert={
+                "jeopardyType": "customerUpdateFailed",
+                "alertDate": iso(self.now),
+                "targetDate": iso(self.target_completion_date),
+                "message": error,
+                "target": failed,
+            },
+        )
+        self.ask_customer(step, InformationReason.CUSTOMER_UPDATE_FAILED)
+
+    def recover(self) -> None:
+        """The fallout is being dealt with (retried or settled)."""
+        self.in_fallout = False
+
+    def request_calls(self, calls: Sequence[RequestedCall]) -> None:
+        """Owe other systems these calls; the worker makes them after the commit."""
+        if calls:
+            self.events.append(CallsRequested(tuple(calls)))
 
     # -- case state ---------------------------------------------------------------------
 

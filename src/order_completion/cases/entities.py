@@ -85,6 +85,8 @@ class OrderItem:
     offering_name: str | None
     state: ItemState = ItemState.DELIVERED
     active_from: datetime | None = None
+    # The product in the product inventory that this item created or changed, once known.
+    product_id: str | None = None
 
 
 def round_of(step: Step, now: datetime) -> dict[str, Any]:

@@ -57,6 +57,11 @@ class HistoryAction(StrEnum):
     TRAINING_SESSION_COMPLETED = "trainingSessionCompleted"
     TRAINING_SESSION_CANCELLED = "trainingSessionCancelled"
     CUSTOMER_RECORDS_UPDATED = "customerRecordsUpdated"
+    CUSTOMER_UPDATE_REQUESTED = "customerUpdateRequested"
+    CUSTOMER_UPDATE_ATTEMPTED = "customerUpdateAttempted"
+    CUSTOMER_UPDATE_FAILED = "customerUpdateFailed"
+    CUSTOMER_UPDATE_RETRIED = "customerUpdateRetried"
+    CUSTOMER_UPDATE_SETTLED = "customerUpdateSettled"
     SURVEY_ANSWERED = "surveyAnswered"
 
 
@@ -67,6 +72,7 @@ class InformationReason(StrEnum):
     REMINDER = "reminder"
     RETEST_REQUIRED = "retestRequired"
     WINDOW_PASSED = "windowPassed"
+    CUSTOMER_UPDATE_FAILED = "customerUpdateFailed"
 
 
 class ItemState(StrEnum):
@@ -224,3 +230,20 @@ class TimersResumed(DomainEvent):
     """The case resumed: paused timers fall due later by the time it was on hold."""
 
     held_for: timedelta
+
+
+@dataclass(frozen=True)
+class RequestedCall:
+    """Work owed to a system we do not own: which adapter (``kind``), what for (unique
+    within the case), and the plain data it sends."""
+
+    kind: str
+    purpose: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallsRequested(DomainEvent):
+    """Outbound calls the case owes, written as rows in the transaction of the change."""
+
+    calls: tuple[RequestedCall, ...]

@@ -47,6 +47,7 @@ ITEM_COLUMNS = (
     "offering_name",
     "state",
     "active_from",
+    "product_id",
 )
 JSON_COLUMNS = frozenset({"after", "config", "data", "rounds"})
 
@@ -120,6 +121,7 @@ def case_from_row(row: Row[Any]) -> CompletionCase:
             offering_name=values["offering_name"],
             state=ItemState(values["state"]),
             active_from=_maybe_moment(values["active_from"]),
+            product_id=values["product_id"],
         )
         for values in _array(row.items_json, "position")
     ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from order_completion.cases.events import (
+    CallsRequested,
     CaseEventRaised,
     DomainEvent,
     Published,
@@ -24,6 +25,7 @@ from order_completion.cases.events import (
 from order_completion.cases.representation import case_summary
 from order_completion.cases.unit_of_work import Projection
 from order_completion.clock import iso
+from order_completion.outbound import store as outbound
 from order_completion.timers import service as timers
 from order_completion.timers.rules import TimerState
 from order_completion.timers.service import TIMERS, TimerStore
@@ -107,3 +109,24 @@ class TimerProjector:
                     row["state"] = TimerState.PENDING.value
                     row["due_at"] = row["due_at"] + event.held_for
             projection.later.append(lambda: store.resume(case_id=case.id, held_for=event.held_for))
+
+
+class CallProjector:
+    """Outbound call rows, enqueued at commit (a call the case already owes is kept)."""
+
+    def project(self, projection: Projection, event: DomainEvent) -> None:
+        if not isinstance(event, CallsRequested):
+            return
+        case = projection.case
+        rows = [
+            outbound.new_call(
+                case_id=case.id,
+                kind=call.kind,
+                purpose=call.purpose,
+                payload=call.payload,
+                now=case.now,
+            )
+            for call in event.calls
+        ]
+        session = projection.session
+        projection.later.append(lambda: outbound.enqueue(session, rows))

@@ -44,6 +44,7 @@ CASE_FIELDS = (
     "start_of_service_date",
     "held_since",
     "learned_contacts",
+    "in_fallout",
     "created_at",
     "updated_at",
     "completed_at",
@@ -83,6 +84,7 @@ def item_from_row(row: Row[Any]) -> OrderItem:
         offering_name=row.offering_name,
         state=ItemState(row.state),
         active_from=row.active_from,
+        product_id=row.product_id,
     )
 
 
@@ -275,11 +277,12 @@ class CaseRepository:
             {
                 "state": item.state.value,
                 "active_from": item.active_from,
+                "product_id": item.product_id,
                 "b_case": case.id,
                 "b_item": item.item_id,
             }
             for item in case.items
-            if (item.state.value, item.active_from) != image.items.get(item.item_id)
+            if _item_image(item) != image.items.get(item.item_id)
         ]
         writes.saved.append(case)
 
@@ -339,7 +342,7 @@ class _Image:
     def __init__(
         self,
         steps: dict[str, dict[str, Any]],
-        items: dict[str, tuple[str, Any]],
+        items: dict[str, tuple[str, Any, str | None]],
     ) -> None:
         self.steps, self.items = steps, items
 
@@ -347,8 +350,13 @@ class _Image:
     def of(cls, case: CompletionCase) -> _Image:
         return cls(
             {step.id: _copied(_step_values(step)) for step in case.steps},
-            {item.item_id: (item.state.value, item.active_from) for item in case.items},
+            {item.item_id: _item_image(item) for item in case.items},
         )
+
+
+def _item_image(item: OrderItem) -> tuple[str, Any, str | None]:
+    """What of an item may change, to compare at save."""
+    return (item.state.value, item.active_from, item.product_id)
 
 
 def _copied(value: Any) -> Any:
@@ -415,4 +423,5 @@ def _item_row(case: CompletionCase, item: OrderItem) -> dict[str, Any]:
         "offering_name": item.offering_name,
         "state": item.state.value,
         "active_from": item.active_from,
+        "product_id": item.product_id,
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Table, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, JsonColumn, PackedJson, UTCDateTime
@@ -34,6 +34,14 @@ class CaseRow(Base):
         Index("ix_completion_case_updated_at", "updated_at"),
         Index("ix_completion_case_completed_at", "completed_at"),
         Index("ix_completion_case_start_of_service", "start_of_service_date"),
+        # Cases in fallout are few: a partial index holds only them (migration 0017).
+        Index(
+            "ix_completion_case_in_fallout",
+            "created_at",
+            "id",
+            postgresql_where=text("in_fallout"),
+            sqlite_where=text("in_fallout"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -53,6 +61,8 @@ class CaseRow(Base):
     start_of_service_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     learned_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
+    # The customer update failed for good on some system: an operator must act.
+    in_fallout: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Milestones reached, in order, as ``{"name", "date"}``: a handful per case, always read
     # with it, so a column rather than a row each.
     milestones: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonColumn)
@@ -99,6 +109,8 @@ class ItemRow(Base):
     offering_name: Mapped[str | None] = mapped_column(String(400))
     state: Mapped[str] = mapped_column(String(20))
     active_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The product inventory's id of the product this item created or changed.
+    product_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class HistoryRow(Base):

@@ -1,19 +1,24 @@
-"""The customer update step: records, as events, what other CRM processes must learn.
+"""The customer update step: what other CRM processes must learn, published as events and,
+for every system configured, owed as an outbound call.
 
 Per order item the product becomes active in inventory from the start-of-service date (or
 terminated for a delete); contacts met during completion; billing start; and the order's
-own acceptance milestone for order management. Adapters that push these to TMF637, TMF629
-and TMF622 consume the same events.
+own acceptance milestone for order management. With no system configured the events are
+the whole update and the step completes at once; otherwise it waits until every call is
+done (or settled by an operator), tracking each target's state, attempts and last error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from order_completion.cases.aggregate import CompletionCase, Step
+from order_completion.cases.aggregate import CompletionCase, Step, StepStarter
 from order_completion.cases.events import HistoryAction, ItemState
-from order_completion.cases.rules import Milestone, Outcome
+from order_completion.cases.rules import Milestone, Outcome, StepKind
 from order_completion.clock import iso
+from order_completion.customer_records.calls import planned_calls
+from order_completion.customer_records.rules import Target
 
 PRODUCT_STATE_BY_ACTION = {
     "add": ItemState.ACTIVE,
@@ -43,7 +48,7 @@ def product_updates(case: CompletionCase) -> list[dict[str, Any]]:
     return updates
 
 
-def update_customer_records(case: CompletionCase, step: Step) -> None:
+def _publish_updates(case: CompletionCase) -> list[str]:
     start_of_service = case.start_of_service_date or case.now
     customer = {"id": case.customer_id, "name": case.customer_name}
     updates: list[dict[str, Any]] = [
@@ -67,11 +72,46 @@ def update_customer_records(case: CompletionCase, step: Step) -> None:
         )
     for update in updates:
         case.publish_customer_update(update)
-    case.settle_items(PRODUCT_STATE_BY_ACTION, start_of_service)
-    case.record(
-        HistoryAction.CUSTOMER_RECORDS_UPDATED,
-        step=step,
-        targets=[update["target"] for update in updates],
-    )
+    return [update["target"] for update in updates]
+
+
+def complete_update(case: CompletionCase, step: Step, targets: list[str]) -> None:
+    """Every system has what it needs: items settle, the milestone is reached."""
+    case.recover()
+    case.settle_items(PRODUCT_STATE_BY_ACTION, case.start_of_service_date or case.now)
+    case.record(HistoryAction.CUSTOMER_RECORDS_UPDATED, step=step, targets=targets)
     case.reach_milestone(Milestone.CUSTOMER_RECORDS_UPDATED)
     case.finish_step(step, Outcome.RECORDED)
+
+
+def customer_update_starter(configured: Collection[Target] = ()) -> StepStarter:
+    """The step's starter, for the systems configured (none: events only)."""
+
+    def start(case: CompletionCase, step: Step) -> None:
+        published = _publish_updates(case)
+        calls = planned_calls(case, configured)
+        if not calls:
+            complete_update(case, step, published)
+            return
+        case.request_calls(calls)
+        case.annotate(
+            step,
+            targets={
+                call.purpose: {"target": call.kind, "state": "pending", "attempts": 0}
+                for call in calls
+            },
+        )
+        case.record(
+            HistoryAction.CUSTOMER_UPDATE_REQUESTED,
+            step=step,
+            targets=[call.purpose for call in calls],
+        )
+
+    return start
+
+
+update_customer_records = customer_update_starter()
+
+
+def customer_update_step(case: CompletionCase) -> Step | None:
+    return case.step_of_kind(StepKind.CUSTOMER_UPDATE)

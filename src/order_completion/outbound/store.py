@@ -56,9 +56,7 @@ async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None
     if not rows:
         return
     insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    statement = insert(OutboundCall).on_conflict_do_nothing(
-        index_elements=["case_id", "purpose"]
-    )
+    statement = insert(OutboundCall).on_conflict_do_nothing(index_elements=["case_id", "purpose"])
     await session.execute(statement, list(rows))
 
 

@@ -1,6 +1,7 @@
 """Outbound calls: the work owed to other systems (product inventory, the product order,
 the customer record, billing, messages to the customer), one row per call, tried by the
-worker until it is done.
+worker until it is done; a case's fallout flag (with a partial index of the few cases in
+fallout) and the product id an order item got in the product inventory.
 
 Revision ID: 0017
 Revises: 0014
@@ -50,7 +51,26 @@ def upgrade() -> None:
         sqlite_where=PENDING,
     )
 
+    with op.batch_alter_table("completion_case") as table:
+        table.add_column(
+            sa.Column("in_fallout", sa.Boolean, nullable=False, server_default=sa.false())
+        )
+    op.create_index(
+        "ix_completion_case_in_fallout",
+        "completion_case",
+        ["created_at", "id"],
+        postgresql_where=sa.text("in_fallout"),
+        sqlite_where=sa.text("in_fallout"),
+    )
+    with op.batch_alter_table("case_order_item") as table:
+        table.add_column(sa.Column("product_id", sa.String(200)))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("case_order_item") as table:
+        table.drop_column("product_id")
+    op.drop_index("ix_completion_case_in_fallout", table_name="completion_case")
+    with op.batch_alter_table("completion_case") as table:
+        table.drop_column("in_fallout")
     op.drop_index("ix_outbound_call_pending_due", table_name="outbound_call")
     op.drop_table("outbound_call")
