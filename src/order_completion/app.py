@@ -20,6 +20,7 @@ from order_completion.bootstrap import Services, build_services
 from order_completion.cases.api import router as cases_router
 from order_completion.cases.ports import CaseServices
 from order_completion.commissioning.api import router as commissioning_router
+from order_completion.customer_records.api import router as customer_update_router
 from order_completion.events.api import HubServices, ledger_router
 from order_completion.events.catalog import Api
 from order_completion.events.hub_api import hub_router
@@ -97,6 +98,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         acceptance_router,
         training_router,
         surveys_router,
+        customer_update_router,
     ):
         app.include_router(router)
     for api in Api:

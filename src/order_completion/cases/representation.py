@@ -109,6 +109,7 @@ def case_resource(
         ],
         "policy": {"id": case.policy_id, "version": case.policy_version, "name": case.policy_name},
         "jeopardy": case.jeopardy.value,
+        "fallout": case.in_fallout,
         "targetCompletionDate": iso(case.target_completion_date),
         "startOfServiceDate": iso(case.start_of_service_date),
         "step": [step_resource(step) for step in case.steps],
@@ -120,6 +121,11 @@ def case_resource(
                 "productOffering": {"id": item.offering_id, "name": item.offering_name},
                 "state": item.state.value,
                 "activeFrom": iso(item.active_from),
+                **(
+                    {"product": {"id": item.product_id, "@referredType": "Product"}}
+                    if item.product_id
+                    else {}
+                ),
             }
             for item in case.items
         ],

@@ -18,6 +18,7 @@ READ_ONLY_ATTRIBUTES = frozenset(
         "relatedParty",
         "policy",
         "jeopardy",
+        "fallout",
         "targetCompletionDate",
         "startOfServiceDate",
         "step",
@@ -87,6 +88,9 @@ class OrderItemOut(BaseModel):
     productOffering: dict[str, Any]
     state: str
     activeFrom: str | None
+    product: dict[str, Any] | None = Field(
+        default=None, description="The product in the product inventory, once created"
+    )
 
 
 class HistoryOut(BaseModel):
@@ -114,6 +118,11 @@ class CompletionCaseOut(BaseModel):
     relatedParty: list[dict[str, Any]] | None = None
     policy: dict[str, Any] | None = None
     jeopardy: Literal["none", "warning", "breach"] | None = None
+    fallout: bool | None = Field(
+        default=None,
+        description="The customer update failed for good on some system: retry it or settle "
+        "it (`customerUpdate/retry`, `customerUpdate/settle`)",
+    )
     targetCompletionDate: str | None = None
     startOfServiceDate: str | None = None
     step: list[StepOut] | None = None

@@ -116,7 +116,7 @@ class Attribute:
     """A filterable attribute: its column and how to read a value given in the query."""
 
     column: Any
-    kind: str = "text"  # text, date or number
+    kind: str = "text"  # text, date, number or boolean
 
 
 def conditions(filters: Sequence[Filter], attributes: Mapping[str, Attribute]) -> list[Any]:
@@ -132,6 +132,10 @@ def _value(attribute: Attribute, value: str, name: str) -> object:
             return float(value)
         except ValueError:
             raise InvalidInput(f"{value!r} is not a number", field=name) from None
+    if attribute.kind == "boolean":
+        if value not in ("true", "false"):
+            raise InvalidInput(f"{value!r} is not true or false", field=name)
+        return value == "true"
     return value
 
 

@@ -1,0 +1,61 @@
+"""HTTP routes an operator uses on a customer update in fallout: retry the systems that
+failed, or settle what is left as done by other means."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from order_completion.auth.rules import Permission
+from order_completion.cases.ports import CaseServicesDep, read_case
+from order_completion.cases.representation import API_BASE
+from order_completion.customer_records import handlers
+from order_completion.dependencies import ActorDep, allow
+from order_completion.tmf.responses import json_resource
+from order_completion.tmf.schemas import ERROR_RESPONSES
+
+router = APIRouter(prefix=API_BASE, tags=["customerUpdate"])
+
+
+class Settlement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="How the systems were updated (kept in the history and on each call)",
+    )
+
+
+@router.post(
+    "/completionCase/{case_id}/customerUpdate/retry",
+    dependencies=allow(Permission.MANAGE_CASE),
+    summary="Retry the systems the customer update failed on",
+    description="Every failed call starts over now, on a fresh retry schedule, and the case "
+    "leaves fallout. 409 when the customer update is not waiting or nothing failed.",
+    responses=ERROR_RESPONSES,
+)
+async def retry(case_id: str, app: CaseServicesDep, actor: ActorDep) -> Response:
+    targets = await handlers.retry_customer_update(
+        app.uow(), handlers.RetryCustomerUpdate(case_id, actor)
+    )
+    return json_resource(
+        {"retried": targets, "completionCase": await read_case(app, case_id)}, status_code=200
+    )
+
+
+@router.post(
+    "/completionCase/{case_id}/customerUpdate/settle",
+    dependencies=allow(Permission.MANAGE_CASE),
+    summary="Mark the customer update done by other means",
+    description="Calls not yet done are settled with the reason; the step completes. 409 "
+    "when the customer update is not waiting on other systems.",
+    responses=ERROR_RESPONSES,
+)
+async def settle(case_id: str, body: Settlement, app: CaseServicesDep, actor: ActorDep) -> Response:
+    targets = await handlers.settle_customer_update(
+        app.uow(), handlers.SettleCustomerUpdate(case_id, body.reason, actor)
+    )
+    return json_resource(
+        {"settled": targets, "completionCase": await read_case(app, case_id)}, status_code=200
+    )
