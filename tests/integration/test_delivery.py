@@ -13,7 +13,7 @@ from order_completion.bootstrap import DERIVATIONS, Services
 from order_completion.clock import FixedClock
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
-from order_completion.events.handlers import HubCommands
+from order_completion.events.handlers import Registered
 from order_completion.events.subscriptions import Subscription
 from tests.orders import product_order
 from tests.receiver import Receiver
@@ -22,8 +22,8 @@ from tests.support import open_case, outbox_events
 
 async def subscribe(
     services: Services, callback: str, query: str | None = None, style: str = "callback"
-) -> Subscription:
-    hubs = HubCommands(services.db, services.clock)
+) -> Registered:
+    hubs = services.hubs()
     return await hubs.register(Api.ORDER_COMPLETION, callback=callback, query=query, style=style)
 
 
@@ -228,6 +228,7 @@ async def test_several_workers_deliver_each_event_once(
             clients=ReceiverClients(httpx.AsyncClient),
             guard=services.guard,
             derivations=DERIVATIONS,
+            box=services.secret_box,
             batch=7,
         )
         for _ in range(3)
