@@ -144,6 +144,24 @@ async def test_410_disables_the_subscription(services: Services, receiver: Recei
     assert len(await deliveries(services)) == 1  # a disabled subscription gets nothing new
 
 
+async def test_the_disabled_event_tells_no_callback_credentials(
+    services: Services, receiver: Receiver
+) -> None:
+    port = receiver.url.rsplit(":", 1)[1]
+    await subscribe(services, f"http://crm:hunter2@127.0.0.1:{port}/hook?key=k1")
+    receiver.script(410, 410)  # the case's first event, then the disabled event itself
+    await open_case(services, product_order())
+    await drain(services)
+    (event,) = [
+        event
+        for event in await outbox_events(services)
+        if event["eventType"] == "hubSubscriptionDisabledEvent"
+    ]
+    assert event["event"]["subscription"]["callback"] == (
+        f"http://***@127.0.0.1:{port}/hook?key=***"
+    )
+
+
 async def test_redirects_are_failures_and_not_followed(
     services: Services, receiver: Receiver
 ) -> None:
