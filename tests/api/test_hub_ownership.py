@@ -4,6 +4,7 @@ credentials and receivers' answers are shown only to those who may manage the hu
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 from typing import Any
@@ -183,3 +184,17 @@ async def test_callback_credentials_and_answers_are_only_for_who_manages_the_hub
     assert_not_found(await anonymous.get(hub["href"], headers=viewer), hub["id"])
     assert_not_found(await anonymous.get(delivery, headers=viewer), hub["id"])
     assert (await anonymous.get(HUB, headers=viewer)).json() == []
+
+
+async def test_registrations_racing_each_other_stay_within_the_limit(
+    anonymous: httpx.AsyncClient, services: Services
+) -> None:
+    owner = await caller(services, "integration")
+    answers = await asyncio.gather(
+        *(
+            anonymous.post(HUB, json={"callback": f"http://127.0.0.1:9/{n}"}, headers=owner)
+            for n in range(CAP + 5)
+        )
+    )
+    assert sorted(answer.status_code for answer in answers) == [201] * CAP + [409] * 5
+    assert await count(services, Subscription) == CAP

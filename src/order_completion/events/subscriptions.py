@@ -64,6 +64,15 @@ def _check_query(api: Api, query: str | None) -> None:
         )
 
 
+async def _one_registration_at_a_time(session: AsyncSession, owner: str) -> None:
+    """Make ``owner``'s registrations wait for each other until commit, so two at once
+    cannot both count room for one. SQLite already runs one write transaction at a time;
+    PostgreSQL takes a lock on the owner's key for the rest of the transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock_id = func.hashtext(f"hub_subscription owner {owner}")
+        await session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+
+
 async def register(
     session: AsyncSession,
     *,
@@ -81,6 +90,7 @@ async def register(
     _check_callback(callback)
     _check_query(api, query)
     if owner is not None:
+        await _one_registration_at_a_time(session, owner)
         held = await session.scalar(
             select(func.count()).select_from(Subscription).where(Subscription.owner == owner)
         )
