@@ -1,4 +1,5 @@
-"""The ``order-completion`` command: serve, worker, migrate, import-orders, policy check, bench.
+"""The ``order-completion`` command: serve, worker, migrate, import-orders, policy check,
+bench, tokens, and resealing hub secrets.
 
 Heavy modules are imported inside each command so that ``--help`` stays fast.
 """
@@ -35,6 +36,8 @@ policy_app = typer.Typer(help="Work with completion policies.", no_args_is_help=
 app.add_typer(policy_app, name="policy")
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+secrets_app = typer.Typer(help="Manage the keys sealing hub signing secrets.", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 console = Console()
 errors = Console(stderr=True)
 
@@ -446,6 +449,39 @@ def token_list() -> None:
             row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
         )
     console.print(table)
+
+
+@secrets_app.command("rotate")
+def secrets_rotate() -> None:
+    """Reseal every hub signing secret under the first key of ORDER_COMPLETION_SECRET_KEYS.
+
+    Put a new key first, run this, then drop the old keys: receivers keep their secrets.
+    Safe to run again, or after an interruption.
+    """
+    from order_completion import logs
+    from order_completion.events.sealing import SecretUnreadable
+
+    settings = _settings()
+    logs.configure("warning")
+    _migrate(settings)
+    services = _services(settings)
+
+    async def run() -> int:
+        hubs = services.hubs()
+        columns = (TextColumn("Resealing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        try:
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("secrets", total=await hubs.count())
+                return await hubs.reseal_all(advance=lambda done: progress.advance(task, done))
+        finally:
+            await services.close()
+
+    try:
+        resealed = asyncio.run(run())
+    except SecretUnreadable as error:
+        errors.print(f"[red]{error}[/red]; nothing after it was resealed", soft_wrap=True)
+        raise typer.Exit(2) from error
+    console.print(f"Resealed the secrets of {resealed} subscriptions under the first key.")
 
 
 @app.command()

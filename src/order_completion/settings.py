@@ -88,6 +88,18 @@ class Settings(BaseSettings):
     token_cache_size: int = Field(
         default=10_000, ge=1, description="Most API key lookups kept at once (oldest go first)"
     )
+    secret_keys: str = Field(
+        default="",
+        description="Fernet keys sealing hub signing secrets at rest (comma-separated): the "
+        "first seals, every one opens; empty means a key generated once into secret_key_file",
+    )
+    secret_key_file: Path = Field(
+        default=Path("./data/hub-secret.key"),
+        description="Where the generated key is kept (owner-only) when secret_keys is empty",
+    )
+    max_subscriptions_per_owner: int = Field(
+        default=100, ge=1, description="Most hub subscriptions one caller may hold, over all APIs"
+    )
     exact_count_limit: int = Field(
         default=10_000,
         ge=1,
@@ -114,6 +126,14 @@ class Settings(BaseSettings):
         from order_completion.events.guard import parse_allowlist
 
         parse_allowlist(value)
+        return value
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _keys(cls, value: str) -> str:
+        from order_completion.events.sealing import parse_keys
+
+        parse_keys(value)
         return value
 
     @field_validator("retry_schedule")

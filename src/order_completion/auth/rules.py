@@ -19,7 +19,7 @@ class Role(StrEnum):
 
 
 class Permission(StrEnum):
-    READ = "read"  # read every resource and hub registration
+    READ = "read"  # read every resource, and the hubs the caller registered
     OPEN_CASE = "openCase"  # open a case (completionCase, processFlow)
     MANAGE_CASE = "manageCase"  # hold, resume, cancel, delete a case
     RECORD_TEST = "recordTest"  # report commissioning test runs
