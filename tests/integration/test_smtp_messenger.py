@@ -109,6 +109,17 @@ async def test_a_recipient_refused_for_good_is_a_permanent_failure(
     assert mailbox.delivered == []
 
 
+@pytest.mark.parametrize("address", ["mia@@harbour.example", "mia@harbour.example\r\nBcc: x@y.z"])
+async def test_an_address_no_e_mail_can_carry_is_a_permanent_failure(
+    mailbox: Mailbox, server: int, address: str
+) -> None:
+    """An address that cannot be written into a header is refused before connecting."""
+    messenger = SmtpMessenger(parse_smtp_url(f"smtp://127.0.0.1:{server}"), mail_from=SENDER)
+    with pytest.raises(PermanentFailure, match="cannot be written as an e-mail"):
+        await messenger.send(invitation_with_certificate(Recipient(address)))
+    assert mailbox.delivered == []
+
+
 async def test_a_recipient_refused_for_now_is_a_transient_failure(
     mailbox: Mailbox, server: int
 ) -> None:

@@ -56,6 +56,20 @@ def test_a_party_may_carry_its_address_directly_and_each_address_counts_once() -
     assert recipients_for(order) == (Recipient("Mia@Harbour.example"),)
 
 
+def test_a_name_is_kept_on_one_line() -> None:
+    """Line breaks in a party's name could add e-mail headers; they become single spaces."""
+    order = {
+        "relatedParty": [
+            {
+                "role": "customer",
+                "name": "Mia\r\nBcc: all@x.example ",
+                "emailAddress": "m@h.example",
+            }
+        ]
+    }
+    assert recipients_for(order) == (Recipient("m@h.example", "Mia Bcc: all@x.example"),)
+
+
 def test_the_customer_record_alone_is_enough() -> None:
     """An order without addresses is served by the TMF629 customer's contact media."""
     customer = {"id": "CU-9", "contactMedium": [email_medium("desk@harbour.example")]}

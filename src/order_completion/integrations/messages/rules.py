@@ -66,15 +66,20 @@ def _role(party: Mapping[str, Any]) -> str:
 
 
 def _party_addresses(party: Mapping[str, Any]) -> Iterable[Recipient]:
-    name = party.get("name") if isinstance(party.get("name"), str) else None
+    name = _name(party.get("name"))
     yield from _medium_addresses(party.get("contactMedium"), name)
     if is_address(party.get("emailAddress")):
         yield Recipient(email=party["emailAddress"], name=name)
 
 
 def _customer_addresses(customer: Mapping[str, Any]) -> Iterable[Recipient]:
-    name = customer.get("name") if isinstance(customer.get("name"), str) else None
+    name = _name(customer.get("name"))
     return _medium_addresses(customer.get("contactMedium"), name)
+
+
+def _name(value: object) -> str | None:
+    """A display name on one line: a line break in a header would start a new header."""
+    return " ".join(value.split()) or None if isinstance(value, str) else None
 
 
 def _medium_addresses(media: object, name: str | None) -> Iterable[Recipient]:

@@ -11,6 +11,7 @@ import re
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -149,7 +150,10 @@ class SmtpMessenger:
         self._tls_context = tls_context
 
     async def send(self, message: Message) -> SentMessage:
-        email = build_email(message, sender=self._sender, sent_at=datetime.now(UTC))
+        try:
+            email = build_email(message, sender=self._sender, sent_at=datetime.now(UTC))
+        except (ValueError, TypeError, MessageError) as error:
+            raise PermanentFailure(f"the message cannot be written as an e-mail: {error}") from None
         security = self._server.security
         client = aiosmtplib.SMTP(
             hostname=self._server.host,
