@@ -100,6 +100,23 @@ def test_a_bad_setting_is_named_and_stops_the_command() -> None:
     assert "Invalid setting ORDER_COMPLETION_DATABASE_URL" in result.output
 
 
+def test_a_bad_smtp_url_is_named_without_its_password() -> None:
+    """The message says what to fix in the SMTP URL and masks the password it was given."""
+    result = runner.invoke(
+        app,
+        ["migrate"],
+        env={
+            "ORDER_COMPLETION_MESSAGE_TRANSPORT": "smtp",
+            "ORDER_COMPLETION_MAIL_FROM": "orders@op.example",
+            "ORDER_COMPLETION_SMTP_URL": "smtp://mailer:hunter2@mail.example.com:twentyfive",
+        },
+    )
+    assert result.exit_code == 2
+    assert "Invalid setting ORDER_COMPLETION_SMTP_URL: smtp://mailer:***@" in result.output
+    assert "port must be a number" in result.output
+    assert "hunter2" not in result.output
+
+
 def test_an_unreachable_database_is_reported_without_its_password() -> None:
     url = "postgresql://someone:secret@127.0.0.1:1/nowhere"
     result = runner.invoke(app, ["migrate"], env={"ORDER_COMPLETION_DATABASE_URL": url})
