@@ -204,8 +204,13 @@ def import_orders(
             readable=True,
         ),
     ],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Open a case for every order, even one in no trigger state"),
+    ] = False,
 ) -> None:
-    """Open a completion case for every product order in a file."""
+    """Open a completion case for every product order in a file (in a trigger state,
+    as for the listener, unless --force)."""
     from order_completion import imports, logs
 
     settings = _settings()
@@ -224,7 +229,7 @@ def import_orders(
             with Progress(*columns, console=console) as progress:
                 task = progress.add_task("orders", total=len(documents))
                 return await imports.import_orders(
-                    services, documents, advance=lambda: progress.advance(task)
+                    services, documents, advance=lambda: progress.advance(task), force=force
                 )
         finally:
             await services.close()
@@ -235,10 +240,10 @@ def import_orders(
         f"rejected {len(summary.rejected)}"
     )
     if summary.rejected:
-        table = Table("order", "reason", title="Rejected")
-        for where, why in summary.rejected:
-            table.add_row(where, why)
-        console.print(table)
+        for rejection in summary.rejected:
+            named = f"order {rejection.order_id}" if rejection.order_id else "no order id"
+            line = f"rejected {rejection.where} ({named}): {rejection.reason}"
+            console.print(line, soft_wrap=True, markup=False, highlight=False)
         raise typer.Exit(1)
 
 

@@ -57,6 +57,30 @@ def test_import_orders_reports_created_duplicate_and_rejected(
     assert "different items" in result.output
 
 
+def test_import_orders_names_each_rejected_order_by_its_id_and_takes_only_trigger_states(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    in_progress = f"IMP-{run}-" + "W" * 60  # longer than a narrow terminal's table column
+    lines = [
+        json.dumps(product_order(f"IMP-{run}-1")),
+        json.dumps(product_order(in_progress, state="inProgress")),
+        json.dumps({**product_order(f"IMP-{run}-3"), "productOrderItem": []}),
+    ]
+    source = tmp_path / "orders.ndjson"
+    source.write_text("\n".join(lines) + "\n")
+    env = {"ORDER_COMPLETION_DATABASE_URL": sqlite_url, "COLUMNS": "60"}
+    result = runner.invoke(app, ["import-orders", str(source)], env=env)
+    assert result.exit_code == 1, result.output
+    assert "created 1, duplicate 0, rejected 2" in result.output
+    assert f"rejected line 2 (order {in_progress}): productOrder.state is inProgress" in (
+        result.output
+    )
+    assert f"rejected line 3 (order IMP-{run}-3): productOrderItem" in result.output
+    forced = runner.invoke(app, ["import-orders", "--force", str(source)], env=env)
+    assert "created 1, duplicate 1, rejected 1" in forced.output
+
+
 def test_import_orders_takes_a_json_list(tmp_path: Path, sqlite_url: str) -> None:
     source = tmp_path / "orders.json"
     source.write_text(json.dumps([product_order("IMP-L1"), product_order("IMP-L2")]))
