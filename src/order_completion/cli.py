@@ -9,6 +9,7 @@ import asyncio
 import os
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -441,16 +442,28 @@ def token_revoke(name: Annotated[str, typer.Argument(help="Name or id of the tok
 
 @token_app.command("list")
 def token_list() -> None:
-    """List API keys (never the tokens themselves)."""
-    table = Table("name", "role", "created", "revoked")
-    for row in _tokens(lambda tokens: tokens.list()):
-        table.add_row(
+    """List API keys (never the tokens themselves), with their whole names and when each
+    was last used (to the minute)."""
+    rows = _tokens(lambda tokens: tokens.list())
+    table = [
+        (
             row.name,
             row.role,
-            row.created_at.isoformat(timespec="seconds"),
-            row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
+            _moment(row.created_at),
+            _moment(row.last_used_at) or "never",
+            _moment(row.revoked_at),
         )
-    console.print(table)
+        for row in rows
+    ]
+    header = ("name", "role", "created", "last used", "revoked")
+    widths = [max(len(line[column]) for line in [header, *table]) for column in range(5)]
+    for line in [header, *table]:
+        text = "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True))
+        console.print(text.rstrip(), soft_wrap=True, markup=False, highlight=False)
+
+
+def _moment(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value is not None else ""
 
 
 @app.command()

@@ -149,6 +149,10 @@ class CompletionCase:
             self.state, self.jeopardy, self.start_of_service_date, tuple(self.milestones)
         )
 
+    def waiting_for(self) -> rules.Waiter:
+        """Who the case waits for now (stored with the case, so lists filter on it)."""
+        return rules.waiting_for(self.state, self._views())
+
     def blocking_work_done(self) -> bool:
         """Every blocking step has finished: only non-blocking work, if any, is left."""
         return rules.blocking_steps_done(self._views())
