@@ -274,7 +274,14 @@ def policy_check(
 
 @app.command()
 def bench(
-    cases: Annotated[int, typer.Option(min=1, help="Orders per path and database")] = 1000,
+    cases: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Orders per path and database, in every suite (timers and reads too, "
+            "unless --timers or --scale is given) [default: 1000]",
+        ),
+    ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight")] = 8,
     database: Annotated[
         str, typer.Option(help="Comma-separated: sqlite, postgresql")
@@ -290,8 +297,11 @@ def bench(
         ),
     ] = "orders,delivery",
     timers: Annotated[
-        int, typer.Option(min=2, help="Timers falling due together (timers suite)")
-    ] = 10_000,
+        int | None,
+        typer.Option(
+            min=2, help="Timers falling due together (timers suite) [default: --cases or 10000]"
+        ),
+    ] = None,
     timer_rate: Annotated[
         float | None,
         typer.Option(help="Also measure due → fired lag with this many timers due per second"),
@@ -302,7 +312,10 @@ def bench(
     timer_backlog: Annotated[
         int, typer.Option(min=0, help="Pending timers not yet due during the lag run")
     ] = 1_000_000,
-    scale: Annotated[int, typer.Option(min=1, help="Cases seeded for the reads suite")] = 20_000,
+    scale: Annotated[
+        int | None,
+        typer.Option(min=1, help="Cases seeded for the reads suite [default: --cases or 20000]"),
+    ] = None,
     connections: Annotated[
         int, typer.Option(min=1, help="Concurrent connections of the reads suite")
     ] = 32,
@@ -339,7 +352,7 @@ def bench(
     results: dict[str, list[Result]] = {SUITES[name].title: [] for name in suites}
     runs: list[SuiteRun] = []
     versions: dict[str, str] = {}
-    options = Options(
+    options = Options.sized(
         cases=cases,
         concurrency=concurrency,
         timers=timers,
