@@ -197,6 +197,7 @@ def build_services(
         jwt_config=jwt_config(settings),
         cache_seconds=settings.token_cache_seconds,
         cache_size=settings.token_cache_size,
+        clock=clock,
     )
     services = Services(
         settings=settings,

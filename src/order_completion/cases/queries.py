@@ -25,6 +25,7 @@ FILTERS: dict[str, Attribute] = {
     "relatedParty.id": Attribute(CaseRow.customer_id),
     "policy.id": Attribute(CaseRow.policy_id),
     "jeopardy": Attribute(CaseRow.jeopardy),
+    "waitingFor": Attribute(CaseRow.waiting_for),
     "creationDate": Attribute(CaseRow.created_at, "date"),
     "lastUpdate": Attribute(CaseRow.updated_at, "date"),
     "completionDate": Attribute(CaseRow.completed_at, "date"),

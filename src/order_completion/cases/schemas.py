@@ -18,6 +18,7 @@ READ_ONLY_ATTRIBUTES = frozenset(
         "relatedParty",
         "policy",
         "jeopardy",
+        "waitingFor",
         "targetCompletionDate",
         "startOfServiceDate",
         "step",
@@ -114,6 +115,11 @@ class CompletionCaseOut(BaseModel):
     relatedParty: list[dict[str, Any]] | None = None
     policy: dict[str, Any] | None = None
     jeopardy: Literal["none", "warning", "breach"] | None = None
+    waitingFor: Literal["customer", "engineer", "trainer", "nobody"] | None = Field(
+        default=None,
+        description="Who the case waits for: the person whose move is next (blocking "
+        "steps first); `nobody` when it runs by itself, is on hold or is finished",
+    )
     targetCompletionDate: str | None = None
     startOfServiceDate: str | None = None
     step: list[StepOut] | None = None
