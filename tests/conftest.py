@@ -38,6 +38,10 @@ ADMIN_URL = os.environ.get(
 # A Monday morning, so business-day arithmetic in tests is easy to follow.
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ADMIN_TOKEN = "test-admin-token"
+# The key sealing hub secrets in every test, migrations and servers started by tests
+# included, so none generates a key file in the working folder.
+SECRET_KEY = "rJRKeSDm86hXOWqeECK43oZlBptMC8mgTbNouOpj33I="
+os.environ.setdefault("ORDER_COMPLETION_SECRET_KEYS", SECRET_KEY)
 
 
 def _postgres_problem() -> str | None:

@@ -32,6 +32,7 @@ class Receiver:
     port: int = 0
     received: list[Received] = field(default_factory=list)
     answers: deque[tuple[int, dict[str, str], float]] = field(default_factory=deque)
+    answer_body: bytes = b'{"ok": true}'
     _server: uvicorn.Server | None = None
     _task: asyncio.Task[None] | None = None
 
@@ -61,7 +62,7 @@ class Receiver:
         status, extra, delay = self.answers.popleft() if self.answers else (200, {}, 0.0)
         if delay:
             await asyncio.sleep(delay)
-        answer = b'{"ok": true}'
+        answer = self.answer_body
         await send(
             {
                 "type": "http.response.start",

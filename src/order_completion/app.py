@@ -27,6 +27,8 @@ from order_completion.events.hub_api import hub_router
 from order_completion.interactions.api import router as interactions_router
 from order_completion.orders.api import OrderServices
 from order_completion.orders.api import router as orders_router
+from order_completion.policies.api import PolicyServices
+from order_completion.policies.api import router as policies_router
 from order_completion.processflow.api import FlowServices
 from order_completion.processflow.api import router as processflow_router
 from order_completion.settings import Settings
@@ -45,10 +47,10 @@ is written to the case history and, as a TMF event, to the outbox."""
 
 def routers_can_use(
     services: Services,
-) -> tuple[CaseServices, OrderServices, FlowServices, HubServices]:
+) -> tuple[CaseServices, OrderServices, FlowServices, HubServices, PolicyServices]:
     """Routers see the services through their own narrow protocols; this makes mypy check
     that the composition root's services satisfy every one of them."""
-    return services, services, services, services
+    return services, services, services, services, services
 
 
 # Set by ``serve`` for the API processes it starts: whether each also runs the worker.
@@ -99,6 +101,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         training_router,
         surveys_router,
         customer_update_router,
+        policies_router,
     ):
         app.include_router(router)
     for api in Api:

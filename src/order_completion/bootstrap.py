@@ -30,8 +30,10 @@ from order_completion.database import Database
 from order_completion.events import ledger, outbox
 from order_completion.events.continuous import ContinuousSender
 from order_completion.events.guard import CallbackGuard, parse_allowlist
+from order_completion.events.handlers import HubCommands
 from order_completion.events.relay import relay_due
 from order_completion.events.retry import parse_schedule
+from order_completion.events.sealing import SecretBox, secret_box
 from order_completion.events.sender import ReceiverClients, Sender
 from order_completion.events.stream import StreamPublisher
 from order_completion.integrations.billing import Billing
@@ -107,6 +109,7 @@ class Services:
     sender: Sender
     auth: Authenticator
     counts: RowCounter
+    secret_box: SecretBox
     behaviour: CaseBehaviour = BEHAVIOUR
     projectors: tuple[Projector, ...] = PROJECTORS
     stream: StreamPublisher | None = None
@@ -118,6 +121,16 @@ class Services:
     @property
     def base_url(self) -> str:
         return self.settings.public_url.rstrip("/")
+
+    @property
+    def max_subscriptions_per_owner(self) -> int:
+        return self.settings.max_subscriptions_per_owner
+
+    def hubs(self) -> HubCommands:
+        """The hub commands, for the CLI and tools that act as the operator."""
+        return HubCommands(
+            self.db, self.clock, self.secret_box, max_per_owner=self.max_subscriptions_per_owner
+        )
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work for one command."""
@@ -180,6 +193,7 @@ def build_services(
     clock = clock or SystemClock()
     policies = PolicyBook(load_policies(settings.policy_dir))
     guard = CallbackGuard(parse_allowlist(settings.callback_allowlist))
+    box = secret_box(settings.secret_keys, settings.secret_key_file)
     sender = Sender(
         db=db,
         clock=clock,
@@ -189,6 +203,7 @@ def build_services(
         ),
         guard=guard,
         derivations=DERIVATIONS,
+        box=box,
         schedule=parse_schedule(settings.retry_schedule),
         timeout_seconds=settings.delivery_timeout_seconds,
     )
@@ -203,6 +218,7 @@ def build_services(
         jwt_config=jwt_config(settings),
         cache_seconds=settings.token_cache_seconds,
         cache_size=settings.token_cache_size,
+        clock=clock,
     )
     peer_client = httpx.AsyncClient(
         timeout=settings.integration_timeout_seconds, transport=transport
@@ -218,6 +234,7 @@ def build_services(
         sender=sender,
         auth=auth,
         counts=RowCounter(settings.exact_count_limit),
+        secret_box=box,
         stream=stream,
         behaviour=behaviour_for(peers),
         peers=peers,

@@ -1,4 +1,5 @@
-"""The ``order-completion`` command: serve, worker, migrate, import-orders, policy check, bench.
+"""The ``order-completion`` command: serve, worker, migrate, import-orders, policy check,
+bench, tokens, and resealing hub secrets.
 
 Heavy modules are imported inside each command so that ``--help`` stays fast.
 """
@@ -9,6 +10,7 @@ import asyncio
 import os
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -35,6 +37,8 @@ policy_app = typer.Typer(help="Work with completion policies.", no_args_is_help=
 app.add_typer(policy_app, name="policy")
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+secrets_app = typer.Typer(help="Manage the keys sealing hub signing secrets.", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 console = Console()
 errors = Console(stderr=True)
 
@@ -204,8 +208,13 @@ def import_orders(
             readable=True,
         ),
     ],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Open a case for every order, even one in no trigger state"),
+    ] = False,
 ) -> None:
-    """Open a completion case for every product order in a file."""
+    """Open a completion case for every product order in a file (in a trigger state,
+    as for the listener, unless --force)."""
     from order_completion import imports, logs
 
     settings = _settings()
@@ -224,7 +233,7 @@ def import_orders(
             with Progress(*columns, console=console) as progress:
                 task = progress.add_task("orders", total=len(documents))
                 return await imports.import_orders(
-                    services, documents, advance=lambda: progress.advance(task)
+                    services, documents, advance=lambda: progress.advance(task), force=force
                 )
         finally:
             await services.close()
@@ -235,10 +244,10 @@ def import_orders(
         f"rejected {len(summary.rejected)}"
     )
     if summary.rejected:
-        table = Table("order", "reason", title="Rejected")
-        for where, why in summary.rejected:
-            table.add_row(where, why)
-        console.print(table)
+        for rejection in summary.rejected:
+            named = f"order {rejection.order_id}" if rejection.order_id else "no order id"
+            line = f"rejected {rejection.where} ({named}): {rejection.reason}"
+            console.print(line, soft_wrap=True, markup=False, highlight=False)
         raise typer.Exit(1)
 
 
@@ -268,7 +277,14 @@ def policy_check(
 
 @app.command()
 def bench(
-    cases: Annotated[int, typer.Option(min=1, help="Orders per path and database")] = 1000,
+    cases: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Orders per path and database, in every suite (timers and reads too, "
+            "unless --timers or --scale is given) [default: 1000]",
+        ),
+    ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight")] = 8,
     database: Annotated[
         str, typer.Option(help="Comma-separated: sqlite, postgresql")
@@ -284,8 +300,11 @@ def bench(
         ),
     ] = "orders,delivery",
     timers: Annotated[
-        int, typer.Option(min=2, help="Timers falling due together (timers suite)")
-    ] = 10_000,
+        int | None,
+        typer.Option(
+            min=2, help="Timers falling due together (timers suite) [default: --cases or 10000]"
+        ),
+    ] = None,
     timer_rate: Annotated[
         float | None,
         typer.Option(help="Also measure due → fired lag with this many timers due per second"),
@@ -296,7 +315,10 @@ def bench(
     timer_backlog: Annotated[
         int, typer.Option(min=0, help="Pending timers not yet due during the lag run")
     ] = 1_000_000,
-    scale: Annotated[int, typer.Option(min=1, help="Cases seeded for the reads suite")] = 20_000,
+    scale: Annotated[
+        int | None,
+        typer.Option(min=1, help="Cases seeded for the reads suite [default: --cases or 20000]"),
+    ] = None,
     connections: Annotated[
         int, typer.Option(min=1, help="Concurrent connections of the reads suite")
     ] = 32,
@@ -333,7 +355,7 @@ def bench(
     results: dict[str, list[Result]] = {SUITES[name].title: [] for name in suites}
     runs: list[SuiteRun] = []
     versions: dict[str, str] = {}
-    options = Options(
+    options = Options.sized(
         cases=cases,
         concurrency=concurrency,
         timers=timers,
@@ -436,16 +458,61 @@ def token_revoke(name: Annotated[str, typer.Argument(help="Name or id of the tok
 
 @token_app.command("list")
 def token_list() -> None:
-    """List API keys (never the tokens themselves)."""
-    table = Table("name", "role", "created", "revoked")
-    for row in _tokens(lambda tokens: tokens.list()):
-        table.add_row(
+    """List API keys (never the tokens themselves), with their whole names and when each
+    was last used (to the minute)."""
+    rows = _tokens(lambda tokens: tokens.list())
+    table = [
+        (
             row.name,
             row.role,
-            row.created_at.isoformat(timespec="seconds"),
-            row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
+            _moment(row.created_at),
+            _moment(row.last_used_at) or "never",
+            _moment(row.revoked_at),
         )
-    console.print(table)
+        for row in rows
+    ]
+    header = ("name", "role", "created", "last used", "revoked")
+    widths = [max(len(line[column]) for line in [header, *table]) for column in range(5)]
+    for line in [header, *table]:
+        text = "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True))
+        console.print(text.rstrip(), soft_wrap=True, markup=False, highlight=False)
+
+
+def _moment(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value is not None else ""
+
+
+@secrets_app.command("rotate")
+def secrets_rotate() -> None:
+    """Reseal every hub signing secret under the first key of ORDER_COMPLETION_SECRET_KEYS.
+
+    Put a new key first, run this, then drop the old keys: receivers keep their secrets.
+    Safe to run again, or after an interruption.
+    """
+    from order_completion import logs
+    from order_completion.events.sealing import SecretUnreadable
+
+    settings = _settings()
+    logs.configure("warning")
+    _migrate(settings)
+    services = _services(settings)
+
+    async def run() -> int:
+        hubs = services.hubs()
+        columns = (TextColumn("Resealing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        try:
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("secrets", total=await hubs.count())
+                return await hubs.reseal_all(advance=lambda done: progress.advance(task, done))
+        finally:
+            await services.close()
+
+    try:
+        resealed = asyncio.run(run())
+    except SecretUnreadable as error:
+        errors.print(f"[red]{error}[/red]; nothing after it was resealed", soft_wrap=True)
+        raise typer.Exit(2) from error
+    console.print(f"Resealed the secrets of {resealed} subscriptions under the first key.")
 
 
 @app.command()

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from order_completion.audit import Actor
 from order_completion.auth.rules import Permission
 from order_completion.auth.service import Authenticator, Principal
-from order_completion.errors import InvalidInput, UnsupportedMedia
+from order_completion.errors import InvalidInput, Unauthenticated, UnsupportedMedia
 
 MERGE_PATCH_TYPES = ("application/json", "application/merge-patch+json")
 S = TypeVar("S")
@@ -73,6 +73,18 @@ async def current_actor(request: Request) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+async def current_principal(request: Request) -> Principal:
+    """The caller checked by the route's permission dependency, for a route whose answer
+    depends on what else the caller may do (force, choose a policy)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise Unauthenticated("no credentials")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 async def merge_patch_body(request: Request) -> dict[str, Any]:

@@ -21,11 +21,21 @@ from order_completion.orders.schemas import ProductOrder
 from order_completion.tmf.errors import field_path
 
 
+@dataclass(frozen=True)
+class Rejected:
+    """An order that opened no case: where it is in the file, its id when it has one
+    (the first thing a user searches for), and why."""
+
+    where: str
+    order_id: str | None
+    reason: str
+
+
 @dataclass
 class ImportSummary:
     created: int = 0
     duplicate: int = 0
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 def read_documents(path: Path) -> list[tuple[str, Any]]:
@@ -86,15 +96,18 @@ async def import_orders(
     advance: Callable[[], None] = lambda: None,
     *,
     in_flight: int = IN_FLIGHT,
+    force: bool = False,
 ) -> ImportSummary:
     """Open a case for every order, ``in_flight`` at a time; rejections are reported in
-    the order of the file.
+    the order of the file. An order must be in a trigger state, as for the listener,
+    unless ``force`` opens every order whatever its state.
 
     Orders with the same id go through the same lane, in file order, so the first of them
     is the one that opens the case, as it would be one order after the other.
     """
     summary = ImportSummary()
-    rejected: list[tuple[int, str, str]] = []
+    trigger_states = None if force else tuple(services.settings.trigger_states)
+    rejected: list[tuple[int, Rejected]] = []
     lanes: list[list[tuple[int, str, Any]]] = [[] for _ in range(max(1, in_flight))]
     for index, (where, document) in enumerate(documents):
         key = document.get("id") if isinstance(document, dict) else None
@@ -103,23 +116,35 @@ async def import_orders(
 
     async def run(lane: list[tuple[int, str, Any]]) -> None:
         for index, where, document in lane:
-            why = await _import_one(services, document, summary)
+            why = await _import_one(services, document, summary, trigger_states)
             if why is not None:
-                rejected.append((index, where, why))
+                rejected.append((index, Rejected(where, _order_id(document), why)))
             advance()
 
     await asyncio.gather(*(run(lane) for lane in lanes))
-    summary.rejected = [(where, why) for _, where, why in sorted(rejected)]
+    summary.rejected = [rejection for _, rejection in sorted(rejected, key=lambda r: r[0])]
     return summary
 
 
-async def _import_one(services: Services, document: Any, summary: ImportSummary) -> str | None:
+def _order_id(document: Any) -> str | None:
+    """The id a rejected document gives itself, if it has a readable one."""
+    order_id = document.get("id") if isinstance(document, dict) else None
+    return order_id if isinstance(order_id, str) and order_id.strip() else None
+
+
+async def _import_one(
+    services: Services,
+    document: Any,
+    summary: ImportSummary,
+    trigger_states: tuple[str, ...] | None,
+) -> str | None:
     """Open the case of one order; the reason when it is rejected."""
     try:
         if isinstance(document, _Unreadable):
             raise ValueError(document.reason)
         order = ProductOrder.model_validate(document)
-        result = await services.intake.open_case(services.uow(), OpenCase(order, IMPORTER))
+        command = OpenCase(order, IMPORTER, trigger_states=trigger_states)
+        result = await services.intake.open_case(services.uow(), command)
     except ValidationError as error:
         return _describe(error)
     except ServiceError as error:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from order_completion.integrations.messages.model import MessageTransport
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/order-completion.db"
 
@@ -14,7 +16,10 @@ DEFAULT_DATABASE_URL = "sqlite:///./data/order-completion.db"
 class Settings(BaseSettings):
     """Every setting of the service; the README lists them with their defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="ORDER_COMPLETION_", extra="ignore")
+    # Inputs stay out of error messages: several settings are secrets (tokens, the SMTP password).
+    model_config = SettingsConfigDict(
+        env_prefix="ORDER_COMPLETION_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
@@ -88,6 +93,18 @@ class Settings(BaseSettings):
     token_cache_size: int = Field(
         default=10_000, ge=1, description="Most API key lookups kept at once (oldest go first)"
     )
+    secret_keys: str = Field(
+        default="",
+        description="Fernet keys sealing hub signing secrets at rest (comma-separated): the "
+        "first seals, every one opens; empty means a key generated once into secret_key_file",
+    )
+    secret_key_file: Path = Field(
+        default=Path("./data/hub-secret.key"),
+        description="Where the generated key is kept (owner-only) when secret_keys is empty",
+    )
+    max_subscriptions_per_owner: int = Field(
+        default=100, ge=1, description="Most hub subscriptions one caller may hold, over all APIs"
+    )
     exact_count_limit: int = Field(
         default=10_000,
         ge=1,
@@ -132,6 +149,30 @@ class Settings(BaseSettings):
         "the case is in fallout",
     )
     integration_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    mail_from: str | None = Field(
+        default=None, description="Sender of customer messages, e.g. Orders <orders@example.com>"
+    )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="SMTP server, e.g. smtp://user:pass@host:587?starttls=true or "
+        "smtps://user:pass@host (password never shown)",
+    )
+    tmf681_url: str | None = Field(
+        default=None,
+        description="TMF681 API root, e.g. http://host/tmf-api/communicationManagement/v4",
+    )
+    tmf681_token: SecretStr | None = Field(
+        default=None, description="Bearer token sent to the TMF681 API"
+    )
+    template_dir: Path | None = Field(
+        default=None,
+        description="Folder of message templates; a file named like a bundled one replaces it",
+    )
+    # After the fields it checks: a field validator sees only the fields declared before it.
+    message_transport: MessageTransport = Field(
+        default=MessageTransport.NONE,
+        description="How customer messages leave: smtp, tmf681, or none (events only)",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -154,12 +195,53 @@ class Settings(BaseSettings):
         parse_allowlist(value)
         return value
 
+    @field_validator("secret_keys")
+    @classmethod
+    def _keys(cls, value: str) -> str:
+        from order_completion.events.sealing import parse_keys
+
+        parse_keys(value)
+        return value
+
     @field_validator("retry_schedule", "integration_retry_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
         from order_completion.events.retry import parse_schedule
 
         parse_schedule(value)
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        from order_completion.integrations.messages.smtp import parse_smtp_url
+
+        if value is not None:
+            parse_smtp_url(value.get_secret_value())
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        from order_completion.integrations.messages.smtp import sender_address
+
+        if value is not None:
+            sender_address(value)
+        return value
+
+    @field_validator("message_transport")
+    @classmethod
+    def _transport_configured(
+        cls, value: MessageTransport, info: ValidationInfo
+    ) -> MessageTransport:
+        needed = {
+            MessageTransport.NONE: (),
+            MessageTransport.SMTP: ("mail_from", "smtp_url"),
+            MessageTransport.TMF681: ("mail_from", "tmf681_url"),
+        }[value]
+        missing = [f"ORDER_COMPLETION_{name.upper()}" for name in needed if not info.data.get(name)]
+        if missing:
+            raise ValueError(f"{value} needs {' and '.join(missing)}")
         return value
 
     @field_validator("trigger_states", "jwt_algorithms", mode="before")

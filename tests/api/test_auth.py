@@ -41,6 +41,8 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("PATCH", f"{ONE}/trainingSession/s", Permission.MANAGE_TRAINING),
     ("POST", f"{ONE}/surveyResponse", Permission.RECORD_SURVEY),
     ("POST", f"{BASE}/listener/productOrderStateChangeEvent", Permission.RECEIVE_EVENTS),
+    ("GET", f"{BASE}/policy", Permission.READ),
+    ("GET", f"{BASE}/policy/default", Permission.READ),
 ]
 PI = f"{BASE_PATHS[Api.PARTY_INTERACTION]}/partyInteraction"
 ROUTES += [

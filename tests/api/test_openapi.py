@@ -26,6 +26,8 @@ EXPECTED = (
         (f"{BASE}/completionCase/{{case_id}}/trainingSession/{{session_id}}", "patch"),
         (f"{BASE}/completionCase/{{case_id}}/surveyResponse", "post"),
         (f"{BASE}/listener/productOrderStateChangeEvent", "post"),
+        (f"{BASE}/policy", "get"),
+        (f"{BASE}/policy/{{policy_id}}", "get"),
     }
     | {
         (f"{PF}/processFlow", "get"),

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from order_completion.bootstrap import DERIVATIONS, Services
 from order_completion.events.catalog import BASE_PATHS, Api
 from order_completion.events.deliveries import Delivery
-from order_completion.events.handlers import HubCommands
 from order_completion.events.outbox import OutboxBatch
 from order_completion.events.relay import relay_due
 from tests.api.test_cases_api import CASES, assert_error
@@ -246,7 +245,7 @@ async def test_tmf701_events_are_stored_as_facts_and_built_when_relayed(
 ) -> None:
     """The flows are not written twice: the outbox keeps a TMF701 event as the facts of the
     change, and a subscriber receives the full resource, filtered on its built body."""
-    hubs = HubCommands(services.db, services.clock)
+    hubs = services.hubs()
     await hubs.register(
         Api.PROCESS_FLOW,
         callback=receiver.url,
@@ -296,7 +295,7 @@ async def test_an_event_that_cannot_be_built_fails_alone(
 ) -> None:
     """The relay leaves it out, the sender fails its delivery, and every other event of
     the same row still goes out."""
-    hubs = HubCommands(services.db, services.clock)
+    hubs = services.hubs()
     await hubs.register(Api.PROCESS_FLOW, callback=receiver.url, query=None, style="callback")
     first = (await client.post(PF, json=flow_body(product_order("PO-PFX1")))).json()
     await relay_due(services.db, services.clock.now(), DERIVATIONS)

@@ -28,7 +28,7 @@ from standardwebhooks.webhooks import Webhook
 from order_completion.bootstrap import Services, build_services
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery
-from order_completion.events.handlers import HubCommands
+from order_completion.events.handlers import Registered
 from order_completion.events.outbox import OutboxBatch
 from order_completion.events.subscriptions import Subscription
 from order_completion.settings import Settings
@@ -128,9 +128,9 @@ async def test_no_event_is_lost_when_workers_die_and_receivers_misbehave(
     services = build_services(Settings(database_url=postgres_url, callback_allowlist="127.0.0.1"))
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        hubs: dict[str, Subscription] = {}
+        hubs: dict[str, Registered] = {}
         for name, receiver in receivers.items():
-            hubs[name] = await HubCommands(services.db, services.clock).register(
+            hubs[name] = await services.hubs().register(
                 Api.ORDER_COMPLETION, callback=f"{receiver.url}/hook", query=None, style="callback"
             )
 

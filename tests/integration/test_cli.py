@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from order_completion.bootstrap import build_services
 from order_completion.cli import app
+from order_completion.settings import Settings
 from tests.orders import business_order, product_order
 
 runner = CliRunner()
@@ -57,6 +62,30 @@ def test_import_orders_reports_created_duplicate_and_rejected(
     assert "different items" in result.output
 
 
+def test_import_orders_names_each_rejected_order_by_its_id_and_takes_only_trigger_states(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    in_progress = f"IMP-{run}-" + "W" * 60  # longer than a narrow terminal's table column
+    lines = [
+        json.dumps(product_order(f"IMP-{run}-1")),
+        json.dumps(product_order(in_progress, state="inProgress")),
+        json.dumps({**product_order(f"IMP-{run}-3"), "productOrderItem": []}),
+    ]
+    source = tmp_path / "orders.ndjson"
+    source.write_text("\n".join(lines) + "\n")
+    env = {"ORDER_COMPLETION_DATABASE_URL": sqlite_url, "COLUMNS": "60"}
+    result = runner.invoke(app, ["import-orders", str(source)], env=env)
+    assert result.exit_code == 1, result.output
+    assert "created 1, duplicate 0, rejected 2" in result.output
+    assert f"rejected line 2 (order {in_progress}): productOrder.state is inProgress" in (
+        result.output
+    )
+    assert f"rejected line 3 (order IMP-{run}-3): productOrderItem" in result.output
+    forced = runner.invoke(app, ["import-orders", "--force", str(source)], env=env)
+    assert "created 1, duplicate 1, rejected 1" in forced.output
+
+
 def test_import_orders_takes_a_json_list(tmp_path: Path, sqlite_url: str) -> None:
     source = tmp_path / "orders.json"
     source.write_text(json.dumps([product_order("IMP-L1"), product_order("IMP-L2")]))
@@ -100,6 +129,23 @@ def test_a_bad_setting_is_named_and_stops_the_command() -> None:
     assert "Invalid setting ORDER_COMPLETION_DATABASE_URL" in result.output
 
 
+def test_a_bad_smtp_url_is_named_without_its_password() -> None:
+    """The message says what to fix in the SMTP URL and masks the password it was given."""
+    result = runner.invoke(
+        app,
+        ["migrate"],
+        env={
+            "ORDER_COMPLETION_MESSAGE_TRANSPORT": "smtp",
+            "ORDER_COMPLETION_MAIL_FROM": "orders@op.example",
+            "ORDER_COMPLETION_SMTP_URL": "smtp://mailer:hunter2@mail.example.com:twentyfive",
+        },
+    )
+    assert result.exit_code == 2
+    assert "Invalid setting ORDER_COMPLETION_SMTP_URL: smtp://mailer:***@" in result.output
+    assert "port must be a number" in result.output
+    assert "hunter2" not in result.output
+
+
 def test_an_unreachable_database_is_reported_without_its_password() -> None:
     url = "postgresql://someone:secret@127.0.0.1:1/nowhere"
     result = runner.invoke(app, ["migrate"], env={"ORDER_COMPLETION_DATABASE_URL": url})
@@ -128,6 +174,32 @@ def test_tokens_are_created_listed_and_revoked(sqlite_url: str) -> None:
     assert created.output.strip() not in listed.output
     assert runner.invoke(app, ["token", "revoke", "field"], env=env).exit_code == 0
     assert runner.invoke(app, ["token", "revoke", "nobody"], env=env).exit_code == 2
+
+
+def test_token_list_shows_whole_names_and_when_each_was_last_used(sqlite_url: str) -> None:
+    env = {"ORDER_COMPLETION_DATABASE_URL": sqlite_url, "COLUMNS": "60"}
+    used_name = "nightly order feed from the billing platform, production " + "x" * 20
+    create = ["token", "create", "--role", "integration", "--quiet", "--name"]
+    used = runner.invoke(app, [*create, used_name], env=env).output.strip()
+    assert runner.invoke(app, [*create, "spare"], env=env).exit_code == 0
+
+    async def call_with(token: str) -> None:
+        services = build_services(Settings(database_url=sqlite_url))
+        try:
+            await services.auth.authenticate(f"Bearer {token}")
+        finally:
+            await services.close()
+
+    asyncio.run(call_with(used))
+    listed = runner.invoke(app, ["token", "list"], env=env)
+    assert listed.exit_code == 0, listed.output
+    rows = {
+        fields[0]: fields
+        for fields in (re.split(r"\s{2,}", line.strip()) for line in listed.output.splitlines())
+    }
+    assert rows["name"][:4] == ["name", "role", "created", "last used"]
+    assert rows[used_name][3].startswith(datetime.now(UTC).date().isoformat())
+    assert rows["spare"][3] == "never"
 
 
 def test_import_orders_reads_past_a_byte_order_mark_and_a_line_nested_too_deeply(

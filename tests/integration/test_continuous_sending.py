@@ -161,6 +161,7 @@ async def other_worker(services: Services) -> AsyncIterator[Sender]:
         clients=clients,
         guard=services.guard,
         derivations=DERIVATIONS,
+        box=services.secret_box,
     )
     try:
         yield sender
@@ -330,6 +331,7 @@ async def test_any_error_while_sending_is_that_attempt_s_failure(services: Servi
         clients=ReceiverClients(lambda: httpx.AsyncClient(transport=_Broken())),
         guard=services.guard,
         derivations=DERIVATIONS,
+        box=services.secret_box,
     )
     try:
         assert await sender.send_due() == 1

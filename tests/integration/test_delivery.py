@@ -13,7 +13,7 @@ from order_completion.bootstrap import DERIVATIONS, Services
 from order_completion.clock import FixedClock
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
-from order_completion.events.handlers import HubCommands
+from order_completion.events.handlers import Registered
 from order_completion.events.subscriptions import Subscription
 from tests.orders import product_order
 from tests.receiver import Receiver
@@ -22,8 +22,8 @@ from tests.support import open_case, outbox_events
 
 async def subscribe(
     services: Services, callback: str, query: str | None = None, style: str = "callback"
-) -> Subscription:
-    hubs = HubCommands(services.db, services.clock)
+) -> Registered:
+    hubs = services.hubs()
     return await hubs.register(Api.ORDER_COMPLETION, callback=callback, query=query, style=style)
 
 
@@ -144,6 +144,24 @@ async def test_410_disables_the_subscription(services: Services, receiver: Recei
     assert len(await deliveries(services)) == 1  # a disabled subscription gets nothing new
 
 
+async def test_the_disabled_event_tells_no_callback_credentials(
+    services: Services, receiver: Receiver
+) -> None:
+    port = receiver.url.rsplit(":", 1)[1]
+    await subscribe(services, f"http://crm:hunter2@127.0.0.1:{port}/hook?key=k1")
+    receiver.script(410, 410)  # the case's first event, then the disabled event itself
+    await open_case(services, product_order())
+    await drain(services)
+    (event,) = [
+        event
+        for event in await outbox_events(services)
+        if event["eventType"] == "hubSubscriptionDisabledEvent"
+    ]
+    assert event["event"]["subscription"]["callback"] == (
+        f"http://***@127.0.0.1:{port}/hook?key=***"
+    )
+
+
 async def test_redirects_are_failures_and_not_followed(
     services: Services, receiver: Receiver
 ) -> None:
@@ -228,6 +246,7 @@ async def test_several_workers_deliver_each_event_once(
             clients=ReceiverClients(httpx.AsyncClient),
             guard=services.guard,
             derivations=DERIVATIONS,
+            box=services.secret_box,
             batch=7,
         )
         for _ in range(3)

@@ -15,7 +15,7 @@ from order_completion.clock import FixedClock
 from order_completion.errors import Conflict
 from order_completion.timers.tables import Timer
 from order_completion.timers.worker import TimerWorker
-from tests.orders import product_order, quick_policy_dir  # noqa: F401 (the policy_dir fixture)
+from tests.orders import business_order, product_order, quick_policy_dir  # noqa: F401 (the policy_dir fixture)
 from tests.support import (
     actions,
     case_json,
@@ -54,15 +54,14 @@ async def test_silence_through_the_window_is_deemed_acceptance_at_the_window_end
     assert types.count("completionCaseInformationRequiredEvent") >= 2
 
 
-async def test_jeopardy_warns_then_breaches_and_stops_when_the_case_completes(
+async def test_jeopardy_warns_then_breaches_while_blocking_work_is_open(
     services: Services, clock: FixedClock
 ) -> None:
-    case_id = await open_case(services, quick_order())
-    await decide(services, case_id, ACCEPT)
-    clock.advance(timedelta(days=2, minutes=1))
+    case_id = await open_case(services, business_order())  # waits for its commissioning test
+    clock.advance(timedelta(days=12))  # past 0.8 of its 10 business days
     await services.timers.fire_due()
     assert (await case_json(services, case_id))["jeopardy"] == "warning"
-    clock.advance(timedelta(days=2))
+    clock.advance(timedelta(days=3))  # past all 10
     await services.timers.fire_due()
     case = await case_json(services, case_id)
     assert case["jeopardy"] == "breach"

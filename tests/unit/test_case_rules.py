@@ -9,11 +9,13 @@ from order_completion.cases.rules import (
     StepKind,
     StepState,
     StepView,
+    Waiter,
     all_steps_done,
     blocking_steps_done,
     case_transition_allowed,
     plan_remediation,
     ready_to_start,
+    waiting_for,
 )
 
 
@@ -93,3 +95,39 @@ def test_rejection_without_commissioning_sends_the_notice_again_at_once() -> Non
     plan = plan_remediation(steps, "accept").changes
     assert plan["notice"].after == ()
     assert plan["accept"].after == ("notice",)
+
+
+@pytest.mark.parametrize(
+    ("steps", "state", "waiter"),
+    [
+        ([step("t", StepKind.COMMISSIONING_TEST, StepState.ACTIVE)], CaseState.ACTIVE, "engineer"),
+        ([step("a", StepKind.ACCEPTANCE, StepState.ACTIVE)], CaseState.ACTIVE, "customer"),
+        (
+            [
+                step("tr", StepKind.TRAINING, StepState.ACTIVE, blocking=False),
+                step("a", StepKind.ACCEPTANCE, StepState.ACTIVE),
+            ],
+            CaseState.ACTIVE,
+            "customer",  # a blocking step before a non-blocking one
+        ),
+        (
+            [
+                step("tr", StepKind.TRAINING, StepState.ACTIVE, blocking=False),
+                step("s", StepKind.SATISFACTION_SURVEY, StepState.ACTIVE, blocking=False),
+            ],
+            CaseState.ACTIVE,
+            "trainer",  # then the order of the policy
+        ),
+        (
+            [step("n", StepKind.READY_FOR_SERVICE_NOTICE, StepState.ACTIVE)],
+            CaseState.ACTIVE,
+            "nobody",
+        ),
+        ([step("a", StepKind.ACCEPTANCE, StepState.NEW)], CaseState.ACTIVE, "nobody"),
+        ([step("a", StepKind.ACCEPTANCE, StepState.ACTIVE)], CaseState.HOLD, "nobody"),
+    ],
+)
+def test_a_case_waits_for_its_first_waiting_step_blocking_first(
+    steps: list[StepView], state: CaseState, waiter: str
+) -> None:
+    assert waiting_for(state, steps) is Waiter(waiter)

@@ -114,6 +114,23 @@ def test_a_bad_file_in_the_policy_folder_stops_loading(tmp_path: Path) -> None:
         load_policies(tmp_path)
 
 
+def test_every_bad_file_of_the_policy_folder_is_reported_at_once(tmp_path: Path) -> None:
+    (tmp_path / "a-bad.yaml").write_text("id: bad\n")
+    (tmp_path / "b-good.yaml").write_text(VALID)
+    (tmp_path / "c-broken.yaml").write_text("id: [unclosed\n")
+    (tmp_path / "d-again.yaml").write_text(VALID)
+    with pytest.raises(PolicyError) as caught:
+        load_policies(tmp_path)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{tmp_path / 'a-bad.yaml'}: version: Field required"
+    assert [line.split(":")[0] for line in lines[-2:]] == [
+        str(tmp_path / "c-broken.yaml"),
+        str(tmp_path / "d-again.yaml"),
+    ]
+    assert "not valid YAML" in lines[-2]
+    assert "'gold' is already defined in" in lines[-1]
+
+
 def test_a_missing_policy_folder_is_reported(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="policy folder does not exist"):
         load_policies(tmp_path / "nowhere")

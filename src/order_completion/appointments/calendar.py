@@ -1,11 +1,16 @@
-"""An appointment as an iCalendar invitation (RFC 5545), for the customer's calendar."""
+"""An appointment row as an iCalendar invitation (RFC 5545), for the customer's calendar."""
 
 from __future__ import annotations
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from typing import Any
 
-from order_completion import __version__
 from order_completion.appointments.tables import Appointment
+from order_completion.integrations.messages.calendar import invitation as calendar_invitation
+from order_completion.integrations.messages.model import (
+    AppointmentChange,
+    AppointmentDetails,
+    Person,
+)
 
 STATUS = {
     "initialized": "TENTATIVE",
@@ -16,30 +21,32 @@ STATUS = {
 }
 
 
+def details(row: Appointment, *, sequence: int = 0) -> AppointmentDetails:
+    """The plain facts of ``row`` that invitations and messages show."""
+    cancelled = row.status == "cancelled"
+    return AppointmentDetails(
+        uid=f"{row.id}@order-completion",
+        start=row.start,
+        end=row.end,
+        place=(row.related_place or {}).get("name") or None,
+        trainer=_person(row.trainer) if row.trainer else None,
+        topics=tuple(row.topics or ()),
+        attendees=tuple(_person(person) for person in row.attendees),
+        change=AppointmentChange.CANCELLED if cancelled else AppointmentChange.SCHEDULED,
+        sequence=sequence,
+        stamp=row.last_update,
+    )
+
+
 def invitation(row: Appointment, *, order_id: str, organizer: str | None = None) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", f"-//Order Completion//{__version__}//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if row.status == "cancelled" else "REQUEST")
-    event = Event()
-    event.add("uid", f"{row.id}@order-completion")
-    event.add("dtstamp", row.last_update)
-    event.add("dtstart", row.start)
-    event.add("dtend", row.end)
-    event.add("summary", f"{row.category.capitalize()} for order {order_id}")
-    if row.description:
-        event.add("description", row.description)
-    event.add("status", STATUS.get(row.status, "TENTATIVE"))
-    place = row.related_place or {}
-    if place.get("name"):
-        event.add("location", place["name"])
-    if organizer:
-        event.add("organizer", vCalAddress(f"mailto:{organizer}"))
-    for person in [*row.attendees, *([row.trainer] if row.trainer else [])]:
-        if person.get("email"):
-            attendee = vCalAddress(f"mailto:{person['email']}")
-            attendee.params["cn"] = vText(person.get("name", ""))
-            event.add("attendee", attendee, encode=False)
-    calendar.add_component(event)
-    data: bytes = calendar.to_ical()
-    return data
+    return calendar_invitation(
+        details(row),
+        summary=f"{row.category.capitalize()} for order {order_id}",
+        description=row.description,
+        organizer=organizer,
+        status=STATUS.get(row.status, "TENTATIVE"),
+    )
+
+
+def _person(entry: dict[str, Any]) -> Person:
+    return Person(name=entry.get("name"), email=entry.get("email"), phone=entry.get("phone"))

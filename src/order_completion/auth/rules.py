@@ -19,9 +19,10 @@ class Role(StrEnum):
 
 
 class Permission(StrEnum):
-    READ = "read"  # read every resource and hub registration
+    READ = "read"  # read every resource, and the hubs the caller registered
     OPEN_CASE = "openCase"  # open a case (completionCase, processFlow)
-    MANAGE_CASE = "manageCase"  # hold, resume, cancel, delete a case
+    MANAGE_CASE = "manageCase"  # hold, resume, cancel, delete a case; name its policy
+    FORCE_CASE = "forceCase"  # open a case for an order in no trigger state
     RECORD_TEST = "recordTest"  # report commissioning test runs
     RECORD_DECISION = "recordDecision"  # record the customer's acceptance decision
     MANAGE_TRAINING = "manageTraining"  # book and close training sessions

@@ -10,19 +10,27 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy import select
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.auth.rules import Permission, Role, known_roles, permissions_of
 from order_completion.auth.tables import ApiToken
+from order_completion.clock import Clock, SystemClock
 from order_completion.database import Database
 from order_completion.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 TOKEN_PREFIX = "oct_"
+# How exact an API key's last use is: one write a minute per key at most, however many
+# requests it serves.
+LAST_USE_PRECISION = timedelta(minutes=1)
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -134,8 +142,10 @@ class Authenticator:
         jwt_config: JwtConfig | None,
         cache_seconds: float = 5.0,
         cache_size: int = 10_000,
+        clock: Clock | None = None,
     ) -> None:
         self.db = db
+        self.clock = clock or SystemClock()
         self.cache_seconds = cache_seconds
         self.cache_size = cache_size
         self._bootstrap_hash = hash_token(bootstrap_token) if bootstrap_token else None
@@ -172,7 +182,23 @@ class Authenticator:
             row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
         if row is None or row.revoked_at is not None:
             return None
+        await self._note_use(row)
         return Principal(row.name, frozenset(known_roles([row.role])), "apiKey", f"key:{row.id}")
+
+    async def _note_use(self, row: ApiToken) -> None:
+        """Remember when the key was last used, to the minute. Only a lookup (a request
+        the cache did not answer) notes it, and not more than once a minute, so busy keys
+        do not turn reads into writes; a failure to note it refuses no request."""
+        now = self.clock.now()
+        if row.last_used_at is not None and now - row.last_used_at < LAST_USE_PRECISION:
+            return
+        try:
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now)
+                )
+        except SQLAlchemyError as error:
+            log.warning("auth.last_use_not_noted", token=row.name, error=type(error).__name__)
 
     def _remember(self, digest: str, principal: Principal | None) -> None:
         """Keep a lookup for ``cache_seconds``, at most ``cache_size`` of them: the oldest

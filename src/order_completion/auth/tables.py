@@ -19,3 +19,6 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a request last came with it (to the minute: see ``Authenticator``), so an
+    # operator can tell a key in use from a forgotten one before revoking it (0016).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

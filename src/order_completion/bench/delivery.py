@@ -30,7 +30,6 @@ from order_completion.bench.measure import NOT_COMPARED, Result, run_concurrentl
 from order_completion.bootstrap import DERIVATIONS, Services, build_services
 from order_completion.events.catalog import Api
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
-from order_completion.events.handlers import HubCommands
 from order_completion.events.outbox import OutboxBatch
 from order_completion.events.relay import relay_all
 from order_completion.orders.handlers import OpenCase
@@ -110,7 +109,7 @@ async def fresh(target: Target, label: str) -> AsyncIterator[Services]:
 
 
 async def _subscribe(services: Services, callback: str, count: int) -> list[str]:
-    hubs = HubCommands(services.db, services.clock)
+    hubs = services.hubs()
     return [
         (
             await hubs.register(

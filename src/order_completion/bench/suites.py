@@ -15,6 +15,10 @@ from order_completion.bench.measure import Result
 from order_completion.bench.report import Grid, is_baseline
 from order_completion.bench.summary import Figure, Goal
 
+DEFAULT_CASES = 1_000
+DEFAULT_TIMERS = 10_000
+DEFAULT_SCALE = 20_000
+
 
 @dataclass(frozen=True)
 class Options:
@@ -22,13 +26,27 @@ class Options:
 
     cases: int
     concurrency: int
-    timers: int = 10_000
+    timers: int = DEFAULT_TIMERS
     timer_rate: float | None = None
     timer_seconds: float = 20.0
     timer_backlog: int = 1_000_000
-    scale: int = 20_000
+    scale: int = DEFAULT_SCALE
     connections: int = 32
     requests: int = 2_000
+
+    @classmethod
+    def sized(
+        cls, *, cases: int | None, timers: int | None, scale: int | None, **rest: Any
+    ) -> Options:
+        """Options where ``--cases`` sizes every suite: the timers suite fires that many
+        timers and the reads suite seeds that many cases, unless ``--timers`` or
+        ``--scale`` says otherwise. Without ``--cases`` each suite keeps its own size."""
+        return cls(
+            cases=cases or DEFAULT_CASES,
+            timers=timers or (max(cases, 2) if cases else DEFAULT_TIMERS),  # a burst is 2+
+            scale=scale or cases or DEFAULT_SCALE,
+            **rest,
+        )
 
 
 @dataclass
@@ -60,7 +78,7 @@ async def orders(target: Target, options: Options, progress: Progress) -> SuiteR
 
 
 async def deliveries(target: Target, options: Options, progress: Progress) -> SuiteRun:
-    results = await delivery.bench_target(target, max(options.cases // 5, 50), progress)
+    results = await delivery.bench_target(target, options.cases, progress)
     return SuiteRun(results, delivery_figures(results, target.name))
 
 

@@ -73,6 +73,11 @@ __all__ = [
 ]
 
 
+def timer_actor(kind: TimerKind) -> str:
+    """Who a timer's changes are by, in history: ``timer:`` and its kind."""
+    return f"timer:{kind.value}"
+
+
 @dataclass(eq=False)
 class CompletionCase:
     """One case, loaded for change (or just opened) inside one unit of work."""
@@ -147,6 +152,14 @@ class CompletionCase:
         return CaseSnapshot(
             self.state, self.jeopardy, self.start_of_service_date, tuple(self.milestones)
         )
+
+    def waiting_for(self) -> rules.Waiter:
+        """Who the case waits for now (stored with the case, so lists filter on it)."""
+        return rules.waiting_for(self.state, self._views())
+
+    def blocking_work_done(self) -> bool:
+        """Every blocking step has finished: only non-blocking work, if any, is left."""
+        return rules.blocking_steps_done(self._views())
 
     def _views(self) -> list[StepView]:
         return [step.view() for step in self.steps]
@@ -238,13 +251,15 @@ class CompletionCase:
         self.events.append(TimersCancelled(step.id if step else None))
 
     def on_timer(self, timer: DueTimer) -> TimerResult:
-        """Run the job of a timer that fell due."""
+        """Run the job of a timer that fell due; what it records names the timer."""
         assert self.behaviour is not None, "begin() first"
+        self.by = timer_actor(timer.kind)
         return self.behaviour.jobs[timer.kind](self, timer)
 
     def timer_failed(self, timer: DueTimer, error: str) -> None:
         """A timer's job kept failing: record it and alert subscribers, so an operator
         looks at the case (``give_up_timer`` marks the timer itself failed)."""
+        self.by = timer_actor(timer.kind)
         step = self.step(timer.step_id) if timer.step_id else None
         self.record(
             HistoryAction.TIMER_FAILED,

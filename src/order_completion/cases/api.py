@@ -32,7 +32,8 @@ router = APIRouter(prefix=API_BASE, tags=["completionCase"])
     summary="List completion cases",
     description=(
         "Newest first. Filters: `state`, `productOrder.id`, `productOrder.category`, "
-        "`relatedParty.id`, `policy.id`, `jeopardy`, `id`, and the dates `creationDate`, "
+        "`relatedParty.id`, `policy.id`, `jeopardy`, `waitingFor` (`customer`, `engineer`, "
+        "`trainer`, `nobody`), `id`, and the dates `creationDate`, "
         "`lastUpdate`, `completionDate`, `startOfServiceDate` with `.gt/.gte/.lt/.lte`. "
         "Comma-separated values are OR. `fields` picks attributes (`fields=history` adds "
         "each case's history, which is otherwise left out); `offset`/`limit` page "

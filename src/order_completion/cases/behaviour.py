@@ -1,4 +1,8 @@
-"""Timer jobs the case itself owns: jeopardy warning and breach."""
+"""Timer jobs the case itself owns: jeopardy warning and breach.
+
+Jeopardy measures blocking work: once only non-blocking steps are left (the case is ready
+for closure, a survey may still be open), no jeopardy is raised.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from order_completion.timers.rules import DueTimer
 
 
 def on_jeopardy_warning(case: CompletionCase, timer: DueTimer) -> TimerResult:
+    if case.blocking_work_done():
+        return TimerResult.BLOCKING_WORK_DONE
     if case.jeopardy is not Jeopardy.NONE:
         return TimerResult.SUPERSEDED
     case.raise_jeopardy(Jeopardy.WARNING)
@@ -16,5 +22,7 @@ def on_jeopardy_warning(case: CompletionCase, timer: DueTimer) -> TimerResult:
 
 
 def on_jeopardy_breach(case: CompletionCase, timer: DueTimer) -> TimerResult:
+    if case.blocking_work_done():
+        return TimerResult.BLOCKING_WORK_DONE
     case.raise_jeopardy(Jeopardy.BREACH)
     return TimerResult.BREACHED

@@ -88,6 +88,7 @@ class TimerResult(StrEnum):
     """What a timer's job did when it fired (kept on the timer row)."""
 
     SUPERSEDED = "superseded"
+    BLOCKING_WORK_DONE = "blockingWorkDone"  # a jeopardy timer after readyForClosure
     DEEMED_ACCEPTED = "deemedAccepted"
     WINDOW_PASSED = "windowPassed"
     REMINDED = "reminded"

@@ -26,6 +26,7 @@ FILTERS: dict[str, Attribute] = {
     "policy.id": Attribute(CaseRow.policy_id),
     "jeopardy": Attribute(CaseRow.jeopardy),
     "fallout": Attribute(CaseRow.in_fallout, "boolean"),
+    "waitingFor": Attribute(CaseRow.waiting_for),
     "creationDate": Attribute(CaseRow.created_at, "date"),
     "lastUpdate": Attribute(CaseRow.updated_at, "date"),
     "completionDate": Attribute(CaseRow.completed_at, "date"),

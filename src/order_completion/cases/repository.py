@@ -379,6 +379,7 @@ def _case_values(
     values.update(
         state=case.state.value,
         jeopardy=case.jeopardy.value,
+        waiting_for=case.waiting_for().value,
         milestones=milestone_values(case.milestones),
         history_seq=counters["history_seq"],
         event_seq=counters["event_seq"],

@@ -110,6 +110,7 @@ def case_resource(
         "policy": {"id": case.policy_id, "version": case.policy_version, "name": case.policy_name},
         "jeopardy": case.jeopardy.value,
         "fallout": case.in_fallout,
+        "waitingFor": case.waiting_for().value,
         "targetCompletionDate": iso(case.target_completion_date),
         "startOfServiceDate": iso(case.start_of_service_date),
         "step": [step_resource(step) for step in case.steps],

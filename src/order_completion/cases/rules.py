@@ -81,6 +81,15 @@ class WaitingFor(StrEnum):
     SURVEY_RESPONSE = "surveyResponse"
 
 
+class Waiter(StrEnum):
+    """Who a case waits for, as a whole: the person whose move is next."""
+
+    CUSTOMER = "customer"
+    ENGINEER = "engineer"
+    TRAINER = "trainer"
+    NOBODY = "nobody"
+
+
 FINISHED_STEP_STATES = frozenset({StepState.COMPLETED, StepState.CANCELLED})
 FINISHED_CASE_STATES = frozenset({CaseState.COMPLETED, CaseState.CANCELLED})
 
@@ -110,6 +119,15 @@ WAITS_ON_CUSTOMER = frozenset(
 )
 
 
+# Who an active step of each kind waits for; kinds absent here run by themselves.
+WAITER_OF: dict[StepKind, Waiter] = {
+    StepKind.COMMISSIONING_TEST: Waiter.ENGINEER,
+    StepKind.ACCEPTANCE: Waiter.CUSTOMER,
+    StepKind.TRAINING: Waiter.TRAINER,
+    StepKind.SATISFACTION_SURVEY: Waiter.CUSTOMER,
+}
+
+
 def case_transition_allowed(current: CaseState, requested: CaseState) -> bool:
     return (current, requested) in CASE_TRANSITIONS
 
@@ -127,6 +145,19 @@ class StepView:
     @property
     def finished(self) -> bool:
         return self.state in FINISHED_STEP_STATES
+
+
+def waiting_for(state: CaseState, steps: Sequence[StepView]) -> Waiter:
+    """Who the case waits for: the waiter of its first active step that waits on someone,
+    blocking steps before the others (they hold up closure), in the order of the policy.
+    A case that is not active (on hold, finished) waits for nobody."""
+    if state is not CaseState.ACTIVE:
+        return Waiter.NOBODY
+    waiting = [step for step in steps if step.state is StepState.ACTIVE and step.kind in WAITER_OF]
+    if not waiting:
+        return Waiter.NOBODY
+    first = min(waiting, key=lambda step: not step.blocking)  # stable: policy order kept
+    return WAITER_OF[first.kind]
 
 
 def ready_to_start(steps: Sequence[StepView]) -> list[StepView]:

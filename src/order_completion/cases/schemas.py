@@ -19,6 +19,7 @@ READ_ONLY_ATTRIBUTES = frozenset(
         "policy",
         "jeopardy",
         "fallout",
+        "waitingFor",
         "targetCompletionDate",
         "startOfServiceDate",
         "step",
@@ -122,6 +123,11 @@ class CompletionCaseOut(BaseModel):
         default=None,
         description="The customer update failed for good on some system: retry it or settle "
         "it (`customerUpdate/retry`, `customerUpdate/settle`)",
+    )
+    waitingFor: Literal["customer", "engineer", "trainer", "nobody"] | None = Field(
+        default=None,
+        description="Who the case waits for: the person whose move is next (blocking "
+        "steps first); `nobody` when it runs by itself, is on hold or is finished",
     )
     targetCompletionDate: str | None = None
     startOfServiceDate: str | None = None

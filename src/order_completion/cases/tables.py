@@ -31,6 +31,7 @@ class CaseRow(Base):
         Index("ix_completion_case_policy_state", "policy_id", "state", "created_at", "id"),
         Index("ix_completion_case_jeopardy_state", "jeopardy", "state", "created_at", "id"),
         Index("ix_completion_case_category_state", "order_category", "state", "created_at"),
+        Index("ix_completion_case_waiting_state", "waiting_for", "state", "created_at", "id"),
         Index("ix_completion_case_updated_at", "updated_at"),
         Index("ix_completion_case_completed_at", "completed_at"),
         Index("ix_completion_case_start_of_service", "start_of_service_date"),
@@ -57,6 +58,9 @@ class CaseRow(Base):
     state: Mapped[str] = mapped_column(String(20))
     state_reason: Mapped[str | None] = mapped_column(Text)
     jeopardy: Mapped[str] = mapped_column(String(20))
+    # Who the case waits for (``rules.waiting_for`` of its steps), written with every save
+    # so that the list filter reads an index rather than every case's steps (0016).
+    waiting_for: Mapped[str] = mapped_column(String(20), server_default="nobody")
     target_completion_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     start_of_service_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

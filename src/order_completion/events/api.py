@@ -4,21 +4,24 @@ re-enabling and secret rotation."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from order_completion.auth.rules import Permission
+from order_completion.auth.rules import Permission, Role
+from order_completion.auth.service import Principal
 from order_completion.clock import Clock, iso
 from order_completion.database import Database
-from order_completion.dependencies import allow, services
+from order_completion.dependencies import require, services
 from order_completion.events import ledger, subscriptions
 from order_completion.events.catalog import BASE_PATHS, Api
 from order_completion.events.deliveries import Delivery
 from order_completion.events.guard import CallbackGuard
 from order_completion.events.handlers import HubCommands
+from order_completion.events.rules import HubCaller
+from order_completion.events.sealing import SecretBox
 from order_completion.tmf import query
 from order_completion.tmf.counting import COUNTS_DESCRIPTION, RowCounter
 from order_completion.tmf.listing import ListParamsDep, page_of
@@ -110,12 +113,39 @@ class HubServices(Protocol):
     @property
     def counts(self) -> RowCounter: ...
 
+    @property
+    def secret_box(self) -> SecretBox: ...
+
+    @property
+    def max_subscriptions_per_owner(self) -> int: ...
+
 
 HubServicesDep = Annotated[HubServices, Depends(services(HubServices))]
 
 
 def commands(app: HubServices) -> HubCommands:
-    return HubCommands(app.db, app.clock)
+    return HubCommands(
+        app.db, app.clock, app.secret_box, max_per_owner=app.max_subscriptions_per_owner
+    )
+
+
+def caller_holding(*permissions: Permission) -> Any:
+    """A dependency checking one of ``permissions`` and giving the caller as hubs see it."""
+
+    # A default, not an Annotated hint: the hint is a string (postponed annotations) that
+    # FastAPI resolves in the module's globals, where ``permissions`` is not.
+    async def dependency(principal: Principal = Depends(require(*permissions))) -> HubCaller:
+        return HubCaller(
+            key=principal.key,
+            admin=Role.ADMIN in principal.roles,
+            manages_hubs=Permission.MANAGE_HUBS in principal.permissions,
+        )
+
+    return Depends(dependency)
+
+
+Reader = Annotated[HubCaller, caller_holding(Permission.READ)]
+Manager = Annotated[HubCaller, caller_holding(Permission.MANAGE_HUBS)]
 
 
 def ledger_router(api: Api) -> APIRouter:
@@ -130,14 +160,15 @@ def ledger_router(api: Api) -> APIRouter:
         summary="List the deliveries of a listener",
         description="Newest first. Filters: `status` (pending, delivered, failed), "
         "`eventType`, `eventId`, `creationDate` with `.gt/.gte/.lt/.lte`. " + COUNTS_DESCRIPTION,
-        dependencies=allow(Permission.READ),
         response_model=list[DeliveryOut],
         responses={200: {"model": list[DeliveryOut]}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_listDeliveries",
     )
-    async def list_deliveries(hub_id: str, params: ListParamsDep, app: HubServicesDep) -> Response:
+    async def list_deliveries(
+        hub_id: str, params: ListParamsDep, app: HubServicesDep, caller: Reader
+    ) -> Response:
         async with app.db.read() as session:
-            await subscriptions.get(session, api=api, subscription_id=hub_id)
+            await subscriptions.get(session, api=api, subscription_id=hub_id, caller=caller)
             return await page_of(
                 session,
                 select(Delivery).where(Delivery.subscription_id == hub_id),
@@ -153,54 +184,64 @@ def ledger_router(api: Api) -> APIRouter:
     @router.get(
         "/delivery/{delivery_id}",
         summary="Read one delivery with every attempt",
-        dependencies=allow(Permission.READ),
+        description="Each attempt's URL and the receiver's answer are shown to callers who "
+        "may manage hubs; to others the URL's credentials are masked and the answer left out.",
         response_model=DeliveryOut,
         response_model_exclude_unset=True,
         responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_getDelivery",
     )
-    async def get_delivery(hub_id: str, delivery_id: str, app: HubServicesDep) -> JsonObject:
+    async def get_delivery(
+        hub_id: str, delivery_id: str, app: HubServicesDep, caller: Reader
+    ) -> JsonObject:
         async with app.db.read() as session:
-            await subscriptions.get(session, api=api, subscription_id=hub_id)
+            hub = await subscriptions.get(session, api=api, subscription_id=hub_id, caller=caller)
             row = await ledger.get_delivery(session, hub_id, delivery_id)
             attempts = await ledger.attempts_of(session, delivery_id)
-        return ledger.delivery_resource(row, href(app.base_url, hub_id, row.id), attempts)
+        return ledger.delivery_resource(
+            row,
+            href(app.base_url, hub_id, row.id),
+            attempts,
+            with_credentials=caller.sees_credentials(hub.owner),
+        )
 
     @router.post(
         "/delivery/{delivery_id}/replay",
         summary="Send one delivery again",
-        dependencies=allow(Permission.MANAGE_HUBS),
         response_model=DeliveryOut,
         response_model_exclude_unset=True,
         responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_replayDelivery",
     )
-    async def replay_one(hub_id: str, delivery_id: str, app: HubServicesDep) -> JsonObject:
-        row = await commands(app).replay_one(api, hub_id, delivery_id)
+    async def replay_one(
+        hub_id: str, delivery_id: str, app: HubServicesDep, caller: Manager
+    ) -> JsonObject:
+        row = await commands(app).replay_one(api, hub_id, delivery_id, caller)
         return ledger.delivery_resource(row, href(app.base_url, hub_id, row.id))
 
     @router.post(
         "/replay",
         summary="Send again every delivery of a time range",
-        dependencies=allow(Permission.MANAGE_HUBS),
         response_model=ReplayResult,
         response_model_exclude_unset=True,
         responses={200: {"model": ReplayResult}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_replayRange",
     )
-    async def replay_range(hub_id: str, body: ReplayRange, app: HubServicesDep) -> dict[str, int]:
-        return {"replayed": await commands(app).replay_range(api, hub_id, body.start, body.end)}
+    async def replay_range(
+        hub_id: str, body: ReplayRange, app: HubServicesDep, caller: Manager
+    ) -> dict[str, int]:
+        replayed = await commands(app).replay_range(api, hub_id, body.start, body.end, caller)
+        return {"replayed": replayed}
 
     @router.post(
         "/enable",
         summary="Re-enable a disabled listener",
-        dependencies=allow(Permission.MANAGE_HUBS),
         responses=ERROR_RESPONSES,
         operation_id=f"{api.value}_enableListener",
         status_code=204,
     )
-    async def enable(hub_id: str, app: HubServicesDep) -> Response:
-        await commands(app).enable(api, hub_id)
+    async def enable(hub_id: str, app: HubServicesDep, caller: Manager) -> Response:
+        await commands(app).enable(api, hub_id, caller)
         return Response(status_code=204)
 
     @router.post(
@@ -208,15 +249,16 @@ def ledger_router(api: Api) -> APIRouter:
         summary="Give a listener a new signing secret",
         description="The new secret is shown once; the previous one keeps signing (both "
         "signatures are sent) for `keepPreviousHours`.",
-        dependencies=allow(Permission.MANAGE_HUBS),
         response_model=RotatedSecret,
         response_model_exclude_unset=True,
         responses={200: {"model": RotatedSecret}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_rotateSecret",
     )
-    async def rotate(hub_id: str, body: SecretRotation, app: HubServicesDep) -> JsonObject:
+    async def rotate(
+        hub_id: str, body: SecretRotation, app: HubServicesDep, caller: Manager
+    ) -> JsonObject:
         keep = timedelta(hours=body.keepPreviousHours)
-        rotated = await commands(app).rotate_secret(api, hub_id, keep)
+        rotated = await commands(app).rotate_secret(api, hub_id, keep, caller)
         return {
             "secret": rotated.secret,
             "previousSecretValidUntil": iso(rotated.previous_valid_until),

@@ -23,13 +23,22 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion import json_codec
 from order_completion.events import outbox
 from order_completion.events.deliveries import Delivery, DeliveryStatus
+from order_completion.events.sealing import SecretBox, SecretUnreadable
 from order_completion.events.subscriptions import Subscription
+
+log = structlog.get_logger(__name__)
+UNREADABLE_EVENT = "its event could not be read from the outbox"
+UNREADABLE_SECRET = (
+    "its subscription's secret cannot be opened with any configured key "
+    "(ORDER_COMPLETION_SECRET_KEYS)"
+)
 
 # How many of the oldest due deliveries are read to find the subscriptions to serve, per
 # slot asked for: enough that one subscription's backlog rarely hides the others'.
@@ -56,14 +65,26 @@ def target_url(subscription: Subscription, event_type: str) -> str:
     return subscription.callback
 
 
-def secrets_of(subscription: Subscription, now: datetime) -> tuple[str, ...]:
+def secrets_of(subscription: Subscription, now: datetime, box: SecretBox) -> tuple[str, ...]:
+    """The secrets signing now, opened: the current one, and the previous one while its
+    rotation's grace lasts."""
+    current = box.open(subscription.sealed_secret)
     if (
-        subscription.previous_secret
+        subscription.previous_sealed_secret
         and subscription.previous_secret_until
         and subscription.previous_secret_until > now
     ):
-        return (subscription.secret, subscription.previous_secret)
-    return (subscription.secret,)
+        return (current, box.open(subscription.previous_sealed_secret))
+    return (current,)
+
+
+def _opened(subscription: Subscription, now: datetime, box: SecretBox) -> tuple[str, ...] | None:
+    """The secrets signing now, or None when no configured key opens them (logged)."""
+    try:
+        return secrets_of(subscription, now, box)
+    except SecretUnreadable:
+        log.error("delivery.secret_unreadable", subscription_id=subscription.id)
+        return None
 
 
 def claimable(now: datetime) -> ColumnElement[bool]:
@@ -97,6 +118,7 @@ async def claim_due(
     ended: Mapping[str, int] | None = None,
     *,
     derivations: outbox.Derivations,
+    box: SecretBox,
 ) -> list[Job]:
     """Claim up to ``limit`` due deliveries, oldest first, none past a subscription's cap.
 
@@ -122,7 +144,7 @@ async def claim_due(
             due = await _claimable_of(session, owner, now, room)
             chosen.append((subscription, due))
             left -= len(due)
-    return await _take(session, chosen, now, lease, derivations)
+    return await _take(session, chosen, now, lease, derivations, box)
 
 
 @dataclass(frozen=True)
@@ -209,42 +231,45 @@ async def _take(
     now: datetime,
     lease: timedelta,
     derivations: outbox.Derivations,
+    box: SecretBox,
 ) -> list[Job]:
-    """Lease the chosen deliveries whose event can be read, and describe their attempts;
-    a delivery whose event can no longer be read or built fails at once, rather than
+    """Lease the chosen deliveries whose event can be read and signed, and describe their
+    attempts; a delivery whose event can no longer be read or built, or whose
+    subscription's secret no configured key opens, fails at once (naming why), rather than
     come back as the oldest due delivery of its subscription for ever."""
     bodies = await event_bodies(
         session, {(due.batch_id, due.event_id) for _, dues in chosen for due in dues}, derivations
     )
-    unreadable = [
-        due.delivery_id for _, dues in chosen for due in dues if due.event_id not in bodies
-    ]
-    if unreadable:
+    opened = {subscription.id: _opened(subscription, now, box) for subscription, _ in chosen}
+    failing: dict[str, list[str]] = {}
+    jobs: list[Job] = []
+    for subscription, dues in chosen:
+        secrets = opened[subscription.id]
+        for due in dues:
+            if due.event_id not in bodies:
+                failing.setdefault(UNREADABLE_EVENT, []).append(due.delivery_id)
+            elif secrets is None:
+                failing.setdefault(UNREADABLE_SECRET, []).append(due.delivery_id)
+            else:
+                jobs.append(
+                    Job(
+                        delivery_id=due.delivery_id,
+                        attempt=due.attempts + 1,
+                        url=target_url(subscription, due.event_type),
+                        event_id=due.event_id,
+                        body=bodies[due.event_id],
+                        secrets=secrets,
+                        subscription_id=subscription.id,
+                        leased_until=now + lease,
+                    )
+                )
+    for reason, delivery_ids in failing.items():
         await session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(unreadable))
-            .values(
-                status=DeliveryStatus.FAILED.value,
-                next_attempt_at=None,
-                last_error="its event could not be read from the outbox",
-            )
+            .where(Delivery.id.in_(delivery_ids))
+            .values(status=DeliveryStatus.FAILED.value, next_attempt_at=None, last_error=reason)
             .execution_options(synchronize_session=False)
         )
-    jobs = [
-        Job(
-            delivery_id=due.delivery_id,
-            attempt=due.attempts + 1,
-            url=target_url(subscription, due.event_type),
-            event_id=due.event_id,
-            body=bodies[due.event_id],
-            secrets=secrets_of(subscription, now),
-            subscription_id=subscription.id,
-            leased_until=now + lease,
-        )
-        for subscription, dues in chosen
-        for due in dues
-        if due.event_id in bodies
-    ]
     if jobs:
         await session.execute(
             update(Delivery)

@@ -1,4 +1,7 @@
-"""The TMF630 hub of an API: register, list, read and remove event subscriptions."""
+"""The TMF630 hub of an API: register, list, read and remove event subscriptions.
+
+A hub belongs to the caller that registered it: only that caller and administrators see or
+manage it; to anyone else it does not exist (404)."""
 
 from __future__ import annotations
 
@@ -7,12 +10,13 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from order_completion.auth.rules import Permission
-from order_completion.dependencies import allow
 from order_completion.events import subscriptions
-from order_completion.events.api import HubServicesDep, commands
+from order_completion.events.api import HubServicesDep, Manager, Reader, commands
 from order_completion.events.catalog import BASE_PATHS, EVENT_TYPES, Api
+from order_completion.events.rules import HubCaller, redacted_url
 from order_completion.events.subscriptions import Subscription
+from order_completion.tmf import query
+from order_completion.tmf.listing import ListParamsDep, page_of
 from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 
@@ -55,12 +59,22 @@ class EventSubscription(BaseModel):
     secret: str | None = None
 
 
-def _resource(api: Api, row: Subscription, base_url: str) -> JsonObject:
+FILTERS = {
+    "deliveryStyle": query.Attribute(Subscription.style),
+    "creationDate": query.Attribute(Subscription.created_at, "date"),
+}
+
+
+def _resource(api: Api, row: Subscription, base_url: str, caller: HubCaller) -> JsonObject:
+    """A registration as ``caller`` may see it: its callback's credentials only to those
+    who may manage it."""
     return {
         "id": row.id,
         "href": f"{base_url}{BASE_PATHS[api]}/hub/{row.id}",
         "@type": "EventSubscription",
-        "callback": row.callback,
+        "callback": row.callback
+        if caller.sees_credentials(row.owner)
+        else redacted_url(row.callback),
         "query": row.query,
         "deliveryStyle": row.style,
         "state": "disabled" if row.disabled_at else "active",
@@ -76,65 +90,76 @@ def hub_router(api: Api) -> APIRouter:
     @router.post(
         "/hub",
         summary="Register a listener for events of this API",
-        description=f"Events of this API: {events}. The `query` selects some of them.",
+        description=f"Events of this API: {events}. The `query` selects some of them. "
+        "The hub belongs to the caller: only it and administrators see and manage it. "
+        "One caller holds at most ORDER_COMPLETION_MAX_SUBSCRIPTIONS_PER_OWNER hubs "
+        "(409 above).",
         status_code=201,
-        dependencies=allow(Permission.MANAGE_HUBS),
         response_model=EventSubscription,
         response_model_exclude_unset=True,
         responses={201: {"model": EventSubscription}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_registerListener",
     )
     async def register(
-        body: EventSubscriptionInput, response: Response, app: HubServicesDep
+        body: EventSubscriptionInput, response: Response, app: HubServicesDep, caller: Manager
     ) -> JsonObject:
         await app.guard.check(body.callback)
 
-        row = await commands(app).register(
-            api, callback=body.callback, query=body.query, style=body.deliveryStyle
+        registered = await commands(app).register(
+            api, callback=body.callback, query=body.query, style=body.deliveryStyle, owner=caller
         )
-        resource = {**_resource(api, row, app.base_url), "secret": row.secret}
+        resource = {
+            **_resource(api, registered.subscription, app.base_url, caller),
+            "secret": registered.secret,
+        }
         response.headers["Location"] = str(resource["href"])
         return resource
 
     @router.get(
         "/hub",
         summary="List the listeners registered on this API",
-        dependencies=allow(Permission.READ),
+        description="The caller's own listeners (every one, to administrators), oldest "
+        "first, paged with `offset` and `limit`. Filters: `deliveryStyle`, `creationDate` "
+        "with `.gt/.gte/.lt/.lte`.",
         response_model=list[EventSubscription],
-        response_model_exclude_unset=True,
         responses={200: {"model": list[EventSubscription]}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_listListeners",
     )
-    async def list_hubs(response: Response, app: HubServicesDep) -> list[JsonObject]:
+    async def list_hubs(params: ListParamsDep, app: HubServicesDep, caller: Reader) -> Response:
         async with app.db.read() as session:
-            rows = await subscriptions.list_for(session, api=api)
-        response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(rows))
-        return [_resource(api, row, app.base_url) for row in rows]
+            return await page_of(
+                session,
+                subscriptions.listed(api, caller),
+                FILTERS,
+                params,
+                order_by=[Subscription.created_at, Subscription.id],
+                render=lambda row: _resource(api, row, app.base_url, caller),
+                counts=app.counts,
+            )
 
     @router.get(
         "/hub/{hub_id}",
         summary="Read one listener registration",
-        dependencies=allow(Permission.READ),
+        description="Only its owner and administrators see it; to others it is 404.",
         response_model=EventSubscription,
         response_model_exclude_unset=True,
         responses={200: {"model": EventSubscription}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_getListener",
     )
-    async def get_hub(hub_id: str, app: HubServicesDep) -> JsonObject:
+    async def get_hub(hub_id: str, app: HubServicesDep, caller: Reader) -> JsonObject:
         async with app.db.read() as session:
-            row = await subscriptions.get(session, api=api, subscription_id=hub_id)
-        return _resource(api, row, app.base_url)
+            row = await subscriptions.get(session, api=api, subscription_id=hub_id, caller=caller)
+        return _resource(api, row, app.base_url, caller)
 
     @router.delete(
         "/hub/{hub_id}",
         summary="Remove a listener",
         status_code=204,
-        dependencies=allow(Permission.MANAGE_HUBS),
         responses=ERROR_RESPONSES,
         operation_id=f"{api.value}_unregisterListener",
     )
-    async def unregister(hub_id: str, app: HubServicesDep) -> Response:
-        await commands(app).remove(api, hub_id)
+    async def unregister(hub_id: str, app: HubServicesDep, caller: Manager) -> Response:
+        await commands(app).remove(api, hub_id, caller)
         return Response(status_code=204)
 
     return router

@@ -15,24 +15,32 @@ from order_completion.errors import InvalidInput, NotFound
 from order_completion.events import signing
 from order_completion.events.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from order_completion.events.outbox import OutboxBatch
+from order_completion.events.rules import redacted_url
+from order_completion.events.sealing import SecretBox
 from order_completion.events.subscriptions import Subscription
 
 
-def attempt_resource(row: DeliveryAttempt) -> dict[str, Any]:
+def attempt_resource(row: DeliveryAttempt, *, with_credentials: bool) -> dict[str, Any]:
+    """One attempt; without credentials, the URL's credentials are masked and the
+    receiver's answer (which may echo anything) is left out."""
     return {
         "number": row.number,
         "startDate": iso(row.started_at),
         "durationMs": row.duration_ms,
-        "url": row.url,
+        "url": row.url if with_credentials else redacted_url(row.url),
         "statusCode": row.status_code,
-        "responseBody": row.response_body,
+        "responseBody": row.response_body if with_credentials else None,
         "error": row.error,
         "verdict": row.verdict,
     }
 
 
 def delivery_resource(
-    row: Delivery, href: str, attempts: list[DeliveryAttempt] | None = None
+    row: Delivery,
+    href: str,
+    attempts: list[DeliveryAttempt] | None = None,
+    *,
+    with_credentials: bool = False,
 ) -> dict[str, Any]:
     result: dict[str, Any] = {
         "id": row.id,
@@ -49,7 +57,9 @@ def delivery_resource(
         "deliveredDate": iso(row.delivered_at),
     }
     if attempts is not None:
-        result["attempt"] = [attempt_resource(a) for a in attempts]
+        result["attempt"] = [
+            attempt_resource(attempt, with_credentials=with_credentials) for attempt in attempts
+        ]
     return result
 
 
@@ -108,12 +118,16 @@ def enable(subscription: Subscription) -> None:
     subscription.failing_since = None
 
 
-def rotate_secret(subscription: Subscription, now: datetime, keep_previous: timedelta) -> str:
-    """A new secret signs from now on; the old one also signs for ``keep_previous``."""
-    subscription.previous_secret = subscription.secret
+def rotate_secret(
+    subscription: Subscription, now: datetime, keep_previous: timedelta, box: SecretBox
+) -> str:
+    """A new secret signs from now on; the old one also signs for ``keep_previous``.
+    Returns the new secret as the receiver needs it (stored only sealed)."""
+    secret = signing.new_secret()
+    subscription.previous_sealed_secret = subscription.sealed_secret
     subscription.previous_secret_until = now + keep_previous
-    subscription.secret = signing.new_secret()
-    return subscription.secret
+    subscription.sealed_secret = box.seal(secret)
+    return secret
 
 
 async def prune(db: Database, now: datetime, keep: timedelta) -> int:

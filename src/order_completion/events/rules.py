@@ -1,4 +1,5 @@
-"""Pure matching of an event against a hub subscription's TMF630 ``query``.
+"""Pure rules of hubs: matching an event against a subscription's TMF630 ``query``, what a
+callback must be, who sees a hub and its credentials, and how many one caller may hold.
 
 A query is a URL query string: ``eventType=completionCaseMilestoneEvent`` or
 ``eventType=a,b&event.completionCase.state=active``. Every named attribute must match one of
@@ -9,8 +10,9 @@ element may match).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 
 class QueryError(ValueError):
@@ -79,4 +81,55 @@ def callback_problem(url: str) -> str | None:
         return "must be an absolute http(s) URL"
     if port == 0:
         return "port must be from 1 to 65535"
+    return None
+
+
+@dataclass(frozen=True)
+class HubCaller:
+    """Who asks about hubs: the key of their credential, whether they administer every
+    hub, and whether they may manage hubs at all."""
+
+    key: str
+    admin: bool
+    manages_hubs: bool
+
+    def sees(self, owner: str | None) -> bool:
+        """A hub is visible to its owner and to administrators only; one registered before
+        hubs had owners (``owner`` None) belongs to nobody, so only administrators."""
+        return self.admin or (owner is not None and bool(self.key) and owner == self.key)
+
+    def sees_credentials(self, owner: str | None) -> bool:
+        """Callback credentials and receivers' answers are for whoever may manage the hub:
+        a caller who may see it but not manage hubs (a viewer now) gets them redacted."""
+        return self.manages_hubs and self.sees(owner)
+
+
+REDACTED = "***"
+
+
+def redacted_url(url: str) -> str:
+    """``url`` without what may be a credential: the user and password before the host
+    become ``***``, and so does every query value (the names stay, to tell them apart)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return REDACTED
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    query = "&".join(
+        f"{name}={REDACTED}" if value else name
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment and REDACTED))
+
+
+def over_the_cap(held: int, cap: int) -> str | None:
+    """Why a caller already holding ``held`` subscriptions may not register another, or
+    None: one caller's registrations are bounded, so none can fill the delivery tables."""
+    if held >= cap:
+        return (
+            f"this caller already holds {held} subscriptions, the limit "
+            f"(ORDER_COMPLETION_MAX_SUBSCRIPTIONS_PER_OWNER is {cap}); remove one first"
+        )
     return None

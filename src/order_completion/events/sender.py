@@ -28,6 +28,8 @@ from order_completion.events import outbox, retry, signing
 from order_completion.events.claims import Job, claim_due
 from order_completion.events.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from order_completion.events.guard import CallbackGuard
+from order_completion.events.rules import redacted_url
+from order_completion.events.sealing import SecretBox
 from order_completion.events.subscriptions import Subscription
 
 log = structlog.get_logger(__name__)
@@ -94,6 +96,7 @@ class Sender:
     clients: ReceiverClients
     guard: CallbackGuard
     derivations: outbox.Derivations
+    box: SecretBox
     schedule: Sequence[timedelta] = retry.DEFAULT_SCHEDULE
     timeout_seconds: float = 15.0
     # How long past the request timeout a claim is held: a worker that died mid-send blocks
@@ -123,7 +126,13 @@ class Sender:
         for ``ended``)."""
         async with self.db.transaction() as session:
             return await claim_due(
-                session, self.clock.now(), self.lease, limit, ended, derivations=self.derivations
+                session,
+                self.clock.now(),
+                self.lease,
+                limit,
+                ended,
+                derivations=self.derivations,
+                box=self.box,
             )
 
     async def attempt(self, job: Job) -> Outcome:
@@ -216,7 +225,8 @@ class Sender:
                 "subscription": {
                     "id": subscription.id,
                     "api": subscription.api,
-                    "callback": subscription.callback,
+                    # Every listener of these events reads it: no credentials.
+                    "callback": redacted_url(subscription.callback),
                     "reason": reason,
                 }
             },

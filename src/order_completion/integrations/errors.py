@@ -1,10 +1,15 @@
-"""How an adapter says a call to a system we do not own went wrong, and whether trying
-again may help: a timeout or a 503 may pass, a 400 will not."""
+"""Failures of a call to a system the service does not own, sorted by whether a retry may help.
+
+The durable outbound queue retries a ``TransientFailure`` on its schedule and gives up at once on a
+``PermanentFailure``; ``detail`` is what an operator reads on the case.
+"""
 
 from __future__ import annotations
 
 
 class IntegrationFailure(Exception):
+    """A call to another system failed; ``retryable`` says whether the same call may work later."""
+
     retryable: bool = False
 
     def __init__(self, detail: str) -> None:
@@ -13,12 +18,12 @@ class IntegrationFailure(Exception):
 
 
 class TransientFailure(IntegrationFailure):
-    """The peer was down, slow or busy: another attempt later may succeed."""
+    """The other side is down, slow or busy (timeouts, refused connections, 5xx, SMTP 4xx)."""
 
     retryable = True
 
 
 class PermanentFailure(IntegrationFailure):
-    """The peer refused the call itself: the same call will be refused again."""
+    """The other side refused the request itself (4xx, SMTP 5xx): sending it again cannot help."""
 
     retryable = False

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from order_completion.auth.rules import Permission
 from order_completion.cases.ports import CaseServices, read_case
 from order_completion.cases.representation import API_BASE, case_href, case_resource
 from order_completion.cases.schemas import CompletionCaseOut
-from order_completion.dependencies import ActorDep, allow, services
+from order_completion.dependencies import ActorDep, PrincipalDep, allow, services
 from order_completion.orders.handlers import (
     Intake,
     IntakeOutcome,
@@ -48,9 +48,12 @@ OrderServicesDep = Annotated[OrderServices, Depends(services(OrderServices))]
     description=(
         "The body holds a TMF622 v4 `productOrder` (needs `id`, at least one "
         "`productOrderItem` with `id` and `action`, and a `relatedParty` with role "
-        "`customer`) and optionally the `policy` id to use. 201 with the new case; the same "
-        "order again gives 200 with the existing case; the same order id with other items "
-        "is a 409."
+        "`customer`) and optionally the `policy` id to use. The order must be in a trigger "
+        "state (setting `TRIGGER_STATES`, as for the listener), else 409 naming "
+        "`productOrder.state`; an administrator may open it anyway with `force=true`. Only a "
+        "role that manages cases may name a `policy` other than the one the rules pick (403 "
+        "naming `policy`). 201 with the new case; the same order again gives 200 with the "
+        "existing case; the same order id with other items is a 409."
     ),
     status_code=201,
     response_model=CompletionCaseOut,
@@ -61,9 +64,24 @@ OrderServicesDep = Annotated[OrderServices, Depends(services(OrderServices))]
     },
 )
 async def create_case(
-    body: CompletionCaseCreate, app: OrderServicesDep, actor: ActorDep
+    body: CompletionCaseCreate,
+    app: OrderServicesDep,
+    actor: ActorDep,
+    caller: PrincipalDep,
+    force: bool = Query(
+        default=False,
+        description="Open the case whatever the order's state (administrators only)",
+    ),
 ) -> Response:
-    command = OpenCase(body.product_order, actor, policy_id=body.policy)
+    if force:
+        caller.require(Permission.FORCE_CASE)
+    command = OpenCase(
+        body.product_order,
+        actor,
+        policy_id=body.policy,
+        trigger_states=None if force else tuple(app.settings.trigger_states),
+        may_choose_policy=Permission.MANAGE_CASE in caller.permissions,
+    )
     opened = await app.intake.open_case(app.uow(), command)
     location = {"Location": case_href(app.base_url, opened.case_id)}
     if opened.case is None:

@@ -22,10 +22,12 @@ from order_completion.audit import Actor
 from order_completion.cases.aggregate import CompletionCase
 from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.database import Database
-from order_completion.errors import Conflict
+from order_completion.errors import Conflict, Forbidden
 from order_completion.orders.planning import fingerprint, order_facts, plan_case
+from order_completion.orders.rules import in_trigger_state
 from order_completion.orders.schemas import ProductOrder, ProductOrderStateChangeEvent
 from order_completion.orders.tables import InboundEvent
+from order_completion.policies.schema import Policy
 from order_completion.policies.service import PolicyBook
 
 MIN_DEDUP = timedelta(days=7)
@@ -43,9 +45,20 @@ class IntakeOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class OpenCase:
+    """Open the case of ``order``.
+
+    ``trigger_states``: the states the order must be in, as for the listener; None opens it
+    in any state (an administrator forcing it; the demo and the bench, which make their
+    own orders). ``may_choose_policy``: whether the caller may name a policy other than
+    the one the rules pick (a policy decides which checks the customer gets, so naming
+    another is a case manager's decision, not an integration's).
+    """
+
     order: ProductOrder
     actor: Actor
     policy_id: str | None = None
+    trigger_states: tuple[str, ...] | None = None
+    may_choose_policy: bool = True
 
 
 @dataclass(frozen=True)
@@ -90,18 +103,40 @@ class Intake:
         return await _once_more_on_a_taken_key(uow, lambda: self._open(uow, cmd))
 
     async def _open(self, uow: UnitOfWork, cmd: OpenCase) -> CaseOpened:
+        if cmd.trigger_states is not None and not in_trigger_state(
+            cmd.order.state, cmd.trigger_states
+        ):
+            raise Conflict(
+                f"productOrder.state is {cmd.order.state or 'missing'}; a case opens for an "
+                f"order in a trigger state ({', '.join(cmd.trigger_states)}), unless an "
+                "administrator forces it",
+                field="productOrder.state",
+            )
+        policy = self._policy_for(cmd)
         existing = await uow.cases.find_by_order(cmd.order.id)
         if existing is not None:
             return CaseOpened(_same_order(existing, cmd.order))
-        policy = (
-            self.policies.get(cmd.policy_id)
-            if cmd.policy_id
-            else self.policies.select(order_facts(cmd.order))
-        )
         raw = cmd.order.model_dump(by_alias=True, mode="json", exclude_none=True)
         plan = plan_case(cmd.order, raw, policy, uow.now)
         case = uow.open(plan, str(uuid.uuid4()), [str(uuid.uuid4()) for _ in plan.steps], cmd.actor)
         return CaseOpened(case.id, case)
+
+    def _policy_for(self, cmd: OpenCase) -> Policy:
+        """The policy the caller named, or the one the order's facts select; only a caller
+        who may choose names one other than the rules' choice."""
+        if not cmd.policy_id:
+            return self.policies.select(order_facts(cmd.order))
+        named = self.policies.get(cmd.policy_id)
+        if cmd.may_choose_policy:
+            return named
+        chosen = self.policies.select(order_facts(cmd.order))
+        if named.id != chosen.id:
+            raise Forbidden(
+                f"policy {named.id} is not the one the rules pick for this order "
+                f"({chosen.id}); only a role that manages cases may name another",
+                field="policy",
+            )
+        return named
 
     async def receive_event(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
         """Open a case for an order in a trigger state; a repeated event id does nothing."""
@@ -120,7 +155,7 @@ class Intake:
             return OrderEventReceived(IntakeOutcome.DUPLICATE, seen.case_id)
         order = event.event.product_order
         case_id: str | None = None
-        if (order.state or "").lower() in {state.lower() for state in cmd.trigger_states}:
+        if in_trigger_state(order.state, cmd.trigger_states):
             opened = await self._open(uow, OpenCase(order, cmd.actor))
             outcome = IntakeOutcome.CASE_CREATED if opened.created else IntakeOutcome.EXISTING_CASE
             case_id = opened.case_id

@@ -28,6 +28,21 @@ class PolicyError(ValueError):
         super().__init__("\n".join(lines))
 
 
+class PolicyFolderError(PolicyError):
+    """Every bad file of a policy folder at once, so that one run names them all rather
+    than one per attempt."""
+
+    def __init__(self, folder: str, errors: list[PolicyError]) -> None:
+        problems = [
+            (f"{error.source}: {path}" if path else error.source, problem)
+            for error in errors
+            for path, problem in error.problems
+        ]
+        super().__init__(folder, problems)
+        self.errors = errors
+        self.args = ("\n".join(str(error) for error in errors),)
+
+
 def format_location(location: Iterable[int | str]) -> str:
     """``("steps", 2, "window", "businessDays")`` → ``steps[2].window.businessDays``."""
     text = ""
@@ -101,12 +116,23 @@ def load_policies(extra_dir: Path | None) -> list[Policy]:
         if not extra_dir.is_dir():
             raise PolicyError(str(extra_dir), [("", "policy folder does not exist")])
         seen: dict[str, Path] = {}
+        bad: list[PolicyError] = []
         for path in sorted([*extra_dir.glob("*.yaml"), *extra_dir.glob("*.yml")]):
-            policy = load_file(path)
+            try:
+                policy = load_file(path)
+            except PolicyError as error:
+                bad.append(error)
+                continue
             if policy.id in seen:
-                raise PolicyError(
-                    str(path), [("id", f"{policy.id!r} is already defined in {seen[policy.id]}")]
+                bad.append(
+                    PolicyError(
+                        str(path),
+                        [("id", f"{policy.id!r} is already defined in {seen[policy.id]}")],
+                    )
                 )
+                continue
             seen[policy.id] = path
             by_id[policy.id] = policy
+        if bad:
+            raise PolicyFolderError(str(extra_dir), bad)
     return list(by_id.values())

@@ -13,12 +13,13 @@ from order_completion.cases.ports import CaseServices
 from order_completion.dependencies import (
     ActorDep,
     MergePatch,
+    PrincipalDep,
     allow,
     merge_patch_openapi,
     require,
     services,
 )
-from order_completion.errors import InvalidInput
+from order_completion.errors import Forbidden, InvalidInput
 from order_completion.orders.handlers import Intake, OpenCase
 from order_completion.policies.service import PolicyBook
 from order_completion.processflow import handlers, service
@@ -85,7 +86,9 @@ TASK_ATTRIBUTES = {
     description=(
         "`relatedEntity` carries the TMF622 product order by value (`@referredType` "
         "`ProductOrder`, its attributes inline); `processFlowSpecification` is a policy id or "
-        "`completeCustomerOrder` to let the policies choose. 201 with the new flow; the same "
+        "`completeCustomerOrder` to let the policies choose; only a role that manages cases may "
+        "name a policy other than the one the rules pick (403 naming "
+        "`processFlowSpecification`). 201 with the new flow; the same "
         "order again 200 with the existing one; the same order id with other items 409."
     ),
     status_code=201,
@@ -93,7 +96,9 @@ TASK_ATTRIBUTES = {
     response_model=ProcessFlowOut,
     responses={201: {"model": ProcessFlowOut}, 200: {"model": ProcessFlowOut}, **ERROR_RESPONSES},
 )
-async def create_flow(body: ProcessFlowCreate, app: FlowServicesDep, actor: ActorDep) -> Response:
+async def create_flow(
+    body: ProcessFlowCreate, app: FlowServicesDep, actor: ActorDep, caller: PrincipalDep
+) -> Response:
     order = service.product_order_of(body)
     policy = service.policy_of(body)
     if policy is not None:
@@ -102,7 +107,17 @@ async def create_flow(body: ProcessFlowCreate, app: FlowServicesDep, actor: Acto
         except InvalidInput as error:
             raise InvalidInput(error.message, field="processFlowSpecification") from None
 
-    opened = await app.intake.open_case(app.uow(), OpenCase(order, actor, policy_id=policy))
+    command = OpenCase(
+        order,
+        actor,
+        policy_id=policy,
+        may_choose_policy=Permission.MANAGE_CASE in caller.permissions,
+    )
+    try:
+        opened = await app.intake.open_case(app.uow(), command)
+    except Forbidden as error:
+        field = "processFlowSpecification"
+        raise Forbidden(f"{field}: {error.message}", field=field) from None
     resource = await _read_flow(app, opened.case_id)
     return json_resource(
         resource,

@@ -4,7 +4,7 @@ worker until it is done; a case's fallout flag (with a partial index of the few 
 fallout) and the product id an order item got in the product inventory.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-11-27 16:00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from order_completion.database import JsonColumn, UTCDateTime
 
 revision: str = "0017"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
