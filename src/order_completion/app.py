@@ -19,6 +19,7 @@ from order_completion.appointment_api.api import router as appointments_router
 from order_completion.bootstrap import Services, build_services
 from order_completion.cases.api import router as cases_router
 from order_completion.cases.ports import CaseServices
+from order_completion.certificates.api import router as certificates_router
 from order_completion.commissioning.api import router as commissioning_router
 from order_completion.customer_records.api import router as customer_update_router
 from order_completion.events.api import HubServices, ledger_router
@@ -101,6 +102,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         training_router,
         surveys_router,
         customer_update_router,
+        certificates_router,
         policies_router,
     ):
         app.include_router(router)

@@ -21,6 +21,9 @@ from order_completion.cases.batch import BatchUnitOfWork
 from order_completion.cases.projection import CallProjector, CaseProjector, TimerProjector
 from order_completion.cases.rules import StepKind
 from order_completion.cases.unit_of_work import Projector, UnitOfWork
+from order_completion.certificates import handlers as certificates
+from order_completion.certificates.projection import KIND as CERTIFICATE
+from order_completion.certificates.projection import CertificateProjector
 from order_completion.clock import Clock, SystemClock
 from order_completion.commissioning import behaviour as commissioning
 from order_completion.customer_records import behaviour as customer_records
@@ -85,6 +88,7 @@ PROJECTORS: tuple[Projector, ...] = (
     InteractionProjector(),
     TimerProjector(),
     CallProjector(),
+    CertificateProjector(),
 )
 
 # How long one worker round fires a backlog of due timers before the relay, retention and
@@ -169,6 +173,12 @@ class Services:
         command = customer_update.RecordAttempt(call, outcome, verdict)
         await customer_update.record_attempt(self.uow(), command)
 
+    async def record_certificate(
+        self, call: ClaimedCall, outcome: AttemptOutcome, verdict: Verdict
+    ) -> None:
+        command = certificates.RecordCertificate(call, outcome, verdict)
+        await certificates.record_certificate(self.uow(), command)
+
     async def close(self) -> None:
         if self.peer_client is not None:
             await self.peer_client.aclose()
@@ -247,6 +257,16 @@ def build_services(
         recorders={target.value: services.record_customer_attempt for target in peers.targets},
         schedule=parse_schedule(settings.integration_retry_schedule),
         timeout_seconds=settings.integration_timeout_seconds,
+        excluding=frozenset({CERTIFICATE}),
+    )
+    issuing = OutboundRunner(
+        db=db,
+        clock=clock,
+        performers={CERTIFICATE: certificates.issuer(db)},
+        recorders={CERTIFICATE: services.record_certificate},
+        schedule=parse_schedule(settings.integration_retry_schedule),
+        batch_size=4,
+        kinds=frozenset({CERTIFICATE}),
     )
     services.timers = TimerWorker(
         db=db,
@@ -277,6 +297,7 @@ def build_services(
             ("send", sender.send_due),
             ("timers", fire_due_timers),
             ("outbound", outbound.run_once),
+            ("certificates", issuing.run_once),
             ("retention", retention.prune_hourly),
             *([("stream", stream.publish_due)] if stream else []),
         ],

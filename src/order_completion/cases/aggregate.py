@@ -107,6 +107,8 @@ class CompletionCase:
     learned_contacts: list[dict[str, Any]] = field(default_factory=list)
     # A system the customer update must reach refused it, or every retry failed.
     in_fallout: bool = False
+    # The SHA-256 of the acceptance certificate, once it was issued.
+    certificate_sha256: str | None = None
     version: int = 0
     # The change under way: when, by whom, and with which behaviour.
     now: datetime = field(default=datetime.min, repr=False)
@@ -447,6 +449,12 @@ class CompletionCase:
             },
         )
         self.ask_customer(step, InformationReason.CUSTOMER_UPDATE_FAILED)
+
+    def note_certificate(self, sha256: str) -> None:
+        """The acceptance certificate was rendered; its hash lets anyone check a copy."""
+        if self.certificate_sha256 != sha256:
+            self.certificate_sha256 = sha256
+            self.record(HistoryAction.CERTIFICATE_ISSUED, sha256=sha256)
 
     def recover(self) -> None:
         """The fallout is being dealt with (retried or settled)."""

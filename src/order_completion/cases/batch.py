@@ -18,6 +18,7 @@ from sqlalchemy import Table
 
 from order_completion.cases.projection import CancelTimers
 from order_completion.cases.unit_of_work import UnitOfWork, insert_rows
+from order_completion.outbound import store as outbound
 from order_completion.timers.service import TimerStore
 
 
@@ -39,6 +40,7 @@ class BatchUnitOfWork(UnitOfWork):
             for table, table_rows in projection.rows.items():
                 rows.setdefault(table, []).extend(table_rows)
         await insert_rows(self.session, rows)
+        await outbound.enqueue(self.session, [call for p in projections for call in p.calls])
 
     async def _run_later(self, later: list[Callable[[], Awaitable[None]]]) -> None:
         """Timer cancels (what timer jobs leave) as one statement; a mix with pauses or

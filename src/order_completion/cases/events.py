@@ -62,6 +62,7 @@ class HistoryAction(StrEnum):
     CUSTOMER_UPDATE_FAILED = "customerUpdateFailed"
     CUSTOMER_UPDATE_RETRIED = "customerUpdateRetried"
     CUSTOMER_UPDATE_SETTLED = "customerUpdateSettled"
+    CERTIFICATE_ISSUED = "certificateIssued"
     SURVEY_ANSWERED = "surveyAnswered"
 
 

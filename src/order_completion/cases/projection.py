@@ -25,7 +25,6 @@ from order_completion.cases.events import (
 from order_completion.cases.representation import case_summary
 from order_completion.cases.unit_of_work import Projection
 from order_completion.clock import iso
-from order_completion.outbound import store as outbound
 from order_completion.timers import service as timers
 from order_completion.timers.rules import TimerState
 from order_completion.timers.service import TIMERS, TimerStore
@@ -112,21 +111,9 @@ class TimerProjector:
 
 
 class CallProjector:
-    """Outbound call rows, enqueued at commit (a call the case already owes is kept)."""
+    """Outbound calls the case asked for, enqueued at commit."""
 
     def project(self, projection: Projection, event: DomainEvent) -> None:
-        if not isinstance(event, CallsRequested):
-            return
-        case = projection.case
-        rows = [
-            outbound.new_call(
-                case_id=case.id,
-                kind=call.kind,
-                purpose=call.purpose,
-                payload=call.payload,
-                now=case.now,
-            )
-            for call in event.calls
-        ]
-        session = projection.session
-        projection.later.append(lambda: outbound.enqueue(session, rows))
+        if isinstance(event, CallsRequested):
+            for call in event.calls:
+                projection.owe(call.kind, call.purpose, call.payload)

@@ -45,6 +45,7 @@ CASE_FIELDS = (
     "held_since",
     "learned_contacts",
     "in_fallout",
+    "certificate_sha256",
     "created_at",
     "updated_at",
     "completed_at",

@@ -110,6 +110,16 @@ def case_resource(
         "policy": {"id": case.policy_id, "version": case.policy_version, "name": case.policy_name},
         "jeopardy": case.jeopardy.value,
         "fallout": case.in_fallout,
+        **(
+            {
+                "certificate": {
+                    "href": f"{case_href(base_url, case.id)}/certificate.pdf",
+                    "sha256": case.certificate_sha256,
+                }
+            }
+            if case.certificate_sha256
+            else {}
+        ),
         "waitingFor": case.waiting_for().value,
         "targetCompletionDate": iso(case.target_completion_date),
         "startOfServiceDate": iso(case.start_of_service_date),

@@ -19,6 +19,7 @@ READ_ONLY_ATTRIBUTES = frozenset(
         "policy",
         "jeopardy",
         "fallout",
+        "certificate",
         "waitingFor",
         "targetCompletionDate",
         "startOfServiceDate",
@@ -123,6 +124,10 @@ class CompletionCaseOut(BaseModel):
         default=None,
         description="The customer update failed for good on some system: retry it or settle "
         "it (`customerUpdate/retry`, `customerUpdate/settle`)",
+    )
+    certificate: dict[str, Any] | None = Field(
+        default=None,
+        description="The acceptance certificate once issued: `href` of the PDF and its `sha256`",
     )
     waitingFor: Literal["customer", "engineer", "trainer", "nobody"] | None = Field(
         default=None,

@@ -67,6 +67,7 @@ class CaseRow(Base):
     learned_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
     # The customer update failed for good on some system: an operator must act.
     in_fallout: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    certificate_sha256: Mapped[str | None] = mapped_column(String(64))
     # Milestones reached, in order, as ``{"name", "date"}``: a handful per case, always read
     # with it, so a column rather than a row each.
     milestones: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonColumn)

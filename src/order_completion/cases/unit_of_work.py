@@ -29,6 +29,7 @@ from order_completion.clock import Clock
 from order_completion.database import Database
 from order_completion.errors import NotFound
 from order_completion.events import outbox
+from order_completion.outbound import store as outbound
 from order_completion.timers.service import TimerStore
 
 
@@ -51,6 +52,7 @@ class Projection:
     later: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)
 
     def next(self, counter: str) -> int:
         self.counters[counter] += 1
@@ -87,6 +89,15 @@ class Projection:
             )
         )
 
+    def owe(self, kind: str, purpose: str, payload: dict[str, Any]) -> None:
+        """An outbound call this case owes another system, enqueued at commit (a call the
+        case already owes for the same purpose is kept as it is)."""
+        self.calls.append(
+            outbound.new_call(
+                case_id=self.case.id, kind=kind, purpose=purpose, payload=payload, now=self.case.now
+            )
+        )
+
     def gather(self, now: datetime) -> None:
         """Turn the history entries and events gathered so far into their one row each;
         called once, when the unit of work writes."""
@@ -113,6 +124,7 @@ class Projection:
             await run()
         self.gather(now)
         await insert_rows(self.session, self.rows)
+        await outbound.enqueue(self.session, self.calls)
 
 
 async def insert_rows(session: AsyncSession, rows: Mapping[Table, list[dict[str, Any]]]) -> None:

@@ -45,12 +45,21 @@ class OutboundRunner:
     lease: timedelta = timedelta(minutes=2)
     batch_size: int = 20
     timeout_seconds: float = 30.0
+    # Kinds this runner takes, or leaves to another runner: slow work (rendering
+    # certificates) is not let in front of calls to other systems.
+    kinds: frozenset[str] | None = None
+    excluding: frozenset[str] = frozenset()
 
     async def run_once(self) -> int:
         """One round: the calls due now; returns how many were attempted."""
         async with self.db.transaction() as session:
             claimed = await store.claim(
-                session, self.clock.now(), lease=self.lease, limit=self.batch_size
+                session,
+                self.clock.now(),
+                lease=self.lease,
+                limit=self.batch_size,
+                kinds=self.kinds,
+                excluding=self.excluding,
             )
         if not claimed:
             return 0

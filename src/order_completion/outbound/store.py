@@ -73,16 +73,27 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 
 
 async def claim(
-    session: AsyncSession, now: datetime, *, lease: timedelta, limit: int
+    session: AsyncSession,
+    now: datetime,
+    *,
+    lease: timedelta,
+    limit: int,
+    kinds: Collection[str] | None = None,
+    excluding: Collection[str] = (),
 ) -> list[ClaimedCall]:
-    """Take up to ``limit`` due calls, earliest first, counting the attempt; calls another
-    worker is claiming at the same moment are skipped (PostgreSQL)."""
+    """Take up to ``limit`` due calls (of ``kinds``, not of ``excluding``), earliest first,
+    counting the attempt; calls another worker is claiming at the same moment are skipped
+    (PostgreSQL)."""
     query = (
         select(OutboundCall)
         .where(_claimable(now))
         .order_by(OutboundCall.next_attempt_at)
         .limit(limit)
     )
+    if kinds is not None:
+        query = query.where(OutboundCall.kind.in_(list(kinds)))
+    if excluding:
+        query = query.where(OutboundCall.kind.not_in(list(excluding)))
     if _dialect(session) == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = (await session.execute(query)).scalars().all()

@@ -1,7 +1,8 @@
 """Outbound calls: the work owed to other systems (product inventory, the product order,
 the customer record, billing, messages to the customer), one row per call, tried by the
 worker until it is done; a case's fallout flag (with a partial index of the few cases in
-fallout) and the product id an order item got in the product inventory.
+fallout), the acceptance certificate's hash, and the product id an order item got in the
+product inventory.
 
 Revision ID: 0017
 Revises: 0016
@@ -55,6 +56,7 @@ def upgrade() -> None:
         table.add_column(
             sa.Column("in_fallout", sa.Boolean, nullable=False, server_default=sa.false())
         )
+        table.add_column(sa.Column("certificate_sha256", sa.String(64)))
     op.create_index(
         "ix_completion_case_in_fallout",
         "completion_case",
@@ -71,6 +73,7 @@ def downgrade() -> None:
         table.drop_column("product_id")
     op.drop_index("ix_completion_case_in_fallout", table_name="completion_case")
     with op.batch_alter_table("completion_case") as table:
+        table.drop_column("certificate_sha256")
         table.drop_column("in_fallout")
     op.drop_index("ix_outbound_call_pending_due", table_name="outbound_call")
     op.drop_table("outbound_call")

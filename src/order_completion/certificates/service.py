@@ -1,0 +1,51 @@
+"""The acceptance certificate of a case, rendered from what the database holds: the case,
+its commissioning runs and its acceptance decisions. The same records give the same PDF,
+so the hash kept on the case checks any copy."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+from sqlalchemy import select
+
+from order_completion.acceptance.certificate import RenderedCertificate, render_certificate
+from order_completion.acceptance.certificate_facts import facts_of_case
+from order_completion.acceptance.certificate_typeface import Typeface, find_typeface
+from order_completion.acceptance.tables import AcceptanceDecision
+from order_completion.cases import queries
+from order_completion.commissioning.tables import CommissioningRun
+from order_completion.database import Database
+
+
+@cache
+def typeface() -> Typeface:
+    """Looked up once: the font files do not move while the service runs."""
+    return find_typeface()
+
+
+async def certificate_of(db: Database, case_id: str) -> RenderedCertificate:
+    """The certificate of an accepted case (404 for no case, 409 when not accepted)."""
+    async with db.read() as session:
+        case = await queries.get_case(session, case_id)
+        runs = (
+            (
+                await session.execute(
+                    select(CommissioningRun).where(CommissioningRun.case_id == case_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        decisions = (
+            (
+                await session.execute(
+                    select(AcceptanceDecision).where(AcceptanceDecision.case_id == case_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    facts = facts_of_case(case, runs=runs, decisions=decisions)
+    # Rendering is CPU work of a tenth of a second or so: off the event loop.
+    return await asyncio.to_thread(render_certificate, facts, typeface())
