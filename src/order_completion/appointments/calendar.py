@@ -16,7 +16,9 @@ STATUS = {
 }
 
 
-def invitation(row: Appointment, *, order_id: str, organizer: str | None = None) -> bytes:
+def invitation(row: Appointment, *, order_id: str | None, organizer: str | None = None) -> bytes:
+    """The invitation; a plain appointment (no case, so no order) is named by its category
+    or as an appointment."""
     calendar = Calendar()
     calendar.add("prodid", f"-//Order Completion//{__version__}//EN")
     calendar.add("version", "2.0")
@@ -26,7 +28,8 @@ def invitation(row: Appointment, *, order_id: str, organizer: str | None = None)
     event.add("dtstamp", row.last_update)
     event.add("dtstart", row.start)
     event.add("dtend", row.end)
-    event.add("summary", f"{row.category.capitalize()} for order {order_id}")
+    title = row.category.capitalize() or "Appointment"
+    event.add("summary", f"{title} for order {order_id}" if order_id else title)
     if row.description:
         event.add("description", row.description)
     event.add("status", STATUS.get(row.status, "TENTATIVE"))
