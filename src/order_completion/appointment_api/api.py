@@ -41,6 +41,7 @@ FILTERS = {
     "category": query.Attribute(Appointment.category),
     "relatedEntity.id": query.Attribute(Appointment.case_id),
     "validFor.startDateTime": query.Attribute(Appointment.start, "date"),
+    "validFor.endDateTime": query.Attribute(Appointment.end, "date"),
     "creationDate": query.Attribute(Appointment.creation_date, "date"),
     "lastUpdate": query.Attribute(Appointment.last_update, "date"),
 }
@@ -168,7 +169,8 @@ async def create(body: AppointmentCreate, app: CaseServicesDep, actor: ActorDep)
     summary="List appointments",
     description=(
         "Filters: `id`, `status`, `category`, `relatedEntity.id` (the completion case), and "
-        "`validFor.startDateTime`, `creationDate`, `lastUpdate` with `.gt/.gte/.lt/.lte`. "
+        "`validFor.startDateTime`, `validFor.endDateTime`, `creationDate`, `lastUpdate` with "
+        "`.gt/.gte/.lt/.lte`. "
         "Soonest first. " + COUNTS_DESCRIPTION
     ),
     dependencies=allow(Permission.READ),
