@@ -9,9 +9,11 @@ import httpx
 import pytest
 from icalendar import Calendar
 
+from order_completion.bootstrap import Services
 from order_completion.events.catalog import BASE_PATHS, Api
 from tests.api.test_cases_api import CASES, assert_error
 from tests.orders import business_order, failing_test, passing_test
+from tests.support import outbox_events
 
 AP = f"{BASE_PATHS[Api.APPOINTMENT]}/appointment"
 WHEN = {"startDateTime": "2026-12-01T09:00:00Z", "endDateTime": "2026-12-01T11:00:00Z"}
@@ -245,7 +247,7 @@ UNUSUAL = {
 
 
 async def test_an_appointment_needs_only_valid_for_and_changes_no_case(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, services: Services
 ) -> None:
     case_id = await open_case(client)
     case_before = (await client.get(f"{CASES}/{case_id}")).json()
@@ -274,6 +276,17 @@ async def test_an_appointment_needs_only_valid_for_and_changes_no_case(
         assert moved.status_code == 200, moved.text
         assert moved.json()["status"] == status
     assert (await client.get(f"{CASES}/{case_id}")).json() == case_before
+    told = [
+        (event["eventType"], event["event"]["appointment"]["status"])
+        for event in await outbox_events(services)
+        if event["eventType"].startswith("appointment")
+        and event["event"]["appointment"]["id"] == plain["id"]
+    ]
+    assert told == [
+        ("appointmentCreateEvent", "initialized"),
+        ("appointmentStateChangeEvent", "confirmed"),
+        ("appointmentStateChangeEvent", "completed"),
+    ]
     invitation = await client.get(f"{plain['href']}/calendar.ics")
     event = next(iter(Calendar.from_ical(invitation.content).walk("VEVENT")))
     assert str(event["summary"]) == "Appointment"
