@@ -87,19 +87,15 @@ def _command(
 ) -> BookSession | ScheduleVisit | plain.MakeAppointment:
     """The step action a new appointment is (a training session or a commissioning visit of
     a case), or a plain appointment when it names no case."""
-    period = body.validFor
     case_id = _case_id(body)
-    if case_id is not None and body.category not in CASE_CATEGORIES:
+    if case_id is None:
+        return _plain(body, actor)
+    if body.category not in CASE_CATEGORIES:
         raise InvalidInput(
             "an appointment of a completion case is commissioning or training", field="category"
         )
-    if case_id is None and body.category in CASE_CATEGORIES:
-        raise InvalidInput(
-            f"a {body.category} appointment needs its completion case "
-            "(@referredType CompletionCase)",
-            field="relatedEntity",
-        )
-    if body.category == Category.TRAINING.value and case_id is not None:
+    period = body.validFor
+    if body.category == Category.TRAINING.value:
         return BookSession(
             case_id,
             start=period.startDateTime,
@@ -111,20 +107,7 @@ def _command(
             description=body.description,
             details=_details(body, customer_from_case=True),
         )
-    if body.topic or body.attendee or body.trainer:
-        raise InvalidInput(
-            "topic, trainer and attendee are for training appointments",
-            field="topic" if body.topic else "attendee",
-        )
-    if case_id is None:
-        return plain.MakeAppointment(
-            period.startDateTime,
-            period.endDateTime,
-            actor,
-            category=body.category,
-            description=body.description,
-            details=_details(body, customer_from_case=False),
-        )
+    _refuse_training_attributes(body)
     return ScheduleVisit(
         case_id,
         start=period.startDateTime,
@@ -133,6 +116,33 @@ def _command(
         description=body.description,
         details=_details(body, customer_from_case=True),
     )
+
+
+def _plain(body: AppointmentCreate, actor: Actor) -> plain.MakeAppointment:
+    """An appointment of no case; the categories our steps act on need their case."""
+    if body.category in CASE_CATEGORIES:
+        raise InvalidInput(
+            f"a {body.category} appointment needs its completion case "
+            "(@referredType CompletionCase)",
+            field="relatedEntity",
+        )
+    _refuse_training_attributes(body)
+    return plain.MakeAppointment(
+        body.validFor.startDateTime,
+        body.validFor.endDateTime,
+        actor,
+        category=body.category,
+        description=body.description,
+        details=_details(body, customer_from_case=False),
+    )
+
+
+def _refuse_training_attributes(body: AppointmentCreate) -> None:
+    if body.topic or body.attendee or body.trainer:
+        raise InvalidInput(
+            "topic, trainer and attendee are for training appointments",
+            field="topic" if body.topic else "attendee",
+        )
 
 
 @router.post(

@@ -108,7 +108,7 @@ class PartyInteractionCreate(_Writable):
     # A free string in TMF683; the column holds 20 characters.
     direction: str = Field(max_length=20)
     reason: str = Field(min_length=1)
-    status: str = Field(default="open", min_length=1)
+    status: str = Field(default="open", min_length=1, max_length=40)
     channel: list[RelatedChannel] = Field(min_length=1)
 
 
@@ -122,7 +122,7 @@ class PartyInteractionUpdate(_Writable):
     )
 
     reason: str | None = Field(default=None, min_length=1)
-    status: str | None = Field(default=None, min_length=1)
+    status: str | None = Field(default=None, min_length=1, max_length=40)
 
 
 class PartyInteractionOut(BaseModel):
