@@ -129,3 +129,15 @@ async def every_one(
         assert_conforms(api, resource, item)
         assert_conforms(api, resource, await read(client, item["href"]))
     return listed
+
+
+async def hub_round(client: httpx.AsyncClient, *, api: str, base: str) -> None:
+    """Register a listener with only the mandatory ``callback``, read it, remove it."""
+    assert mandatory(api, "EventSubscription") == ["id", "callback"]
+    created = await client.post(f"{base}/hub", json={"callback": "http://127.0.0.1:8899/kit"})
+    assert created.status_code == 201, created.text
+    subscription = created.json()
+    assert_conforms(api, "EventSubscription", subscription)
+    read_back = await read(client, f"{base}/hub/{subscription['id']}")
+    assert_conforms(api, "EventSubscription", read_back)
+    assert (await client.delete(f"{base}/hub/{subscription['id']}")).status_code == 204

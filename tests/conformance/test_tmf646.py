@@ -47,3 +47,9 @@ async def test_every_demo_appointment_conforms(
     assert await load_demo(services) > 0
     appointments = await kit.every_one(client, api=API, resource="Appointment", url=AP)
     assert appointments
+
+
+async def test_a_listener_registered_with_only_its_callback_conforms(
+    client: httpx.AsyncClient,
+) -> None:
+    await kit.hub_round(client, api=API, base=BASE_PATHS[Api.APPOINTMENT])

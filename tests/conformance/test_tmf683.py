@@ -60,3 +60,9 @@ async def test_every_demo_interaction_conforms(
     assert await load_demo(services) > 0
     interactions = await kit.every_one(client, api=API, resource="PartyInteraction", url=PI)
     assert len(interactions) >= 10
+
+
+async def test_a_listener_registered_with_only_its_callback_conforms(
+    client: httpx.AsyncClient,
+) -> None:
+    await kit.hub_round(client, api=API, base=BASE_PATHS[Api.PARTY_INTERACTION])

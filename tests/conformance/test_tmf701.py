@@ -74,3 +74,9 @@ async def test_an_error_body_conforms(client: httpx.AsyncClient) -> None:
     missing = await client.get(f"{PF}/no-such-flow")
     assert missing.status_code == 404
     kit.assert_conforms(API, "Error", missing.json())
+
+
+async def test_a_listener_registered_with_only_its_callback_conforms(
+    client: httpx.AsyncClient,
+) -> None:
+    await kit.hub_round(client, api=API, base=BASE_PATHS[Api.PROCESS_FLOW])

@@ -56,7 +56,9 @@ class EventSubscription(BaseModel):
 
 
 def _resource(api: Api, row: Subscription, base_url: str) -> JsonObject:
-    return {
+    """The subscription; what it lacks (``query``, ``disabledReason``) is left out, as the
+    TMF v4 schemas type them as strings, never null."""
+    resource = {
         "id": row.id,
         "href": f"{base_url}{BASE_PATHS[api]}/hub/{row.id}",
         "@type": "EventSubscription",
@@ -66,6 +68,7 @@ def _resource(api: Api, row: Subscription, base_url: str) -> JsonObject:
         "state": "disabled" if row.disabled_at else "active",
         "disabledReason": row.disabled_reason,
     }
+    return {name: value for name, value in resource.items() if value is not None}
 
 
 def hub_router(api: Api) -> APIRouter:
