@@ -322,6 +322,8 @@ async def test_unusual_values_of_a_plain_appointment_are_kept_as_sent(
         ({"validFor": WHEN, "category": "commissioning"}, "relatedEntity"),
         ({"validFor": WHEN, "relatedParty": [{"id": "P-9"}]}, "relatedParty[0].@referredType"),
         ({"validFor": WHEN, "topic": ["Portal"]}, "topic"),
+        ({"validFor": WHEN, "externalId": "x" * 201}, "externalId"),
+        ({"validFor": WHEN, "category": "x" * 41}, "category"),
     ],
 )
 async def test_a_plain_appointment_is_refused_only_for_what_tmf646_or_our_steps_need(

@@ -38,6 +38,7 @@ async def test_create_defaults_status_and_date_like_the_conformance_kit_expects(
     [
         (lambda b: b.pop("direction"), "direction"),
         (lambda b: b.update(direction="x" * 21), "direction"),
+        (lambda b: b.update(status="x" * 41), "status"),
         (lambda b: b.pop("reason"), "reason"),
         (lambda b: b.pop("channel"), "channel"),
         (lambda b: b.update(channel=[]), "channel"),
