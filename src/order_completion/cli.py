@@ -1,4 +1,5 @@
-"""The ``order-completion`` command: serve, worker, migrate, import-orders, policy check, bench.
+"""The ``order-completion`` command: serve, worker, migrate, import-orders, policy check, bench,
+sandbox.
 
 Heavy modules are imported inside each command so that ``--help`` stays fast.
 """
@@ -446,6 +447,22 @@ def token_list() -> None:
             row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
         )
     console.print(table)
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8060,
+    database: Annotated[Path, typer.Option(help="SQLite file the peers keep their data in")] = Path(
+        "data/sandbox.db"
+    ),
+) -> None:
+    """Serve TMF622, TMF637 and TMF629 sandbox peers on one port, for trying the adapters."""
+    from order_completion.sandbox import server
+
+    for line in server.describe(host, port, database):
+        console.print(line, soft_wrap=True, highlight=False)
+    server.serve(host, port, database)
 
 
 @app.command()
