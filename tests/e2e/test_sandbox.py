@@ -357,6 +357,8 @@ async def test_the_hub_notifies_matching_listeners_once(
         ({"callback": "http://127.0.0.1:9/x", "query": "=&&"}, "query"),
         ({"callback": "http://127.0.0.1:9/x", "secret": "s"}, "secret"),
         ({"query": "eventType=ProductCreateEvent"}, "callback"),
+        ({"callback": "http://127.0.0.1:9/x", "headers": {"Bad Name": "x"}}, "headers"),
+        ({"callback": "http://127.0.0.1:9/x", "headers": {"X-Token": "a\nb"}}, "headers"),
     ],
 )
 async def test_a_bad_hub_registration_is_refused_naming_the_field(
@@ -439,6 +441,7 @@ async def test_a_bad_fault_is_refused(
 async def test_resources_and_listeners_survive_a_restart(
     tmp_path: Path, receiver: Receiver
 ) -> None:
+    """The file keeps the resources and the listeners, with the headers they asked for."""
     database = tmp_path / "peers.db"
     first = start_sandbox(database, tmp_path / "first.log")
     try:
@@ -446,7 +449,8 @@ async def test_resources_and_listeners_survive_a_restart(
             customer = (
                 await http.post(path(CUSTOMERS, "customer"), json=customer_body("A"))
             ).json()
-            await http.post(path(CUSTOMERS, "hub"), json={"callback": receiver.url})
+            listener = {"callback": receiver.url, "headers": {"Authorization": "Bearer t-1"}}
+            await http.post(path(CUSTOMERS, "hub"), json=listener)
     finally:
         stop_sandbox(first)
 
@@ -463,4 +467,5 @@ async def test_resources_and_listeners_survive_a_restart(
     assert announced in second.log.read_text()
     event = receiver.received[-1].event
     assert event["eventType"] == "CustomerAttributeValueChangeEvent"
+    assert receiver.received[-1].headers["authorization"] == "Bearer t-1"
     assert event["event"]["customer"]["name"] == "B"

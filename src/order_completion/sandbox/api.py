@@ -3,6 +3,7 @@ delete) and its hub, and the sandbox's own control routes under ``/sandbox/v1``.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
@@ -23,6 +24,8 @@ def sandbox_of(request: Request) -> Sandbox:
 
 
 SandboxDep = Annotated[Sandbox, Depends(sandbox_of)]
+# RFC 9110 token characters.
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 JsonBody = Annotated[dict[str, Any], Body(description="The resource, as its spec's *_Create")]
 
 
@@ -39,6 +42,22 @@ class HubIn(BaseModel):
         default=DeliveryStyle.CALLBACK,
         description="`callback`: to the URL as given; `listener`: to {callback}/listener/{event}",
     )
+    headers: dict[str, str] | None = Field(
+        default=None,
+        max_length=10,
+        description='Sent with every event, e.g. {"Authorization": "Bearer ..."} for a '
+        "listener that wants a token (a sandbox extension: TMF630 has no such field)",
+    )
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable(cls, headers: dict[str, str] | None) -> dict[str, str] | None:
+        for name, value in (headers or {}).items():
+            if not HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a header name")
+            if any(ord(character) < 32 or ord(character) == 127 for character in value):
+                raise ValueError(f"the value of {name} holds a control character")
+        return headers
 
 
 def peer_router(peer: PeerApi) -> APIRouter:
@@ -115,7 +134,7 @@ def peer_router(peer: PeerApi) -> APIRouter:
         description="Events of this API matching `query` are POSTed once to the callback.",
     )
     async def register(body: HubIn, sandbox: SandboxDep) -> JsonResponse:
-        registration = HubRegistration(body.callback, body.query, body.deliveryStyle)
+        registration = HubRegistration(body.callback, body.query, body.deliveryStyle, body.headers)
         hub = await sandbox.register(peer, registration)
         location = {"Location": f"{peer.root}/hub/{hub['id']}"}
         return json_resource(hub, status_code=201, headers=location)

@@ -46,6 +46,7 @@ class HubRegistration:
     callback: str
     query: str | None
     delivery_style: DeliveryStyle
+    headers: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class Sandbox:
             "callback": registration.callback,
             "query": registration.query,
             "delivery_style": registration.delivery_style.value,
+            "headers": dict(registration.headers) if registration.headers else None,
         }
         await self.store.add_hub(hub)
         return {

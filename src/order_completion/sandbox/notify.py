@@ -100,7 +100,7 @@ class Notifier:
         self.outcomes.append(outcome)
         async with self._slots:
             try:
-                answer = await self._client.post(url, json=envelope)
+                answer = await self._client.post(url, json=envelope, headers=hub["headers"])
                 outcome.status = answer.status_code
                 if answer.is_success:
                     return

@@ -54,6 +54,7 @@ hubs = Table(
     Column("callback", String(2000), nullable=False),
     Column("query", String(2000)),
     Column("delivery_style", String(20), nullable=False),
+    Column("headers", JsonColumn),  # sent with each notification, e.g. Authorization
 )
 
 
@@ -141,7 +142,9 @@ class Store:
     async def hubs_of(self, api: str) -> list[dict[str, Any]]:
         async with self.engine.connect() as connection:
             rows = await connection.execute(
-                select(hubs.c.id, hubs.c.callback, hubs.c.query, hubs.c.delivery_style)
+                select(
+                    hubs.c.id, hubs.c.callback, hubs.c.query, hubs.c.delivery_style, hubs.c.headers
+                )
                 .where(hubs.c.api == api)
                 .order_by(hubs.c.seq)
             )
