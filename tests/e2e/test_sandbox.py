@@ -4,6 +4,10 @@ port, its SQLite file, and a real receiver for the hub notifications."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,7 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+from order_completion.cases.representation import API_BASE
 from order_completion.orders.schemas import ProductOrderStateChangeEvent
+from tests.e2e.conftest import Server, start_server, stop_server
 from tests.receiver import Receiver
 from tests.sandbox_peers import (
     CUSTOMERS,
@@ -93,13 +99,18 @@ def path(api: str, tail: str) -> str:
     return f"/tmf-api/{api}/v4/{tail}"
 
 
+# How long a test waits for something that happens after an answer (a notification, a case
+# the service opens from it): generous, since the machine may be busy; most take milliseconds.
+PATIENCE_SECONDS = 30
+
+
 async def wait_for(receiver: Receiver, count: int) -> None:
     """Until the receiver has ``count`` requests (notifications go out after the answer)."""
-    for _ in range(200):
-        if len(receiver.received) >= count:
-            return
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while len(receiver.received) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"expected {count} notifications, got {len(receiver.received)}")
         await asyncio.sleep(0.025)
-    raise AssertionError(f"expected {count} notifications, got {len(receiver.received)}")
 
 
 @pytest.mark.parametrize(("api", "name", "body", "state", "next_state"), APIS)
@@ -413,7 +424,8 @@ async def test_a_delay_only_fault_serves_the_call_after_the_client_gave_up(
     await http.post("/sandbox/v1/fault", json={"api": INVENTORY, "delaySeconds": 1})
     with pytest.raises(httpx.ReadTimeout):
         await http.post(path(INVENTORY, "product"), json=product_body(run), timeout=0.2)
-    for _ in range(100):
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while time.monotonic() < deadline:
         stored = await http.get(path(INVENTORY, "product"), params={"name": run})
         if stored.json():
             break
@@ -469,3 +481,61 @@ async def test_resources_and_listeners_survive_a_restart(
     assert event["eventType"] == "CustomerAttributeValueChangeEvent"
     assert receiver.received[-1].headers["authorization"] == "Bearer t-1"
     assert event["event"]["customer"]["name"] == "B"
+
+
+def integration_token(server: Server, tmp_path: Path) -> str:
+    """An API key with the integration role, as order management would be given."""
+    command = ["token", "create", "--role", "integration", "--name", "order-management"]
+    created = subprocess.run(
+        [sys.executable, "-m", "order_completion", *command, "--quiet"],
+        env={**os.environ, "ORDER_COMPLETION_DATABASE_URL": server.database_url},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return created.stdout.strip()
+
+
+async def test_a_completed_sandbox_order_opens_a_case_in_the_service(
+    sandbox: RunningSandbox, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """The whole inbound loop over real HTTP: the service's TMF622 listener, registered at
+    the sandbox's hub with its token, takes the sandbox's state change event."""
+    server = start_server(tmp_path, f"sqlite:///{tmp_path / 'data' / 'service.db'}")
+    try:
+        token = integration_token(server, tmp_path)
+        listener = f"{server.url}{API_BASE}/listener/productOrderStateChangeEvent"
+        run = marker()
+        query = f"eventType=ProductOrderStateChangeEvent&event.productOrder.externalId={run}"
+        hub = await http.post(
+            path(ORDERING, "hub"),
+            json={
+                "callback": listener,
+                "query": query,
+                "headers": {"Authorization": f"Bearer {token}"},
+            },
+        )
+        assert hub.status_code == 201, hub.text
+        order = (
+            await http.post(
+                path(ORDERING, "productOrder"),
+                json={**order_body("QUICK"), "externalId": run},
+            )
+        ).json()
+        await http.patch(path(ORDERING, f"productOrder/{order['id']}"), json={"state": "completed"})
+        deadline = time.monotonic() + PATIENCE_SECONDS
+        with server.client() as service:
+            while time.monotonic() < deadline:
+                cases = service.get(
+                    f"{API_BASE}/completionCase", params={"productOrder.id": order["id"]}
+                ).json()
+                if cases:
+                    break
+                await asyncio.sleep(0.05)
+        sent = (await http.get("/sandbox/v1/notification")).json()
+        to_listener = [item for item in sent if item["url"] == listener]
+        assert [case["productOrder"]["id"] for case in cases] == [order["id"]], to_listener
+        assert [item["status"] for item in to_listener] == [201]
+    finally:
+        stop_server(server)

@@ -23,7 +23,7 @@ from order_completion.tmf.responses import JsonResponse, json_resource
 from order_completion.tmf.text_guard import StorableText
 
 # A listener gets this long to answer a notification.
-NOTIFICATION_TIMEOUT_SECONDS = 5.0
+NOTIFICATION_TIMEOUT_SECONDS = 10.0
 BODY_LIMIT_BYTES = 1024 * 1024
 
 DESCRIPTION = """Stand-ins for the systems the service talks to: TMF622 Product Ordering,
