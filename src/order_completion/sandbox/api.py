@@ -63,6 +63,13 @@ class HubIn(BaseModel):
 def peer_router(peer: PeerApi) -> APIRouter:
     """The routes of one peer API, at its standard root."""
     router = APIRouter(prefix=peer.root, tags=[peer.title], responses=ERROR_RESPONSES)
+    _add_writes(router, peer)
+    _add_reads(router, peer)
+    _add_hub(router, peer)
+    return router
+
+
+def _add_writes(router: APIRouter, peer: PeerApi) -> None:
     name = peer.resource.name
     mandatory = ", ".join(f"`{attribute}`" for attribute in peer.resource.mandatory)
 
@@ -78,6 +85,32 @@ def peer_router(peer: PeerApi) -> APIRouter:
     async def create(body: JsonBody, request: Request, sandbox: SandboxDep) -> JsonResponse:
         document = await sandbox.create(peer, body, str(request.base_url))
         return json_resource(document, status_code=201, headers={"Location": document["href"]})
+
+    @router.patch(
+        f"/{name}/{{resource_id}}",
+        summary=f"Change a {name}",
+        description=(
+            "A JSON merge patch (`application/json` or `application/merge-patch+json`). A "
+            "change of the lifecycle attribute raises a state change event, of anything else "
+            "an attribute value change event; `lastUpdate` moves when something changed."
+        ),
+    )
+    async def patch(resource_id: str, body: MergePatch, sandbox: SandboxDep) -> JsonResponse:
+        return json_resource(await sandbox.patch(peer, resource_id, body))
+
+    @router.delete(
+        f"/{name}/{{resource_id}}",
+        status_code=204,
+        summary=f"Delete a {name}",
+        description="Removes it and notifies the hub with the delete event; 404 if unknown.",
+    )
+    async def delete(resource_id: str, sandbox: SandboxDep) -> Response:
+        await sandbox.delete(peer, resource_id)
+        return Response(status_code=204)
+
+
+def _add_reads(router: APIRouter, peer: PeerApi) -> None:
+    name = peer.resource.name
 
     @router.get(
         f"/{name}",
@@ -105,28 +138,8 @@ def peer_router(peer: PeerApi) -> APIRouter:
     ) -> JsonResponse:
         return json_resource(await sandbox.read(peer, resource_id, fields))
 
-    @router.patch(
-        f"/{name}/{{resource_id}}",
-        summary=f"Change a {name}",
-        description=(
-            "A JSON merge patch (`application/json` or `application/merge-patch+json`). A "
-            "change of the lifecycle attribute raises a state change event, of anything else "
-            "an attribute value change event; `lastUpdate` moves when something changed."
-        ),
-    )
-    async def patch(resource_id: str, body: MergePatch, sandbox: SandboxDep) -> JsonResponse:
-        return json_resource(await sandbox.patch(peer, resource_id, body))
 
-    @router.delete(
-        f"/{name}/{{resource_id}}",
-        status_code=204,
-        summary=f"Delete a {name}",
-        description="Removes it and notifies the hub with the delete event; 404 if unknown.",
-    )
-    async def delete(resource_id: str, sandbox: SandboxDep) -> Response:
-        await sandbox.delete(peer, resource_id)
-        return Response(status_code=204)
-
+def _add_hub(router: APIRouter, peer: PeerApi) -> None:
     @router.post(
         "/hub",
         status_code=201,
@@ -148,8 +161,6 @@ def peer_router(peer: PeerApi) -> APIRouter:
     async def unregister(hub_id: str, sandbox: SandboxDep) -> Response:
         await sandbox.unregister(peer, hub_id)
         return Response(status_code=204)
-
-    return router
 
 
 class FaultIn(BaseModel):
