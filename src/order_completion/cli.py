@@ -1,5 +1,5 @@
 """The ``order-completion`` command: serve, worker, migrate, import-orders, policy check,
-bench, tokens, and resealing hub secrets.
+bench, tokens, resealing hub secrets, and the sandbox peers.
 
 Heavy modules are imported inside each command so that ``--help`` stays fast.
 """
@@ -513,6 +513,22 @@ def secrets_rotate() -> None:
         errors.print(f"[red]{error}[/red]; nothing after it was resealed", soft_wrap=True)
         raise typer.Exit(2) from error
     console.print(f"Resealed the secrets of {resealed} subscriptions under the first key.")
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8060,
+    database: Annotated[Path, typer.Option(help="SQLite file the peers keep their data in")] = Path(
+        "data/sandbox.db"
+    ),
+) -> None:
+    """Serve TMF622, TMF637 and TMF629 sandbox peers on one port, for trying the adapters."""
+    from order_completion.sandbox import server
+
+    for line in server.describe(host, port, database):
+        console.print(line, soft_wrap=True, highlight=False)
+    server.serve(host, port, database)
 
 
 @app.command()

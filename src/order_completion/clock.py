@@ -46,5 +46,9 @@ def iso(moment: datetime | None) -> str | None:
 @lru_cache(maxsize=4096)
 def _iso(moment: datetime) -> str:
     # A change renders the same few moments (its own time, the case's dates) in every event
-    # and history entry it writes: a hundred and more times per consumer order.
+    # and history entry it writes: a hundred and more times per consumer order. A moment
+    # just parsed from a request still has the sender's offset; shown in UTC, the answer to
+    # a POST is the same as the later GET's.
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
     return moment.isoformat().replace("+00:00", "Z")

@@ -9,9 +9,11 @@ import httpx
 import pytest
 from icalendar import Calendar
 
+from order_completion.bootstrap import Services
 from order_completion.events.catalog import BASE_PATHS, Api
 from tests.api.test_cases_api import CASES, assert_error
 from tests.orders import business_order, failing_test, passing_test
+from tests.support import outbox_events
 
 AP = f"{BASE_PATHS[Api.APPOINTMENT]}/appointment"
 WHEN = {"startDateTime": "2026-12-01T09:00:00Z", "endDateTime": "2026-12-01T11:00:00Z"}
@@ -226,3 +228,123 @@ async def test_appointment_lists_filter_and_page(client: httpx.AsyncClient) -> N
     assert [set(a) for a in listing.json()] == [{"id", "href", "@type", "status"}] * 2
     later = await client.get(AP, params={"validFor.startDateTime.gt": "2026-12-01T10:00:00Z"})
     assert later.json() == []
+
+
+UNUSUAL = {
+    "category": "Site survey / Überprüfung",
+    "validFor": {
+        "startDateTime": "2026-12-02T08:30:00+01:00",
+        "endDateTime": "2026-12-02T09:00:00+01:00",
+    },
+    "description": "",
+    "externalId": "EXT 7/Ω",
+    "calendarEvent": {"id": "ev-1", "@referredType": "CalendarEvent"},
+    "relatedPlace": {"role": "site", "name": "Depot 3"},
+    "relatedParty": [{"id": "P-9", "@referredType": "Individual", "name": "Kim"}],
+    "note": [{"text": "bring the ladder"}],
+    "contactMedium": [{"mediumType": "phone", "characteristic": {"phoneNumber": "+1 555"}}],
+}
+
+
+async def test_an_appointment_needs_only_valid_for_and_changes_no_case(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    case_id = await open_case(client)
+    case_before = (await client.get(f"{CASES}/{case_id}")).json()
+    created = await client.post(AP, json={"validFor": WHEN})
+    assert created.status_code == 201, created.text
+    plain = created.json()
+    assert plain == {
+        "id": plain["id"],
+        "href": created.headers["Location"],
+        "@type": "Appointment",
+        "status": "initialized",
+        "creationDate": plain["creationDate"],
+        "lastUpdate": plain["lastUpdate"],
+        "validFor": WHEN,
+        "relatedEntity": [],
+        "relatedParty": [],
+        "contactMedium": [],
+        "note": [],
+        "attachment": [],
+    }
+    assert (await client.get(plain["href"])).json() == plain
+    listed = await client.get(AP, params={"validFor.startDateTime": WHEN["startDateTime"]})
+    assert [item["id"] for item in listed.json()] == [plain["id"]]
+    for status in ("confirmed", "completed"):
+        moved = await client.patch(plain["href"], json={"status": status})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["status"] == status
+    assert (await client.get(f"{CASES}/{case_id}")).json() == case_before
+    told = [
+        (event["eventType"], event["event"]["appointment"]["status"])
+        for event in await outbox_events(services)
+        if event["eventType"].startswith("appointment")
+        and event["event"]["appointment"]["id"] == plain["id"]
+    ]
+    assert told == [
+        ("appointmentCreateEvent", "initialized"),
+        ("appointmentStateChangeEvent", "confirmed"),
+        ("appointmentStateChangeEvent", "completed"),
+    ]
+    invitation = await client.get(f"{plain['href']}/calendar.ics")
+    event = next(iter(Calendar.from_ical(invitation.content).walk("VEVENT")))
+    assert str(event["summary"]) == "Appointment"
+
+
+async def test_unusual_values_of_a_plain_appointment_are_kept_as_sent(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await client.post(AP, json=UNUSUAL)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    kept = {name: body.get(name) for name in UNUSUAL if name not in ("validFor", "description")}
+    assert kept == {name: UNUSUAL[name] for name in kept}
+    assert body["validFor"] == {
+        "startDateTime": "2026-12-02T07:30:00Z",
+        "endDateTime": "2026-12-02T08:00:00Z",
+    }
+    listed = await client.get(AP, params={"category": UNUSUAL["category"]})
+    assert [item["id"] for item in listed.json()] == [body["id"]]
+    patched = await client.patch(
+        body["href"], json={"externalId": None, "note": [{"text": "no ladder"}]}
+    )
+    assert patched.status_code == 200, patched.text
+    assert "externalId" not in patched.json()
+    assert patched.json()["note"] == [{"text": "no ladder"}]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "validFor"),
+        ({"validFor": WHEN, "category": "training"}, "relatedEntity"),
+        ({"validFor": WHEN, "category": "commissioning"}, "relatedEntity"),
+        ({"validFor": WHEN, "relatedParty": [{"id": "P-9"}]}, "relatedParty[0].@referredType"),
+        ({"validFor": WHEN, "topic": ["Portal"]}, "topic"),
+        ({"validFor": WHEN, "externalId": "x" * 201}, "externalId"),
+        ({"validFor": WHEN, "category": "x" * 41}, "category"),
+    ],
+)
+async def test_a_plain_appointment_is_refused_only_for_what_tmf646_or_our_steps_need(
+    client: httpx.AsyncClient, body: dict[str, Any], field: str
+) -> None:
+    assert_error(await client.post(AP, json=body), 400, field)
+    assert (await client.get(AP)).json() == []
+
+
+async def test_outcomes_are_for_training_appointments_of_a_case(client: httpx.AsyncClient) -> None:
+    plain = (await client.post(AP, json={"validFor": WHEN})).json()
+    assert_error(
+        await client.patch(plain["href"], json={"status": "confirmed", "attended": ["Kim"]}),
+        400,
+        "attended",
+    )
+    assert (await client.get(plain["href"])).json() == plain
+
+
+async def test_a_case_appointment_leaves_out_what_it_lacks(client: httpx.AsyncClient) -> None:
+    case_id = await open_case(client)
+    visit = (await client.post(AP, json=booking(case_id, "commissioning"))).json()
+    assert not {"externalId", "calendarEvent", "relatedPlace"} & visit.keys()
+    assert None not in visit.values()

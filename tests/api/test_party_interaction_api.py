@@ -37,7 +37,8 @@ async def test_create_defaults_status_and_date_like_the_conformance_kit_expects(
     ("mutate", "field"),
     [
         (lambda b: b.pop("direction"), "direction"),
-        (lambda b: b.update(direction="sideways"), "direction"),
+        (lambda b: b.update(direction="x" * 21), "direction"),
+        (lambda b: b.update(status="x" * 41), "status"),
         (lambda b: b.pop("reason"), "reason"),
         (lambda b: b.pop("channel"), "channel"),
         (lambda b: b.update(channel=[]), "channel"),
@@ -151,3 +152,85 @@ async def test_polymorphic_attributes_are_kept_in_every_answer(client: httpx.Asy
         assert body["@type"] == "CallInteraction"
         assert body["@baseType"] == "PartyInteraction"
         assert body["@schemaLocation"] == "https://example.com/call.json"
+
+
+async def test_any_direction_string_is_kept_as_sent(client: httpx.AsyncClient) -> None:
+    created = await client.post(PI, json={**CALL, "direction": "sideways"})
+    assert created.status_code == 201, created.text
+    assert created.json()["direction"] == "sideways"
+    listed = await client.get(PI, params={"direction": "sideways"})
+    assert [item["id"] for item in listed.json()] == [created.json()["id"]]
+
+
+async def test_absent_values_are_left_out_and_references_have_what_tmf683_requires(
+    client: httpx.AsyncClient,
+) -> None:
+    body = (await client.post(PI, json=CALL)).json()
+    assert "description" not in body
+    assert "endDateTime" not in body["interactionDate"]
+    assert body["channel"] == [
+        {"id": "phone", "name": "Phone", "href": "urn:order-completion:channel:phone"}
+    ]
+    assert body["relatedParty"] == [
+        {
+            "id": "CUST-42",
+            "role": "customer",
+            "@referredType": "Customer",
+            "href": "urn:order-completion:customer:CUST-42",
+        }
+    ]
+
+
+async def _logged_decision(client: httpx.AsyncClient) -> dict[str, Any]:
+    case = (await client.post(CASES, json={"productOrder": business_order()})).json()
+    await client.post(f"{CASES}/{case['id']}/commissioningTest", json=passing_test())
+    await client.post(
+        f"{CASES}/{case['id']}/acceptanceDecision",
+        json={"decision": "accepted", "decidedBy": {"name": "Dana Smith"}},
+    )
+    logged = await client.get(
+        PI, params={"interactionItem.item.id": case["id"], "reason": "acceptanceDecision: accepted"}
+    )
+    decision: dict[str, Any] = logged.json()[0]
+    return decision
+
+
+async def test_automatic_interactions_reference_channel_and_parties_with_href(
+    client: httpx.AsyncClient,
+) -> None:
+    decision = await _logged_decision(client)
+    assert decision["channel"][0]["href"] == "urn:order-completion:channel:orderCompletion"
+    contact = next(p for p in decision["relatedParty"] if p["name"] == "Dana Smith")
+    assert contact["id"] == "Dana Smith"
+    assert contact["@referredType"] == "Individual"
+    assert contact["href"] == "urn:order-completion:individual:Dana%20Smith"
+    assert all({"id", "href", "@referredType"} <= p.keys() for p in decision["relatedParty"])
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"status": "open"}, "status"),
+        ({"reason": "something else"}, "reason"),
+        ({"description": "rewritten"}, "description"),
+        ({"note": []}, "note"),
+    ],
+)
+async def test_an_automatic_interaction_is_a_record_only_notes_may_be_added(
+    client: httpx.AsyncClient, patch: dict[str, Any], field: str
+) -> None:
+    decision = await _logged_decision(client)
+    noted = await client.patch(decision["href"], json={"note": [{"text": "Confirmed by phone"}]})
+    assert noted.status_code == 200, noted.text
+    assert noted.json()["note"] == [{"text": "Confirmed by phone"}]
+    assert_error(await client.patch(decision["href"], json=patch), 409, field)
+    unchanged = (await client.get(decision["href"])).json()
+    assert unchanged == noted.json()
+
+
+async def test_an_automatic_interaction_is_never_deleted(client: httpx.AsyncClient) -> None:
+    decision = await _logged_decision(client)
+    refused = await client.delete(decision["href"])
+    assert_error(refused, 409)
+    assert "never deleted" in refused.json()["message"]
+    assert (await client.get(decision["href"])).json() == decision

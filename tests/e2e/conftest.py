@@ -76,18 +76,25 @@ def start_server(tmp_path: Path, database_url: str, *arguments: str, **settings:
             stderr=subprocess.STDOUT,
         )
     server = Server(f"http://127.0.0.1:{port}", process, log, database_url)
+    wait_healthy(process, server.url, log, "serve")
+    return server
+
+
+def wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path, name: str) -> None:
+    """Until ``{url}/health`` answers 200; a process that exits or never gets there fails
+    the test with its log."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"serve exited early:\n{log.read_text()}")
+            raise AssertionError(f"{name} exited early:\n{log.read_text()}")
         try:
-            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
-                return server
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
     process.kill()
-    raise AssertionError(f"serve did not become healthy:\n{log.read_text()}")
+    raise AssertionError(f"{name} did not become healthy:\n{log.read_text()}")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -103,11 +110,15 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
 
 
 def stop_server(server: Server) -> None:
-    server.process.terminate()
+    stop_process(server.process)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
     try:
-        server.process.wait(timeout=10)
+        process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        server.process.kill()
+        process.kill()
 
 
 @pytest.fixture

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from order_completion.appointment_api import handlers
+from order_completion.appointment_api import handlers, plain
 from order_completion.appointment_api.schemas import (
     AppointmentCreate,
     AppointmentOut,
     AppointmentUpdate,
+    RelatedEntity,
+    parties,
 )
 from order_completion.appointments import calendar
 from order_completion.appointments import service as appointments
@@ -39,24 +41,33 @@ FILTERS = {
     "category": query.Attribute(Appointment.category),
     "relatedEntity.id": query.Attribute(Appointment.case_id),
     "validFor.startDateTime": query.Attribute(Appointment.start, "date"),
+    "validFor.endDateTime": query.Attribute(Appointment.end, "date"),
     "creationDate": query.Attribute(Appointment.creation_date, "date"),
     "lastUpdate": query.Attribute(Appointment.last_update, "date"),
 }
 ONE = {200: {"model": AppointmentOut, "description": "The appointment"}, **ERROR_RESPONSES}
 
 
-def _case_id(body: AppointmentCreate) -> str:
-    for entity in body.relatedEntity:
-        if (entity.referredType or "").lower() == "completioncase" or (
-            entity.role or ""
-        ).lower() == "completioncase":
-            return entity.id
-    raise InvalidInput(
-        "needs the completion case (@referredType CompletionCase)", field="relatedEntity"
-    )
+CASE_CATEGORIES = frozenset(category.value for category in Category)
 
 
-def _details(body: AppointmentCreate) -> JsonObject:
+def _is_case(entity: RelatedEntity) -> bool:
+    return "completioncase" in ((entity.referredType or "").lower(), (entity.role or "").lower())
+
+
+def _case_id(body: AppointmentCreate) -> str | None:
+    """The completion case the appointment is for, if any. Other related entities have no
+    place to be kept, so they are refused rather than dropped."""
+    entities = body.relatedEntity or []
+    if any(not _is_case(entity) for entity in entities):
+        raise InvalidInput(
+            "only a completion case (@referredType CompletionCase) can be related",
+            field="relatedEntity",
+        )
+    return entities[0].id if entities else None
+
+
+def _details(body: AppointmentCreate, *, customer_from_case: bool) -> JsonObject:
     data = body.model_dump(exclude_unset=True)
     details = {
         column: data[name]
@@ -64,15 +75,26 @@ def _details(body: AppointmentCreate) -> JsonObject:
         if name in data and name != "description"
     }
     details["related_party"] = [
-        p for p in body.relatedParty or [] if str(p.get("role", "")).lower() != "customer"
+        party
+        for party in parties(body)
+        if not customer_from_case or str(party.get("role", "")).lower() != "customer"
     ]
     return details
 
 
-def _command(body: AppointmentCreate, actor: Actor) -> BookSession | ScheduleVisit:
-    """The step action a new appointment is: a training session or a commissioning visit."""
-    period = body.validFor
+def _command(
+    body: AppointmentCreate, actor: Actor
+) -> BookSession | ScheduleVisit | plain.MakeAppointment:
+    """The step action a new appointment is (a training session or a commissioning visit of
+    a case), or a plain appointment when it names no case."""
     case_id = _case_id(body)
+    if case_id is None:
+        return _plain(body, actor)
+    if body.category not in CASE_CATEGORIES:
+        raise InvalidInput(
+            "an appointment of a completion case is commissioning or training", field="category"
+        )
+    period = body.validFor
     if body.category == Category.TRAINING.value:
         return BookSession(
             case_id,
@@ -83,31 +105,57 @@ def _command(body: AppointmentCreate, actor: Actor) -> BookSession | ScheduleVis
             trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
             attendees=tuple(a.model_dump(exclude_none=True) for a in body.attendee or []),
             description=body.description,
-            details=_details(body),
+            details=_details(body, customer_from_case=True),
         )
-    if body.topic or body.attendee or body.trainer:
-        raise InvalidInput(
-            "topic, trainer and attendee are for training appointments",
-            field="topic" if body.topic else "attendee",
-        )
+    _refuse_training_attributes(body)
     return ScheduleVisit(
         case_id,
         start=period.startDateTime,
         end=period.endDateTime,
         actor=actor,
         description=body.description,
-        details=_details(body),
+        details=_details(body, customer_from_case=True),
     )
+
+
+def _plain(body: AppointmentCreate, actor: Actor) -> plain.MakeAppointment:
+    """An appointment of no case; the categories our steps act on need their case."""
+    if body.category in CASE_CATEGORIES:
+        raise InvalidInput(
+            f"a {body.category} appointment needs its completion case "
+            "(@referredType CompletionCase)",
+            field="relatedEntity",
+        )
+    _refuse_training_attributes(body)
+    return plain.MakeAppointment(
+        body.validFor.startDateTime,
+        body.validFor.endDateTime,
+        actor,
+        category=body.category,
+        description=body.description,
+        details=_details(body, customer_from_case=False),
+    )
+
+
+def _refuse_training_attributes(body: AppointmentCreate) -> None:
+    if body.topic or body.attendee or body.trainer:
+        raise InvalidInput(
+            "topic, trainer and attendee are for training appointments",
+            field="topic" if body.topic else "attendee",
+        )
 
 
 @router.post(
     "/appointment",
-    summary="Book a commissioning visit or a training session",
+    summary="Book an appointment: a commissioning visit, a training session or a plain one",
     description=(
-        "`category` is `commissioning` or `training`; `relatedEntity` names the completion "
-        "case. A training appointment is also a training session of the case (and the other "
-        "way round); it may carry `topic`, `trainer` and `attendee`. New appointments are "
-        "`initialized`. 409 when the case has no commissioning test or training waiting."
+        "Only `validFor` (start and end) is required. With `relatedEntity` naming a completion "
+        "case, `category` is `commissioning` or `training`: a training appointment is also a "
+        "training session of the case (and the other way round) and may carry `topic`, "
+        "`trainer` and `attendee`; 409 when the case has no commissioning test or training "
+        "waiting. Without a case it is a plain appointment, kept as sent, that changes no "
+        "case. `relatedParty` entries need `id` and `@referredType`. New appointments are "
+        "`initialized`."
     ),
     status_code=201,
     dependencies=allow(Permission.MANAGE_APPOINTMENTS),
@@ -118,8 +166,10 @@ async def create(body: AppointmentCreate, app: CaseServicesDep, actor: ActorDep)
     command = _command(body, actor)
     if isinstance(command, BookSession):
         row = await book_session(app.uow(), command)
-    else:
+    elif isinstance(command, ScheduleVisit):
         row = await schedule_visit(app.uow(), command)
+    else:
+        row = await plain.make_appointment(app.uow(), command)
     resource = appointment_resource(row, app.base_url)
     return json_resource(resource, status_code=201, headers={"Location": resource["href"]})
 
@@ -129,7 +179,8 @@ async def create(body: AppointmentCreate, app: CaseServicesDep, actor: ActorDep)
     summary="List appointments",
     description=(
         "Filters: `id`, `status`, `category`, `relatedEntity.id` (the completion case), and "
-        "`validFor.startDateTime`, `creationDate`, `lastUpdate` with `.gt/.gte/.lt/.lte`. "
+        "`validFor.startDateTime`, `validFor.endDateTime`, `creationDate`, `lastUpdate` with "
+        "`.gt/.gte/.lt/.lte`. "
         "Soonest first. " + COUNTS_DESCRIPTION
     ),
     dependencies=allow(Permission.READ),
@@ -209,7 +260,7 @@ async def invitation(appointment_id: str, app: CaseServicesDep) -> Response:
         order_id = await session.scalar(
             select(CaseRow.product_order_id).where(CaseRow.id == row.case_id)
         )
-    body = calendar.invitation(row, order_id=str(order_id))
+    body = calendar.invitation(row, order_id=str(order_id) if order_id is not None else None)
     return Response(
         body,
         media_type="text/calendar",

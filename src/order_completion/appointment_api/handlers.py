@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from order_completion.appointment_api import plain
 from order_completion.appointment_api.schemas import AppointmentUpdate
 from order_completion.appointments import service as appointments
 from order_completion.appointments.rules import Category, Status
-from order_completion.appointments.tables import Appointment
+from order_completion.appointments.tables import NO_CASE, Appointment
 from order_completion.audit import Actor
 from order_completion.cases.aggregate import CompletionCase
 from order_completion.cases.unit_of_work import UnitOfWork
@@ -43,6 +44,10 @@ async def update_appointment(uow: UnitOfWork, cmd: UpdateAppointment) -> Appoint
         # Lock the case first, then read the appointment afresh: two PATCHes of one
         # appointment queue on the case and the second sees what the first did.
         case_id = (await appointments.get(uow.session, cmd.appointment_id)).case_id
+        if case_id == NO_CASE:
+            row = await appointments.get(uow.session, cmd.appointment_id, lock=True)
+            await plain.change_appointment(uow, row, cmd.update)
+            return row
         case = await uow.load(case_id, cmd.actor)
         row = await appointments.get(uow.session, cmd.appointment_id, fresh=True)
         await _apply(uow, case, row, cmd)

@@ -30,12 +30,24 @@ class RelatedEntity(BaseModel):
     href: str | None = None
 
 
+class RelatedParty(BaseModel):
+    """A party of the appointment; TMF646 requires its ``id`` and ``@referredType``."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id: str = Field(min_length=1)
+    referredType: str = Field(min_length=1, alias="@referredType")
+    href: str | None = None
+    name: str | None = None
+    role: str | None = None
+
+
 class _Details(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     description: str | None = None
-    externalId: str | None = None
-    relatedParty: list[dict[str, Any]] | None = None
+    externalId: str | None = Field(default=None, max_length=200)
+    relatedParty: list[RelatedParty] | None = None
     relatedPlace: dict[str, Any] | None = None
     contactMedium: list[dict[str, Any]] | None = None
     note: list[dict[str, Any]] | None = None
@@ -46,12 +58,19 @@ class _Details(BaseModel):
     schemaLocation: str | None = Field(default=None, alias="@schemaLocation")
 
 
-class AppointmentCreate(_Details):
-    """Book a commissioning visit or a training session for a completion case.
+def parties(body: _Details) -> list[dict[str, Any]]:
+    """The related parties as sent, in their TMF646 spelling."""
+    return [p.model_dump(by_alias=True, exclude_none=True) for p in body.relatedParty or []]
 
-    ``relatedEntity`` names the case (``@referredType: CompletionCase``). Training
-    appointments may carry ``topic``, ``trainer`` and ``attendee`` (extension attributes); the
-    topics default to the training's mandatory ones."""
+
+class AppointmentCreate(_Details):
+    """A new appointment: only ``validFor`` is required, as in TMF646.
+
+    With a ``relatedEntity`` naming a completion case (``@referredType: CompletionCase``) and
+    ``category`` ``commissioning`` or ``training`` it books that step's visit or session;
+    training appointments may carry ``topic``, ``trainer`` and ``attendee`` (extension
+    attributes), the topics defaulting to the training's mandatory ones. Without a case it is
+    a plain appointment, kept as sent, that changes no case."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -78,9 +97,9 @@ class AppointmentCreate(_Details):
         },
     )
 
-    category: Literal["commissioning", "training"]
+    category: str | None = Field(default=None, max_length=40)
     validFor: TimePeriod
-    relatedEntity: list[RelatedEntity] = Field(min_length=1)
+    relatedEntity: list[RelatedEntity] | None = None
     topic: list[str] | None = None
     trainer: Person | None = None
     attendee: list[Person] | None = None

@@ -38,10 +38,13 @@ def details(row: Appointment, *, sequence: int = 0) -> AppointmentDetails:
     )
 
 
-def invitation(row: Appointment, *, order_id: str, organizer: str | None = None) -> bytes:
+def invitation(row: Appointment, *, order_id: str | None, organizer: str | None = None) -> bytes:
+    """The invitation; a plain appointment (no case, so no order) is named by its category
+    or as an appointment."""
+    title = row.category.capitalize() or "Appointment"
     return calendar_invitation(
         details(row),
-        summary=f"{row.category.capitalize()} for order {order_id}",
+        summary=f"{title} for order {order_id}" if order_id else title,
         description=row.description,
         organizer=organizer,
         status=STATUS.get(row.status, "TENTATIVE"),

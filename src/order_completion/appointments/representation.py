@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from order_completion.appointments.tables import Appointment
+from order_completion.appointments.tables import NO_CASE, Appointment
 from order_completion.cases.representation import case_href
 from order_completion.clock import iso
 
@@ -16,6 +16,8 @@ def appointment_href(base_url: str, appointment_id: str) -> str:
 
 
 def appointment_resource(row: Appointment, base_url: str = "") -> dict[str, Any]:
+    """The resource; what the appointment lacks is left out (TMF646 types those attributes
+    as strings and objects, never null), and a plain appointment names no case."""
     result: dict[str, Any] = {
         "id": row.id,
         "href": appointment_href(base_url, row.id),
@@ -27,7 +29,9 @@ def appointment_resource(row: Appointment, base_url: str = "") -> dict[str, Any]
         "validFor": {"startDateTime": iso(row.start), "endDateTime": iso(row.end)},
         "description": row.description,
         "externalId": row.external_id,
-        "relatedEntity": [
+        "relatedEntity": []
+        if row.case_id == NO_CASE
+        else [
             {
                 "id": row.case_id,
                 "href": case_href(base_url, row.case_id),
@@ -52,4 +56,4 @@ def appointment_resource(row: Appointment, base_url: str = "") -> dict[str, Any]
                 "feedbackScore": row.feedback_score,
             }
         )
-    return result
+    return {name: value for name, value in result.items() if value not in (None, "")}

@@ -1,31 +1,54 @@
-"""Appointments of a case: booking, the enforced life cycle, rescheduling, and events of the
-TMF646 hub written in the case's event order, inside the caller's unit of work.
+"""Appointments: booking, the enforced life cycle, rescheduling, and events of the TMF646
+hub, inside the caller's unit of work.
 
-The commissioning and training features book and settle appointments through these
-functions; the TMF646 façade (``appointment_api``) reaches them through those features.
+The commissioning and training features book and settle a case's appointments through these
+functions, the events written in the case's event order; the TMF646 façade
+(``appointment_api``) reaches them through those features. An appointment of no case (a plain
+TMF646 appointment) follows the same life cycle; its events go to the outbox directly.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.appointments.representation import appointment_resource
 from order_completion.appointments.rules import OPEN, Category, Status, allowed, path_to
-from order_completion.appointments.tables import Appointment
+from order_completion.appointments.tables import NO_CASE, Appointment
 from order_completion.cases.aggregate import CompletionCase, Step
 from order_completion.errors import Conflict, InvalidInput, NotFound
+from order_completion.events import outbox
 
 
-def _publish(
-    case: CompletionCase, kind: str, row: Appointment, base_url: str, **extra: Any
-) -> None:
-    case.publish(
+class Owner(Protocol):
+    """Whom an appointment's change belongs to: its case, or ``NoCase``."""
+
+    @property
+    def now(self) -> datetime: ...
+
+    def publish(self, event_type: str, body: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class NoCase:
+    """The owner of a plain appointment: the time of the change, and the outbox for its
+    events (no case orders them)."""
+
+    session: AsyncSession
+    now: datetime
+
+    def publish(self, event_type: str, body: dict[str, Any]) -> None:
+        outbox.record(self.session, event_type=event_type, now=self.now, body=body)
+
+
+def _publish(owner: Owner, kind: str, row: Appointment, base_url: str, **extra: Any) -> None:
+    owner.publish(
         f"appointment{kind}Event",
         {"appointment": appointment_resource(row, base_url), **extra},
     )
@@ -47,26 +70,84 @@ def book(
     **details: Any,
 ) -> Appointment:
     """A new appointment, ``initialized``, linked to the case and its customer."""
-    if end <= start:
-        raise InvalidInput("endDateTime must be after startDateTime", field="validFor")
     customer = {
         "id": case.customer_id,
         "name": case.customer_name,
         "role": "customer",
         "@referredType": "Customer",
     }
-    row = Appointment(
-        id=str(uuid.uuid4()),
+    row = _new(
+        case,
         case_id=case.id,
         step_id=step.id if step else None,
         category=category.value,
+        start=start,
+        end=end,
+        description=description,
+        topics=topics,
+        trainer=trainer,
+        attendees=attendees,
+        details={**details, "related_party": [customer, *details.get("related_party", [])]},
+    )
+    session.add(row)
+    _publish(case, "Create", row, base_url)
+    return row
+
+
+def make_plain(
+    owner: NoCase,
+    *,
+    category: str | None,
+    start: datetime,
+    end: datetime,
+    base_url: str,
+    description: str | None = None,
+    **details: Any,
+) -> Appointment:
+    """A new appointment of no case, ``initialized``, its attributes as sent."""
+    row = _new(
+        owner,
+        case_id=NO_CASE,
+        step_id=None,
+        category=category or "",
+        start=start,
+        end=end,
+        description=description,
+        details=details,
+    )
+    owner.session.add(row)
+    _publish(owner, "Create", row, base_url)
+    return row
+
+
+def _new(
+    owner: Owner,
+    *,
+    case_id: str,
+    step_id: str | None,
+    category: str,
+    start: datetime,
+    end: datetime,
+    description: str | None,
+    details: dict[str, Any],
+    topics: Sequence[str] = (),
+    trainer: dict[str, Any] | None = None,
+    attendees: Sequence[dict[str, Any]] = (),
+) -> Appointment:
+    if end <= start:
+        raise InvalidInput("endDateTime must be after startDateTime", field="validFor")
+    return Appointment(
+        id=str(uuid.uuid4()),
+        case_id=case_id,
+        step_id=step_id,
+        category=category,
         status=Status.INITIALIZED.value,
         start=start,
         end=end,
         description=description,
         external_id=details.get("external_id"),
         related_place=details.get("related_place"),
-        related_party=[customer, *details.get("related_party", [])],
+        related_party=details.get("related_party", []),
         contact_medium=details.get("contact_medium", []),
         note=details.get("note", []),
         attachment=details.get("attachment", []),
@@ -76,12 +157,9 @@ def book(
         attendees=list(attendees),
         attended=[],
         feedback_score=None,
-        creation_date=case.now,
-        last_update=case.now,
+        creation_date=owner.now,
+        last_update=owner.now,
     )
-    session.add(row)
-    _publish(case, "Create", row, base_url)
-    return row
 
 
 async def get(
@@ -90,17 +168,21 @@ async def get(
     *,
     case_id: str | None = None,
     fresh: bool = False,
+    lock: bool = False,
 ) -> Appointment:
     """The appointment (404 when unknown or of another case); ``fresh`` re-reads a row this
-    session already holds, after the caller locked its case."""
-    row = await session.get(Appointment, appointment_id, populate_existing=fresh)
+    session already holds, after the caller locked its case; ``lock`` re-reads and locks
+    the row itself (a plain appointment has no case to lock)."""
+    row = await session.get(
+        Appointment, appointment_id, populate_existing=fresh or lock, with_for_update=lock
+    )
     if row is None or (case_id is not None and row.case_id != case_id):
         raise NotFound(f"no appointment {appointment_id}")
     return row
 
 
 def move_to(
-    case: CompletionCase,
+    case: Owner,
     row: Appointment,
     requested: Status,
     base_url: str,
@@ -124,7 +206,7 @@ def move_to(
         _publish(case, "StateChange", row, base_url, previousStatus=previous)
 
 
-def reschedule(case: CompletionCase, row: Appointment, start: datetime, end: datetime) -> None:
+def reschedule(case: Owner, row: Appointment, start: datetime, end: datetime) -> None:
     if Status(row.status) not in OPEN:
         raise Conflict(f"a {row.status} appointment cannot be moved")
     if end <= start:
@@ -132,7 +214,7 @@ def reschedule(case: CompletionCase, row: Appointment, start: datetime, end: dat
     row.start, row.end, row.last_update = start, end, case.now
 
 
-def changed(case: CompletionCase, row: Appointment, field_path: str, base_url: str) -> None:
+def changed(case: Owner, row: Appointment, field_path: str, base_url: str) -> None:
     row.last_update = case.now
     _publish(case, "AttributeValueChange", row, base_url, fieldPath=field_path)
 

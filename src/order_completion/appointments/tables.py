@@ -14,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, JsonColumn, UTCDateTime
 
+# The case id of a plain TMF646 appointment, one that belongs to no completion case.
+NO_CASE = ""
+
 
 class Appointment(Base):
     __tablename__ = "appointment"

@@ -67,8 +67,9 @@ FILTERS = {
 
 def _resource(api: Api, row: Subscription, base_url: str, caller: HubCaller) -> JsonObject:
     """A registration as ``caller`` may see it: its callback's credentials only to those
-    who may manage it."""
-    return {
+    who may manage it. What it lacks (``query``, ``disabledReason``) is left out, as the
+    TMF v4 schemas type them as strings, never null."""
+    resource = {
         "id": row.id,
         "href": f"{base_url}{BASE_PATHS[api]}/hub/{row.id}",
         "@type": "EventSubscription",
@@ -80,6 +81,7 @@ def _resource(api: Api, row: Subscription, base_url: str, caller: HubCaller) -> 
         "state": "disabled" if row.disabled_at else "active",
         "disabledReason": row.disabled_reason,
     }
+    return {name: value for name, value in resource.items() if value is not None}
 
 
 def hub_router(api: Api) -> APIRouter:

@@ -36,7 +36,9 @@ def parse_query(query: str | None) -> dict[str, set[str]]:
     return criteria
 
 
-def _values_at(document: Any, path: list[str]) -> Iterator[Any]:
+def values_at(document: Any, path: list[str]) -> Iterator[Any]:
+    """Every value at a dotted ``path`` in a JSON document, walking through lists (each
+    element is looked into); a path that leads nowhere yields nothing."""
     if not path:
         if isinstance(document, list):
             yield from document
@@ -45,9 +47,9 @@ def _values_at(document: Any, path: list[str]) -> Iterator[Any]:
         return
     if isinstance(document, list):
         for element in document:
-            yield from _values_at(element, path)
+            yield from values_at(element, path)
     elif isinstance(document, dict) and path[0] in document:
-        yield from _values_at(document[path[0]], path[1:])
+        yield from values_at(document[path[0]], path[1:])
 
 
 def matches(criteria: dict[str, set[str]], envelope: dict[str, Any]) -> bool:
@@ -55,7 +57,7 @@ def matches(criteria: dict[str, set[str]], envelope: dict[str, Any]) -> bool:
     for name, wanted in criteria.items():
         found = {
             str(value)
-            for value in _values_at(envelope, name.split("."))
+            for value in values_at(envelope, name.split("."))
             if not isinstance(value, (dict, list))
         }
         if not found & wanted:

@@ -44,9 +44,11 @@ ONE = {200: {"model": PartyInteractionOut, "description": "The interaction"}, **
     "/partyInteraction",
     summary="Log an interaction with a party",
     description=(
-        "`direction`, `reason` and `channel` are required; `status` defaults to `open` and "
-        "`interactionDate.startDateTime` to now. An `interactionItem` whose `item` has "
-        "`@referredType` `CompletionCase` links the interaction to that case."
+        "`direction` (any string, kept as sent), `reason` and `channel` are required; "
+        "`status` defaults to `open` and `interactionDate.startDateTime` to now. A channel or "
+        "party reference sent without the `href` (or `@referredType`) TMF683 requires is "
+        "shown with one (`urn:order-completion:<kind>:<id>`). An `interactionItem` whose "
+        "`item` has `@referredType` `CompletionCase` links the interaction to that case."
     ),
     status_code=201,
     dependencies=allow(Permission.MANAGE_INTERACTIONS),
@@ -106,7 +108,11 @@ async def get_interaction(
 @router.patch(
     "/partyInteraction/{interaction_id}",
     summary="Change an interaction",
-    description="A JSON merge patch; a change of `status` sets `statusChangeDate`.",
+    description=(
+        "A JSON merge patch; a change of `status` sets `statusChangeDate`. An interaction the "
+        "service logged itself is a record: only notes may be added to it (409 naming the "
+        "attribute otherwise)."
+    ),
     dependencies=allow(Permission.MANAGE_INTERACTIONS),
     response_model=PartyInteractionOut,
     responses=ONE,
@@ -125,6 +131,7 @@ async def patch_interaction(
 @router.delete(
     "/partyInteraction/{interaction_id}",
     summary="Delete an interaction",
+    description="Only interactions logged through this API; one the service logged is 409.",
     status_code=204,
     dependencies=allow(Permission.MANAGE_INTERACTIONS),
     responses=ERROR_RESPONSES,

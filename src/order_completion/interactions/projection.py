@@ -12,7 +12,8 @@ from sqlalchemy import Table
 from order_completion.cases.events import DomainEvent, InteractionLogged
 from order_completion.cases.representation import case_href
 from order_completion.cases.unit_of_work import Projection
-from order_completion.interactions.schemas import interaction_resource
+from order_completion.interactions.rules import Origin
+from order_completion.interactions.schemas import interaction_resource, reference_href
 from order_completion.interactions.service import SYSTEM_CHANNEL
 from order_completion.interactions.tables import PartyInteraction
 
@@ -34,6 +35,7 @@ def _row(projection: Projection, event: InteractionLogged) -> dict[str, Any]:
     customer = {
         "id": case.customer_id,
         "name": case.customer_name,
+        "href": reference_href("customer", case.customer_id),
         "role": "customer",
         "@referredType": "Customer",
     }
@@ -54,7 +56,7 @@ def _row(projection: Projection, event: InteractionLogged) -> dict[str, Any]:
         "id": str(uuid.uuid4()),
         "case_id": case.id,
         "customer_id": case.customer_id,
-        "origin": "automatic",
+        "origin": Origin.AUTOMATIC.value,
         "status": event.status,
         "direction": event.direction.value,
         "reason": event.reason,

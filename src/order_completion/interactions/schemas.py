@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
+from urllib.parse import quote
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -26,13 +27,18 @@ class TimePeriod(BaseModel):
 
 
 class Ref(_Part):
+    """The entity an item is about; TMF683 requires its ``role``."""
+
     id: str | None = None
     href: str | None = None
     name: str | None = None
-    role: str | None = None
+    role: str
 
 
 class RelatedChannel(_Part):
+    """A channel reference; one sent without the ``href`` TMF683 requires is shown with a
+    name for it (``reference_href``)."""
+
     id: str = Field(min_length=1)
     href: str | None = None
     name: str | None = None
@@ -40,6 +46,9 @@ class RelatedChannel(_Part):
 
 
 class RelatedParty(_Part):
+    """A party reference; one sent without the ``href`` or ``@referredType`` TMF683
+    requires is shown with them filled in (``_party``)."""
+
     id: str = Field(min_length=1)
     href: str | None = None
     name: str | None = None
@@ -96,9 +105,10 @@ class PartyInteractionCreate(_Writable):
         },
     )
 
-    direction: Literal["inbound", "outbound"]
+    # A free string in TMF683; the column holds 20 characters.
+    direction: str = Field(max_length=20)
     reason: str = Field(min_length=1)
-    status: str = Field(default="open", min_length=1)
+    status: str = Field(default="open", min_length=1, max_length=40)
     channel: list[RelatedChannel] = Field(min_length=1)
 
 
@@ -112,7 +122,7 @@ class PartyInteractionUpdate(_Writable):
     )
 
     reason: str | None = Field(default=None, min_length=1)
-    status: str | None = Field(default=None, min_length=1)
+    status: str | None = Field(default=None, min_length=1, max_length=40)
 
 
 class PartyInteractionOut(BaseModel):
@@ -138,8 +148,33 @@ class PartyInteractionOut(BaseModel):
     attachment: list[dict[str, Any]] | None = None
 
 
+def reference_href(kind: str, entity_id: str) -> str:
+    """A name for an entity this service does not serve (the customer, a contact, its own
+    channel): TMF683 requires an ``href`` on channel and party references."""
+    return f"urn:order-completion:{kind}:{quote(entity_id, safe='')}"
+
+
+def _referable(entry: dict[str, Any], kind: str) -> dict[str, Any]:
+    if entry.get("href"):
+        return entry
+    return {**entry, "href": reference_href(kind, str(entry["id"]))}
+
+
+def _party(entry: dict[str, Any]) -> dict[str, Any]:
+    """A party reference as TMF683 requires it; a contact the service logged by name (a
+    witness, whoever decided) is known by that name."""
+    referred = entry.get("@referredType") or (
+        "Customer" if entry.get("role") == "customer" else "Individual"
+    )
+    party = {**entry, "id": entry.get("id") or entry.get("name", ""), "@referredType": referred}
+    return _referable(party, referred.lower())
+
+
 def interaction_resource(row: PartyInteraction, base_url: str = "") -> dict[str, Any]:
-    return {
+    """The resource; attributes the interaction does not have are left out, as TMF683 types
+    them as strings and objects, never null."""
+    period = {"startDateTime": iso(row.interaction_start), "endDateTime": iso(row.interaction_end)}
+    resource: dict[str, Any] = {
         "id": row.id,
         "href": f"{base_url}{BASE}/partyInteraction/{row.id}",
         "@type": "PartyInteraction",
@@ -150,14 +185,12 @@ def interaction_resource(row: PartyInteraction, base_url: str = "") -> dict[str,
         "direction": row.direction,
         "reason": row.reason,
         "description": row.description,
-        "channel": row.channel,
-        "interactionDate": {
-            "startDateTime": iso(row.interaction_start),
-            "endDateTime": iso(row.interaction_end),
-        },
+        "channel": [_referable(channel, "channel") for channel in row.channel],
+        "interactionDate": {name: value for name, value in period.items() if value is not None},
         "interactionItem": row.interaction_item,
         "interactionRelationship": row.interaction_relationship,
         "note": row.note,
-        "relatedParty": row.related_party,
+        "relatedParty": [_party(party) for party in row.related_party],
         "attachment": row.attachment,
     }
+    return {name: value for name, value in resource.items() if value is not None}

@@ -10,16 +10,23 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.errors import InvalidInput, NotFound
+from order_completion.errors import Conflict, InvalidInput, NotFound
 from order_completion.events import outbox
+from order_completion.interactions.rules import Origin, refused_change
 from order_completion.interactions.schemas import (
     PartyInteractionCreate,
     PartyInteractionUpdate,
     interaction_resource,
+    reference_href,
 )
 from order_completion.interactions.tables import PartyInteraction
 
-SYSTEM_CHANNEL = {"id": "orderCompletion", "name": "Order Completion", "role": "system"}
+SYSTEM_CHANNEL = {
+    "id": "orderCompletion",
+    "href": reference_href("channel", "orderCompletion"),
+    "name": "Order Completion",
+    "role": "system",
+}
 EXTENSION_KEYS = ("@type", "@baseType", "@schemaLocation")
 
 
@@ -69,7 +76,7 @@ async def create(
         id=str(uuid.uuid4()),
         case_id=case_ids[0] if case_ids else None,
         customer_id=_customer_of(parties),
-        origin="manual",
+        origin=Origin.MANUAL.value,
         status=body.status,
         direction=body.direction,
         reason=body.reason,
@@ -90,6 +97,22 @@ async def create(
     session.add(row)
     _event(session, "Create", row, now, base_url)
     return row
+
+
+def _refuse_rewriting(row: PartyInteraction, patch: PartyInteractionUpdate) -> None:
+    """An interaction the service logged is a record: notes may be added, nothing else."""
+    named = patch.model_dump(by_alias=True, exclude_unset=True).keys()
+    notes = _dump(patch.note) if "note" in named else row.note
+    refused = refused_change(Origin(row.origin), named, row.note, notes)
+    if refused == "note":
+        raise Conflict(
+            "notes of an interaction the service logged may be added to, not changed", field="note"
+        )
+    if refused is not None:
+        raise Conflict(
+            f"{refused} of an interaction the service logged cannot change; add a note",
+            field=refused,
+        )
 
 
 def _extension(body: PartyInteractionCreate | PartyInteractionUpdate) -> dict[str, Any]:
@@ -118,6 +141,7 @@ async def update(
     given = patch.model_fields_set
     if not given:
         raise InvalidInput("the patch changes nothing", field="body")
+    _refuse_rewriting(row, patch)
     status_changed = "status" in given and patch.status != row.status
     for name in ("reason", "status"):
         value = getattr(patch, name)
@@ -163,5 +187,7 @@ async def delete(
     session: AsyncSession, interaction_id: str, now: datetime, *, base_url: str = ""
 ) -> None:
     row = await get(session, interaction_id)
+    if row.origin == Origin.AUTOMATIC:
+        raise Conflict("an interaction the service logged is a record and is never deleted")
     _event(session, "Delete", row, now, base_url)
     await session.delete(row)

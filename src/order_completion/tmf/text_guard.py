@@ -9,8 +9,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from order_completion.tmf.bodies import read_body, replaying
 from order_completion.tmf.errors import error_body, field_path, send_error
 
 NUL = "\x00"
@@ -78,27 +79,12 @@ class StorableText:
         if b"json" not in content_type.lower():
             await self.app(scope, receive, send)
             return
-        messages: list[Message] = []
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                break
-        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        body = await read_body(receive)
         problem = body_problem(body) if body else None
         if problem is not None:
             await _refuse(send, *problem)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
 
 async def _refuse(send: Send, field: str, why: str) -> None:
