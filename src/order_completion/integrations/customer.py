@@ -44,9 +44,7 @@ def _medium_keys(medium: dict[str, Any]) -> set[str]:
 
 
 def _party_key(party: dict[str, Any]) -> str:
-    if party.get("id"):
-        return "id:" + _norm(party["id"])
-    return "name:" + _norm(party.get("name")) + "/" + _norm(party.get("role"))
+    return "id:" + _norm(party.get("id") or party.get("name"))
 
 
 def _mediums_of(contact: Contact) -> list[dict[str, Any]]:
@@ -75,14 +73,14 @@ def _mediums_of(contact: Contact) -> list[dict[str, Any]]:
 
 
 def _party_of(contact: Contact) -> dict[str, Any]:
-    party: dict[str, Any] = {
+    """A reference to the person. TMF629 requires an ``id``: a contact known only by name
+    and address is referred to by its address, or its name, as an ``Individual``."""
+    return {
+        "id": contact.party_id or contact.email or contact.name,
         "name": contact.name,
         "role": contact.role or "contact",
         "@referredType": "Individual",
     }
-    if contact.party_id:
-        party["id"] = contact.party_id
-    return party
 
 
 def merged(customer: dict[str, Any], contacts: list[Contact]) -> dict[str, Any]:

@@ -1,0 +1,259 @@
+"""The customer update reaches the systems around us: order management (TMF622), product
+inventory (TMF637), the customer record (TMF629) and billing, over real HTTP against the
+sandbox peers, with retries after a peer was down, no second product after a timeout, and
+fallout an operator retries or settles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from order_completion.bootstrap import Services
+from order_completion.clock import FixedClock
+from tests.orders import BASE, business_order, passing_test, product_order
+from tests.receiver import Receiver
+from tests.sandbox_peers import (
+    CUSTOMERS,
+    INVENTORY,
+    ORDERING,
+    RunningSandbox,
+    start_sandbox,
+    stop_sandbox,
+)
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    folder = tmp_path_factory.mktemp("sandbox")
+    running = start_sandbox(folder / "sandbox.db", folder / "sandbox.log")
+    yield running
+    stop_sandbox(running)
+
+
+@pytest.fixture
+def peers(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=10) as peer:
+        peer.delete(f"{sandbox.control}/fault")
+        yield peer
+        peer.delete(f"{sandbox.control}/fault")
+
+
+@pytest.fixture
+def extra_settings(sandbox: RunningSandbox, receiver: Receiver) -> dict[str, Any]:
+    return {
+        "tmf622_url": sandbox.root(ORDERING),
+        "tmf637_url": sandbox.root(INVENTORY),
+        "tmf629_url": sandbox.root(CUSTOMERS),
+        "billing_url": f"{receiver.url}/billing/start",
+        "integration_retry_schedule": "0,10s,10s",
+        "integration_timeout_seconds": 1.0,
+    }
+
+
+def order_at_peer(peers: httpx.Client, sandbox: RunningSandbox, order: dict[str, Any]) -> str:
+    """The order as order management holds it; the case is opened for the same id."""
+    created = peers.post(
+        f"{sandbox.root(ORDERING)}/productOrder",
+        json={
+            "productOrderItem": order["productOrderItem"],
+            "relatedParty": order["relatedParty"],
+            "category": order["category"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def customer_at_peer(peers: httpx.Client, sandbox: RunningSandbox) -> str:
+    created = peers.post(
+        f"{sandbox.root(CUSTOMERS)}/customer",
+        json={
+            "name": "Acme Ltd",
+            "engagedParty": {"id": "ORG-1", "@referredType": "Organization"},
+            "contactMedium": [
+                {"mediumType": "email", "characteristic": {"emailAddress": "dana@acme.example"}}
+            ],
+        },
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def products_of(peers: httpx.Client, sandbox: RunningSandbox, order_id: str) -> list[Any]:
+    found = peers.get(
+        f"{sandbox.root(INVENTORY)}/product", params={"productOrderItem.productOrderId": order_id}
+    )
+    listed: list[Any] = found.json()
+    return listed
+
+
+async def open_consumer_case(
+    client: httpx.AsyncClient, peers: httpx.Client, sandbox: RunningSandbox
+) -> tuple[str, dict[str, Any]]:
+    order = product_order()
+    order["id"] = order_at_peer(peers, sandbox, order)
+    opened = await client.post(f"{BASE}/completionCase", json={"productOrder": order})
+    assert opened.status_code == 201, opened.text
+    return order["id"], opened.json()
+
+
+def step(case: dict[str, Any], kind: str) -> dict[str, Any]:
+    return next(s for s in case["step"] if s["kind"] == kind)
+
+
+async def test_every_configured_system_is_updated_and_the_step_completes(
+    services: Services,
+    client: httpx.AsyncClient,
+    peers: httpx.Client,
+    sandbox: RunningSandbox,
+    receiver: Receiver,
+) -> None:
+    order_id, case = await open_consumer_case(client, peers, sandbox)
+    update = step(case, "customerUpdate")
+    assert update["state"] == "active"  # waits for the systems, no longer done at once
+    assert {entry["state"] for entry in update["detail"]["targets"].values()} == {"pending"}
+
+    await services.worker.run_once()
+
+    case = (await client.get(f"{BASE}/completionCase/{case['id']}")).json()
+    assert case["state"] == "completed"
+    assert step(case, "customerUpdate")["outcome"] == "recorded"
+    assert "customerRecordsUpdated" in [m["name"] for m in case["milestone"]]
+    order = peers.get(f"{sandbox.root(ORDERING)}/productOrder/{order_id}").json()
+    assert order["state"] == "completed"
+    [product] = products_of(peers, sandbox, order_id)
+    assert product["status"] == "active"
+    assert product["startDate"] == case["startOfServiceDate"]
+    assert product["productOffering"]["id"] == "FIBRE-500"
+    assert product["relatedParty"][0]["id"] == "CUST-1"
+    assert case["orderItem"][0]["product"]["id"] == product["id"]
+    [billing] = [r for r in receiver.received if r.path == "/billing/start"]
+    assert billing.event["startOfServiceDate"] == case["startOfServiceDate"]
+    assert billing.headers["idempotency-key"].startswith(case["id"])
+
+
+async def test_a_peer_down_for_a_while_is_retried_and_a_timeout_makes_no_second_product(
+    services: Services,
+    client: httpx.AsyncClient,
+    peers: httpx.Client,
+    sandbox: RunningSandbox,
+    clock: FixedClock,
+) -> None:
+    # The first call is answered too late (the sandbox still creates the product), the
+    # next one meets a 503; the third finds the product the first one made.
+    peers.post(f"{sandbox.control}/fault", json={"api": INVENTORY, "delaySeconds": 2, "times": 1})
+    order_id, case = await open_consumer_case(client, peers, sandbox)
+    await services.worker.run_once()
+    targets = step(
+        (await client.get(f"{BASE}/completionCase/{case['id']}")).json(), "customerUpdate"
+    )["detail"]["targets"]
+    inventory = targets["productInventory:1"]
+    assert (inventory["state"], inventory["attempts"]) == ("pending", 1)
+    assert "no answer within" in inventory["lastError"]
+
+    peers.post(f"{sandbox.control}/fault", json={"api": INVENTORY, "status": 503, "times": 1})
+    clock.advance(timedelta(seconds=11))
+    await services.worker.run_once()
+    clock.advance(timedelta(seconds=11))
+    await services.worker.run_once()
+
+    case = (await client.get(f"{BASE}/completionCase/{case['id']}")).json()
+    inventory = step(case, "customerUpdate")["detail"]["targets"]["productInventory:1"]
+    assert (inventory["state"], inventory["attempts"]) == ("done", 3)
+    assert len(products_of(peers, sandbox, order_id)) == 1
+    assert case["state"] == "completed"
+
+
+async def test_a_refusal_puts_the_case_in_fallout_until_an_operator_retries(
+    services: Services,
+    client: httpx.AsyncClient,
+    peers: httpx.Client,
+    sandbox: RunningSandbox,
+) -> None:
+    _, case = await open_consumer_case(client, peers, sandbox)
+    peers.post(f"{sandbox.control}/fault", json={"api": ORDERING, "status": 400, "times": 1})
+    await services.worker.run_once()
+
+    case = (await client.get(f"{BASE}/completionCase/{case['id']}")).json()
+    assert case["fallout"] is True
+    assert case["state"] == "active"
+    update = step(case, "customerUpdate")
+    assert update["detail"]["targets"]["productOrder"]["state"] == "failed"
+    assert "400" in update["detail"]["targets"]["productOrder"]["lastError"]
+    in_fallout = await client.get(f"{BASE}/completionCase", params={"fallout": "true"})
+    assert [c["id"] for c in in_fallout.json()] == [case["id"]]
+    bad = await client.get(f"{BASE}/completionCase", params={"fallout": "maybe"})
+    assert (bad.status_code, bad.json()["field"]) == (400, "fallout")
+
+    retried = await client.post(f"{BASE}/completionCase/{case['id']}/customerUpdate/retry")
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["retried"] == ["productOrder"]
+    assert retried.json()["completionCase"]["fallout"] is False
+    await services.worker.run_once()
+    case = (await client.get(f"{BASE}/completionCase/{case['id']}")).json()
+    assert case["state"] == "completed"
+    again = await client.post(f"{BASE}/completionCase/{case['id']}/customerUpdate/retry")
+    assert again.status_code == 409
+
+
+async def test_an_operator_settles_a_fallout_with_a_reason(
+    services: Services,
+    client: httpx.AsyncClient,
+    peers: httpx.Client,
+    sandbox: RunningSandbox,
+) -> None:
+    peers.post(f"{sandbox.control}/fault", json={"api": INVENTORY, "status": 422, "times": 5})
+    _, case = await open_consumer_case(client, peers, sandbox)
+    await services.worker.run_once()
+    empty = await client.post(f"{BASE}/completionCase/{case['id']}/customerUpdate/settle", json={})
+    assert (empty.status_code, empty.json()["field"]) == (400, "reason")
+    settled = await client.post(
+        f"{BASE}/completionCase/{case['id']}/customerUpdate/settle",
+        json={"reason": "entered in inventory by hand"},
+    )
+    assert settled.status_code == 200, settled.text
+    assert settled.json()["settled"] == ["productInventory:1"]
+    case = settled.json()["completionCase"]
+    assert case["state"] == "completed"
+    assert step(case, "customerUpdate")["detail"]["targets"]["productInventory:1"]["state"] == (
+        "settled"
+    )
+
+
+async def test_contacts_met_during_completion_reach_the_customer_record_once(
+    services: Services,
+    client: httpx.AsyncClient,
+    peers: httpx.Client,
+    sandbox: RunningSandbox,
+) -> None:
+    customer_id = customer_at_peer(peers, sandbox)
+    order = business_order(customer_id=customer_id)
+    order["id"] = order_at_peer(peers, sandbox, order)
+    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    test = passing_test()
+    test["witnessedBy"] = {"name": "Dana Smith", "email": "DANA@acme.example", "role": "IT"}
+    recorded = await client.post(f"{BASE}/completionCase/{case['id']}/commissioningTest", json=test)
+    assert recorded.status_code == 201, recorded.text
+    decided = await client.post(
+        f"{BASE}/completionCase/{case['id']}/acceptanceDecision",
+        json={
+            "decision": "accepted",
+            "decidedBy": {"name": "Lee Chan", "email": "lee@acme.example"},
+        },
+    )
+    assert decided.status_code == 201, decided.text
+    await services.worker.run_once()
+
+    record = peers.get(f"{sandbox.root(CUSTOMERS)}/customer/{customer_id}").json()
+    emails = [m["characteristic"].get("emailAddress") for m in record["contactMedium"]]
+    # Dana's address was already on the record (in other letters' case): not added twice.
+    assert sorted(emails) == ["dana@acme.example", "lee@acme.example"]
+    assert {p["name"] for p in record["relatedParty"]} == {"Dana Smith", "Lee Chan"}
+    case = (await client.get(f"{BASE}/completionCase/{case['id']}")).json()
+    assert step(case, "customerUpdate")["state"] == "completed"
+    assert len(products_of(peers, sandbox, order["id"])) == 2
