@@ -5,7 +5,7 @@ fallout an operator retries or settles."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -35,11 +35,11 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox
 
 
 @pytest.fixture
-def peers(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as peer:
-        peer.delete(f"{sandbox.control}/fault")
+async def peers(sandbox: RunningSandbox) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=10) as peer:
+        await peer.delete(f"{sandbox.control}/fault")
         yield peer
-        peer.delete(f"{sandbox.control}/fault")
+        await peer.delete(f"{sandbox.control}/fault")
 
 
 @pytest.fixture
@@ -54,9 +54,11 @@ def extra_settings(sandbox: RunningSandbox, receiver: Receiver) -> dict[str, Any
     }
 
 
-def order_at_peer(peers: httpx.Client, sandbox: RunningSandbox, order: dict[str, Any]) -> str:
+async def order_at_peer(
+    peers: httpx.AsyncClient, sandbox: RunningSandbox, order: dict[str, Any]
+) -> str:
     """The order as order management holds it; the case is opened for the same id."""
-    created = peers.post(
+    created = await peers.post(
         f"{sandbox.root(ORDERING)}/productOrder",
         json={
             "productOrderItem": order["productOrderItem"],
@@ -68,8 +70,8 @@ def order_at_peer(peers: httpx.Client, sandbox: RunningSandbox, order: dict[str,
     return str(created.json()["id"])
 
 
-def customer_at_peer(peers: httpx.Client, sandbox: RunningSandbox) -> str:
-    created = peers.post(
+async def customer_at_peer(peers: httpx.AsyncClient, sandbox: RunningSandbox) -> str:
+    created = await peers.post(
         f"{sandbox.root(CUSTOMERS)}/customer",
         json={
             "name": "Acme Ltd",
@@ -83,8 +85,10 @@ def customer_at_peer(peers: httpx.Client, sandbox: RunningSandbox) -> str:
     return str(created.json()["id"])
 
 
-def products_of(peers: httpx.Client, sandbox: RunningSandbox, order_id: str) -> list[Any]:
-    found = peers.get(
+async def products_of(
+    peers: httpx.AsyncClient, sandbox: RunningSandbox, order_id: str
+) -> list[Any]:
+    found = await peers.get(
         f"{sandbox.root(INVENTORY)}/product", params={"productOrderItem.productOrderId": order_id}
     )
     listed: list[Any] = found.json()
@@ -92,10 +96,10 @@ def products_of(peers: httpx.Client, sandbox: RunningSandbox, order_id: str) -> 
 
 
 async def open_consumer_case(
-    client: httpx.AsyncClient, peers: httpx.Client, sandbox: RunningSandbox
+    client: httpx.AsyncClient, peers: httpx.AsyncClient, sandbox: RunningSandbox
 ) -> tuple[str, dict[str, Any]]:
     order = product_order()
-    order["id"] = order_at_peer(peers, sandbox, order)
+    order["id"] = await order_at_peer(peers, sandbox, order)
     opened = await client.post(f"{BASE}/completionCase", json={"productOrder": order})
     assert opened.status_code == 201, opened.text
     return order["id"], opened.json()
@@ -108,7 +112,7 @@ def step(case: dict[str, Any], kind: str) -> dict[str, Any]:
 async def test_every_configured_system_is_updated_and_the_step_completes(
     services: Services,
     client: httpx.AsyncClient,
-    peers: httpx.Client,
+    peers: httpx.AsyncClient,
     sandbox: RunningSandbox,
     receiver: Receiver,
 ) -> None:
@@ -123,9 +127,9 @@ async def test_every_configured_system_is_updated_and_the_step_completes(
     assert case["state"] == "completed"
     assert step(case, "customerUpdate")["outcome"] == "recorded"
     assert "customerRecordsUpdated" in [m["name"] for m in case["milestone"]]
-    order = peers.get(f"{sandbox.root(ORDERING)}/productOrder/{order_id}").json()
+    order = (await peers.get(f"{sandbox.root(ORDERING)}/productOrder/{order_id}")).json()
     assert order["state"] == "completed"
-    [product] = products_of(peers, sandbox, order_id)
+    [product] = await products_of(peers, sandbox, order_id)
     assert product["status"] == "active"
     assert product["startDate"] == case["startOfServiceDate"]
     assert product["productOffering"]["id"] == "FIBRE-500"
@@ -139,13 +143,15 @@ async def test_every_configured_system_is_updated_and_the_step_completes(
 async def test_a_peer_down_for_a_while_is_retried_and_a_timeout_makes_no_second_product(
     services: Services,
     client: httpx.AsyncClient,
-    peers: httpx.Client,
+    peers: httpx.AsyncClient,
     sandbox: RunningSandbox,
     clock: FixedClock,
 ) -> None:
     # The first call is answered too late (the sandbox still creates the product), the
     # next one meets a 503; the third finds the product the first one made.
-    peers.post(f"{sandbox.control}/fault", json={"api": INVENTORY, "delaySeconds": 2, "times": 1})
+    await peers.post(
+        f"{sandbox.control}/fault", json={"api": INVENTORY, "delaySeconds": 2, "times": 1}
+    )
     order_id, case = await open_consumer_case(client, peers, sandbox)
     await services.worker.run_once()
     targets = step(
@@ -155,7 +161,7 @@ async def test_a_peer_down_for_a_while_is_retried_and_a_timeout_makes_no_second_
     assert (inventory["state"], inventory["attempts"]) == ("pending", 1)
     assert "no answer within" in inventory["lastError"]
 
-    peers.post(f"{sandbox.control}/fault", json={"api": INVENTORY, "status": 503, "times": 1})
+    await peers.post(f"{sandbox.control}/fault", json={"api": INVENTORY, "status": 503, "times": 1})
     clock.advance(timedelta(seconds=11))
     await services.worker.run_once()
     clock.advance(timedelta(seconds=11))
@@ -164,18 +170,18 @@ async def test_a_peer_down_for_a_while_is_retried_and_a_timeout_makes_no_second_
     case = (await client.get(f"{BASE}/completionCase/{case['id']}")).json()
     inventory = step(case, "customerUpdate")["detail"]["targets"]["productInventory:1"]
     assert (inventory["state"], inventory["attempts"]) == ("done", 3)
-    assert len(products_of(peers, sandbox, order_id)) == 1
+    assert len(await products_of(peers, sandbox, order_id)) == 1
     assert case["state"] == "completed"
 
 
 async def test_a_refusal_puts_the_case_in_fallout_until_an_operator_retries(
     services: Services,
     client: httpx.AsyncClient,
-    peers: httpx.Client,
+    peers: httpx.AsyncClient,
     sandbox: RunningSandbox,
 ) -> None:
     _, case = await open_consumer_case(client, peers, sandbox)
-    peers.post(f"{sandbox.control}/fault", json={"api": ORDERING, "status": 400, "times": 1})
+    await peers.post(f"{sandbox.control}/fault", json={"api": ORDERING, "status": 400, "times": 1})
     await services.worker.run_once()
 
     case = (await client.get(f"{BASE}/completionCase/{case['id']}")).json()
@@ -203,10 +209,10 @@ async def test_a_refusal_puts_the_case_in_fallout_until_an_operator_retries(
 async def test_an_operator_settles_a_fallout_with_a_reason(
     services: Services,
     client: httpx.AsyncClient,
-    peers: httpx.Client,
+    peers: httpx.AsyncClient,
     sandbox: RunningSandbox,
 ) -> None:
-    peers.post(f"{sandbox.control}/fault", json={"api": INVENTORY, "status": 422, "times": 5})
+    await peers.post(f"{sandbox.control}/fault", json={"api": INVENTORY, "status": 422, "times": 5})
     _, case = await open_consumer_case(client, peers, sandbox)
     await services.worker.run_once()
     empty = await client.post(f"{BASE}/completionCase/{case['id']}/customerUpdate/settle", json={})
@@ -227,12 +233,12 @@ async def test_an_operator_settles_a_fallout_with_a_reason(
 async def test_contacts_met_during_completion_reach_the_customer_record_once(
     services: Services,
     client: httpx.AsyncClient,
-    peers: httpx.Client,
+    peers: httpx.AsyncClient,
     sandbox: RunningSandbox,
 ) -> None:
-    customer_id = customer_at_peer(peers, sandbox)
+    customer_id = await customer_at_peer(peers, sandbox)
     order = business_order(customer_id=customer_id)
-    order["id"] = order_at_peer(peers, sandbox, order)
+    order["id"] = await order_at_peer(peers, sandbox, order)
     case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
     test = passing_test()
     test["witnessedBy"] = {"name": "Dana Smith", "email": "DANA@acme.example", "role": "IT"}
@@ -248,11 +254,11 @@ async def test_contacts_met_during_completion_reach_the_customer_record_once(
     assert decided.status_code == 201, decided.text
     await services.worker.run_once()
 
-    record = peers.get(f"{sandbox.root(CUSTOMERS)}/customer/{customer_id}").json()
+    record = (await peers.get(f"{sandbox.root(CUSTOMERS)}/customer/{customer_id}")).json()
     emails = [m["characteristic"].get("emailAddress") for m in record["contactMedium"]]
     # Dana's address was already on the record (in other letters' case): not added twice.
     assert sorted(emails) == ["dana@acme.example", "lee@acme.example"]
     assert {p["name"] for p in record["relatedParty"]} == {"Dana Smith", "Lee Chan"}
     case = (await client.get(f"{BASE}/completionCase/{case['id']}")).json()
     assert step(case, "customerUpdate")["state"] == "completed"
-    assert len(products_of(peers, sandbox, order["id"])) == 2
+    assert len(await products_of(peers, sandbox, order["id"])) == 2
