@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from order_completion.acceptance import behaviour as acceptance
+from order_completion.appointments.tables import Appointment
 from order_completion.auth.service import Authenticator, JwtConfig
 from order_completion.cases import behaviour as case_jobs
 from order_completion.cases import handlers as case_handlers
@@ -24,8 +25,13 @@ from order_completion.cases.unit_of_work import Projector, UnitOfWork
 from order_completion.certificates import handlers as certificates
 from order_completion.certificates.projection import KIND as CERTIFICATE
 from order_completion.certificates.projection import CertificateProjector
+from order_completion.certificates.service import certificate_of
 from order_completion.clock import Clock, SystemClock
 from order_completion.commissioning import behaviour as commissioning
+from order_completion.communications import handlers as messages
+from order_completion.communications.sending import MessageSender
+from order_completion.communications.triggers import KIND as MESSAGE
+from order_completion.communications.triggers import MessageProjector
 from order_completion.customer_records import behaviour as customer_records
 from order_completion.customer_records import handlers as customer_update
 from order_completion.customer_records.performers import Peers, performers
@@ -41,6 +47,8 @@ from order_completion.events.sender import ReceiverClients, Sender
 from order_completion.events.stream import StreamPublisher
 from order_completion.integrations.billing import Billing
 from order_completion.integrations.customer import CustomerRecords
+from order_completion.integrations.messages.rendering import MessageRenderer
+from order_completion.integrations.messages.transport import build_messenger
 from order_completion.integrations.peer import ClientCredentials, Credentials, Peer
 from order_completion.integrations.product_inventory import ProductInventory
 from order_completion.integrations.product_order import OrderUpdateMode, ProductOrdering
@@ -179,6 +187,11 @@ class Services:
         command = certificates.RecordCertificate(call, outcome, verdict)
         await certificates.record_certificate(self.uow(), command)
 
+    async def record_message(
+        self, call: ClaimedCall, outcome: AttemptOutcome, verdict: Verdict
+    ) -> None:
+        await messages.record_message(self.uow(), messages.RecordMessage(call, outcome, verdict))
+
     async def close(self) -> None:
         if self.peer_client is not None:
             await self.peer_client.aclose()
@@ -234,6 +247,14 @@ def build_services(
         timeout=settings.integration_timeout_seconds, transport=transport
     )
     peers = build_peers(settings, peer_client)
+    messenger = build_messenger(
+        settings.message_transport,
+        mail_from=settings.mail_from,
+        smtp_url=settings.smtp_url.get_secret_value() if settings.smtp_url else None,
+        tmf681_url=settings.tmf681_url,
+        tmf681_token=settings.tmf681_token.get_secret_value() if settings.tmf681_token else None,
+        http_client=peer_client,
+    )
     services = Services(
         settings=settings,
         db=db,
@@ -247,14 +268,26 @@ def build_services(
         secret_box=box,
         stream=stream,
         behaviour=behaviour_for(peers),
+        projectors=(*PROJECTORS, MessageProjector()) if messenger else PROJECTORS,
         peers=peers,
         peer_client=peer_client,
     )
+    performing = performers(peers)
+    recording = {target.value: services.record_customer_attempt for target in peers.targets}
+    if messenger is not None:
+        performing[MESSAGE] = MessageSender(
+            MessageRenderer(settings.template_dir),
+            messenger,
+            appointment=lambda appointment_id: _appointment(db, appointment_id),
+            certificate=lambda case_id: certificate_of(db, case_id),
+            customers=peers.customer,
+        )
+        recording[MESSAGE] = services.record_message
     outbound = OutboundRunner(
         db=db,
         clock=clock,
-        performers=performers(peers),
-        recorders={target.value: services.record_customer_attempt for target in peers.targets},
+        performers=performing,
+        recorders=recording,
         schedule=parse_schedule(settings.integration_retry_schedule),
         timeout_seconds=settings.integration_timeout_seconds,
         excluding=frozenset({CERTIFICATE}),
@@ -323,6 +356,11 @@ class Retention:
             await ledger.prune(self.db, now, self.keep)
             await forget_old_events(self.db, now, self.keep)
         return 0
+
+
+async def _appointment(db: Database, appointment_id: str) -> Appointment | None:
+    async with db.read() as session:
+        return await session.get(Appointment, appointment_id)
 
 
 def behaviour_for(peers: Peers) -> CaseBehaviour:

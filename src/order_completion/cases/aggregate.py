@@ -456,6 +456,16 @@ class CompletionCase:
             self.certificate_sha256 = sha256
             self.record(HistoryAction.CERTIFICATE_ISSUED, sha256=sha256)
 
+    def message_failed(self, kind: str, error: str | None) -> None:
+        """A message to the customer could not be sent (no address, refused, every retry
+        failed): the case asks for what is missing."""
+        self.record(HistoryAction.MESSAGE_FAILED, message=kind, error=error)
+        self._emit(
+            CaseEventType.INFORMATION_REQUIRED,
+            reason=InformationReason.MESSAGE_FAILED.value,
+            message={"kind": kind, "error": error},
+        )
+
     def recover(self) -> None:
         """The fallout is being dealt with (retried or settled)."""
         self.in_fallout = False

@@ -63,6 +63,7 @@ class HistoryAction(StrEnum):
     CUSTOMER_UPDATE_RETRIED = "customerUpdateRetried"
     CUSTOMER_UPDATE_SETTLED = "customerUpdateSettled"
     CERTIFICATE_ISSUED = "certificateIssued"
+    MESSAGE_FAILED = "messageFailed"
     SURVEY_ANSWERED = "surveyAnswered"
 
 
@@ -74,6 +75,7 @@ class InformationReason(StrEnum):
     RETEST_REQUIRED = "retestRequired"
     WINDOW_PASSED = "windowPassed"
     CUSTOMER_UPDATE_FAILED = "customerUpdateFailed"
+    MESSAGE_FAILED = "messageFailed"
 
 
 class ItemState(StrEnum):

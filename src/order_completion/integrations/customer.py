@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from order_completion.integrations.errors import PermanentFailure
 from order_completion.integrations.peer import Peer
 from order_completion.integrations.product_order import PATCH_HEADERS
 
@@ -109,6 +110,14 @@ def merged(customer: dict[str, Any], contacts: list[Contact]) -> dict[str, Any]:
 @dataclass
 class CustomerRecords:
     peer: Peer
+
+    async def record(self, customer_id: str) -> dict[str, Any] | None:
+        """The customer's record (``None`` when order management's id is unknown here)."""
+        try:
+            found = await self.peer.request("GET", f"customer/{quote(customer_id, safe='')}")
+        except PermanentFailure:
+            return None
+        return found if isinstance(found, dict) else None
 
     async def add_contacts(self, customer_id: str, contacts: list[Contact]) -> dict[str, Any]:
         path = f"customer/{quote(customer_id, safe='')}"
