@@ -1,0 +1,138 @@
+"""Customer messages over a real SMTP server: the changes of a case send the customer what
+they call for, with the right attachments, each outcome logged as an interaction; a
+customer with no address makes the case ask for one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email.message import EmailMessage
+from io import BytesIO
+from typing import Any
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from order_completion.bootstrap import Services
+from tests.mailbox import Mailbox, start_server
+from tests.orders import BASE, business_order, passing_test, product_order
+
+PI = "/tmf-api/partyInteraction/v4/partyInteraction"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    server = start_server(box)
+    yield box, server.port
+    server.stop()
+
+
+@pytest.fixture
+def extra_settings(mailbox: tuple[Mailbox, int]) -> dict[str, Any]:
+    return {
+        "message_transport": "smtp",
+        "smtp_url": f"smtp://127.0.0.1:{mailbox[1]}?starttls=false",
+        "mail_from": "Orders <orders@provider.example>",
+    }
+
+
+def with_email(order: dict[str, Any], address: str | None) -> dict[str, Any]:
+    party = order["relatedParty"][0]
+    if address:
+        party["contactMedium"] = [
+            {"mediumType": "email", "characteristic": {"emailAddress": address}}
+        ]
+    return order
+
+
+def by_subject(box: Mailbox) -> dict[str, EmailMessage]:
+    return {d.message["Subject"]: d.message for d in box.delivered}
+
+
+def attachments(message: EmailMessage) -> dict[str, bytes]:
+    return {
+        part.get_filename() or "": part.get_payload(decode=True)  # type: ignore[misc]
+        for part in message.iter_attachments()
+    }
+
+
+async def test_a_consumer_order_sends_its_notice_confirmation_and_welcome(
+    services: Services, client: httpx.AsyncClient, mailbox: tuple[Mailbox, int]
+) -> None:
+    box, _ = mailbox
+    order = with_email(product_order(), "jo@example.com")
+    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    await services.worker.run_once()
+    await services.worker.run_once()  # the certificate, then the confirmation carrying it
+
+    assert len(box.delivered) == 3, [d.message["Subject"] for d in box.delivered]
+    assert all(d.rcpt_tos == ["jo@example.com"] for d in box.delivered)
+    confirmation = next(
+        d.message for d in box.delivered if "acceptance-certificate" in str(attachments(d.message))
+    )
+    [pdf] = [data for name, data in attachments(confirmation).items() if name.endswith(".pdf")]
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
+    assert order["id"] in text
+    logged = (
+        await client.get(PI, params={"interactionItem.item.id": case["id"], "status": "completed"})
+    ).json()
+    reasons = {entry["reason"] for entry in logged}
+    assert {"readyForServiceNotice", "acceptanceConfirmation", "completionWelcome"} <= reasons
+
+
+async def test_a_customer_without_an_address_makes_the_case_ask_for_one(
+    services: Services, client: httpx.AsyncClient, mailbox: tuple[Mailbox, int]
+) -> None:
+    box, _ = mailbox
+    order = with_email(product_order(), None)
+    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    await services.worker.run_once()
+    assert box.delivered == []
+    history = (await client.get(f"{BASE}/completionCase/{case['id']}/history")).json()
+    failed = [entry for entry in history if entry["action"] == "messageFailed"]
+    assert failed
+    assert "no e-mail address" in failed[0]["detail"]["error"]
+    logged = (
+        await client.get(PI, params={"interactionItem.item.id": case["id"], "status": "failed"})
+    ).json()
+    assert logged
+
+
+async def test_a_training_session_sends_an_invitation_and_its_cancellation(
+    services: Services, client: httpx.AsyncClient, mailbox: tuple[Mailbox, int]
+) -> None:
+    box, _ = mailbox
+    order = with_email(business_order(), "it@acme.example")
+    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    one = f"{BASE}/completionCase/{case['id']}"
+    assert (await client.post(f"{one}/commissioningTest", json=passing_test())).status_code == 201
+    decided = await client.post(
+        f"{one}/acceptanceDecision", json={"decision": "accepted", "decidedBy": {"name": "Dana"}}
+    )
+    assert decided.status_code == 201
+    session = await client.post(
+        f"{one}/trainingSession",
+        json={
+            "topic": ["Portal administration"],
+            "scheduledStart": "2026-12-01T09:00:00Z",
+            "scheduledEnd": "2026-12-01T11:00:00Z",
+            "trainer": {"name": "Sam Lee"},
+        },
+    )
+    assert session.status_code == 201, session.text
+    await services.worker.run_once()
+    cancelled = await client.patch(
+        f"{one}/trainingSession/{session.json()['id']}", json={"state": "cancelled"}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    await services.worker.run_once()
+    invitations = [
+        (d.message, data)
+        for d in box.delivered
+        for name, data in attachments(d.message).items()
+        if name.endswith(".ics")
+    ]
+    methods = sorted(b"METHOD:CANCEL" in data for _, data in invitations)
+    assert methods == [False, True]
+    assert all(b"DTSTART:20261201T090000Z" in data for _, data in invitations)
