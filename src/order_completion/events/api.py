@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from order_completion.auth.rules import Permission
@@ -22,7 +22,7 @@ from order_completion.events.handlers import HubCommands
 from order_completion.tmf import query
 from order_completion.tmf.counting import COUNTS_DESCRIPTION, RowCounter
 from order_completion.tmf.listing import ListParamsDep, page_of
-from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject, UtcDateTime
 
 
 class AttemptOut(BaseModel):
@@ -63,8 +63,8 @@ class ReplayRange(BaseModel):
         },
     )
 
-    start: AwareDatetime = Field(alias="from")
-    end: AwareDatetime = Field(alias="to")
+    start: UtcDateTime = Field(alias="from")
+    end: UtcDateTime = Field(alias="to")
 
 
 class ReplayResult(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from order_completion.clock import iso
 from order_completion.interactions.tables import PartyInteraction
+from order_completion.tmf.schemas import UtcDateTime
 
 BASE = "/tmf-api/partyInteraction/v4"
 
@@ -21,8 +22,8 @@ class _Part(BaseModel):
 class TimePeriod(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    startDateTime: AwareDatetime | None = None
-    endDateTime: AwareDatetime | None = None
+    startDateTime: UtcDateTime | None = None
+    endDateTime: UtcDateTime | None = None
 
 
 class Ref(_Part):
@@ -49,7 +50,7 @@ class RelatedParty(_Part):
 class Note(_Part):
     text: str | None = None
     author: str | None = None
-    date: AwareDatetime | None = None
+    date: UtcDateTime | None = None
 
 
 class InteractionItem(_Part):
