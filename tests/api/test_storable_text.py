@@ -46,6 +46,8 @@ async def test_ordinary_unicode_passes(client: httpx.AsyncClient) -> None:
     order["productOrderItem"][0]["id"] = "item-\U0001f600-ü"
     answer = await client.post(CASES, json={"productOrder": order})
     assert answer.status_code == 201, answer.text
+    stored = (await client.get(answer.json()["href"])).json()
+    assert stored["orderItem"][0]["id"] == "item-\U0001f600-ü"
 
 
 def nested(levels: int) -> object:
@@ -76,4 +78,6 @@ async def test_a_body_as_deep_as_a_real_resource_may_be_passes(client: httpx.Asy
     order["productOrderItem"][0]["product"] = {
         "productCharacteristic": [{"name": "shape", "value": nested(40)}]
     }
-    assert (await client.post(CASES, json={"productOrder": order})).status_code == 201
+    answer = await client.post(CASES, json={"productOrder": order})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["productOrder"]["id"] == order["id"]
