@@ -36,7 +36,7 @@ class _Details(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     description: str | None = None
-    externalId: str | None = None
+    externalId: str | None = Field(default=None, max_length=200)
     relatedParty: list[dict[str, Any]] | None = None
     relatedPlace: dict[str, Any] | None = None
     contactMedium: list[dict[str, Any]] | None = None

@@ -41,7 +41,7 @@ class RelatedChannel(_Part):
 
 
 class RelatedParty(_Part):
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=200)  # the customer's is a column
     href: str | None = None
     name: str | None = None
     role: str | None = None
@@ -99,7 +99,7 @@ class PartyInteractionCreate(_Writable):
 
     direction: Literal["inbound", "outbound"]
     reason: str = Field(min_length=1)
-    status: str = Field(default="open", min_length=1)
+    status: str = Field(default="open", min_length=1, max_length=40)
     channel: list[RelatedChannel] = Field(min_length=1)
 
 
@@ -113,7 +113,7 @@ class PartyInteractionUpdate(_Writable):
     )
 
     reason: str | None = Field(default=None, min_length=1)
-    status: str | None = Field(default=None, min_length=1)
+    status: str | None = Field(default=None, min_length=1, max_length=40)
 
 
 class PartyInteractionOut(BaseModel):
