@@ -16,6 +16,7 @@ from sqlalchemy import text
 from order_completion import __version__, logs
 from order_completion.acceptance.api import router as acceptance_router
 from order_completion.appointment_api.api import router as appointments_router
+from order_completion.auth.gate import AuthenticateFirst
 from order_completion.bootstrap import Services, build_services
 from order_completion.cases.api import router as cases_router
 from order_completion.cases.ports import CaseServices
@@ -84,12 +85,9 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         title="Order Completion", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.services = services
-    # The last added runs first: the size limit bounds what the text check reads.
-    app.add_middleware(StorableText)
-    app.add_middleware(BodySizeLimit, limit=services.settings.max_body_bytes)
     errors.install(app)
     # Routes are matched in the order they were added: the reads most called come first.
-    for router in (
+    routers = [
         cases_router,
         processflow_router,
         interactions_router,
@@ -100,11 +98,22 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         training_router,
         surveys_router,
         policies_router,
-    ):
-        app.include_router(router)
+    ]
     for api in Api:
-        app.include_router(hub_router(api))
-        app.include_router(ledger_router(api))
+        routers += [hub_router(api), ledger_router(api)]
+    for router in routers:
+        app.include_router(router)
+    # The last added runs first: unexpected errors are caught around everything; the caller
+    # is authenticated before any body is read; the size limit bounds what the text check
+    # reads.
+    app.add_middleware(StorableText)
+    app.add_middleware(BodySizeLimit, limit=services.settings.max_body_bytes)
+    app.add_middleware(
+        AuthenticateFirst,
+        routes=[route for router in routers for route in router.routes],
+        authenticator=services.auth,
+    )
+    app.add_middleware(errors.UnexpectedErrors)
 
     @app.get("/health", tags=["operations"], summary="Ready when it answers 200")
     async def health() -> Any:

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from order_completion.errors import InvalidInput, ServiceError
 
@@ -62,10 +62,13 @@ def error_body(status: int, reason: str, message: str, code: str | None = None) 
     }
 
 
-async def send_error(send: Send, body: dict[str, Any]) -> None:
+async def send_error(
+    send: Send, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
     """Answer with an error body from ASGI middleware, which runs outside the app and so
     outside its exception handlers."""
     content = json.dumps(body).encode()
+    extra = [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
     await send(
         {
             "type": "http.response.start",
@@ -73,10 +76,26 @@ async def send_error(send: Send, body: dict[str, Any]) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(content)).encode()),
+                *extra,
             ],
         }
     )
     await send({"type": "http.response.body", "body": content})
+
+
+def service_error_body(error: ServiceError) -> dict[str, Any]:
+    """The body of a ``ServiceError``, the message prefixed by the field it names."""
+    body = error_body(error.status, error.reason, error.message, error.code)
+    if error.field:
+        body["field"] = error.field
+        if isinstance(error, InvalidInput) and not error.message.startswith(error.field):
+            body["message"] = f"{error.field}: {error.message}"
+    return body
+
+
+def service_error_headers(error: ServiceError) -> dict[str, str] | None:
+    """A 401 says which scheme to use (RFC 6750)."""
+    return {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
 
 
 def error_response(status: int, reason: str, message: str, code: str | None = None) -> JSONResponse:
@@ -134,13 +153,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, error: ServiceError) -> JSONResponse:
-        body = error_body(error.status, error.reason, error.message, error.code)
-        if error.field:
-            body["field"] = error.field
-            if isinstance(error, InvalidInput) and not error.message.startswith(error.field):
-                body["message"] = f"{error.field}: {error.message}"
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-        return JSONResponse(body, status_code=error.status, headers=headers)
+        return JSONResponse(
+            service_error_body(error),
+            status_code=error.status,
+            headers=service_error_headers(error),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -165,7 +182,34 @@ def install(app: FastAPI) -> None:
             message = "no such resource"
         return error_response(error.status_code, reasons.get(error.status_code, "Error"), message)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
-        log.exception("api.unexpected_error", error=str(error))
-        return error_response(500, "Internal error", "an unexpected error occurred; see the log")
+
+class UnexpectedErrors:
+    """ASGI middleware, outermost of ours: an exception nothing else handled is logged with
+    its traceback and answered with a 500 TMF error body, and goes no further.
+
+    Left to the framework's own outermost handler, the exception is raised again after the
+    500 is sent (so that servers may log it), and the server then closes the connection:
+    every client holding a keep-alive connection would lose it with each 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as error:
+            log.exception("api.unexpected_error", error=str(error)[:200])
+            if started:  # half a response went out: only closing the connection ends it
+                raise
+            message = "an unexpected error occurred; see the log"
+            await send_error(send, error_body(500, "Internal error", message))
