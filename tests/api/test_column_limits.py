@@ -78,6 +78,8 @@ SERVICE_WRITTEN = {
     "secret",
     "previous_secret",
     "source",  # the listener's sender, from its credential
+    "owner",  # a hub's owner, from the caller's credential
+    "waiting_for",  # derived from the case's steps
     "name",  # an API key's name, given on the command line (checked there)
     "policy_id",  # policies come from the policy files, checked when loaded
     "policy_name",
