@@ -1,4 +1,5 @@
-"""Settings read from the environment (prefix ``ORDER_COMPLETION_``), built once by the caller."""
+"""Settings read from the environment (prefix ``ORDER_COMPLETION_``) and from a ``.env``
+file in the working directory, built once by the caller. The environment wins over the file."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ DEFAULT_DATABASE_URL = "sqlite:///./data/order-completion.db"
 class Settings(BaseSettings):
     """Every setting of the service; the README lists them with their defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="ORDER_COMPLETION_", extra="ignore")
+    # pydantic-settings reads the environment before the file: a variable set in both
+    # takes the environment's value.
+    model_config = SettingsConfigDict(
+        env_prefix="ORDER_COMPLETION_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
@@ -87,6 +95,11 @@ class Settings(BaseSettings):
     )
     token_cache_size: int = Field(
         default=10_000, ge=1, description="Most API key lookups kept at once (oldest go first)"
+    )
+    metrics_need_token: bool = Field(
+        default=False,
+        description="GET /metrics asks for a token with read permission; by default it is "
+        "open, like /health and /ready, for a scraper inside the operator's network",
     )
     exact_count_limit: int = Field(
         default=10_000,
