@@ -104,8 +104,14 @@ async def test_a_crash_answers_500_with_the_id_and_logs_the_traceback(
 ) -> None:
     response = await http.get("/test/crash/7")
     assert response.status_code == 500
-    assert response.json()["reason"] == "Internal error"
     request_id = response.headers["X-Request-ID"]
+    assert response.json() == {
+        "code": "1",
+        "reason": "Internal error",
+        "message": f"an unexpected error occurred; the log has it under {request_id}",
+        "status": "500",
+        "@type": "Error",
+    }
     (line,) = lines.events("request.failed")
     assert line["request_id"] == request_id
     assert line["route"] == "/test/crash/{number}"

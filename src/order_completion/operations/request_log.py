@@ -87,7 +87,11 @@ class RequestLog:
             except Exception as error:
                 failure = error
                 if not started:
-                    body = error_body(500, "Internal error", "an unexpected error occurred")
+                    body = error_body(
+                        500,
+                        "Internal error",
+                        f"an unexpected error occurred; the log has it under {request_id}",
+                    )
                     await send_error(send_with_id, body)
             self._finish(scope, status, time.perf_counter() - began, failure)
 

@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,8 +16,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
 from order_completion.errors import InvalidInput, ServiceError
-
-log = structlog.get_logger(__name__)
 
 # Attributes the server sets: a client that sends them is told so, not that they are unknown.
 READ_ONLY = frozenset(
@@ -165,7 +162,5 @@ def install(app: FastAPI) -> None:
             message = "no such resource"
         return error_response(error.status_code, reasons.get(error.status_code, "Error"), message)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
-        log.exception("api.unexpected_error", error=str(error))
-        return error_response(500, "Internal error", "an unexpected error occurred; see the log")
+    # Any other exception is logged with its traceback and answered 500 by the request log
+    # (operations.request_log), which knows the request's id.
