@@ -25,6 +25,19 @@ QUIET_LOGGERS = {
 }
 
 
+class CurrentStderr(logging.StreamHandler[TextIO]):
+    """Writes to ``sys.stderr`` as it is at each line, not as it was when logging was set
+    up: a command run inside another program (a test runner) may have it swapped."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _stream: TextIO) -> None:
+        """The stream is always the current standard error."""
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -47,7 +60,7 @@ def configure(level: str = "info", stream: TextIO | None = None) -> None:
             structlog.processors.JSONRenderer(),
         ],
     )
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else CurrentStderr()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers = [handler]
