@@ -69,8 +69,9 @@ def configure(level: str = "info", stream: TextIO | None = None) -> None:
         logging.getLogger(name).setLevel(max(numeric, quiet))
     # uvicorn's loggers keep their own handlers unless told otherwise: route them to ours.
     for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).handlers = []
-        logging.getLogger(name).propagate = True
+        library = logging.getLogger(name)
+        library.handlers, library.propagate = [], True
+        library.setLevel(logging.NOTSET)  # the root's level, unless uvicorn is told one
     logging.getLogger("uvicorn.access").handlers = []
     logging.getLogger("uvicorn.access").propagate = False
     structlog.configure(

@@ -165,3 +165,11 @@ async def test_metrics_need_a_token_when_the_setting_says_so(
     viewer = await token_for(services, "viewer")
     allowed = await anonymous.get("/metrics", headers={"Authorization": f"Bearer {viewer}"})
     assert allowed.status_code == 200
+
+
+async def test_unknown_methods_share_one_label(client: httpx.AsyncClient) -> None:
+    """Any token is an HTTP method: each new one must not add a series."""
+    for method in ("BREW", "WHEN"):
+        assert (await client.request(method, "/health")).status_code == 405
+    samples = await scrape(client)
+    assert value(samples, "http_requests_total", method="other", route="/health", status="405") == 2

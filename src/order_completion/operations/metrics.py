@@ -50,12 +50,21 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        # Routes are templates and unmatched paths share one label, so this stays small.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self.work = WorkCollector(tallies)
         self.registry.register(self.work)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:  # looking labels up takes a lock: once per series, not per request
+            series = self._series[key] = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
 
 class WorkCollector(Collector):

@@ -7,6 +7,7 @@ log line written while the request runs, by this service's code or a library's.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -25,8 +26,12 @@ SANE_ID = re.compile(r"[\x21-\x7e]{1,128}")
 # series to the metrics without end.
 UNMATCHED = "unmatched"
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 Observe = Callable[[str, str, int, float], None]
-log = structlog.get_logger("order_completion.access")
+ACCESS_LOGGER = "order_completion.access"
+access = logging.getLogger(ACCESS_LOGGER)
+log = structlog.get_logger(ACCESS_LOGGER)
 
 
 def request_id_from(scope: Scope) -> str:
@@ -80,27 +85,36 @@ class RequestLog:
                 ]
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            failure: BaseException | None = None
-            try:
-                await self.app(scope, receive, send_with_id)
-            except Exception as error:
-                failure = error
-                if not started:
-                    body = error_body(
-                        500,
-                        "Internal error",
-                        f"an unexpected error occurred; the log has it under {request_id}",
-                    )
-                    await send_error(send_with_id, body)
+        # Bound for this request's task only, and put back as it was when it ends.
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        failure: BaseException | None = None
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            failure = error
+            if not started:
+                body = error_body(
+                    500,
+                    "Internal error",
+                    f"an unexpected error occurred; the log has it under {request_id}",
+                )
+                await send_error(send_with_id, body)
+        try:
             self._finish(scope, status, time.perf_counter() - began, failure)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
 
     def _finish(
         self, scope: Scope, status: int, seconds: float, failure: BaseException | None
     ) -> None:
         route = route_of(scope)
         method = str(scope.get("method", ""))
+        if method not in METHODS:
+            method = "other"  # any token is a method to HTTP: keep the label set bounded
         self.observe(method, route, status, seconds)
+        level = logging.INFO if failure is None and status < 500 else logging.WARNING
+        if not access.isEnabledFor(level):
+            return  # the common case under a production log level: build nothing
         fields = {
             "method": method,
             "route": route,
