@@ -4,17 +4,18 @@ database, and the attempts and inbound events this process handled."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from order_completion.app import create_app
 from order_completion.bootstrap import Services
 from order_completion.clock import FixedClock
 from order_completion.timers.tables import Timer
 from tests.api.test_listener_api import LISTENER, event
+from tests.conftest import token_for
 from tests.integration.test_delivery import deliveries, drain, subscribe
 from tests.logged import captured_logs
 from tests.orders import BASE, product_order
@@ -94,11 +95,18 @@ async def test_inbound_events_are_counted_by_result(
     client: httpx.AsyncClient, integration: dict[str, str]
 ) -> None:
     order = product_order()
-    for event_id in ("EV-1", "EV-1", "EV-2"):
-        response = await client.post(LISTENER, headers=integration, json=event(event_id, order))
-        assert response.status_code in {200, 201}
-    ignored = product_order(state="inProgress")
-    await client.post(LISTENER, headers=integration, json=event("EV-3", ignored))
+    sent = [(event_id, order) for event_id in ("EV-1", "EV-1", "EV-2")]
+    sent.append(("EV-3", product_order(state="inProgress")))
+    answers = []
+    for event_id, body in sent:
+        response = await client.post(LISTENER, headers=integration, json=event(event_id, body))
+        answers.append((response.status_code, response.json()["result"]))
+    assert answers == [
+        (201, "caseCreated"),
+        (200, "duplicate"),
+        (201, "existingCase"),
+        (201, "ignored"),
+    ]
     samples = await scrape(client)
     assert value(samples, "inbound_events_total", result="caseCreated") == 1
     assert value(samples, "inbound_events_total", result="duplicate") == 1
@@ -129,39 +137,37 @@ async def test_refused_deliveries_are_counted_logged_and_measured(
 
 
 async def test_each_app_has_its_own_registry(services: Services, client: httpx.AsyncClient) -> None:
-    from order_completion.app import create_app
-
     other = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(services)), base_url="http://testserver"
     )
+    route = f"{BASE}/completionCase/{{case_id}}"
     async with other:
         await client.get(f"{BASE}/completionCase/x")
-        samples = await scrape(other)
-    route = f"{BASE}/completionCase/{{case_id}}"
-    assert ("order_completion_http_requests_total", _labels(route)) not in samples
+        assert (
+            value(
+                await scrape(client), "http_requests_total", method="GET", route=route, status="404"
+            )
+            == 1
+        )
+        series = ("order_completion_http_requests_total", _labels(route))
+        assert series not in await scrape(other)
 
 
 def _labels(route: str) -> Labels:
     return frozenset({"method": "GET", "route": route, "status": "404"}.items())
 
 
-@pytest.fixture
-def extra_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
-    return {"metrics_need_token": "token" in request.node.name}
-
-
 async def test_metrics_are_open_by_default(anonymous: httpx.AsyncClient) -> None:
     assert (await anonymous.get("/metrics")).status_code == 200
 
 
+@pytest.mark.parametrize("extra_settings", [{"metrics_need_token": True}])
 async def test_metrics_need_a_token_when_the_setting_says_so(
     anonymous: httpx.AsyncClient, services: Services
 ) -> None:
     refused = await anonymous.get("/metrics")
     assert refused.status_code == 401
     assert refused.json()["reason"] == "Unauthorized"
-    from tests.conftest import token_for
-
     viewer = await token_for(services, "viewer")
     allowed = await anonymous.get("/metrics", headers={"Authorization": f"Bearer {viewer}"})
     assert allowed.status_code == 200

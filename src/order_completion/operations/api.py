@@ -77,7 +77,7 @@ def operations_router(services: OperationsServices, metrics: Metrics) -> APIRout
         "and inbound events, in the Prometheus text format. Open unless the "
         "`metrics_need_token` setting asks for a token with read permission.",
         response_class=Response,
-        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     async def metrics_page(request: Request) -> Response:
         if services.settings.metrics_need_token:
