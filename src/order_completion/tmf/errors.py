@@ -7,18 +7,15 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Send
 
 from order_completion.errors import InvalidInput, ServiceError
-
-log = structlog.get_logger(__name__)
 
 # Attributes the server sets: a client that sends them is told so, not that they are unknown.
 READ_ONLY = frozenset(
@@ -182,34 +179,5 @@ def install(app: FastAPI) -> None:
             message = "no such resource"
         return error_response(error.status_code, reasons.get(error.status_code, "Error"), message)
 
-
-class UnexpectedErrors:
-    """ASGI middleware, outermost of ours: an exception nothing else handled is logged with
-    its traceback and answered with a 500 TMF error body, and goes no further.
-
-    Left to the framework's own outermost handler, the exception is raised again after the
-    500 is sent (so that servers may log it), and the server then closes the connection:
-    every client holding a keep-alive connection would lose it with each 500."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watched)
-        except Exception as error:
-            log.exception("api.unexpected_error", error=str(error)[:200])
-            if started:  # half a response went out: only closing the connection ends it
-                raise
-            message = "an unexpected error occurred; see the log"
-            await send_error(send, error_body(500, "Internal error", message))
+    # Any other exception is logged with its traceback and answered 500 by the request log
+    # (operations.request_log), which knows the request's id.
