@@ -97,7 +97,9 @@ for _api in Api:
         ("POST", f"{_HUB}/{{hub_id}}/enable"): (Permission.MANAGE_HUBS, 404),
         ("POST", f"{_HUB}/{{hub_id}}/rotateSecret"): (Permission.MANAGE_HUBS, 404),
     }
-OPEN_ROUTES = {("GET", "/health")}
+# Open by default: liveness, readiness and the metrics a scraper reads (metrics_need_token
+# closes /metrics, tested with the metrics).
+OPEN_ROUTES = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics")}
 
 
 def concrete(template: str) -> str:
