@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-## make run            serve on http://127.0.0.1:8000 (make run DEMO=1 loads sample orders)
+## make run            serve on http://127.0.0.1:8000 (make run DEMO=1 loads sample orders;
+##                     PORT=8080 and HOST=0.0.0.0 listen elsewhere)
 run: install
-	$(BIN)/order-completion serve $(if $(DEMO),--demo,)
+	$(BIN)/order-completion serve $(if $(DEMO),--demo,) $(if $(PORT),--port $(PORT),) $(if $(HOST),--host $(HOST),)
 
 demo: install
 	$(BIN)/order-completion serve --demo

@@ -1,5 +1,6 @@
-"""The FastAPI application: every feature router, TMF error handling, health, and the
-worker running in the same process when asked."""
+"""The FastAPI application: every feature router, TMF error handling, the operations
+routes (health, readiness, metrics, offline docs), and the worker running in the same
+process when asked."""
 
 from __future__ import annotations
 
@@ -7,15 +8,13 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from order_completion import __version__, logs
 from order_completion.acceptance.api import router as acceptance_router
 from order_completion.appointment_api.api import router as appointments_router
+from order_completion.auth.gate import AuthenticateFirst
 from order_completion.bootstrap import Services, build_services
 from order_completion.cases.api import router as cases_router
 from order_completion.cases.ports import CaseServices
@@ -26,6 +25,10 @@ from order_completion.events.api import HubServices, ledger_router
 from order_completion.events.catalog import Api
 from order_completion.events.hub_api import hub_router
 from order_completion.interactions.api import router as interactions_router
+from order_completion.operations.api import operations_router
+from order_completion.operations.docs import docs_router
+from order_completion.operations.metrics import Metrics, Tallies
+from order_completion.operations.request_log import RequestLog
 from order_completion.orders.api import OrderServices
 from order_completion.orders.api import router as orders_router
 from order_completion.policies.api import PolicyServices
@@ -83,15 +86,20 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
                     await task
 
     app = FastAPI(
-        title="Order Completion", version=__version__, description=DESCRIPTION, lifespan=lifespan
+        title="Order Completion",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by docs_router from an installed package, not a CDN
+        redoc_url=None,
     )
     app.state.services = services
-    # The last added runs first: the size limit bounds what the text check reads.
-    app.add_middleware(StorableText)
-    app.add_middleware(BodySizeLimit, limit=services.settings.max_body_bytes)
+    metrics = Metrics(Tallies(services.sender.verdicts, services.intake.results))
     errors.install(app)
+    app.include_router(operations_router(services, metrics))
+    app.include_router(docs_router(app))
     # Routes are matched in the order they were added: the reads most called come first.
-    for router in (
+    routers = [
         cases_router,
         processflow_router,
         interactions_router,
@@ -104,21 +112,20 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         customer_update_router,
         certificates_router,
         policies_router,
-    ):
-        app.include_router(router)
+    ]
     for api in Api:
-        app.include_router(hub_router(api))
-        app.include_router(ledger_router(api))
-
-    @app.get("/health", tags=["operations"], summary="Ready when it answers 200")
-    async def health() -> Any:
-        try:
-            async with services.db.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as error:  # report, never raise, from a health check
-            return JSONResponse(
-                {"status": "unavailable", "error": str(error)[:200]}, status_code=503
-            )
-        return {"status": "ok", "version": __version__}
-
+        routers += [hub_router(api), ledger_router(api)]
+    for router in routers:
+        app.include_router(router)
+    # The last added runs first: the request log sees every request and answer (and answers
+    # an exception nothing else handled with a 500, keeping the connection); the caller is
+    # authenticated before any body is read; the size limit bounds what the text check reads.
+    app.add_middleware(StorableText)
+    app.add_middleware(BodySizeLimit, limit=services.settings.max_body_bytes)
+    app.add_middleware(
+        AuthenticateFirst,
+        routes=[route for router in routers for route in router.routes],
+        authenticator=services.auth,
+    )
+    app.add_middleware(RequestLog, observe=metrics.observe)
     return app

@@ -139,7 +139,8 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
-            access_log=False,
+            access_log=False,  # the app writes its own access log (with request ids)
+            log_config=None,  # keep the JSON lines logs.configure set up
         )
         return
     uvicorn.run(
@@ -148,6 +149,7 @@ def serve(
         port=settings.port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        log_config=None,
     )
 
 

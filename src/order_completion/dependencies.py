@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Protocol, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import Depends, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from order_completion.audit import Actor
+from order_completion.auth.gate import PermissionCheck
 from order_completion.auth.rules import Permission
-from order_completion.auth.service import Authenticator, Principal
+from order_completion.auth.service import Principal
 from order_completion.errors import InvalidInput, Unauthenticated, UnsupportedMedia
 
 MERGE_PATCH_TYPES = ("application/json", "application/merge-patch+json")
 S = TypeVar("S")
-
-
-class HasAuth(Protocol):
-    @property
-    def auth(self) -> Authenticator: ...
 
 
 def services(protocol: type[S]) -> Callable[[Request], Awaitable[S]]:
@@ -42,23 +37,10 @@ def services(protocol: type[S]) -> Callable[[Request], Awaitable[S]]:
     return dependency
 
 
-bearer = HTTPBearer(auto_error=False, description="An API key (oct_...) or a JWT")
-
-
-def require(*permissions: Permission) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that authenticates the caller and checks one of ``permissions``."""
-
-    async def dependency(
-        request: Request,
-        _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
-    ) -> Principal:
-        app_services = cast(HasAuth, request.app.state.services)
-        principal = await app_services.auth.authenticate(request.headers.get("authorization"))
-        principal.require(*permissions)
-        request.state.principal = principal
-        return principal
-
-    return dependency
+def require(*permissions: Permission) -> PermissionCheck:
+    """A dependency that gives the caller, who holds one of ``permissions``: checked before
+    the body is read by the gate the app installs (``auth.gate``)."""
+    return PermissionCheck(permissions)
 
 
 def allow(*permissions: Permission) -> list[Any]:
@@ -75,16 +57,16 @@ async def current_actor(request: Request) -> Actor:
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-async def current_principal(request: Request) -> Principal:
-    """The caller checked by the route's permission dependency, for a route whose answer
-    depends on what else the caller may do (force, choose a policy)."""
+async def current_caller(request: Request) -> Principal:
+    """The caller the route's permission check admitted, for a route whose action needs
+    more than the route's permission (a façade whose body decides which step it changes)."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
-        raise Unauthenticated("no credentials")
+        raise Unauthenticated("send a bearer token: Authorization: Bearer <token>")
     return principal
 
 
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
+CallerDep = Annotated[Principal, Depends(current_caller)]
 
 
 async def merge_patch_body(request: Request) -> dict[str, Any]:

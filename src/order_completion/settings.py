@@ -1,4 +1,5 @@
-"""Settings read from the environment (prefix ``ORDER_COMPLETION_``), built once by the caller."""
+"""Settings read from the environment (prefix ``ORDER_COMPLETION_``) and from a ``.env``
+file in the working directory, built once by the caller. The environment wins over the file."""
 
 from __future__ import annotations
 
@@ -16,9 +17,15 @@ DEFAULT_DATABASE_URL = "sqlite:///./data/order-completion.db"
 class Settings(BaseSettings):
     """Every setting of the service; the README lists them with their defaults."""
 
-    # Inputs stay out of error messages: several settings are secrets (tokens, the SMTP password).
+    # pydantic-settings reads the environment before the file: a variable set in both
+    # takes the environment's value. Inputs stay out of error messages: several settings
+    # are secrets (tokens, the SMTP password).
     model_config = SettingsConfigDict(
-        env_prefix="ORDER_COMPLETION_", extra="ignore", hide_input_in_errors=True
+        env_prefix="ORDER_COMPLETION_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,
     )
 
     database_url: str = Field(
@@ -104,6 +111,11 @@ class Settings(BaseSettings):
     )
     max_subscriptions_per_owner: int = Field(
         default=100, ge=1, description="Most hub subscriptions one caller may hold, over all APIs"
+    )
+    metrics_need_token: bool = Field(
+        default=False,
+        description="GET /metrics asks for a token with read permission; by default it is "
+        "open, like /health and /ready, for a scraper inside the operator's network",
     )
     exact_count_limit: int = Field(
         default=10_000,

@@ -13,6 +13,8 @@ AP = BASE_PATHS[Api.APPOINTMENT]
 EXPECTED = (
     {
         ("/health", "get"),
+        ("/ready", "get"),
+        ("/metrics", "get"),
         (f"{BASE}/completionCase", "get"),
         (f"{BASE}/completionCase", "post"),
         (f"{BASE}/completionCase/{{case_id}}", "get"),
@@ -92,12 +94,6 @@ async def test_patch_operations_accept_both_merge_patch_types(client: httpx.Asyn
     assert "state" in patch["requestBody"]["content"]["application/json"]["schema"]["properties"]
 
 
-async def test_health_answers_when_the_database_does(client: httpx.AsyncClient) -> None:
-    response = await client.get("/health")
-    assert response.status_code == 200
-    assert response.json()["status"] == "ok"
-
-
 async def test_every_operation_documents_its_bodies_with_schemas_and_examples(
     client: httpx.AsyncClient,
 ) -> None:
@@ -108,7 +104,7 @@ async def test_every_operation_documents_its_bodies_with_schemas_and_examples(
         for method, operation in methods.items():
             for status, response in operation["responses"].items():
                 body = response.get("content", {}).get("application/json")
-                if status.startswith("2") and body and path != "/health":
+                if status.startswith("2") and body:
                     assert "$ref" in str(body["schema"]), (method, path, status)
             request = operation.get("requestBody")
             if request:

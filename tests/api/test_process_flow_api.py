@@ -193,10 +193,14 @@ async def test_task_flow_patches_check_the_role_of_each_task(
             {"name": "witnessedBy", "value": "Dana"},
         ]
     }
-    assert (await anonymous.patch(test["href"], json=body, headers=trainer)).status_code == 403
-    assert (await anonymous.patch(test["href"], json=body, headers=manager)).status_code == 403
+    assert_error(await anonymous.patch(test["href"], json=body, headers=trainer), 403)
+    assert_error(await anonymous.patch(test["href"], json=body, headers=manager), 403)
+    assert characteristic(await task_of(client, flow, "commissioningTest"), "outcome") is None
     engineer = {"Authorization": f"Bearer {await token_for(services, 'engineer')}"}
-    assert (await anonymous.patch(test["href"], json=body, headers=engineer)).status_code == 200
+    recorded = await anonymous.patch(test["href"], json=body, headers=engineer)
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["state"] == "active"  # a failed run keeps it waiting for a retest
+    assert characteristic(recorded.json(), "outcome") == "failed"
 
 
 async def test_lists_filter_page_and_pick_fields(client: httpx.AsyncClient) -> None:

@@ -46,3 +46,38 @@ async def test_ordinary_unicode_passes(client: httpx.AsyncClient) -> None:
     order["productOrderItem"][0]["id"] = "item-\U0001f600-ü"
     answer = await client.post(CASES, json={"productOrder": order})
     assert answer.status_code == 201, answer.text
+    stored = (await client.get(answer.json()["href"])).json()
+    assert stored["orderItem"][0]["id"] == "item-\U0001f600-ü"
+
+
+def nested(levels: int) -> object:
+    value: object = "deep"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+async def test_a_body_nested_256_levels_deep_is_400_naming_the_body(
+    client: httpx.AsyncClient,
+) -> None:
+    """A characteristic value this deep once passed validation and broke the response (the
+    serialiser gives up at about 250 levels): a 500 after the case was opened."""
+    before = await case_count(client)
+    order = product_order()
+    order["productOrderItem"][0]["product"] = {
+        "productCharacteristic": [{"name": "shape", "value": nested(256)}]
+    }
+    answer = await client.post(CASES, json={"productOrder": order})
+    assert_error(answer, 400, "body")
+    assert "nested deeper than 64 levels" in answer.json()["message"]
+    assert await case_count(client) == before
+
+
+async def test_a_body_as_deep_as_a_real_resource_may_be_passes(client: httpx.AsyncClient) -> None:
+    order = product_order()
+    order["productOrderItem"][0]["product"] = {
+        "productCharacteristic": [{"name": "shape", "value": nested(40)}]
+    }
+    answer = await client.post(CASES, json={"productOrder": order})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["productOrder"]["id"] == order["id"]

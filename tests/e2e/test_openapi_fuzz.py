@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -31,8 +33,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     stop_server(server)
 
 
+def takes_input(operation: Any) -> bool:
+    """Whether the operation has parameters or a body, so an invalid form of it exists."""
+    return any(True for _ in operation.iter_parameters()) or bool(operation.body)
+
+
 def _exercise(operation: Any, mode: GenerationMode) -> str | None:
-    """Run one operation's generated cases; the first failure, described, or None."""
+    """Run one operation's generated cases; the first failure, described, or None. Any
+    other error (generating a case, a health check of the generator) fails the run: an
+    error nobody expected is never taken for a pass."""
     failures: list[str] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
@@ -55,10 +64,15 @@ def _exercise(operation: Any, mode: GenerationMode) -> str | None:
 
     try:
         run()
+    except Unsatisfiable:
+        # The one expected refusal: an operation without inputs has no invalid form.
+        if mode is GenerationMode.NEGATIVE and not takes_input(operation):
+            return None
+        raise
     except Exception:
         if failures:
             return failures[0]
-        # Nothing was sent: an operation without inputs has no invalid form to generate.
+        raise
     return None
 
 
@@ -75,3 +89,25 @@ def test_no_server_error_and_every_response_fits_its_schema(
         if problem:
             problems.append(problem[:1500])
     assert not problems, "\n\n".join(problems)
+
+
+class BrokenOperation:
+    """An operation whose case generation fails with an error nobody expects."""
+
+    label = "GET /broken"
+    body: tuple[Any, ...] = ()
+
+    def iter_parameters(self) -> Iterator[Any]:
+        yield "id"
+
+    def as_strategy(self, generation_mode: GenerationMode) -> st.SearchStrategy[Any]:
+        def fail(_: int) -> Any:
+            raise RuntimeError("the generator broke")
+
+        return st.integers().map(fail)
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_an_error_the_run_did_not_expect_fails_it(mode: GenerationMode) -> None:
+    with pytest.raises(RuntimeError, match="the generator broke"):
+        _exercise(BrokenOperation(), mode)

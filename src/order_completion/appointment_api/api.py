@@ -23,7 +23,13 @@ from order_completion.auth.rules import Permission
 from order_completion.cases.ports import CaseServicesDep
 from order_completion.cases.tables import CaseRow
 from order_completion.commissioning.handlers import ScheduleVisit, schedule_visit
-from order_completion.dependencies import ActorDep, MergePatch, allow, merge_patch_openapi
+from order_completion.dependencies import (
+    ActorDep,
+    CallerDep,
+    MergePatch,
+    allow,
+    merge_patch_openapi,
+)
 from order_completion.errors import InvalidInput
 from order_completion.tmf import query
 from order_completion.tmf.counting import COUNTS_DESCRIPTION
@@ -162,7 +168,10 @@ def _refuse_training_attributes(body: AppointmentCreate) -> None:
     response_model=AppointmentOut,
     responses={201: {"model": AppointmentOut}, **ERROR_RESPONSES},
 )
-async def create(body: AppointmentCreate, app: CaseServicesDep, actor: ActorDep) -> Response:
+async def create(
+    body: AppointmentCreate, app: CaseServicesDep, actor: ActorDep, caller: CallerDep
+) -> Response:
+    caller.require(handlers.required_permission(body.category))
     command = _command(body, actor)
     if isinstance(command, BookSession):
         row = await book_session(app.uow(), command)
@@ -233,12 +242,15 @@ async def get_appointment(
     openapi_extra=merge_patch_openapi(AppointmentUpdate),
 )
 async def patch_appointment(
-    appointment_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep
+    appointment_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep, caller: CallerDep
 ) -> Response:
     query.refuse_read_only(
         patch, READ_ONLY | {"category", "relatedEntity", "topic", "trainer", "attendee", "@type"}
     )
     body = AppointmentUpdate.model_validate(patch)
+    async with app.db.read() as session:
+        category = (await appointments.get(session, appointment_id)).category
+    caller.require(handlers.required_permission(category))
     command = handlers.UpdateAppointment(appointment_id, body, actor)
     row = await handlers.update_appointment(app.uow(), command)
     return json_resource(appointment_resource(row, app.base_url))

@@ -13,6 +13,7 @@ from order_completion.appointments import service as appointments
 from order_completion.appointments.rules import Category, Status
 from order_completion.appointments.tables import NO_CASE, Appointment
 from order_completion.audit import Actor
+from order_completion.auth.rules import Permission
 from order_completion.cases.aggregate import CompletionCase
 from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.errors import InvalidInput
@@ -30,6 +31,15 @@ DETAILS = {
 }
 LIST_COLUMNS = ("contact_medium", "note", "attachment")
 OUTCOME_FIELDS = {"attended", "feedbackScore"}
+
+
+def required_permission(category: str | None) -> Permission:
+    """What booking or changing an appointment of ``category`` needs: a training
+    appointment is a training session, so it needs what the session's own routes need
+    (whichever API is used, the same change asks for the same permission)."""
+    if category == Category.TRAINING.value:
+        return Permission.MANAGE_TRAINING
+    return Permission.MANAGE_APPOINTMENTS
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from order_completion.tmf.schemas import UtcDateTime
 
 
 class TimePeriod(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    startDateTime: AwareDatetime
-    endDateTime: AwareDatetime
+    startDateTime: UtcDateTime
+    endDateTime: UtcDateTime
 
 
 class Person(BaseModel):

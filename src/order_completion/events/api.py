@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from order_completion.auth.rules import Permission, Role
@@ -25,7 +25,7 @@ from order_completion.events.sealing import SecretBox
 from order_completion.tmf import query
 from order_completion.tmf.counting import COUNTS_DESCRIPTION, RowCounter
 from order_completion.tmf.listing import ListParamsDep, page_of
-from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
+from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject, UtcDateTime
 
 
 class AttemptOut(BaseModel):
@@ -66,8 +66,8 @@ class ReplayRange(BaseModel):
         },
     )
 
-    start: AwareDatetime = Field(alias="from")
-    end: AwareDatetime = Field(alias="to")
+    start: UtcDateTime = Field(alias="from")
+    end: UtcDateTime = Field(alias="to")
 
 
 class ReplayResult(BaseModel):

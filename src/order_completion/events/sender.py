@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -104,6 +105,8 @@ class Sender:
     lease_margin: timedelta = timedelta(seconds=10)
     batch: int = 200
     disable_after: timedelta = timedelta(days=5)
+    # Attempts this process made, by verdict: the metrics read it at scrape time.
+    verdicts: Counter[str] = field(default_factory=Counter)
 
     @property
     def lease(self) -> timedelta:
@@ -154,6 +157,16 @@ class Sender:
             _log_failure(job, error)
         outcome.duration_ms = int((time.perf_counter() - began) * 1000)
         outcome.verdict = retry.judge(outcome.status_code)
+        self.verdicts[outcome.verdict.value] += 1
+        if outcome.status_code is not None and outcome.verdict is not retry.Verdict.DELIVERED:
+            log.warning(
+                "delivery.attempt_refused",
+                delivery_id=job.delivery_id,
+                subscription_id=job.subscription_id,
+                attempt=job.attempt,
+                status=outcome.status_code,
+                verdict=outcome.verdict.value,
+            )
         return outcome
 
     async def _post(self, job: Job) -> httpx.Response:

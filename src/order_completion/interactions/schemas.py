@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from order_completion.clock import iso
 from order_completion.interactions.tables import PartyInteraction
+from order_completion.tmf.schemas import UtcDateTime
 
 BASE = "/tmf-api/partyInteraction/v4"
 
@@ -22,8 +23,8 @@ class _Part(BaseModel):
 class TimePeriod(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    startDateTime: AwareDatetime | None = None
-    endDateTime: AwareDatetime | None = None
+    startDateTime: UtcDateTime | None = None
+    endDateTime: UtcDateTime | None = None
 
 
 class Ref(_Part):
@@ -49,7 +50,7 @@ class RelatedParty(_Part):
     """A party reference; one sent without the ``href`` or ``@referredType`` TMF683
     requires is shown with them filled in (``_party``)."""
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=200)  # the customer's is a column
     href: str | None = None
     name: str | None = None
     role: str | None = None
@@ -58,7 +59,7 @@ class RelatedParty(_Part):
 class Note(_Part):
     text: str | None = None
     author: str | None = None
-    date: AwareDatetime | None = None
+    date: UtcDateTime | None = None
 
 
 class InteractionItem(_Part):

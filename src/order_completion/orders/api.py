@@ -10,7 +10,7 @@ from order_completion.auth.rules import Permission
 from order_completion.cases.ports import CaseServices, read_case
 from order_completion.cases.representation import API_BASE, case_href, case_resource
 from order_completion.cases.schemas import CompletionCaseOut
-from order_completion.dependencies import ActorDep, PrincipalDep, allow, services
+from order_completion.dependencies import ActorDep, CallerDep, allow, services
 from order_completion.orders.handlers import (
     Intake,
     IntakeOutcome,
@@ -67,7 +67,7 @@ async def create_case(
     body: CompletionCaseCreate,
     app: OrderServicesDep,
     actor: ActorDep,
-    caller: PrincipalDep,
+    caller: CallerDep,
     force: bool = Query(
         default=False,
         description="Open the case whatever the order's state (administrators only)",

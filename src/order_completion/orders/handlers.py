@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -96,6 +97,8 @@ class Intake:
 
     def __init__(self, policies: PolicyBook) -> None:
         self.policies = policies
+        # Inbound events this process handled, by result: the metrics read it at scrape time.
+        self.results: Counter[str] = Counter()
 
     async def open_case(self, uow: UnitOfWork, cmd: OpenCase) -> CaseOpened:
         """Open the case, or find the one the order already has. A concurrent request for
@@ -140,7 +143,9 @@ class Intake:
 
     async def receive_event(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
         """Open a case for an order in a trigger state; a repeated event id does nothing."""
-        return await _once_more_on_a_taken_key(uow, lambda: self._receive(uow, cmd))
+        received = await _once_more_on_a_taken_key(uow, lambda: self._receive(uow, cmd))
+        self.results[received.outcome.value] += 1
+        return received
 
     async def _receive(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
         # Event ids are unique per sender, not across senders: the sender is its credential

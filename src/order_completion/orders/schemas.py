@@ -13,20 +13,22 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
+# Lengths are the columns' (cases/tables.py) that keep these values: a longer value is a
+# 400 naming it here, never a database error later.
 class ProductOfferingRef(_Open):
-    id: str | None = None
-    name: str | None = None
+    id: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=400)
 
 
 class ProductOrderItem(_Open):
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=200)
     action: Literal["add", "modify", "delete", "noChange"]
     product_offering: ProductOfferingRef | None = Field(default=None, alias="productOffering")
 
 
 class RelatedParty(_Open):
-    id: str | None = None
-    name: str | None = None
+    id: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=400)
     role: str | None = None
     customer_segment: str | None = Field(default=None, alias="customerSegment")
 
@@ -36,7 +38,7 @@ class ProductOrder(_Open):
 
     id: str = Field(min_length=1, max_length=200)
     state: str | None = None
-    category: str | None = None
+    category: str | None = Field(default=None, max_length=100)
     customer_segment: str | None = Field(default=None, alias="customerSegment")
     product_order_item: list[ProductOrderItem] = Field(min_length=1, alias="productOrderItem")
     related_party: list[RelatedParty] = Field(alias="relatedParty")

@@ -12,8 +12,8 @@ from order_completion.cases import queries
 from order_completion.cases.ports import CaseServices
 from order_completion.dependencies import (
     ActorDep,
+    CallerDep,
     MergePatch,
-    PrincipalDep,
     allow,
     merge_patch_openapi,
     require,
@@ -97,7 +97,7 @@ TASK_ATTRIBUTES = {
     responses={201: {"model": ProcessFlowOut}, 200: {"model": ProcessFlowOut}, **ERROR_RESPONSES},
 )
 async def create_flow(
-    body: ProcessFlowCreate, app: FlowServicesDep, actor: ActorDep, caller: PrincipalDep
+    body: ProcessFlowCreate, app: FlowServicesDep, actor: ActorDep, caller: CallerDep
 ) -> Response:
     order = service.product_order_of(body)
     policy = service.policy_of(body)

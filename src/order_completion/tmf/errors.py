@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,8 +16,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
 from order_completion.errors import InvalidInput, ServiceError
-
-log = structlog.get_logger(__name__)
 
 # Attributes the server sets: a client that sends them is told so, not that they are unknown.
 READ_ONLY = frozenset(
@@ -62,10 +59,13 @@ def error_body(status: int, reason: str, message: str, code: str | None = None) 
     }
 
 
-async def send_error(send: Send, body: dict[str, Any]) -> None:
+async def send_error(
+    send: Send, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
     """Answer with an error body from ASGI middleware, which runs outside the app and so
     outside its exception handlers."""
     content = json.dumps(body).encode()
+    extra = [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
     await send(
         {
             "type": "http.response.start",
@@ -73,10 +73,26 @@ async def send_error(send: Send, body: dict[str, Any]) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(content)).encode()),
+                *extra,
             ],
         }
     )
     await send({"type": "http.response.body", "body": content})
+
+
+def service_error_body(error: ServiceError) -> dict[str, Any]:
+    """The body of a ``ServiceError``, the message prefixed by the field it names."""
+    body = error_body(error.status, error.reason, error.message, error.code)
+    if error.field:
+        body["field"] = error.field
+        if isinstance(error, InvalidInput) and not error.message.startswith(error.field):
+            body["message"] = f"{error.field}: {error.message}"
+    return body
+
+
+def service_error_headers(error: ServiceError) -> dict[str, str] | None:
+    """A 401 says which scheme to use (RFC 6750)."""
+    return {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
 
 
 def error_response(status: int, reason: str, message: str, code: str | None = None) -> JSONResponse:
@@ -134,13 +150,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, error: ServiceError) -> JSONResponse:
-        body = error_body(error.status, error.reason, error.message, error.code)
-        if error.field:
-            body["field"] = error.field
-            if isinstance(error, InvalidInput) and not error.message.startswith(error.field):
-                body["message"] = f"{error.field}: {error.message}"
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-        return JSONResponse(body, status_code=error.status, headers=headers)
+        return JSONResponse(
+            service_error_body(error),
+            status_code=error.status,
+            headers=service_error_headers(error),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -165,7 +179,5 @@ def install(app: FastAPI) -> None:
             message = "no such resource"
         return error_response(error.status_code, reasons.get(error.status_code, "Error"), message)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
-        log.exception("api.unexpected_error", error=str(error))
-        return error_response(500, "Internal error", "an unexpected error occurred; see the log")
+    # Any other exception is logged with its traceback and answered 500 by the request log
+    # (operations.request_log), which knows the request's id.

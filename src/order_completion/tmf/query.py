@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from order_completion.errors import InvalidInput
+from order_completion.tmf.schemas import in_utc_range
 
 ALWAYS_KEPT = ("id", "href", "@type")
 DEFAULT_LIMIT = 100
@@ -183,7 +184,8 @@ def parse_datetime(value: str, field: str) -> datetime:
     except ValidationError:
         raise InvalidInput(f"{value!r} is not an ISO 8601 date-time", field=field) from None
     if moment.tzinfo is None:
-        from datetime import UTC
-
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+        return moment.replace(tzinfo=UTC)
+    try:
+        return in_utc_range(moment)
+    except ValueError as error:
+        raise InvalidInput(f"{value!r} {error}", field=field) from None

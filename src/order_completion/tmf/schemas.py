@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, AwareDatetime, BaseModel
 
 
 class ErrorOut(BaseModel):
@@ -30,3 +31,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 # A JSON object as routes answer it (its shape is the route's response model).
 JsonObject = dict[str, object]
+
+
+def in_utc_range(moment: datetime) -> datetime:
+    """``moment`` unchanged when it has a UTC time: ``0001-01-01T00:00:00+01:00`` is a
+    valid ISO 8601 date-time whose UTC time falls before year 1, which no date type (and
+    no database) holds; it is refused where it is read, not where it is stored."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must fall between years 1 and 9999 once in UTC") from None
+    return moment
+
+
+# A date-time with an offset, which every column stores in UTC.
+UtcDateTime = Annotated[AwareDatetime, AfterValidator(in_utc_range)]

@@ -1,7 +1,9 @@
 """Refuse text that no database keeps, before anything runs: a NUL character (PostgreSQL
 refuses it in text and the request would fail half-way with a 500) or a lone surrogate
 (``\\ud800`` without its pair: not Unicode, so not storable as UTF-8), in the path, a query
-parameter or a JSON body. The answer is a 400 naming where it was found."""
+parameter or a JSON body; and a JSON body nested deeper than any resource we keep, which
+the parsers and serialisers down the line fail on (Python's ``json`` at about a thousand
+levels, the response serialiser at about 250). The answer is a 400 naming where it was."""
 
 from __future__ import annotations
 
@@ -15,6 +17,27 @@ from order_completion.tmf.bodies import read_body, replaying
 from order_completion.tmf.errors import error_body, field_path, send_error
 
 NUL = "\x00"
+# Deeper than any TMF resource (a product order with bundled items and structured
+# characteristic values stays under 20), and far below where any parser gives up.
+MAX_DEPTH = 64
+TOO_DEEP = f"must not be nested deeper than {MAX_DEPTH} levels"
+
+
+def depth_of(document: Any) -> int:
+    """How many arrays and objects deep ``document`` goes, without recursion (a deep
+    document would otherwise exhaust the stack of the check meant to refuse it)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, depth + 1)
+            if deepest > MAX_DEPTH:
+                return deepest
+            pending.extend((item, depth + 1) for item in value)
+    return deepest
 
 
 def nul_in(document: Any, path: tuple[int | str, ...] = ()) -> str | None:
@@ -44,7 +67,11 @@ def body_problem(body: bytes) -> tuple[str, str] | None:
     except orjson.JSONDecodeError as error:
         if "surrogate" in str(error):
             return "body", "must not contain a lone surrogate (\\ud800 to \\udfff without its pair)"
+        if "depth limit" in str(error):
+            return "body", TOO_DEEP
         return None
+    if depth_of(document) > MAX_DEPTH:
+        return "body", TOO_DEEP
     found = nul_in(document)
     return (found, "must not contain a NUL character") if found else None
 
@@ -75,8 +102,9 @@ class StorableText:
         if problem is not None:
             await _refuse(send, *problem)
             return
-        content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
-        if b"json" not in content_type.lower():
+        # The framework reads a body without a content type as JSON too.
+        content_type = dict(scope.get("headers", [])).get(b"content-type")
+        if content_type is not None and b"json" not in content_type.lower():
             await self.app(scope, receive, send)
             return
         body = await read_body(receive)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from order_completion.appointments.tables import Appointment
 from order_completion.clock import iso
+from order_completion.tmf.schemas import UtcDateTime
 
 
 class _Body(BaseModel):
@@ -44,8 +45,8 @@ class TrainingSessionCreate(_Body):
     )
 
     topic: list[str] = Field(min_length=1)
-    scheduled_start: AwareDatetime = Field(alias="scheduledStart")
-    scheduled_end: AwareDatetime = Field(alias="scheduledEnd")
+    scheduled_start: UtcDateTime = Field(alias="scheduledStart")
+    scheduled_end: UtcDateTime = Field(alias="scheduledEnd")
     trainer: Trainer | None = None
     attendee: list[Attendee] = Field(default_factory=list)
 
