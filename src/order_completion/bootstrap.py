@@ -55,6 +55,7 @@ from order_completion.integrations.product_order import OrderUpdateMode, Product
 from order_completion.interactions import behaviour as interactions
 from order_completion.interactions.projection import InteractionProjector
 from order_completion.orders.handlers import Intake, forget_old_events
+from order_completion.orders.peering import OrderManagementLink
 from order_completion.outbound.rules import AttemptOutcome, Verdict
 from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
@@ -127,6 +128,7 @@ class Services:
     stream: StreamPublisher | None = None
     peers: Peers = field(default_factory=Peers)
     peer_client: httpx.AsyncClient | None = None
+    order_link: OrderManagementLink | None = None
     timers: TimerWorker = field(init=False)
     worker: Worker = field(init=False)
 
@@ -324,11 +326,13 @@ def build_services(
     async def fire_due_timers() -> int:
         return await services.timers.fire_due(for_seconds=TIMER_ROUND_SECONDS)
 
+    link = services.order_link = order_management_link(settings, services)
     services.worker = Worker(
         jobs=[
             ("relay", relay),
             ("send", sender.send_due),
             ("timers", fire_due_timers),
+            *([("orders", link.run_due)] if link else []),
             ("outbound", outbound.run_once),
             ("certificates", issuing.run_once),
             ("retention", retention.prune_hourly),
@@ -356,6 +360,29 @@ class Retention:
             await ledger.prune(self.db, now, self.keep)
             await forget_old_events(self.db, now, self.keep)
         return 0
+
+
+LISTENER_PATH = "/tmf-api/orderCompletion/v1/listener/productOrderStateChangeEvent"
+
+
+def order_management_link(settings: Settings, services: Services) -> OrderManagementLink | None:
+    """With TMF622 configured: register our listener at its hub (when this service has a
+    public URL to give) and reconcile its orders now and then."""
+    ordering = services.peers.product_order
+    if ordering is None:
+        return None
+    token = settings.tmf622_listener_token
+    return OrderManagementLink(
+        db=services.db,
+        clock=services.clock,
+        intake=services.intake,
+        ordering=ordering,
+        uow=services.uow,
+        trigger_states=settings.trigger_states,
+        every=timedelta(seconds=settings.reconcile_seconds),
+        callback=f"{services.base_url}{LISTENER_PATH}" if services.base_url else None,
+        listener_headers={"Authorization": f"Bearer {token.get_secret_value()}"} if token else {},
+    )
 
 
 async def _appointment(db: Database, appointment_id: str) -> Appointment | None:

@@ -161,6 +161,17 @@ class Settings(BaseSettings):
         "the case is in fallout",
     )
     integration_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    tmf622_listener_token: SecretStr | None = Field(
+        default=None,
+        description="An integration token order management's hub sends with its events "
+        "(registered with the listener as a header)",
+    )
+    reconcile_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="How often the worker asks order management for orders in a trigger "
+        "state that it may have missed",
+    )
     mail_from: str | None = Field(
         default=None, description="Sender of customer messages, e.g. Orders <orders@example.com>"
     )

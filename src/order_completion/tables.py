@@ -11,6 +11,7 @@ from order_completion.database import Base
 from order_completion.events.deliveries import Delivery, DeliveryAttempt
 from order_completion.events.outbox import OutboxBatch
 from order_completion.events.subscriptions import Subscription
+from order_completion.integrations.tables import PeerState
 from order_completion.interactions.tables import PartyInteraction
 from order_completion.orders.tables import InboundEvent
 from order_completion.outbound.tables import OutboundCall
@@ -32,6 +33,7 @@ __all__ = [
     "OutboundCall",
     "OutboxBatch",
     "PartyInteraction",
+    "PeerState",
     "StepRow",
     "Subscription",
     "Timer",

@@ -262,3 +262,54 @@ async def test_contacts_met_during_completion_reach_the_customer_record_once(
     case = (await client.get(f"{BASE}/completionCase/{case['id']}")).json()
     assert step(case, "customerUpdate")["state"] == "completed"
     assert len(await products_of(peers, sandbox, order["id"])) == 2
+
+
+async def test_reconciliation_opens_the_case_of_an_order_whose_event_was_lost(
+    services: Services,
+    client: httpx.AsyncClient,
+    peers: httpx.AsyncClient,
+    sandbox: RunningSandbox,
+) -> None:
+    order = product_order()
+    order_id = await order_at_peer(peers, sandbox, order)
+    # Order management completes the order; its notification never reaches us.
+    completed = await peers.patch(
+        f"{sandbox.root(ORDERING)}/productOrder/{order_id}", json={"state": "completed"}
+    )
+    assert completed.status_code == 200, completed.text
+    assert (
+        await client.get(f"{BASE}/completionCase", params={"productOrder.id": order_id})
+    ).json() == []
+
+    await services.worker.run_once()
+
+    found = (
+        await client.get(f"{BASE}/completionCase", params={"productOrder.id": order_id})
+    ).json()
+    assert [case["productOrder"]["id"] for case in found] == [order_id]
+    history = (await client.get(f"{BASE}/completionCase/{found[0]['id']}/history")).json()
+    assert history[0]["detail"]["by"] == "reconciliation"
+    # A second look finds the same order again and opens nothing more.
+    assert services.order_link is not None
+    assert await services.order_link.reconcile() == 0
+    again = await client.get(f"{BASE}/completionCase", params={"productOrder.id": order_id})
+    assert len(again.json()) == 1
+
+
+async def test_the_listener_is_registered_at_the_order_hub_once(
+    services: Services, peers: httpx.AsyncClient, sandbox: RunningSandbox
+) -> None:
+    await peers.delete(f"{sandbox.control}/request")
+    link = services.order_link
+    assert link is not None
+    link.callback = (
+        "http://127.0.0.1:9/tmf-api/orderCompletion/v1/listener/productOrderStateChangeEvent"
+    )
+    assert await link.register() == 1
+    link._registered = False
+    assert await link.register() == 0  # remembered: not registered twice
+    log = (await peers.get(f"{sandbox.control}/request", params={"api": ORDERING})).json()
+    hubs = [entry for entry in log if entry["method"] == "POST" and entry["path"].endswith("/hub")]
+    assert len(hubs) == 1
+    assert hubs[0]["body"]["callback"] == link.callback
+    assert hubs[0]["body"]["query"] == "eventType=ProductOrderStateChangeEvent"

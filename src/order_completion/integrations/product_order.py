@@ -7,6 +7,7 @@ date. Both look first, so a call repeated after a timeout changes nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -37,6 +38,34 @@ class OrderAccepted:
 class ProductOrdering:
     peer: Peer
     mode: OrderUpdateMode = OrderUpdateMode.STATE
+
+    async def orders_since(
+        self, states: Sequence[str], since: str, *, offset: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """A page of orders in ``states`` changed after ``since`` (TMF630 filters), the
+        way a lost notification is found again."""
+        found = await self.peer.request(
+            "GET",
+            "productOrder",
+            params={
+                "state": ",".join(states),
+                "lastUpdate.gt": since,
+                "offset": str(offset),
+                "limit": str(limit),
+            },
+        )
+        return [order for order in found or [] if isinstance(order, dict)]
+
+    async def subscribe(self, callback: str, headers: dict[str, str]) -> str:
+        """Register our listener at order management's hub; its registration id."""
+        body: dict[str, Any] = {
+            "callback": callback,
+            "query": "eventType=ProductOrderStateChangeEvent",
+        }
+        if headers:
+            body["headers"] = headers  # for a hub that sends headers with its events
+        created = await self.peer.request("POST", "hub", json=body)
+        return str(created["id"]) if isinstance(created, dict) and created.get("id") else ""
 
     async def accepted(self, update: OrderAccepted) -> dict[str, Any]:
         path = f"productOrder/{quote(update.order_id, safe='')}"

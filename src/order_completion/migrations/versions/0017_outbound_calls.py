@@ -2,7 +2,8 @@
 the customer record, billing, messages to the customer), one row per call, tried by the
 worker until it is done; a case's fallout flag (with a partial index of the few cases in
 fallout), the acceptance certificate's hash, and the product id an order item got in the
-product inventory.
+product inventory; and what the service remembers of its peers (its registration at
+order management's hub, how far it reconciled their orders).
 
 Revision ID: 0017
 Revises: 0016
@@ -52,6 +53,12 @@ def upgrade() -> None:
         sqlite_where=PENDING,
     )
 
+    op.create_table(
+        "peer_state",
+        sa.Column("name", sa.String(80), primary_key=True),
+        sa.Column("value", JsonColumn, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
     with op.batch_alter_table("completion_case") as table:
         table.add_column(
             sa.Column("in_fallout", sa.Boolean, nullable=False, server_default=sa.false())
@@ -69,6 +76,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("peer_state")
     with op.batch_alter_table("case_order_item") as table:
         table.drop_column("product_id")
     op.drop_index("ix_completion_case_in_fallout", table_name="completion_case")

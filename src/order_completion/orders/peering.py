@@ -1,0 +1,150 @@
+"""No order lost on the way in: the service registers its listener at order management's
+TMF622 hub, and now and then pulls the orders that reached a trigger state since it last
+looked, so a notification lost on the way never loses a case.
+
+Both go through the same intake as the listener: an order that already has its case is
+found, not opened twice. What the service remembers between runs (its registration, how
+far it has looked) is a ``peer_state`` row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from order_completion.audit import Actor
+from order_completion.cases.unit_of_work import UnitOfWork
+from order_completion.clock import Clock, iso
+from order_completion.database import Database
+from order_completion.errors import ServiceError
+from order_completion.integrations.errors import IntegrationFailure
+from order_completion.integrations.product_order import ProductOrdering
+from order_completion.integrations.tables import PeerState
+from order_completion.orders.handlers import Intake, OpenCase
+from order_completion.orders.schemas import ProductOrder
+
+log = structlog.get_logger(__name__)
+
+RECONCILER = Actor(name="reconciliation")
+HUB = "tmf622.hub"
+LOOKED_UNTIL = "tmf622.reconciledUntil"
+PAGE = 100
+# Orders changed this long before the last look are asked for again: clocks differ.
+OVERLAP = timedelta(minutes=5)
+# How far back the first look goes.
+FIRST_LOOK = timedelta(days=1)
+
+
+@dataclass
+class OrderManagementLink:
+    db: Database
+    clock: Clock
+    intake: Intake
+    ordering: ProductOrdering
+    uow: Callable[[], UnitOfWork]
+    trigger_states: Sequence[str]
+    every: timedelta
+    callback: str | None = None
+    listener_headers: dict[str, str] = field(default_factory=dict)
+    _registered: bool = False
+    _last_look: datetime | None = None
+
+    async def run_due(self) -> int:
+        """The worker's job: register once, then reconcile every ``every``."""
+        now = self.clock.now()
+        if self._last_look is not None and now - self._last_look < self.every:
+            return 0
+        self._last_look = now
+        done = 0
+        if not self._registered and self.callback:
+            done += await self.register()
+        return done + await self.reconcile()
+
+    async def register(self) -> int:
+        """Our listener at the hub, once per callback; a hub that refuses is logged and
+        the reconciliation still finds the orders."""
+        assert self.callback is not None
+        known = await self._remembered(HUB)
+        if known.get("callback") == self.callback:
+            self._registered = True
+            return 0
+        try:
+            hub_id = await self.ordering.subscribe(self.callback, self.listener_headers)
+        except IntegrationFailure as failure:
+            log.warning("peering.hub_refused", error=failure.detail, retryable=failure.retryable)
+            self._registered = not failure.retryable
+            return 0
+        await self._remember(HUB, {"id": hub_id, "callback": self.callback})
+        self._registered = True
+        log.info("peering.hub_registered", hub=hub_id, callback=self.callback)
+        return 1
+
+    async def reconcile(self) -> int:
+        """Open the case of every order in a trigger state changed since the last look;
+        returns how many cases it opened."""
+        started = self.clock.now()
+        looked = (await self._remembered(LOOKED_UNTIL)).get("until")
+        since = datetime.fromisoformat(looked) - OVERLAP if looked else started - FIRST_LOOK
+        opened = 0
+        latest = since
+        offset = 0
+        try:
+            while True:
+                page = await self.ordering.orders_since(
+                    self.trigger_states, iso(since) or "", offset=offset, limit=PAGE
+                )
+                for order in page:
+                    opened += await self._open(order)
+                    latest = max(latest, _changed(order) or latest)
+                if len(page) < PAGE:
+                    break
+                offset += PAGE
+        except IntegrationFailure as failure:
+            log.warning("peering.reconcile_failed", error=failure.detail)
+            return opened
+        await self._remember(LOOKED_UNTIL, {"until": iso(max(latest, started - OVERLAP))})
+        if opened:
+            log.info("peering.reconciled", opened=opened)
+        return opened
+
+    async def _open(self, raw: dict[str, Any]) -> int:
+        try:
+            order = ProductOrder.model_validate(raw)
+            command = OpenCase(order, RECONCILER, trigger_states=tuple(self.trigger_states))
+            opened = await self.intake.open_case(self.uow(), command)
+        except (ValidationError, ServiceError) as error:
+            log.warning("peering.order_refused", order=raw.get("id"), error=str(error)[:300])
+            return 0
+        return int(opened.created)
+
+    async def _remembered(self, name: str) -> dict[str, Any]:
+        async with self.db.read() as session:
+            row = (
+                await session.execute(select(PeerState.value).where(PeerState.name == name))
+            ).scalar_one_or_none()
+        return dict(row or {})
+
+    async def _remember(self, name: str, value: dict[str, Any]) -> None:
+        async with self.db.transaction() as session:
+            row = await session.get(PeerState, name)
+            if row is None:
+                session.add(PeerState(name=name, value=value, updated_at=self.clock.now()))
+            else:
+                row.value = value
+                row.updated_at = self.clock.now()
+
+
+def _changed(order: dict[str, Any]) -> datetime | None:
+    value = order.get("lastUpdate")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
