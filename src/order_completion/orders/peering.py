@@ -66,6 +66,10 @@ class OrderManagementLink:
             done += await self.register()
         return done + await self.reconcile()
 
+    def postpone(self) -> None:
+        """The next look is ``every`` from now (a look just happened some other way)."""
+        self._last_look = self.clock.now()
+
     async def register(self) -> int:
         """Our listener at the hub, once per callback; a hub that refuses is logged and
         the reconciliation still finds the orders."""
