@@ -5,8 +5,8 @@ fallout), the acceptance certificate's hash, and the product id an order item go
 product inventory; and what the service remembers of its peers (its registration at
 order management's hub, how far it reconciled their orders).
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-27 16:00:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from order_completion.database import JsonColumn, UTCDateTime
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
