@@ -42,7 +42,10 @@ FILTERS = {
     "status": query.Attribute(Appointment.status),
     "category": query.Attribute(Appointment.category),
     "relatedEntity.id": query.Attribute(
-        Appointment.case_id, also=query.Attribute(Appointment.related_entity, "element")
+        Appointment.case_id,
+        also=query.Attribute(
+            Appointment.related_entity, "element", within=Appointment.case_id.is_(None)
+        ),
     ),
     "validFor.startDateTime": query.Attribute(Appointment.start, "date"),
     "validFor.endDateTime": query.Attribute(Appointment.end, "date"),

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 
 from order_completion.errors import InvalidInput
 from order_completion.tmf.json_lists import list_has_element
@@ -121,12 +121,14 @@ class Attribute:
     Kind ``element`` filters a JSON list column on the ``key`` of its objects (exact values
     only): a row matches when any element does. No index serves it, so it scans the rows the
     other filters leave; ``also`` names another place the same attribute is kept (a row
-    matches when either does)."""
+    matches when either does), and ``within`` the indexed condition of the rows that keep
+    it there, so the database scans only those."""
 
     column: Any
     kind: str = "text"  # text, date, number or element
     key: str = "id"
     also: Attribute | None = None
+    within: Any = None
 
 
 def conditions(filters: Sequence[Filter], attributes: Mapping[str, Attribute]) -> list[Any]:
@@ -136,6 +138,8 @@ def conditions(filters: Sequence[Filter], attributes: Mapping[str, Attribute]) -
 
 def _condition(item: Filter, attribute: Attribute) -> Any:
     found = _one_condition(item, attribute)
+    if attribute.within is not None:
+        found = and_(attribute.within, found)
     return found if attribute.also is None else or_(found, _condition(item, attribute.also))
 
 
