@@ -39,6 +39,7 @@ FILTERS = {
     "creationDate": query.Attribute(PartyInteraction.creation_date, "date"),
     "statusChangeDate": query.Attribute(PartyInteraction.status_change_date, "date"),
     "interactionDate.startDateTime": query.Attribute(PartyInteraction.interaction_start, "date"),
+    "interactionDate.endDateTime": query.Attribute(PartyInteraction.interaction_end, "date"),
 }
 ONE = {200: {"model": PartyInteractionOut, "description": "The interaction"}, **ERROR_RESPONSES}
 
@@ -70,7 +71,8 @@ async def create(body: PartyInteractionCreate, app: CaseServicesDep, actor: Acto
     description=(
         "Newest first. Filters: `id`, `status`, `direction`, `reason`, "
         "`interactionItem.item.id` (the completion case), and the dates `creationDate`, "
-        "`statusChangeDate`, `interactionDate.startDateTime` with `.gt/.gte/.lt/.lte`; "
+        "`statusChangeDate`, `interactionDate.startDateTime`, `interactionDate.endDateTime` "
+        "with `.gt/.gte/.lt/.lte`; "
         "`relatedParty.id` (any party), `channel.id`, `channel.name` and `channel.href` "
         "match a value inside the list exactly (comma-separated values: any of them) and "
         "scan the interactions the other filters leave, so combine them with a date or "
