@@ -234,3 +234,34 @@ async def test_an_automatic_interaction_is_never_deleted(client: httpx.AsyncClie
     assert_error(refused, 409)
     assert "never deleted" in refused.json()["message"]
     assert (await client.get(decision["href"])).json() == decision
+
+
+async def test_lists_filter_on_channels_and_on_every_party(client: httpx.AsyncClient) -> None:
+    """Values inside the channel and party lists match exactly, commas meaning "or"; the
+    interaction's end is filtered like its start."""
+    witness = {"id": "W-9", "role": "witness", "@referredType": "Individual"}
+    call = (
+        await client.post(PI, json={**CALL, "relatedParty": [*CALL["relatedParty"], witness]})
+    ).json()
+    mail = {"id": "email", "name": "E-mail", "href": "https://example.com/channel/email"}
+    period = {"startDateTime": "2026-11-02T10:00:00Z", "endDateTime": "2026-11-02T10:20:00Z"}
+    letter = (
+        await client.post(PI, json={**CALL, "channel": [mail], "interactionDate": period})
+    ).json()
+    expected = {
+        ("channel.id", "phone"): [call["id"]],
+        ("channel.id", "email,phone"): [letter["id"], call["id"]],
+        ("channel.id", "Phone"): [],
+        ("channel.name", "E-mail"): [letter["id"]],
+        ("channel.href", "https://example.com/channel/email"): [letter["id"]],
+        ("relatedParty.id", "W-9"): [call["id"]],
+        ("relatedParty.id", "CUST-42"): [letter["id"], call["id"]],
+        ("interactionDate.endDateTime", period["endDateTime"]): [letter["id"]],
+        ("interactionDate.endDateTime.gt", "2026-11-02T10:00:00Z"): [letter["id"]],
+    }
+    for (name, value), ids in expected.items():
+        found = await client.get(PI, params={name: value})
+        assert found.status_code == 200, found.text
+        assert sorted(item["id"] for item in found.json()) == sorted(ids), (name, value)
+        assert found.headers["X-Total-Count"] == str(len(ids))
+    assert_error(await client.get(PI, params={"channel.id.gt": "a"}), 400, "channel.id.gt")

@@ -2,8 +2,9 @@
 file (``schemas/``, extracted from the published Swagger files; see its README).
 
 A kit POSTs a resource with only the mandatory attributes of its ``*_Create`` definition,
-reads it back by id, lists it, filters on each mandatory attribute by the exact value sent,
-asks for ``fields``, and checks every body against the resource's definition.
+reads it back by id, lists it, filters on each mandatory attribute by the exact value the
+server answered (every string inside it: ``validFor.startDateTime``, ``channel.id`` of each
+channel), asks for ``fields``, and checks every body against the resource's definition.
 """
 
 from __future__ import annotations
@@ -62,12 +63,17 @@ def mandatory(api: str, create: str) -> list[str]:
 
 def leaves(name: str, value: Any) -> Iterator[tuple[str, str]]:
     """Filter parameters for an attribute's exact value: a string as itself, an object by
-    each of its string attributes (``validFor.startDateTime``)."""
+    each of its string attributes (``validFor.startDateTime``), a list by each of its items
+    (``channel.id`` of every channel). ``@``-attributes name types, not values to filter by."""
     if isinstance(value, str):
         yield name, value
     elif isinstance(value, dict):
         for key, inner in value.items():
-            yield from leaves(f"{name}.{key}", inner)
+            if not key.startswith("@"):
+                yield from leaves(f"{name}.{key}", inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from leaves(name, item)
 
 
 async def read(client: httpx.AsyncClient, url: str, **params: str) -> Any:
@@ -86,7 +92,8 @@ async def run(
     filters: list[tuple[str, str]],
     fields: str,
 ) -> dict[str, Any]:
-    """The kit's round: create, read, list, filter, select fields; every body checked."""
+    """The kit's round: create, read, list, filter (on ``filters`` and on every mandatory
+    attribute), select fields; every body checked."""
     created = await client.post(url, json=body)
     assert created.status_code == 201, created.text
     made: dict[str, Any] = created.json()
@@ -102,7 +109,9 @@ async def run(
         assert_conforms(api, resource, item)
     assert made["id"] in [item["id"] for item in listed]
 
-    for name, value in filters:
+    required = mandatory(api, f"{resource}_Create")
+    by_mandatory = [leaf for name in required for leaf in leaves(name, made.get(name))]
+    for name, value in [*filters, *by_mandatory]:
         found = await read(client, url, **{name: value})
         for item in found:
             assert_conforms(api, resource, item)

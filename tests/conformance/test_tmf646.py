@@ -1,7 +1,8 @@
 """TMF646 Appointment v4 as the conformance kit tests it: an appointment created with only
-``validFor``, read, listed, filtered by its dates exactly as sent, narrowed with ``fields``;
-every body valid against the official ``Appointment`` definition, also over the demo
-data."""
+``validFor`` (both ends, or only its start as the ``TimePeriod`` definition allows), read,
+listed, filtered by its dates exactly as sent, narrowed with ``fields``; one related to
+another system's entity keeps it and is found by it; every body valid against the official
+``Appointment`` definition, also over the demo data."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ API = "tmf646"
     [
         {"startDateTime": "2026-12-01T09:00:00.000Z", "endDateTime": "2026-12-01T10:30:00.000Z"},
         {"startDateTime": "2026-12-01T11:00:00+02:00", "endDateTime": "2026-12-01T12:00:00+02:00"},
+        {"startDateTime": "2026-12-01T13:00:00Z"},
     ],
 )
 async def test_the_kit_round_on_an_appointment(
@@ -39,6 +41,29 @@ async def test_the_kit_round_on_an_appointment(
         fields="validFor",
     )
     assert made["status"] == "initialized"
+    assert made["validFor"].keys() == period.keys()
+
+
+async def test_the_kit_round_on_an_appointment_related_to_another_entity(
+    client: httpx.AsyncClient,
+) -> None:
+    entity = {
+        "id": "WO-646",
+        "href": "https://field.example/workOrder/WO-646",
+        "role": "workOrder",
+        "@referredType": "WorkOrder",
+    }
+    body = {"validFor": {"startDateTime": "2026-12-02T08:00:00Z"}, "relatedEntity": [entity]}
+    made = await kit.run(
+        client,
+        api=API,
+        resource="Appointment",
+        url=AP,
+        body=body,
+        filters=[("relatedEntity.id", "WO-646")],
+        fields="validFor,relatedEntity",
+    )
+    assert made["relatedEntity"] == [entity]
 
 
 async def test_every_demo_appointment_conforms(

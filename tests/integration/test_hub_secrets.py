@@ -9,7 +9,6 @@ import asyncio
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +17,6 @@ from alembic import command
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.ext.asyncio import create_async_engine
 from standardwebhooks.webhooks import Webhook
-from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from order_completion import migrate
@@ -33,6 +31,7 @@ from order_completion.events.sealing import secret_box
 from order_completion.settings import Settings
 from tests.conftest import SECRET_KEY
 from tests.integration.test_lean_rows_migration import empty_database  # noqa: F401
+from tests.logged import captured_logs
 from tests.orders import product_order
 from tests.receiver import Receiver
 from tests.support import open_case
@@ -138,15 +137,16 @@ def test_without_a_configured_key_one_is_generated_once_for_its_owner_only(
     tmp_path: Path,
 ) -> None:
     key_file = tmp_path / "data" / "hub-secret.key"
-    with capture_logs() as logs:
+    with captured_logs() as logs:
         first = secret_box("", key_file)
         sealed = first.seal("whsec_c2VjcmV0")
         again = secret_box("", key_file)
     assert again.open(sealed) == "whsec_c2VjcmV0"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert [entry["event"] for entry in logs] == ["hub_secrets.key_generated"]
-    assert logs[0]["path"] == str(key_file)
-    assert key_file.read_text().strip() not in repr(logs)
+    lines = logs.all()
+    assert [entry["event"] for entry in lines] == ["hub_secrets.key_generated"]
+    assert lines[0]["path"] == str(key_file)
+    assert key_file.read_text().strip() not in logs.stream.getvalue()
 
 
 @pytest.mark.parametrize("keys", ["not-a-key", f"{SECRET_KEY},short"])
@@ -202,7 +202,7 @@ async def test_migration_0015_seals_old_secrets_and_its_downgrade_opens_them(
 async def test_no_log_line_holds_a_secret(
     client: httpx.AsyncClient, services: Services, receiver: Receiver, database_url: str
 ) -> None:
-    with capture_logs() as logs:
+    with captured_logs() as logs:
         created = (await client.post(HUB, json={"callback": receiver.url})).json()
         rotated = (await client.post(f"{created['href']}/rotateSecret", json={})).json()
         await client.post(HUB, json={"callback": "http://127.0.0.1:9/nobody-listens"})
@@ -210,8 +210,8 @@ async def test_no_log_line_holds_a_secret(
         await open_case(services, product_order())
         await drain(services)
     sealed = await stored(database_url, created["id"])
-    written: Any = repr(logs)
-    events = {entry["event"] for entry in logs}
+    written = logs.stream.getvalue()
+    events = {entry["event"] for entry in logs.all()}
     assert {"delivery.attempt_failed", "subscription.disabled"} <= events
     for secret in (created["secret"], rotated["secret"], *sealed):
         assert secret
@@ -233,7 +233,7 @@ async def test_a_secret_no_key_opens_fails_its_deliveries_alone(
             Api.ORDER_COMPLETION, callback=f"{receiver.url}/kept", query=None, style="callback"
         )
         await open_case(other_keys, product_order())
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             await drain(other_keys)
         async with other_keys.db.read() as session:
             rows = await session.scalars(sa.select(Delivery))
@@ -244,5 +244,6 @@ async def test_a_secret_no_key_opens_fails_its_deliveries_alone(
     assert (lost.id, "failed", UNREADABLE_SECRET) in by_hub
     assert all(status == "delivered" for hub, status, _ in by_hub if hub == kept.id)
     assert {"event": "delivery.secret_unreadable", "subscription_id": lost.id} in [
-        {key: entry[key] for key in ("event", "subscription_id") if key in entry} for entry in logs
+        {key: entry[key] for key in ("event", "subscription_id") if key in entry}
+        for entry in logs.all()
     ]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from icalendar import Calendar
 
-from order_completion.integrations.messages.calendar import invitation_attachment
+from order_completion.integrations.messages.calendar import invitation, invitation_attachment
 from order_completion.integrations.messages.model import AppointmentChange, MessageKind
 from tests.messages import CONTEXT as BASE
 from tests.messages import VISIT
@@ -83,3 +83,11 @@ def test_only_invitations_with_an_appointment_get_a_calendar() -> None:
         invitation_attachment(MessageKind.COMPLETION_WELCOME, CONTEXT)
     with pytest.raises(ValueError, match="carries no appointment"):
         invitation_attachment(MessageKind.TRAINING_INVITATION, replace(CONTEXT, appointment=None))
+
+
+def test_an_appointment_with_no_end_is_invited_to_at_its_start_only() -> None:
+    """No DTEND and no made-up DURATION: RFC 5545 reads DTSTART alone as an instant."""
+    _, event = parse(invitation(replace(VISIT, end=None), summary="Site survey"))
+    assert event.decoded("dtstart") == VISIT.start
+    assert "dtend" not in event
+    assert "duration" not in event

@@ -10,8 +10,10 @@ from order_completion.appointment_api.schemas import (
     AppointmentCreate,
     AppointmentOut,
     AppointmentUpdate,
-    RelatedEntity,
+    is_case,
+    other_entities,
     parties,
+    required_end,
 )
 from order_completion.appointments import calendar
 from order_completion.appointments import service as appointments
@@ -45,7 +47,12 @@ FILTERS = {
     "id": query.Attribute(Appointment.id),
     "status": query.Attribute(Appointment.status),
     "category": query.Attribute(Appointment.category),
-    "relatedEntity.id": query.Attribute(Appointment.case_id),
+    "relatedEntity.id": query.Attribute(
+        Appointment.case_id,
+        also=query.Attribute(
+            Appointment.related_entity, "element", within=Appointment.case_id.is_(None)
+        ),
+    ),
     "validFor.startDateTime": query.Attribute(Appointment.start, "date"),
     "validFor.endDateTime": query.Attribute(Appointment.end, "date"),
     "creationDate": query.Attribute(Appointment.creation_date, "date"),
@@ -57,20 +64,17 @@ ONE = {200: {"model": AppointmentOut, "description": "The appointment"}, **ERROR
 CASE_CATEGORIES = frozenset(category.value for category in Category)
 
 
-def _is_case(entity: RelatedEntity) -> bool:
-    return "completioncase" in ((entity.referredType or "").lower(), (entity.role or "").lower())
-
-
 def _case_id(body: AppointmentCreate) -> str | None:
-    """The completion case the appointment is for, if any. Other related entities have no
-    place to be kept, so they are refused rather than dropped."""
+    """The completion case the appointment is for, if any. A case's appointment is related
+    to its case only: other entities beside it are refused rather than dropped."""
     entities = body.relatedEntity or []
-    if any(not _is_case(entity) for entity in entities):
+    cases = [entity for entity in entities if is_case(entity)]
+    if cases and len(cases) != len(entities):
         raise InvalidInput(
-            "only a completion case (@referredType CompletionCase) can be related",
+            "an appointment of a completion case is related to that case only",
             field="relatedEntity",
         )
-    return entities[0].id if entities else None
+    return cases[0].id if cases else None
 
 
 def _details(body: AppointmentCreate, *, customer_from_case: bool) -> JsonObject:
@@ -101,11 +105,12 @@ def _command(
             "an appointment of a completion case is commissioning or training", field="category"
         )
     period = body.validFor
+    end = required_end(period.endDateTime)
     if body.category == Category.TRAINING.value:
         return BookSession(
             case_id,
             start=period.startDateTime,
-            end=period.endDateTime,
+            end=end,
             actor=actor,
             topics=tuple(body.topic or ()),
             trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
@@ -117,7 +122,7 @@ def _command(
     return ScheduleVisit(
         case_id,
         start=period.startDateTime,
-        end=period.endDateTime,
+        end=end,
         actor=actor,
         description=body.description,
         details=_details(body, customer_from_case=True),
@@ -133,13 +138,16 @@ def _plain(body: AppointmentCreate, actor: Actor) -> plain.MakeAppointment:
             field="relatedEntity",
         )
     _refuse_training_attributes(body)
+    details = _details(body, customer_from_case=False)
+    if body.relatedEntity:
+        details["related_entity"] = other_entities(body.relatedEntity)
     return plain.MakeAppointment(
         body.validFor.startDateTime,
         body.validFor.endDateTime,
         actor,
         category=body.category,
         description=body.description,
-        details=_details(body, customer_from_case=False),
+        details=details,
     )
 
 
@@ -155,13 +163,15 @@ def _refuse_training_attributes(body: AppointmentCreate) -> None:
     "/appointment",
     summary="Book an appointment: a commissioning visit, a training session or a plain one",
     description=(
-        "Only `validFor` (start and end) is required. With `relatedEntity` naming a completion "
-        "case, `category` is `commissioning` or `training`: a training appointment is also a "
-        "training session of the case (and the other way round) and may carry `topic`, "
-        "`trainer` and `attendee`; 409 when the case has no commissioning test or training "
-        "waiting. Without a case it is a plain appointment, kept as sent, that changes no "
-        "case. `relatedParty` entries need `id` and `@referredType`. New appointments are "
-        "`initialized`."
+        "Only `validFor` is required. With `relatedEntity` naming a completion case (and "
+        "nothing else), `category` is `commissioning` or `training` and `validFor` needs both "
+        "ends: a training appointment is also a training session of the case (and the other "
+        "way round) and may carry `topic`, `trainer` and `attendee`; 409 when the case has no "
+        "commissioning test or training waiting. Without a case it is a plain appointment, "
+        "kept as sent, that changes no case: `validFor` may have only its start, and "
+        "`relatedEntity` names other systems' entities (each with `id`, `role` and "
+        "`@referredType`). `relatedParty` entries need `id` and `@referredType`. New "
+        "appointments are `initialized`."
     ),
     status_code=201,
     dependencies=allow(Permission.MANAGE_APPOINTMENTS),
@@ -187,9 +197,10 @@ async def create(
     "/appointment",
     summary="List appointments",
     description=(
-        "Filters: `id`, `status`, `category`, `relatedEntity.id` (the completion case), and "
-        "`validFor.startDateTime`, `validFor.endDateTime`, `creationDate`, `lastUpdate` with "
-        "`.gt/.gte/.lt/.lte`. "
+        "Filters: `id`, `status`, `category`, `relatedEntity.id` (the completion case, or an "
+        "entity a plain appointment relates to: an exact match inside its list that scans "
+        "the plain appointments the other filters leave), and `validFor.startDateTime`, "
+        "`validFor.endDateTime`, `creationDate`, `lastUpdate` with `.gt/.gte/.lt/.lte`. "
         "Soonest first. " + COUNTS_DESCRIPTION
     ),
     dependencies=allow(Permission.READ),
@@ -234,7 +245,9 @@ async def get_appointment(
         "A JSON merge patch. `status` follows the TMF646 life cycle: initialized → confirmed "
         "or cancelled; confirmed → completed or failed (409 otherwise). Completing a training "
         "appointment completes its session (with `attended` and `feedbackScore`) and may "
-        "complete the training step. `validFor` moves an appointment that is still open."
+        "complete the training step. `validFor` moves an appointment that is still open (a "
+        "merge patch: `endDateTime: null` removes the end of a plain appointment; ours keep "
+        "theirs). A plain appointment may change `relatedEntity`; a case's is its case."
     ),
     dependencies=allow(Permission.MANAGE_APPOINTMENTS),
     response_model=AppointmentOut,
@@ -244,9 +257,7 @@ async def get_appointment(
 async def patch_appointment(
     appointment_id: str, patch: MergePatch, app: CaseServicesDep, actor: ActorDep, caller: CallerDep
 ) -> Response:
-    query.refuse_read_only(
-        patch, READ_ONLY | {"category", "relatedEntity", "topic", "trainer", "attendee", "@type"}
-    )
+    query.refuse_read_only(patch, READ_ONLY | {"category", "topic", "trainer", "attendee", "@type"})
     body = AppointmentUpdate.model_validate(patch)
     async with app.db.read() as session:
         category = (await appointments.get(session, appointment_id)).category
@@ -269,8 +280,10 @@ async def patch_appointment(
 async def invitation(appointment_id: str, app: CaseServicesDep) -> Response:
     async with app.db.read() as session:
         row = await appointments.get(session, appointment_id)
-        order_id = await session.scalar(
-            select(CaseRow.product_order_id).where(CaseRow.id == row.case_id)
+        order_id = (
+            await session.scalar(select(CaseRow.product_order_id).where(CaseRow.id == row.case_id))
+            if row.case_id is not None
+            else None
         )
     body = calendar.invitation(row, order_id=str(order_id) if order_id is not None else None)
     return Response(

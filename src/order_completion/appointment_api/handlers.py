@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from order_completion.appointment_api import plain
-from order_completion.appointment_api.schemas import AppointmentUpdate
+from order_completion.appointment_api.schemas import AppointmentUpdate, required_end
 from order_completion.appointments import service as appointments
 from order_completion.appointments.rules import Category, Status
-from order_completion.appointments.tables import NO_CASE, Appointment
+from order_completion.appointments.tables import Appointment
 from order_completion.audit import Actor
 from order_completion.auth.rules import Permission
 from order_completion.cases.aggregate import CompletionCase
@@ -54,7 +54,7 @@ async def update_appointment(uow: UnitOfWork, cmd: UpdateAppointment) -> Appoint
         # Lock the case first, then read the appointment afresh: two PATCHes of one
         # appointment queue on the case and the second sees what the first did.
         case_id = (await appointments.get(uow.session, cmd.appointment_id)).case_id
-        if case_id == NO_CASE:
+        if case_id is None:
             row = await appointments.get(uow.session, cmd.appointment_id, lock=True)
             await plain.change_appointment(uow, row, cmd.update)
             return row
@@ -69,8 +69,13 @@ async def _apply(
 ) -> None:
     body = cmd.update
     given = body.model_fields_set
+    if "relatedEntity" in given:
+        raise InvalidInput(
+            "an appointment of a completion case is related to its case", field="relatedEntity"
+        )
     if body.validFor is not None:
-        appointments.reschedule(case, row, body.validFor.startDateTime, body.validFor.endDateTime)
+        start, end = body.validFor.applied_to(row.start, row.end)
+        appointments.reschedule(case, row, start, required_end(end))
     data = body.model_dump(exclude_unset=True)
     for name, column in DETAILS.items():
         if name in data:

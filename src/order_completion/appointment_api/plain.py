@@ -1,4 +1,5 @@
-"""Plain TMF646 appointments: booked through the API with no completion case, kept as sent,
+"""Plain TMF646 appointments: booked through the API with no completion case, kept as sent
+(other systems' entities in ``relatedEntity``, a period perhaps with only its start),
 following the TMF646 life cycle and changing no case."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from order_completion.appointment_api.schemas import AppointmentUpdate, parties
+from order_completion.appointment_api.schemas import AppointmentUpdate, other_entities, parties
 from order_completion.appointments import service as appointments
 from order_completion.appointments.rules import Status
 from order_completion.appointments.service import NoCase
@@ -20,6 +21,7 @@ from order_completion.errors import InvalidInput
 DETAILS = {
     "externalId": "external_id",
     "relatedParty": "related_party",
+    "relatedEntity": "related_entity",
     "relatedPlace": "related_place",
     "contactMedium": "contact_medium",
     "note": "note",
@@ -33,7 +35,7 @@ OUTCOME_FIELDS = ("attended", "feedbackScore")
 @dataclass(frozen=True)
 class MakeAppointment:
     start: datetime
-    end: datetime
+    end: datetime | None
     actor: Actor
     category: str | None = None
     description: str | None = None
@@ -61,10 +63,12 @@ async def change_appointment(uow: UnitOfWork, row: Appointment, body: Appointmen
         raise InvalidInput("is for training appointments of a completion case", field=outcome[0])
     owner = NoCase(uow.session, uow.now)
     if body.validFor is not None:
-        appointments.reschedule(owner, row, body.validFor.startDateTime, body.validFor.endDateTime)
+        appointments.reschedule(owner, row, *body.validFor.applied_to(row.start, row.end))
     data = body.model_dump(by_alias=True, exclude_unset=True)
     if body.relatedParty is not None:
         data["relatedParty"] = parties(body)
+    if body.relatedEntity is not None:
+        data["relatedEntity"] = other_entities(body.relatedEntity)
     if "description" in data:
         row.description = data["description"]
     for name, column in DETAILS.items():

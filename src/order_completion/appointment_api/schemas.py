@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from order_completion.errors import InvalidInput
 from order_completion.tmf.schemas import UtcDateTime
 
 
 class TimePeriod(BaseModel):
+    """When an appointment is: its start, and its end when known (TMF646 makes both ends
+    optional; we need the start to place it, and our own steps need the end too)."""
+
     model_config = ConfigDict(extra="forbid")
 
     startDateTime: UtcDateTime
-    endDateTime: UtcDateTime
+    endDateTime: UtcDateTime | None = None
+
+
+class PeriodChange(BaseModel):
+    """A merge patch of ``validFor``: what it names replaces, ``endDateTime: null`` removes
+    the end, what it leaves out stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    startDateTime: UtcDateTime | None = None
+    endDateTime: UtcDateTime | None = None
+
+    def applied_to(self, start: datetime, end: datetime | None) -> tuple[datetime, datetime | None]:
+        given = self.model_fields_set
+        return (
+            self.startDateTime or start,
+            self.endDateTime if "endDateTime" in given else end,
+        )
 
 
 class Person(BaseModel):
@@ -23,7 +45,21 @@ class Person(BaseModel):
     email: EmailStr | None = None
 
 
+def required_end(end: datetime | None) -> datetime:
+    """Our commissioning visits and training sessions take time to plan and to invite to:
+    they need their end, where TMF646 lets a plain appointment leave it out."""
+    if end is None:
+        raise InvalidInput(
+            "is required for commissioning and training appointments",
+            field="validFor.endDateTime",
+        )
+    return end
+
+
 class RelatedEntity(BaseModel):
+    """The completion case, or another system's entity (TMF646 then requires its ``role``
+    and ``@referredType``, checked where it is kept)."""
+
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     id: str = Field(min_length=1)
@@ -58,6 +94,27 @@ class _Details(BaseModel):
     type_: str | None = Field(default=None, alias="@type")
     baseType: str | None = Field(default=None, alias="@baseType")
     schemaLocation: str | None = Field(default=None, alias="@schemaLocation")
+
+
+def is_case(entity: RelatedEntity) -> bool:
+    return "completioncase" in ((entity.referredType or "").lower(), (entity.role or "").lower())
+
+
+def other_entities(entities: list[RelatedEntity]) -> list[dict[str, Any]]:
+    """The entities of other systems a plain appointment keeps, as sent; a completion case
+    cannot be among them (an appointment becomes no case's after it is booked)."""
+    kept = []
+    for index, entity in enumerate(entities):
+        if is_case(entity):
+            raise InvalidInput(
+                "a plain appointment cannot be related to a completion case",
+                field="relatedEntity",
+            )
+        for name in ("role", "@referredType"):
+            if not entity.model_dump(by_alias=True).get(name):
+                raise InvalidInput("is required", field=f"relatedEntity[{index}].{name}")
+        kept.append(entity.model_dump(by_alias=True, exclude_none=True))
+    return kept
 
 
 def parties(body: _Details) -> list[dict[str, Any]]:
@@ -109,7 +166,8 @@ class AppointmentCreate(_Details):
 
 class AppointmentUpdate(_Details):
     """Confirm, complete, fail or cancel (``status``, along the TMF646 life cycle), move
-    (``validFor``) or annotate an appointment."""
+    (``validFor``) or annotate an appointment; a plain one may also change the entities it
+    relates to (``relatedEntity``)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -118,7 +176,8 @@ class AppointmentUpdate(_Details):
     )
 
     status: Literal["initialized", "confirmed", "cancelled", "completed", "failed"] | None = None
-    validFor: TimePeriod | None = None
+    validFor: PeriodChange | None = None
+    relatedEntity: list[RelatedEntity] | None = None
     attended: list[str] | None = None
     feedbackScore: int | None = Field(default=None, ge=1, le=5)
 

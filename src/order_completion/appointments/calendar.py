@@ -41,7 +41,7 @@ def details(row: Appointment, *, sequence: int = 0) -> AppointmentDetails:
 def invitation(row: Appointment, *, order_id: str | None, organizer: str | None = None) -> bytes:
     """The invitation; a plain appointment (no case, so no order) is named by its category
     or as an appointment."""
-    title = row.category.capitalize() or "Appointment"
+    title = (row.category or "").capitalize() or "Appointment"
     return calendar_invitation(
         details(row),
         summary=f"{title} for order {order_id}" if order_id else title,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from order_completion.appointments.tables import NO_CASE, Appointment
+from order_completion.appointments.tables import Appointment
 from order_completion.cases.representation import case_href
 from order_completion.clock import iso
 
@@ -17,7 +17,9 @@ def appointment_href(base_url: str, appointment_id: str) -> str:
 
 def appointment_resource(row: Appointment, base_url: str = "") -> dict[str, Any]:
     """The resource; what the appointment lacks is left out (TMF646 types those attributes
-    as strings and objects, never null), and a plain appointment names no case."""
+    as strings and objects, never null: a period with only its start shows only that), and
+    a plain appointment shows the entities it was sent instead of a case."""
+    period = {"startDateTime": iso(row.start), "endDateTime": iso(row.end)}
     result: dict[str, Any] = {
         "id": row.id,
         "href": appointment_href(base_url, row.id),
@@ -26,11 +28,11 @@ def appointment_resource(row: Appointment, base_url: str = "") -> dict[str, Any]
         "status": row.status,
         "creationDate": iso(row.creation_date),
         "lastUpdate": iso(row.last_update),
-        "validFor": {"startDateTime": iso(row.start), "endDateTime": iso(row.end)},
+        "validFor": {name: value for name, value in period.items() if value is not None},
         "description": row.description,
         "externalId": row.external_id,
-        "relatedEntity": []
-        if row.case_id == NO_CASE
+        "relatedEntity": (row.related_entity or [])
+        if row.case_id is None
         else [
             {
                 "id": row.case_id,

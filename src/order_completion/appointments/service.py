@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.appointments.representation import appointment_resource
 from order_completion.appointments.rules import OPEN, Category, Status, allowed, path_to
-from order_completion.appointments.tables import NO_CASE, Appointment
+from order_completion.appointments.tables import Appointment
 from order_completion.cases.aggregate import CompletionCase, Step
 from order_completion.errors import Conflict, InvalidInput, NotFound
 from order_completion.events import outbox
@@ -99,17 +99,18 @@ def make_plain(
     *,
     category: str | None,
     start: datetime,
-    end: datetime,
+    end: datetime | None,
     base_url: str,
     description: str | None = None,
     **details: Any,
 ) -> Appointment:
-    """A new appointment of no case, ``initialized``, its attributes as sent."""
+    """A new appointment of no case, ``initialized``, its attributes as sent; TMF646 lets
+    its period have only a start."""
     row = _new(
         owner,
-        case_id=NO_CASE,
+        case_id=None,
         step_id=None,
-        category=category or "",
+        category=category,
         start=start,
         end=end,
         description=description,
@@ -123,19 +124,18 @@ def make_plain(
 def _new(
     owner: Owner,
     *,
-    case_id: str,
+    case_id: str | None,
     step_id: str | None,
-    category: str,
+    category: str | None,
     start: datetime,
-    end: datetime,
+    end: datetime | None,
     description: str | None,
     details: dict[str, Any],
     topics: Sequence[str] = (),
     trainer: dict[str, Any] | None = None,
     attendees: Sequence[dict[str, Any]] = (),
 ) -> Appointment:
-    if end <= start:
-        raise InvalidInput("endDateTime must be after startDateTime", field="validFor")
+    _check_period(start, end)
     return Appointment(
         id=str(uuid.uuid4()),
         case_id=case_id,
@@ -146,6 +146,7 @@ def _new(
         end=end,
         description=description,
         external_id=details.get("external_id"),
+        related_entity=details.get("related_entity"),
         related_place=details.get("related_place"),
         related_party=details.get("related_party", []),
         contact_medium=details.get("contact_medium", []),
@@ -206,12 +207,16 @@ def move_to(
         _publish(case, "StateChange", row, base_url, previousStatus=previous)
 
 
-def reschedule(case: Owner, row: Appointment, start: datetime, end: datetime) -> None:
+def reschedule(case: Owner, row: Appointment, start: datetime, end: datetime | None) -> None:
     if Status(row.status) not in OPEN:
         raise Conflict(f"a {row.status} appointment cannot be moved")
-    if end <= start:
-        raise InvalidInput("endDateTime must be after startDateTime", field="validFor")
+    _check_period(start, end)
     row.start, row.end, row.last_update = start, end, case.now
+
+
+def _check_period(start: datetime, end: datetime | None) -> None:
+    if end is not None and end <= start:
+        raise InvalidInput("endDateTime must be after startDateTime", field="validFor")
 
 
 def changed(case: Owner, row: Appointment, field_path: str, base_url: str) -> None:

@@ -14,22 +14,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, JsonColumn, UTCDateTime
 
-# The case id of a plain TMF646 appointment, one that belongs to no completion case.
-NO_CASE = ""
-
 
 class Appointment(Base):
+    """A plain TMF646 appointment (booked through the API for no completion case) has no
+    ``case_id``, perhaps no ``category`` and no ``end``, and keeps the entities it was sent
+    in ``related_entity``; a case's appointment is related to its case only."""
+
     __tablename__ = "appointment"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    case_id: Mapped[str | None] = mapped_column(String(36), index=True)
     step_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    category: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), index=True)
     start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(200))
+    related_entity: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonColumn)
     related_place: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn)
     related_party: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
     contact_medium: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)

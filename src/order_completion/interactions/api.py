@@ -31,11 +31,15 @@ FILTERS = {
     "status": query.Attribute(PartyInteraction.status),
     "direction": query.Attribute(PartyInteraction.direction),
     "reason": query.Attribute(PartyInteraction.reason),
-    "relatedParty.id": query.Attribute(PartyInteraction.customer_id),
+    "relatedParty.id": query.Attribute(PartyInteraction.related_party, "element"),
+    "channel.id": query.Attribute(PartyInteraction.channel, "element"),
+    "channel.name": query.Attribute(PartyInteraction.channel, "element", key="name"),
+    "channel.href": query.Attribute(PartyInteraction.channel, "element", key="href"),
     "interactionItem.item.id": query.Attribute(PartyInteraction.case_id),
     "creationDate": query.Attribute(PartyInteraction.creation_date, "date"),
     "statusChangeDate": query.Attribute(PartyInteraction.status_change_date, "date"),
     "interactionDate.startDateTime": query.Attribute(PartyInteraction.interaction_start, "date"),
+    "interactionDate.endDateTime": query.Attribute(PartyInteraction.interaction_end, "date"),
 }
 ONE = {200: {"model": PartyInteractionOut, "description": "The interaction"}, **ERROR_RESPONSES}
 
@@ -65,10 +69,14 @@ async def create(body: PartyInteractionCreate, app: CaseServicesDep, actor: Acto
     "/partyInteraction",
     summary="List interactions",
     description=(
-        "Newest first. Filters: `id`, `status`, `direction`, `reason`, `relatedParty.id`, "
+        "Newest first. Filters: `id`, `status`, `direction`, `reason`, "
         "`interactionItem.item.id` (the completion case), and the dates `creationDate`, "
-        "`statusChangeDate`, `interactionDate.startDateTime` with `.gt/.gte/.lt/.lte`. "
-        + COUNTS_DESCRIPTION
+        "`statusChangeDate`, `interactionDate.startDateTime`, `interactionDate.endDateTime` "
+        "with `.gt/.gte/.lt/.lte`; "
+        "`relatedParty.id` (any party), `channel.id`, `channel.name` and `channel.href` "
+        "match a value inside the list exactly (comma-separated values: any of them) and "
+        "scan the interactions the other filters leave, so combine them with a date or "
+        "`interactionItem.item.id` on a large log. " + COUNTS_DESCRIPTION
     ),
     dependencies=allow(Permission.READ),
     response_model=list[PartyInteractionOut],

@@ -1,5 +1,6 @@
 """TMF630 query conventions: ``fields``, ``offset``/``limit`` with count headers, and
-attribute filters (exact, comma-separated OR, and ``.gt/.gte/.lt/.lte``)."""
+attribute filters (exact, comma-separated OR, and ``.gt/.gte/.lt/.lte``), also on a value
+inside a JSON list (``channel.id``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import and_, or_
 
 from order_completion.errors import InvalidInput
+from order_completion.tmf.json_lists import list_has_element
 from order_completion.tmf.schemas import in_utc_range
 
 ALWAYS_KEPT = ("id", "href", "@type")
@@ -114,15 +117,31 @@ _DATETIME = TypeAdapter(datetime)
 
 @dataclass(frozen=True)
 class Attribute:
-    """A filterable attribute: its column and how to read a value given in the query."""
+    """A filterable attribute: its column and how to read a value given in the query.
+
+    Kind ``element`` filters a JSON list column on the ``key`` of its objects (exact values
+    only): a row matches when any element does. No index serves it, so it scans the rows the
+    other filters leave; ``also`` names another place the same attribute is kept (a row
+    matches when either does), and ``within`` the indexed condition of the rows that keep
+    it there, so the database scans only those."""
 
     column: Any
-    kind: str = "text"  # text, date, number or boolean
+    kind: str = "text"  # text, date, number, boolean or element
+    key: str = "id"
+    also: Attribute | None = None
+    within: Any = None
 
 
 def conditions(filters: Sequence[Filter], attributes: Mapping[str, Attribute]) -> list[Any]:
     """SQL conditions for ``filters`` over ``attributes`` (all must hold)."""
     return [_condition(item, attributes[item.attribute]) for item in filters]
+
+
+def _condition(item: Filter, attribute: Attribute) -> Any:
+    found = _one_condition(item, attribute)
+    if attribute.within is not None:
+        found = and_(attribute.within, found)
+    return found if attribute.also is None else or_(found, _condition(item, attribute.also))
 
 
 def _value(attribute: Attribute, value: str, name: str) -> object:
@@ -140,9 +159,13 @@ def _value(attribute: Attribute, value: str, name: str) -> object:
     return value
 
 
-def _condition(item: Filter, attribute: Attribute) -> Any:
+def _one_condition(item: Filter, attribute: Attribute) -> Any:
     column = attribute.column
     values = [_value(attribute, value, item.attribute) for value in item.values]
+    if attribute.kind == "element":
+        if item.operator != "eq":
+            raise InvalidInput("takes exact values only", field=f"{item.attribute}.{item.operator}")
+        return list_has_element(column, attribute.key, [str(value) for value in values])
     if item.operator == "eq":
         return column.in_(values) if len(values) > 1 else column == values[0]
     comparisons = {

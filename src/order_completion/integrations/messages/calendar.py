@@ -3,6 +3,9 @@
 One builder for every invitation the service hands out: the appointment API's ``calendar.ics``
 and the ``.ics`` attached to commissioning and training invitations. A change is the same
 ``UID`` with a higher ``SEQUENCE`` under ``METHOD:REQUEST``; a cancellation is ``METHOD:CANCEL``.
+
+An appointment with no known end gets ``DTSTART`` alone: RFC 5545 (3.6.1) reads that as an
+event ending when it starts, which calendars show at its start time. No duration is made up.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ def invitation(
     event.add("sequence", appointment.sequence)
     event.add("dtstamp", appointment.stamp or datetime.now(UTC))
     event.add("dtstart", appointment.start)
-    event.add("dtend", appointment.end)
+    if appointment.end is not None:
+        event.add("dtend", appointment.end)
     event.add("summary", summary)
     if description:
         event.add("description", description)

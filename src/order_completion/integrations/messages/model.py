@@ -62,11 +62,12 @@ class AppointmentDetails:
 
     ``uid`` stays the same for every version of one appointment and ``sequence`` grows with each
     change, so calendars replace the earlier invitation instead of adding a second one.
+    ``end`` is unknown only for a plain TMF646 appointment booked with just its start.
     """
 
     uid: str
     start: datetime
-    end: datetime
+    end: datetime | None
     place: str | None = None
     trainer: Person | None = None
     topics: tuple[str, ...] = ()
