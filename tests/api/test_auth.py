@@ -48,6 +48,9 @@ ROUTES: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...], int]] =
     ("POST", f"{BASE}/listener/productOrderStateChangeEvent"): (Permission.RECEIVE_EVENTS, 400),
     ("GET", f"{BASE}/policy"): (Permission.READ, 200),
     ("GET", f"{BASE}/policy/{{policy_id}}"): (Permission.READ, 404),
+    ("GET", f"{ONE}/certificate.pdf"): (Permission.READ, 404),
+    ("POST", f"{ONE}/customerUpdate/retry"): (Permission.MANAGE_CASE, 404),
+    ("POST", f"{ONE}/customerUpdate/settle"): (Permission.MANAGE_CASE, 400),
 }
 PI = f"{BASE_PATHS[Api.PARTY_INTERACTION]}/partyInteraction"
 ROUTES |= {

@@ -80,6 +80,9 @@ SERVICE_WRITTEN = {
     "source",  # the listener's sender, from its credential
     "owner",  # a hub's owner, from the caller's credential
     "waiting_for",  # derived from the case's steps
+    "certificate_sha256",  # a hash the service computes
+    "purpose",  # an outbound call's purpose: a kind and an item id (at most 200) or our ids
+    "product_id",  # the inventory's id for a product, checked by the adapter (at most 200)
     "name",  # an API key's name, given on the command line (checked there)
     "policy_id",  # policies come from the policy files, checked when loaded
     "policy_name",

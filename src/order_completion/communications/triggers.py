@@ -120,5 +120,5 @@ class MessageProjector:
         wanted = wanted_message(event)
         if wanted is None:
             return
-        purpose = f"{KIND}:{wanted.kind.value}:{wanted.key}"[:200]
+        purpose = f"{KIND}:{wanted.kind.value}:{wanted.key}"
         projection.owe(KIND, purpose, message_payload(projection.case, wanted))

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from order_completion.auth.rules import Permission
 from order_completion.cases.ports import CaseServicesDep, read_case
 from order_completion.cases.representation import API_BASE
+from order_completion.cases.schemas import CompletionCaseOut
 from order_completion.customer_records import handlers
 from order_completion.dependencies import ActorDep, allow
 from order_completion.tmf.responses import json_resource
@@ -17,8 +18,21 @@ from order_completion.tmf.schemas import ERROR_RESPONSES
 router = APIRouter(prefix=API_BASE, tags=["customerUpdate"])
 
 
+class Retried(BaseModel):
+    retried: list[str] = Field(description="The targets tried again (purposes of the calls)")
+    completionCase: CompletionCaseOut
+
+
+class Settled(BaseModel):
+    settled: list[str] = Field(description="The targets settled by the operator")
+    completionCase: CompletionCaseOut
+
+
 class Settlement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "product entered in inventory by hand"}]},
+    )
 
     reason: str = Field(
         min_length=1,
@@ -33,7 +47,8 @@ class Settlement(BaseModel):
     summary="Retry the systems the customer update failed on",
     description="Every failed call starts over now, on a fresh retry schedule, and the case "
     "leaves fallout. 409 when the customer update is not waiting or nothing failed.",
-    responses=ERROR_RESPONSES,
+    response_model=Retried,
+    responses={200: {"model": Retried}, **ERROR_RESPONSES},
 )
 async def retry(case_id: str, app: CaseServicesDep, actor: ActorDep) -> Response:
     targets = await handlers.retry_customer_update(
@@ -50,7 +65,8 @@ async def retry(case_id: str, app: CaseServicesDep, actor: ActorDep) -> Response
     summary="Mark the customer update done by other means",
     description="Calls not yet done are settled with the reason; the step completes. 409 "
     "when the customer update is not waiting on other systems.",
-    responses=ERROR_RESPONSES,
+    response_model=Settled,
+    responses={200: {"model": Settled}, **ERROR_RESPONSES},
 )
 async def settle(case_id: str, body: Settlement, app: CaseServicesDep, actor: ActorDep) -> Response:
     targets = await handlers.settle_customer_update(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from order_completion.integrations.errors import PermanentFailure
 from order_completion.integrations.peer import Peer
 from order_completion.integrations.product_order import PATCH_HEADERS
 
@@ -56,6 +57,21 @@ def _product(update: ProductActivation) -> dict[str, Any]:
     return body
 
 
+# The longest product id kept on an order item (its column).
+PRODUCT_ID_LENGTH = 200
+
+
+def _product_id(created: Any) -> str:
+    """The id the inventory gave the new product; one we could not keep is the peer's
+    fault, and asking again will not change it."""
+    value = created.get("id") if isinstance(created, dict) else None
+    if not isinstance(value, str) or not 0 < len(value) <= PRODUCT_ID_LENGTH:
+        raise PermanentFailure(
+            f"TMF637 gave the new product no id of 1 to {PRODUCT_ID_LENGTH} characters"
+        )
+    return value
+
+
 @dataclass
 class ProductInventory:
     peer: Peer
@@ -66,7 +82,7 @@ class ProductInventory:
         body = _product(update)
         if product_id is None:
             created = await self.peer.request("POST", "product", json=body)
-            product_id = str(created["id"])
+            product_id = _product_id(created)
         else:
             patch = {key: value for key, value in body.items() if key != "productOrderItem"}
             await self.peer.request(
@@ -92,5 +108,5 @@ class ProductInventory:
                 for item in items
                 if isinstance(item, dict)
             ):
-                return str(product["id"])
+                return _product_id(product)
         return None

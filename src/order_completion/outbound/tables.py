@@ -23,7 +23,8 @@ class OutboundCall(Base):
     # Which adapter performs it (``productInventory``, ``productOrder``, ``message``...).
     kind: Mapped[str] = mapped_column(String(40))
     # What it is for, unique within the case: enqueueing the same work twice is a no-op.
-    purpose: Mapped[str] = mapped_column(String(200))
+    # Room for a kind and an order item id of up to 200 characters.
+    purpose: Mapped[str] = mapped_column(String(300))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     state: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("case_id", sa.String(36), nullable=False),
         sa.Column("kind", sa.String(40), nullable=False),
-        sa.Column("purpose", sa.String(200), nullable=False),
+        sa.Column("purpose", sa.String(300), nullable=False),
         sa.Column("payload", JsonColumn, nullable=False),
         sa.Column("state", sa.String(20), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
