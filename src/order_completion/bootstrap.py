@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 
 from order_completion.acceptance import behaviour as acceptance
 from order_completion.appointments.tables import Appointment
+from order_completion.attachments.store import FolderStore
 from order_completion.auth.service import Authenticator, JwtConfig
 from order_completion.cases import behaviour as case_jobs
 from order_completion.cases import handlers as case_handlers
@@ -129,6 +131,7 @@ class Services:
     peers: Peers = field(default_factory=Peers)
     peer_client: httpx.AsyncClient | None = None
     order_link: OrderManagementLink | None = None
+    attachments: FolderStore = field(default_factory=lambda: FolderStore(Path("data")))
     timers: TimerWorker = field(init=False)
     worker: Worker = field(init=False)
 
@@ -273,6 +276,7 @@ def build_services(
         projectors=(*PROJECTORS, MessageProjector()) if messenger else PROJECTORS,
         peers=peers,
         peer_client=peer_client,
+        attachments=FolderStore(settings.attachment_dir),
     )
     performing = performers(peers)
     recording = {target.value: services.record_customer_attempt for target in peers.targets}

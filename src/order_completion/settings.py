@@ -11,6 +11,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from order_completion.integrations.messages.model import MessageTransport
 
+# What a case takes by default: documents, images and plain data; nothing a browser runs.
+ATTACHMENT_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "text/plain",
+    "text/csv",
+    "application/json",
+    "application/xml",
+    "application/zip",
+)
 DEFAULT_DATABASE_URL = "sqlite:///./data/order-completion.db"
 
 
@@ -166,6 +179,17 @@ class Settings(BaseSettings):
         description="An integration token order management's hub sends with its events "
         "(registered with the listener as a header)",
     )
+    attachment_dir: Path = Field(
+        default=Path("./data/attachments"),
+        description="Folder the attachments' bytes are kept in, each named by its SHA-256",
+    )
+    attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest attachment taken (413 above)"
+    )
+    attachment_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(ATTACHMENT_TYPES),
+        description="Media types an attachment may have (comma-separated)",
+    )
     reconcile_seconds: float = Field(
         default=300,
         gt=0,
@@ -267,7 +291,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} needs {' and '.join(missing)}")
         return value
 
-    @field_validator("trigger_states", "jwt_algorithms", mode="before")
+    @field_validator("trigger_states", "jwt_algorithms", "attachment_types", mode="before")
     @classmethod
     def _split_states(cls, value: object) -> object:
         if isinstance(value, str):

@@ -63,6 +63,7 @@ class HistoryAction(StrEnum):
     CUSTOMER_UPDATE_RETRIED = "customerUpdateRetried"
     CUSTOMER_UPDATE_SETTLED = "customerUpdateSettled"
     CERTIFICATE_ISSUED = "certificateIssued"
+    ATTACHMENT_ADDED = "attachmentAdded"
     MESSAGE_FAILED = "messageFailed"
     SURVEY_ANSWERED = "surveyAnswered"
 
