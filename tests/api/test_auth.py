@@ -49,6 +49,13 @@ ROUTES: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...], int]] =
     ("GET", f"{BASE}/policy"): (Permission.READ, 200),
     ("GET", f"{BASE}/policy/{{policy_id}}"): (Permission.READ, 404),
     ("GET", f"{ONE}/certificate.pdf"): (Permission.READ, 404),
+    ("POST", f"{ONE}/attachment"): (
+        (Permission.RECORD_TEST, Permission.RECORD_DECISION, Permission.MANAGE_CASE),
+        400,
+    ),
+    ("GET", f"{ONE}/attachment"): (Permission.READ, 404),
+    ("GET", f"{ONE}/attachment/{{attachment_id}}"): (Permission.READ, 404),
+    ("GET", f"{ONE}/attachment/{{attachment_id}}/content"): (Permission.READ, 404),
     ("POST", f"{ONE}/customerUpdate/retry"): (Permission.MANAGE_CASE, 404),
     ("POST", f"{ONE}/customerUpdate/settle"): (Permission.MANAGE_CASE, 400),
 }

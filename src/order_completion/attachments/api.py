@@ -15,6 +15,7 @@ from order_completion.attachments.rules import NAME_LENGTH
 from order_completion.attachments.store import FolderStore
 from order_completion.attachments.tables import Attachment
 from order_completion.auth.rules import Permission
+from order_completion.cases import queries
 from order_completion.cases.representation import API_BASE, case_href
 from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.clock import iso
@@ -151,6 +152,9 @@ async def _rows(db: Database, case_id: str, attachment_id: str | None = None) ->
 )
 async def list_attachments(case_id: str, app: AttachmentServicesDep) -> Response:
     rows = await _rows(app.db, case_id)
+    if not rows:
+        async with app.db.read() as session:
+            await queries.get_case(session, case_id)  # 404 for a case that does not exist
     return json_page([resource(row, app.base_url) for row in rows], total=len(rows))
 
 

@@ -50,7 +50,7 @@ async def add_attachment(
             description=cmd.description,
             evidence_of=None,
             created_at=uow.now,
-            created_by=cmd.actor.name,
+            created_by=(cmd.actor.name or "")[:200] or None,
         )
         uow.add(row)
         case.record(

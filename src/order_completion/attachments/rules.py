@@ -11,6 +11,7 @@ import unicodedata
 from enum import StrEnum
 
 NAME_LENGTH = 200
+MEDIA_TYPE_LENGTH = 100
 
 
 class EvidenceOf(StrEnum):
@@ -26,6 +27,8 @@ def media_type_problem(media_type: str, allowed: frozenset[str]) -> str | None:
     essence = media_type.split(";", 1)[0].strip().lower()
     if not essence:
         return "send the file's media type as Content-Type"
+    if len(essence) > MEDIA_TYPE_LENGTH:
+        return f"a media type has at most {MEDIA_TYPE_LENGTH} characters"
     if essence not in allowed:
         return f"{essence} is not taken; allowed: {', '.join(sorted(allowed))}"
     return None
