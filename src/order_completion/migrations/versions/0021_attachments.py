@@ -2,7 +2,7 @@
 each row naming its bytes by their SHA-256 in the attachment store.
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-11-27 16:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from order_completion.database import UTCDateTime
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
