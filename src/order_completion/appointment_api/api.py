@@ -228,7 +228,8 @@ async def get_appointment(
         "appointment completes its session (with `attended` and `feedbackScore`) and may "
         "complete the training step. `validFor` moves an appointment that is still open (a "
         "merge patch: `endDateTime: null` removes the end of a plain appointment; ours keep "
-        "theirs). A plain appointment may change `relatedEntity`; a case's is its case."
+        "theirs). A plain appointment may change `relatedEntity`; a case's is its case, and keeps "
+        "the case's customer among its `relatedParty`."
     ),
     dependencies=allow(Permission.MANAGE_APPOINTMENTS),
     response_model=AppointmentOut,
@@ -251,6 +252,11 @@ async def patch_appointment(
 @router.get(
     "/appointment/{appointment_id}/calendar.ics",
     summary="The appointment as an iCalendar invitation",
+    description=(
+        "The current version: the same `UID` throughout, a `SEQUENCE` grown by every move "
+        "and status change. A cancelled or failed appointment is `METHOD:CANCEL` with "
+        "`STATUS:CANCELLED`."
+    ),
     dependencies=allow(Permission.READ),
     responses={
         200: {"content": {"text/calendar": {}}, "description": "An RFC 5545 calendar"},
