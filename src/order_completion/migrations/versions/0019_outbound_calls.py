@@ -59,11 +59,13 @@ def upgrade() -> None:
         sa.Column("value", JsonColumn, nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
-    with op.batch_alter_table("completion_case") as table:
-        table.add_column(
-            sa.Column("in_fallout", sa.Boolean, nullable=False, server_default=sa.false())
-        )
-        table.add_column(sa.Column("certificate_sha256", sa.String(64)))
+    # Columns are added and dropped in place: on SQLite a batch would rebuild the case
+    # table, which the other tables' foreign keys refuse once it holds cases.
+    op.add_column(
+        "completion_case",
+        sa.Column("in_fallout", sa.Boolean, nullable=False, server_default=sa.false()),
+    )
+    op.add_column("completion_case", sa.Column("certificate_sha256", sa.String(64)))
     op.create_index(
         "ix_completion_case_in_fallout",
         "completion_case",
@@ -71,17 +73,14 @@ def upgrade() -> None:
         postgresql_where=sa.text("in_fallout"),
         sqlite_where=sa.text("in_fallout"),
     )
-    with op.batch_alter_table("case_order_item") as table:
-        table.add_column(sa.Column("product_id", sa.String(200)))
+    op.add_column("case_order_item", sa.Column("product_id", sa.String(200)))
 
 
 def downgrade() -> None:
     op.drop_table("peer_state")
-    with op.batch_alter_table("case_order_item") as table:
-        table.drop_column("product_id")
+    op.drop_column("case_order_item", "product_id")
     op.drop_index("ix_completion_case_in_fallout", table_name="completion_case")
-    with op.batch_alter_table("completion_case") as table:
-        table.drop_column("certificate_sha256")
-        table.drop_column("in_fallout")
+    op.drop_column("completion_case", "certificate_sha256")
+    op.drop_column("completion_case", "in_fallout")
     op.drop_index("ix_outbound_call_pending_due", table_name="outbound_call")
     op.drop_table("outbound_call")
