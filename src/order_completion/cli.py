@@ -77,7 +77,7 @@ def _migrate(settings: Settings) -> None:
     from order_completion import migrate as migrations
 
     try:
-        migrations.upgrade(settings.database_url)
+        migrations.upgrade(settings)
     except (OSError, SQLAlchemyError) as error:
         where = make_url(settings.database_url).render_as_string(hide_password=True)
         errors.print(f"[red]Cannot use the database {where}:[/red] {error}", soft_wrap=True)
