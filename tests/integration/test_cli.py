@@ -144,6 +144,16 @@ def test_a_bad_setting_is_named_and_stops_the_command() -> None:
     assert "Invalid setting ORDER_COMPLETION_DATABASE_URL" in result.output
 
 
+def test_a_half_configured_transport_names_the_settings_it_needs() -> None:
+    """A check over several settings names each variable to set, as one of a single does."""
+    result = runner.invoke(app, ["migrate"], env={"ORDER_COMPLETION_MESSAGE_TRANSPORT": "smtp"})
+    assert result.exit_code == 2
+    assert (
+        "Invalid settings: smtp needs ORDER_COMPLETION_MAIL_FROM and ORDER_COMPLETION_SMTP_URL"
+        in result.output
+    )
+
+
 def test_a_bad_smtp_url_is_named_without_its_password() -> None:
     """The message says what to fix in the SMTP URL and masks the password it was given."""
     result = runner.invoke(
