@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from order_completion.integrations.messages.model import MessageTransport
@@ -215,7 +215,6 @@ class Settings(BaseSettings):
         default=None,
         description="Folder of message templates; a file named like a bundled one replaces it",
     )
-    # After the fields it checks: a field validator sees only the fields declared before it.
     message_transport: MessageTransport = Field(
         default=MessageTransport.NONE,
         description="How customer messages leave: smtp, tmf681, or none (events only)",
@@ -276,20 +275,19 @@ class Settings(BaseSettings):
             sender_address(value)
         return value
 
-    @field_validator("message_transport")
-    @classmethod
-    def _transport_configured(
-        cls, value: MessageTransport, info: ValidationInfo
-    ) -> MessageTransport:
+    @model_validator(mode="after")
+    def _transport_configured(self) -> Settings:
+        """Runs once every field has passed its own check, whatever the order they are
+        declared in; a field that failed its own check is not reported missing too."""
         needed = {
             MessageTransport.NONE: (),
             MessageTransport.SMTP: ("mail_from", "smtp_url"),
             MessageTransport.TMF681: ("mail_from", "tmf681_url"),
-        }[value]
-        missing = [f"ORDER_COMPLETION_{name.upper()}" for name in needed if not info.data.get(name)]
+        }[self.message_transport]
+        missing = [f"ORDER_COMPLETION_{name.upper()}" for name in needed if not getattr(self, name)]
         if missing:
-            raise ValueError(f"{value} needs {' and '.join(missing)}")
-        return value
+            raise ValueError(f"{self.message_transport} needs {' and '.join(missing)}")
+        return self
 
     @field_validator("trigger_states", "jwt_algorithms", "attachment_types", mode="before")
     @classmethod

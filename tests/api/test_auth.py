@@ -22,8 +22,7 @@ from order_completion.bootstrap import Services, build_services
 from order_completion.clock import FixedClock
 from order_completion.errors import Unauthenticated
 from order_completion.events.catalog import BASE_PATHS, Api
-from order_completion.settings import Settings
-from tests.conftest import ADMIN_TOKEN, token_for
+from tests.conftest import ADMIN_TOKEN, settings_for, token_for
 from tests.orders import BASE
 
 CASES = f"{BASE}/completionCase"
@@ -234,8 +233,8 @@ async def jwt_client(
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
-    settings = Settings(
-        database_url=sqlite_url,
+    settings = settings_for(
+        sqlite_url,
         jwt_key=public_pem,
         jwt_issuer="https://idp.test",
         jwt_audience="order-completion",

@@ -21,6 +21,10 @@ NUL = "\x00"
 # characteristic values stays under 20), and far below where any parser gives up.
 MAX_DEPTH = 64
 TOO_DEEP = f"must not be nested deeper than {MAX_DEPTH} levels"
+# How orjson words the two refusals told apart here; orjson has no error codes, so
+# tests/unit/test_text_guard.py pins these against the installed orjson.
+ORJSON_SURROGATE = "surrogate"
+ORJSON_TOO_DEEP = "depth limit"
 
 
 def depth_of(document: Any) -> int:
@@ -65,15 +69,30 @@ def body_problem(body: bytes) -> tuple[str, str] | None:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        if "surrogate" in str(error):
-            return "body", "must not contain a lone surrogate (\\ud800 to \\udfff without its pair)"
-        if "depth limit" in str(error):
-            return "body", TOO_DEEP
-        return None
+        return _refused_by_orjson(body, str(error))
     if depth_of(document) > MAX_DEPTH:
         return "body", TOO_DEEP
     found = nul_in(document)
     return (found, "must not contain a NUL character") if found else None
+
+
+def _refused_by_orjson(body: bytes, message: str) -> tuple[str, str] | None:
+    """Which of our refusals orjson's ``message`` is, if any. orjson words any byte that is
+    not UTF-8 as a surrogate, so a surrogate counts only where the body is UTF-8 apart
+    from surrogates (escaped, or encoded as UTF-8 would were they allowed)."""
+    if ORJSON_TOO_DEEP in message:
+        return "body", TOO_DEEP
+    if ORJSON_SURROGATE in message and _utf8_but_for_surrogates(body):
+        return "body", "must not contain a lone surrogate (\\ud800 to \\udfff without its pair)"
+    return None
+
+
+def _utf8_but_for_surrogates(body: bytes) -> bool:
+    try:
+        body.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def target_problem(scope: Scope) -> tuple[str, str] | None:
