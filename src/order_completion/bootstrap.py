@@ -58,6 +58,7 @@ from order_completion.interactions import behaviour as interactions
 from order_completion.interactions.projection import InteractionProjector
 from order_completion.orders.handlers import Intake, forget_old_events
 from order_completion.orders.peering import OrderManagementLink
+from order_completion.outbound import store as outbound_calls
 from order_completion.outbound.rules import AttemptOutcome, Verdict
 from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
@@ -350,7 +351,8 @@ def build_services(
 
 @dataclass
 class Retention:
-    """Prunes the delivery ledger at most once an hour (it counts as no work done)."""
+    """Prunes the delivery ledger and finished outbound calls at most once an hour (it
+    counts as no work done)."""
 
     db: Database
     clock: Clock
@@ -362,6 +364,8 @@ class Retention:
         if self.last_run is None or now - self.last_run >= timedelta(hours=1):
             self.last_run = now
             await ledger.prune(self.db, now, self.keep)
+            async with self.db.transaction() as session:
+                await outbound_calls.prune(session, now - self.keep)
             await forget_old_events(self.db, now, self.keep)
         return 0
 
