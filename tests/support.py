@@ -29,7 +29,7 @@ TESTER = Actor("tester")
 
 
 async def open_case(services: Services, order: dict[str, Any], policy: str | None = None) -> str:
-    command = OpenCase(ProductOrder.model_validate(order), TESTER, policy_id=policy)
+    command = OpenCase.by_operator(ProductOrder.model_validate(order), TESTER, policy)
     return (await services.intake.open_case(services.uow(), command)).case_id
 
 

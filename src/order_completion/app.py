@@ -96,7 +96,8 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         redoc_url=None,
     )
     app.state.services = services
-    metrics = Metrics(Tallies(services.sender.verdicts, services.intake.results))
+    counted = services.tallies
+    metrics = Metrics(Tallies(counted.delivery_verdicts, counted.inbound_results))
     errors.install(app)
     app.include_router(operations_router(services, metrics))
     app.include_router(docs_router(app))
@@ -129,10 +130,6 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         limit=services.settings.max_body_bytes,
         larger=[(UPLOAD_PATH, services.settings.attachment_max_bytes)],
     )
-    app.add_middleware(
-        AuthenticateFirst,
-        routes=[route for router in routers for route in router.routes],
-        authenticator=services.auth,
-    )
+    app.add_middleware(AuthenticateFirst, authenticator=services.auth)
     app.add_middleware(RequestLog, observe=metrics.observe)
     return app

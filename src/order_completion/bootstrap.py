@@ -6,6 +6,7 @@ unaware of each other and tests can build the same graph with a fixed clock and 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,6 +44,7 @@ from order_completion.events.continuous import ContinuousSender
 from order_completion.events.guard import CallbackGuard, parse_allowlist
 from order_completion.events.handlers import HubCommands
 from order_completion.events.relay import relay_due
+from order_completion.events.retry import Verdict as DeliveryVerdict
 from order_completion.events.retry import parse_schedule
 from order_completion.events.sealing import SecretBox, secret_box
 from order_completion.events.sender import ReceiverClients, Sender
@@ -56,7 +58,7 @@ from order_completion.integrations.product_inventory import ProductInventory
 from order_completion.integrations.product_order import OrderUpdateMode, ProductOrdering
 from order_completion.interactions import behaviour as interactions
 from order_completion.interactions.projection import InteractionProjector
-from order_completion.orders.handlers import Intake, forget_old_events
+from order_completion.orders.handlers import Intake, IntakeOutcome, forget_old_events
 from order_completion.orders.peering import OrderManagementLink
 from order_completion.outbound import store as outbound_calls
 from order_completion.outbound.rules import AttemptOutcome, Verdict
@@ -112,6 +114,21 @@ DERIVATIONS: outbox.Derivations = {**PROCESS_FLOW_EVENTS}
 
 
 @dataclass
+class Tallies:
+    """What this process's sender and intake came to, counted for the metrics (which read
+    them at scrape time): the handlers only say what happened, through a callback."""
+
+    delivery_verdicts: Counter[str] = field(default_factory=Counter)
+    inbound_results: Counter[str] = field(default_factory=Counter)
+
+    def count_verdict(self, verdict: DeliveryVerdict) -> None:
+        self.delivery_verdicts[verdict.value] += 1
+
+    def count_inbound(self, outcome: IntakeOutcome) -> None:
+        self.inbound_results[outcome.value] += 1
+
+
+@dataclass
 class Services:
     """Everything the API, the worker and the CLI use; routes see it through the narrow
     protocols their features declare."""
@@ -126,6 +143,7 @@ class Services:
     auth: Authenticator
     counts: RowCounter
     secret_box: SecretBox
+    tallies: Tallies = field(default_factory=Tallies)
     behaviour: CaseBehaviour = BEHAVIOUR
     projectors: tuple[Projector, ...] = PROJECTORS
     stream: StreamPublisher | None = None
@@ -140,14 +158,13 @@ class Services:
     def base_url(self) -> str:
         return self.settings.public_url.rstrip("/")
 
-    @property
-    def max_subscriptions_per_owner(self) -> int:
-        return self.settings.max_subscriptions_per_owner
-
     def hubs(self) -> HubCommands:
-        """The hub commands, for the CLI and tools that act as the operator."""
+        """The hub commands, for the hub routes, the CLI and tools acting as the operator."""
         return HubCommands(
-            self.db, self.clock, self.secret_box, max_per_owner=self.max_subscriptions_per_owner
+            self.db,
+            self.clock,
+            self.secret_box,
+            max_per_owner=self.settings.max_subscriptions_per_owner,
         )
 
     def uow(self) -> UnitOfWork:
@@ -223,6 +240,7 @@ def build_services(
     policies = PolicyBook(load_policies(settings.policy_dir))
     guard = CallbackGuard(parse_allowlist(settings.callback_allowlist))
     box = secret_box(settings.secret_keys, settings.secret_key_file)
+    tallies = Tallies()
     sender = Sender(
         db=db,
         clock=clock,
@@ -235,6 +253,7 @@ def build_services(
         box=box,
         schedule=parse_schedule(settings.retry_schedule),
         timeout_seconds=settings.delivery_timeout_seconds,
+        on_verdict=tallies.count_verdict,
     )
     stream = (
         StreamPublisher(db, clock, settings.nats_url, DERIVATIONS, stream=settings.nats_stream)
@@ -266,12 +285,13 @@ def build_services(
         db=db,
         clock=clock,
         policies=policies,
-        intake=Intake(policies),
+        intake=Intake(policies, settings.trigger_states, on_result=tallies.count_inbound),
         guard=guard,
         sender=sender,
         auth=auth,
         counts=RowCounter(settings.exact_count_limit),
         secret_box=box,
+        tallies=tallies,
         stream=stream,
         behaviour=behaviour_for(peers),
         projectors=(*PROJECTORS, MessageProjector()) if messenger else PROJECTORS,
@@ -386,7 +406,6 @@ def order_management_link(settings: Settings, services: Services) -> OrderManage
         intake=services.intake,
         ordering=ordering,
         uow=services.uow,
-        trigger_states=settings.trigger_states,
         every=timedelta(seconds=settings.reconcile_seconds),
         callback=f"{services.base_url}{LISTENER_PATH}" if services.base_url else None,
         listener_headers={"Authorization": f"Bearer {token.get_secret_value()}"} if token else {},

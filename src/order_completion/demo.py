@@ -152,7 +152,7 @@ async def load_demo(services: Services) -> int:
     """Open the sample cases (once) and walk each through its steps; returns how many are new."""
     created = 0
     for order, steps in SAMPLES:
-        opened = await services.intake.open_case(services.uow(), OpenCase(order, DEMO))
+        opened = await services.intake.open_case(services.uow(), OpenCase.by_operator(order, DEMO))
         if opened.created:
             created += 1
             for step in steps:

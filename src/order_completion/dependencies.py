@@ -37,29 +37,17 @@ def services(protocol: type[S]) -> Callable[[Request], Awaitable[S]]:
     return dependency
 
 
-def require(*permissions: Permission) -> PermissionCheck:
-    """A dependency that gives the caller, who holds one of ``permissions``: checked before
-    the body is read by the gate the app installs (``auth.gate``)."""
-    return PermissionCheck(permissions)
-
-
 def allow(*permissions: Permission) -> list[Any]:
-    """Route ``dependencies=`` for routes that only need the check."""
-    return [Depends(require(*permissions))]
-
-
-async def current_actor(request: Request) -> Actor:
-    """The caller checked by the route's permission dependency, as commands carry it."""
-    principal: Principal | None = getattr(request.state, "principal", None)
-    return Actor(principal.name, principal.key or None) if principal is not None else Actor()
-
-
-ActorDep = Annotated[Actor, Depends(current_actor)]
+    """Route ``dependencies=``: the caller must hold one of ``permissions``, checked before
+    the body is read by the gate the app installs (``auth.gate``). What an action needs
+    beyond that (a step's kind, a forced case) is for its handler to check."""
+    return [Depends(PermissionCheck(permissions))]
 
 
 async def current_caller(request: Request) -> Principal:
-    """The caller the route's permission check admitted, for a route whose action needs
-    more than the route's permission (a façade whose body decides which step it changes)."""
+    """The caller the gate admitted for the route's permission check: who they are and what
+    they may do, for the commands to carry. Never anonymous: a route that asks for its
+    caller declares a permission, and without one there is no caller to give."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         raise Unauthenticated("send a bearer token: Authorization: Bearer <token>")
@@ -67,6 +55,14 @@ async def current_caller(request: Request) -> Principal:
 
 
 CallerDep = Annotated[Principal, Depends(current_caller)]
+
+
+async def current_actor(caller: CallerDep) -> Actor:
+    """The caller as the history names it: the same caller as ``CallerDep``."""
+    return caller.actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 async def merge_patch_body(request: Request) -> dict[str, Any]:

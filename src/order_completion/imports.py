@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from order_completion.audit import Actor
+from order_completion.auth.rules import OPERATOR_PERMISSIONS
 from order_completion.bootstrap import Services
 from order_completion.errors import ServiceError
 from order_completion.orders.handlers import OpenCase
@@ -106,7 +107,6 @@ async def import_orders(
     is the one that opens the case, as it would be one order after the other.
     """
     summary = ImportSummary()
-    trigger_states = None if force else tuple(services.settings.trigger_states)
     rejected: list[tuple[int, Rejected]] = []
     lanes: list[list[tuple[int, str, Any]]] = [[] for _ in range(max(1, in_flight))]
     for index, (where, document) in enumerate(documents):
@@ -116,7 +116,7 @@ async def import_orders(
 
     async def run(lane: list[tuple[int, str, Any]]) -> None:
         for index, where, document in lane:
-            why = await _import_one(services, document, summary, trigger_states)
+            why = await _import_one(services, document, summary, force)
             if why is not None:
                 rejected.append((index, Rejected(where, _order_id(document), why)))
             advance()
@@ -136,14 +136,14 @@ async def _import_one(
     services: Services,
     document: Any,
     summary: ImportSummary,
-    trigger_states: tuple[str, ...] | None,
+    force: bool,
 ) -> str | None:
     """Open the case of one order; the reason when it is rejected."""
     try:
         if isinstance(document, _Unreadable):
             raise ValueError(document.reason)
         order = ProductOrder.model_validate(document)
-        command = OpenCase(order, IMPORTER, trigger_states=trigger_states)
+        command = OpenCase(order, IMPORTER, force=force, permissions=OPERATOR_PERMISSIONS)
         result = await services.intake.open_case(services.uow(), command)
     except ValidationError as error:
         return _describe(error)

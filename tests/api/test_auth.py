@@ -20,6 +20,7 @@ from order_completion.auth.rules import ROLE_PERMISSIONS, Permission, Role
 from order_completion.auth.service import Authenticator
 from order_completion.bootstrap import Services, build_services
 from order_completion.clock import FixedClock
+from order_completion.dependencies import allow
 from order_completion.errors import Unauthenticated
 from order_completion.events.catalog import BASE_PATHS, Api
 from tests.conftest import ADMIN_TOKEN, settings_for, token_for
@@ -170,6 +171,29 @@ async def test_a_body_nested_too_deep_is_400_naming_the_body(
             assert response.status_code == 400, (method, path, response.text)
             assert response.json()["field"] == "body"
             assert "nested deeper than" in response.json()["message"]
+
+
+async def test_a_route_added_after_the_app_was_built_authenticates_before_its_body(
+    services: Services,
+) -> None:
+    """The gate finds routes among the app's own when a request comes, so a router or a
+    route added at any time is guarded like the others."""
+    app = create_app(services)
+
+    @app.post("/late/{item}", dependencies=allow(Permission.MANAGE_CASE))
+    async def late(item: str, body: dict[str, int]) -> dict[str, int]:
+        return body
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        refused = await http.post("/late/1", content=DEEP)
+        viewer = bearer(await token_for(services, Role.VIEWER.value))
+        forbidden = await http.post("/late/1", content=b"not json", headers=viewer)
+        taken = await http.post("/late/1", json={"a": 1}, headers=bearer(ADMIN_TOKEN))
+    assert (refused.status_code, refused.json()["reason"]) == (401, "Unauthorized")
+    assert (forbidden.status_code, forbidden.json()["reason"]) == (403, "Forbidden")
+    assert "manageCase" in forbidden.json()["message"]
+    assert (taken.status_code, taken.json()) == (200, {"a": 1})
 
 
 @pytest.mark.parametrize(

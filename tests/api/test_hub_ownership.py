@@ -15,7 +15,10 @@ import pytest
 
 from order_completion.bootstrap import Services
 from order_completion.clock import FixedClock
+from order_completion.errors import NotFound
+from order_completion.events import subscriptions
 from order_completion.events.catalog import BASE_PATHS, Api
+from order_completion.events.rules import HubCaller
 from order_completion.events.subscriptions import Subscription
 from tests.api.test_cases_api import CASES, assert_error
 from tests.conftest import token_for
@@ -198,3 +201,25 @@ async def test_registrations_racing_each_other_stay_within_the_limit(
     )
     assert sorted(answer.status_code for answer in answers) == [201] * CAP + [409] * 5
     assert await count(services, Subscription) == CAP
+
+
+async def test_a_caller_without_a_key_sees_in_the_list_what_it_may_read(
+    services: Services,
+) -> None:
+    """The list's SQL and the read of one hub follow one rule: a caller with no credential
+    key owns nothing, so a hub stored with an empty owner is in neither."""
+    keyless = HubCaller(key="", admin=False, manages_hubs=True)
+    stored = await services.hubs().register(
+        Api.ORDER_COMPLETION,
+        callback="http://127.0.0.1:9/keyless",
+        query=None,
+        style="callback",
+        owner=keyless,
+    )
+    async with services.db.read() as session:
+        listed = list(await session.scalars(subscriptions.listed(Api.ORDER_COMPLETION, keyless)))
+        with pytest.raises(NotFound):
+            await subscriptions.get(
+                session, api=Api.ORDER_COMPLETION, subscription_id=stored.id, caller=keyless
+            )
+    assert listed == []

@@ -10,6 +10,7 @@ import pytest
 
 from order_completion.bootstrap import Services
 from order_completion.events.catalog import BASE_PATHS, Api
+from tests.api.test_listener_api import event
 from tests.conftest import token_for
 from tests.orders import BASE, business_order, product_order
 
@@ -33,40 +34,83 @@ async def case_count(client: httpx.AsyncClient) -> int:
     return int((await client.get(CASES)).headers["X-Total-Count"])
 
 
+def opening(route: str, order: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Where and what to post to open the case of ``order`` through ``route``."""
+    if route == "processFlow":
+        entity = {**order, "role": "productOrder", "@referredType": "ProductOrder"}
+        return FLOWS, {
+            "processFlowSpecification": "completeCustomerOrder",
+            "relatedEntity": [entity],
+        }
+    return CASES, {"productOrder": order}
+
+
+ROUTES = ["completionCase", "processFlow"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("state", ["inProgress", None])
 async def test_an_order_in_no_trigger_state_opens_no_case(
-    client: httpx.AsyncClient, state: str | None
+    client: httpx.AsyncClient, state: str | None, route: str
 ) -> None:
     order = product_order(state=state or "completed")
     if state is None:
         order.pop("state")
-    response = await client.post(CASES, json={"productOrder": order})
+    url, body = opening(route, order)
+    response = await client.post(url, json=body)
     assert_refused(response, 409, "productOrder.state")
     assert "completed" in response.json()["message"]
     assert await case_count(client) == 0
 
 
+@pytest.mark.parametrize("route", ROUTES)
 async def test_an_administrator_may_force_an_order_in_no_trigger_state(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, route: str
 ) -> None:
     order = product_order(state="inProgress")
-    response = await client.post(CASES, params={"force": "true"}, json={"productOrder": order})
+    url, body = opening(route, order)
+    response = await client.post(url, params={"force": "true"}, json=body)
     assert response.status_code == 201, response.text
-    assert response.json()["productOrder"]["id"] == order["id"]
+    assert await case_count(client) == 1
+    case = (await client.get(CASES)).json()[0]
+    assert case["productOrder"]["id"] == order["id"]
 
 
+@pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("role", ["orderManager", "integration"])
 async def test_only_an_administrator_may_force(
-    anonymous: httpx.AsyncClient, services: Services, role: str
+    anonymous: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    services: Services,
+    role: str,
+    route: str,
 ) -> None:
     headers = as_role(await token_for(services, role))
-    order = product_order(state="inProgress")
-    response = await anonymous.post(
-        CASES, params={"force": "true"}, json={"productOrder": order}, headers=headers
-    )
-    assert response.status_code == 403, response.text
+    url, body = opening(route, product_order(state="inProgress"))
+    response = await anonymous.post(url, params={"force": "true"}, json=body, headers=headers)
+    assert_refused(response, 403, "force")
     assert response.json()["reason"] == "Forbidden"
     assert "forceCase" in response.json()["message"]
+    assert await case_count(client) == 0
+
+
+async def test_the_listener_opens_no_case_for_an_order_in_no_trigger_state_and_names_no_policy(
+    anonymous: httpx.AsyncClient, client: httpx.AsyncClient, integration: dict[str, str]
+) -> None:
+    """The listener takes what the rules pick: a business order gets the business policy,
+    and an order in no trigger state is recorded and ignored."""
+    listener = f"{BASE}/listener/productOrderStateChangeEvent"
+    waiting = await anonymous.post(
+        listener, json=event("EV-W", business_order(state="inProgress")), headers=integration
+    )
+    assert waiting.json() == {"eventId": "EV-W", "result": "ignored"}
+    assert await case_count(client) == 0
+    opened = await anonymous.post(
+        listener, json=event("EV-C", business_order()), headers=integration
+    )
+    assert opened.json()["result"] == "caseCreated", opened.text
+    case = (await client.get(f"{CASES}/{opened.json()['completionCase']['id']}")).json()
+    assert case["policy"]["id"] == "business-managed"
 
 
 async def test_an_integration_may_not_name_a_policy_the_rules_would_not_pick(

@@ -134,16 +134,30 @@ async def test_a_crash_is_logged_with_its_traceback_under_the_error_level(
     assert "RuntimeError: crash number 8" in line["exception"]
 
 
-async def test_a_refused_body_is_logged_with_its_id_too(
+async def test_a_refused_body_is_logged_with_its_id_and_route_too(
     http: httpx.AsyncClient, lines: LogLines, services: Services
 ) -> None:
-    """The size limit answers before any route: the line says so instead of a template."""
+    """The size limit answers before the router runs; the line still names the route."""
     too_big = b"[" + b" " * services.settings.max_body_bytes + b"]"
     response = await http.post(f"{BASE}/completionCase", content=too_big)
     assert response.status_code == 413
     (line,) = lines.events("request")
-    assert (line["status"], line["route"]) == (413, "unmatched")
+    assert (line["status"], line["route"]) == (413, f"{BASE}/completionCase")
     assert line["request_id"] == response.headers["X-Request-ID"]
+
+
+async def test_a_caller_refused_before_the_body_is_counted_under_its_route(
+    http: httpx.AsyncClient, lines: LogLines
+) -> None:
+    """401s are told apart by route, so an operator sees which route attracts them; a path
+    that is no route still shares the one label."""
+    refused = await http.get(f"{BASE}/completionCase/c-1", headers={"Authorization": ""})
+    assert refused.status_code == 401
+    assert (await http.get("/no/such/path")).status_code == 404
+    assert [(line["status"], line["route"]) for line in lines.events("request")] == [
+        (401, f"{BASE}/completionCase/{{case_id}}"),
+        (404, "unmatched"),
+    ]
 
 
 def test_library_lines_are_json_and_http_client_lines_are_silenced() -> None:

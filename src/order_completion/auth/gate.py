@@ -15,22 +15,23 @@ from typing import Annotated, Any, cast
 
 from fastapi import Request, Security
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from order_completion.auth.rules import Permission
 from order_completion.auth.service import Authenticator, Principal
-from order_completion.errors import ServiceError
+from order_completion.errors import ServiceError, Unauthenticated
 from order_completion.tmf.errors import send_error, service_error_body, service_error_headers
 
 bearer = HTTPBearer(auto_error=False, description="An API key (oct_...) or a JWT")
 
 
 class PermissionCheck:
-    """A route dependency: the caller must hold one of ``permissions``. It also documents
-    the bearer scheme in the OpenAPI document."""
+    """A route dependency declaring that the caller must hold one of ``permissions``: the
+    gate reads it and checks before the body is read; it also documents the bearer scheme
+    in the OpenAPI document. Run by FastAPI, it only makes sure the gate did its work."""
 
     def __init__(self, permissions: tuple[Permission, ...]) -> None:
         self.permissions = permissions
@@ -39,14 +40,18 @@ class PermissionCheck:
         self,
         request: Request,
         _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
-    ) -> Principal:
+    ) -> None:
         principal: Principal | None = getattr(request.state, "principal", None)
-        if principal is None:  # an app without the gate (none is built so; kept safe)
-            authenticator = cast(Authenticator, request.app.state.services.auth)
-            principal = await authenticator.authenticate(request.headers.get("authorization"))
-            request.state.principal = principal
+        if principal is None:  # no gate admitted anyone: refuse rather than trust the route
+            raise Unauthenticated("send a bearer token: Authorization: Bearer <token>")
         principal.require(*self.permissions)
-        return principal
+
+
+def _routes_of(scope: Scope) -> Sequence[BaseRoute]:
+    """The routes of the application serving ``scope``, as its router matches them."""
+    app = scope.get("app")
+    router = getattr(app, "router", None)
+    return cast(Sequence[BaseRoute], getattr(router, "routes", ()))
 
 
 def _checks_of(dependant: Dependant) -> list[PermissionCheck]:
@@ -60,34 +65,40 @@ def _checks_of(dependant: Dependant) -> list[PermissionCheck]:
 
 class AuthenticateFirst:
     """ASGI middleware: for a route that declares permissions, 401 or 403 before the body
-    is read; other requests (health, the OpenAPI document, unknown paths) pass as they are."""
+    is read; other requests (health, the OpenAPI document, unknown paths) pass as they are.
 
-    def __init__(
-        self, app: ASGIApp, *, routes: Sequence[BaseRoute], authenticator: Authenticator
-    ) -> None:
+    It looks for the route among the application's own routes when the request comes, so
+    every router the app includes is guarded, whenever and however it was added. The route
+    it finds goes into ``scope["route"]`` (the router puts its own match there when it gets
+    the request), so a request refused before the router still names its route in the
+    access log and the metrics."""
+
+    def __init__(self, app: ASGIApp, *, authenticator: Authenticator) -> None:
         self.app = app
-        self.routes = routes
         self.authenticator = authenticator
         self._checks: dict[int, list[PermissionCheck]] = {}
 
-    def checks_for(self, scope: Scope) -> list[PermissionCheck]:
-        """The permission checks of the route the router will pick for ``scope`` (the
-        routes are given in the order the app matches them)."""
-        for route in self.routes:
-            match, _ = route.matches(scope)
+    def route_for(self, scope: Scope) -> APIRoute | None:
+        """The route the router will pick for ``scope``: the first that matches fully, in
+        the order the application matches them."""
+        for context in iter_route_contexts(_routes_of(scope)):
+            match, _ = context.matches(scope)
             if match is Match.FULL:
-                return self._checks_of_route(route)
-        return []
+                route = context.original_route
+                return route if isinstance(route, APIRoute) else None
+        return None
 
-    def _checks_of_route(self, route: BaseRoute) -> list[PermissionCheck]:
+    def _checks_of_route(self, route: APIRoute) -> list[PermissionCheck]:
         key = id(route)
         if key not in self._checks:
-            self._checks[key] = _checks_of(route.dependant) if isinstance(route, APIRoute) else []
+            self._checks[key] = _checks_of(route.dependant)
         return self._checks[key]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            checks = self.checks_for(scope)
+        route = self.route_for(scope) if scope["type"] == "http" else None
+        if route is not None:
+            scope["route"] = route
+            checks = self._checks_of_route(route)
             if checks:
                 try:
                     principal = await self._admit(scope, checks)

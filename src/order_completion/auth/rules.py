@@ -81,6 +81,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# What the service's own tools (the CLI, the demo, the bench, the tests' helpers) may do:
+# they act for the operator who runs them, not for a caller of the API.
+OPERATOR_PERMISSIONS = frozenset(Permission)
+
+
 def permissions_of(roles: Iterable[Role]) -> frozenset[Permission]:
     granted: set[Permission] = set()
     for role in roles:

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion.audit import Actor
 from order_completion.auth.rules import Permission, Role, known_roles, permissions_of
 from order_completion.auth.tables import ApiToken
 from order_completion.clock import Clock, SystemClock
@@ -48,13 +49,27 @@ class Principal:
     def permissions(self) -> frozenset[Permission]:
         return permissions_of(self.roles)
 
+    @property
+    def actor(self) -> Actor:
+        """The caller as commands carry it into the history."""
+        return Actor(self.name, self.key or None)
+
     def require(self, *needed: Permission) -> None:
         """Refuse unless the caller holds one of ``needed``."""
-        if not any(permission in self.permissions for permission in needed):
-            roles = ", ".join(sorted(self.roles)) or "no role"
-            raise Forbidden(
-                f"{self.name} ({roles}) may not do this; it needs {' or '.join(needed)}"
-            )
+        roles = ", ".join(sorted(self.roles)) or "no role"
+        demand(self.permissions, *needed, who=f"{self.name} ({roles})")
+
+
+def demand(
+    held: frozenset[Permission], *needed: Permission, who: str | None, field: str | None = None
+) -> None:
+    """Refuse with 403 unless ``held`` has one of ``needed``: for a handler that learns what
+    an action needs from its input or from the row it loaded (a task's kind decides),
+    inside its unit of work, so the row checked is the row changed. ``field`` names the
+    input that asked for more (``force``), when one did."""
+    if not any(permission in held for permission in needed):
+        who = who or "this caller"
+        raise Forbidden(f"{who} may not do this; it needs {' or '.join(needed)}", field=field)
 
 
 def hash_token(token: str) -> str:

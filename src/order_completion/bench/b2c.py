@@ -134,7 +134,7 @@ async def service_layer(services: Services, database: str, count: int, concurren
     def job(index: int) -> Callable[[], Awaitable[object]]:
         order = ProductOrder.model_validate(consumer_order(run, index))
 
-        return lambda: services.intake.open_case(services.uow(), OpenCase(order, BENCH))
+        return lambda: services.intake.open_case(services.uow(), OpenCase.by_operator(order, BENCH))
 
     return await run_concurrently(
         "service layer", database, [job(i) for i in range(count)], concurrency

@@ -124,7 +124,7 @@ async def _open_cases(services: Services, count: int) -> None:
     run = uuid.uuid4().hex[:6]
     for index in range(count):
         order = ProductOrder.model_validate(consumer_order(run, index))
-        await services.intake.open_case(services.uow(), OpenCase(order, BENCH))
+        await services.intake.open_case(services.uow(), OpenCase.by_operator(order, BENCH))
 
 
 async def _pending(services: Services, owners: Collection[str] | None = None) -> int:

@@ -80,7 +80,7 @@ async def template_cases(target: Target) -> list[seeding.Template]:
     orders.append((template_order(3, "B2B"), "business-managed"))
     async with fresh_services(target, "template") as services:
         for order, policy in orders:
-            command = OpenCase(ProductOrder.model_validate(order), SEEDER, policy_id=policy)
+            command = OpenCase.by_operator(ProductOrder.model_validate(order), SEEDER, policy)
             await services.intake.open_case(services.uow(), command)
         stored = await raw.capture(services.settings.database_url)
     return [

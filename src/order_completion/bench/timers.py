@@ -77,7 +77,7 @@ async def make_template(services: Services, clock: FixedClock) -> Template:
     """A case opened through the handlers whose reminder has been sent: what is left
     pending is the window end and the jeopardy warning and breach."""
     order = ProductOrder.model_validate(business_order(uuid.uuid4().hex[:8]))
-    opened = await services.intake.open_case(services.uow(), OpenCase(order, BENCH))
+    opened = await services.intake.open_case(services.uow(), OpenCase.by_operator(order, BENCH))
     due = await _pending_due(services.db, opened.case_id)
     clock.set(due[TimerKind.ACCEPTANCE_REMINDER.value] + timedelta(seconds=1))
     await services.timers.fire_due()

@@ -4,7 +4,7 @@ re-enabling and secret rotation."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +14,7 @@ from order_completion.auth.rules import Permission, Role
 from order_completion.auth.service import Principal
 from order_completion.clock import Clock, iso
 from order_completion.database import Database
-from order_completion.dependencies import require, services
+from order_completion.dependencies import CallerDep, allow, services
 from order_completion.events import ledger, subscriptions
 from order_completion.events.catalog import BASE_PATHS, Api
 from order_completion.events.deliveries import Delivery
@@ -116,36 +116,31 @@ class HubServices(Protocol):
     @property
     def secret_box(self) -> SecretBox: ...
 
-    @property
-    def max_subscriptions_per_owner(self) -> int: ...
+    def hubs(self) -> HubCommands: ...
 
 
 HubServicesDep = Annotated[HubServices, Depends(services(HubServices))]
 
 
-def commands(app: HubServices) -> HubCommands:
-    return HubCommands(
-        app.db, app.clock, app.secret_box, max_per_owner=app.max_subscriptions_per_owner
+def hub_caller_of(principal: Principal) -> HubCaller:
+    """The caller as the hubs' rules see it: its credential's key, and what its roles let
+    it do with hubs."""
+    return HubCaller(
+        key=principal.key,
+        admin=Role.ADMIN in principal.roles,
+        manages_hubs=Permission.MANAGE_HUBS in principal.permissions,
     )
 
 
-def caller_holding(*permissions: Permission) -> Any:
-    """A dependency checking one of ``permissions`` and giving the caller as hubs see it."""
-
-    # A default, not an Annotated hint: the hint is a string (postponed annotations) that
-    # FastAPI resolves in the module's globals, where ``permissions`` is not.
-    async def dependency(principal: Principal = Depends(require(*permissions))) -> HubCaller:
-        return HubCaller(
-            key=principal.key,
-            admin=Role.ADMIN in principal.roles,
-            manages_hubs=Permission.MANAGE_HUBS in principal.permissions,
-        )
-
-    return Depends(dependency)
+async def current_hub_caller(caller: CallerDep) -> HubCaller:
+    """The route's caller (``CallerDep``) as the hubs' rules see it."""
+    return hub_caller_of(caller)
 
 
-Reader = Annotated[HubCaller, caller_holding(Permission.READ)]
-Manager = Annotated[HubCaller, caller_holding(Permission.MANAGE_HUBS)]
+HubCallerDep = Annotated[HubCaller, Depends(current_hub_caller)]
+# What each hub route asks of its caller, checked by the gate before the body is read.
+READS = allow(Permission.READ)
+MANAGES = allow(Permission.MANAGE_HUBS)
 
 
 def ledger_router(api: Api) -> APIRouter:
@@ -163,9 +158,10 @@ def ledger_router(api: Api) -> APIRouter:
         response_model=list[DeliveryOut],
         responses={200: {"model": list[DeliveryOut]}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_listDeliveries",
+        dependencies=READS,
     )
     async def list_deliveries(
-        hub_id: str, params: ListParamsDep, app: HubServicesDep, caller: Reader
+        hub_id: str, params: ListParamsDep, app: HubServicesDep, caller: HubCallerDep
     ) -> Response:
         async with app.db.read() as session:
             await subscriptions.get(session, api=api, subscription_id=hub_id, caller=caller)
@@ -190,9 +186,10 @@ def ledger_router(api: Api) -> APIRouter:
         response_model_exclude_unset=True,
         responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_getDelivery",
+        dependencies=READS,
     )
     async def get_delivery(
-        hub_id: str, delivery_id: str, app: HubServicesDep, caller: Reader
+        hub_id: str, delivery_id: str, app: HubServicesDep, caller: HubCallerDep
     ) -> JsonObject:
         async with app.db.read() as session:
             hub = await subscriptions.get(session, api=api, subscription_id=hub_id, caller=caller)
@@ -212,11 +209,12 @@ def ledger_router(api: Api) -> APIRouter:
         response_model_exclude_unset=True,
         responses={200: {"model": DeliveryOut}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_replayDelivery",
+        dependencies=MANAGES,
     )
     async def replay_one(
-        hub_id: str, delivery_id: str, app: HubServicesDep, caller: Manager
+        hub_id: str, delivery_id: str, app: HubServicesDep, caller: HubCallerDep
     ) -> JsonObject:
-        row = await commands(app).replay_one(api, hub_id, delivery_id, caller)
+        row = await app.hubs().replay_one(api, hub_id, delivery_id, caller)
         return ledger.delivery_resource(row, href(app.base_url, hub_id, row.id))
 
     @router.post(
@@ -226,11 +224,12 @@ def ledger_router(api: Api) -> APIRouter:
         response_model_exclude_unset=True,
         responses={200: {"model": ReplayResult}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_replayRange",
+        dependencies=MANAGES,
     )
     async def replay_range(
-        hub_id: str, body: ReplayRange, app: HubServicesDep, caller: Manager
+        hub_id: str, body: ReplayRange, app: HubServicesDep, caller: HubCallerDep
     ) -> dict[str, int]:
-        replayed = await commands(app).replay_range(api, hub_id, body.start, body.end, caller)
+        replayed = await app.hubs().replay_range(api, hub_id, body.start, body.end, caller)
         return {"replayed": replayed}
 
     @router.post(
@@ -238,10 +237,11 @@ def ledger_router(api: Api) -> APIRouter:
         summary="Re-enable a disabled listener",
         responses=ERROR_RESPONSES,
         operation_id=f"{api.value}_enableListener",
+        dependencies=MANAGES,
         status_code=204,
     )
-    async def enable(hub_id: str, app: HubServicesDep, caller: Manager) -> Response:
-        await commands(app).enable(api, hub_id, caller)
+    async def enable(hub_id: str, app: HubServicesDep, caller: HubCallerDep) -> Response:
+        await app.hubs().enable(api, hub_id, caller)
         return Response(status_code=204)
 
     @router.post(
@@ -253,12 +253,13 @@ def ledger_router(api: Api) -> APIRouter:
         response_model_exclude_unset=True,
         responses={200: {"model": RotatedSecret}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_rotateSecret",
+        dependencies=MANAGES,
     )
     async def rotate(
-        hub_id: str, body: SecretRotation, app: HubServicesDep, caller: Manager
+        hub_id: str, body: SecretRotation, app: HubServicesDep, caller: HubCallerDep
     ) -> JsonObject:
         keep = timedelta(hours=body.keepPreviousHours)
-        rotated = await commands(app).rotate_secret(api, hub_id, keep, caller)
+        rotated = await app.hubs().rotate_secret(api, hub_id, keep, caller)
         return {
             "secret": rotated.secret,
             "previousSecretValidUntil": iso(rotated.previous_valid_until),

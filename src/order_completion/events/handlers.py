@@ -47,9 +47,7 @@ class Registered:
 class HubCommands:
     """The write side of every hub, for the routes and the CLI."""
 
-    def __init__(
-        self, db: Database, clock: Clock, box: SecretBox, *, max_per_owner: int = 100
-    ) -> None:
+    def __init__(self, db: Database, clock: Clock, box: SecretBox, *, max_per_owner: int) -> None:
         self.db = db
         self.clock = clock
         self.box = box

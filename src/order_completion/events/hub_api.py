@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from order_completion.events import subscriptions
-from order_completion.events.api import HubServicesDep, Manager, Reader, commands
+from order_completion.events.api import MANAGES, READS, HubCallerDep, HubServicesDep
 from order_completion.events.catalog import BASE_PATHS, EVENT_TYPES, Api
 from order_completion.events.rules import HubCaller, redacted_url
 from order_completion.events.subscriptions import Subscription
@@ -101,13 +101,14 @@ def hub_router(api: Api) -> APIRouter:
         response_model_exclude_unset=True,
         responses={201: {"model": EventSubscription}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_registerListener",
+        dependencies=MANAGES,
     )
     async def register(
-        body: EventSubscriptionInput, response: Response, app: HubServicesDep, caller: Manager
+        body: EventSubscriptionInput, response: Response, app: HubServicesDep, caller: HubCallerDep
     ) -> JsonObject:
         await app.guard.check(body.callback)
 
-        registered = await commands(app).register(
+        registered = await app.hubs().register(
             api, callback=body.callback, query=body.query, style=body.deliveryStyle, owner=caller
         )
         resource = {
@@ -126,8 +127,11 @@ def hub_router(api: Api) -> APIRouter:
         response_model=list[EventSubscription],
         responses={200: {"model": list[EventSubscription]}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_listListeners",
+        dependencies=READS,
     )
-    async def list_hubs(params: ListParamsDep, app: HubServicesDep, caller: Reader) -> Response:
+    async def list_hubs(
+        params: ListParamsDep, app: HubServicesDep, caller: HubCallerDep
+    ) -> Response:
         async with app.db.read() as session:
             return await page_of(
                 session,
@@ -147,8 +151,9 @@ def hub_router(api: Api) -> APIRouter:
         response_model_exclude_unset=True,
         responses={200: {"model": EventSubscription}, **ERROR_RESPONSES},
         operation_id=f"{api.value}_getListener",
+        dependencies=READS,
     )
-    async def get_hub(hub_id: str, app: HubServicesDep, caller: Reader) -> JsonObject:
+    async def get_hub(hub_id: str, app: HubServicesDep, caller: HubCallerDep) -> JsonObject:
         async with app.db.read() as session:
             row = await subscriptions.get(session, api=api, subscription_id=hub_id, caller=caller)
         return _resource(api, row, app.base_url, caller)
@@ -159,9 +164,10 @@ def hub_router(api: Api) -> APIRouter:
         status_code=204,
         responses=ERROR_RESPONSES,
         operation_id=f"{api.value}_unregisterListener",
+        dependencies=MANAGES,
     )
-    async def unregister(hub_id: str, app: HubServicesDep, caller: Manager) -> Response:
-        await commands(app).remove(api, hub_id, caller)
+    async def unregister(hub_id: str, app: HubServicesDep, caller: HubCallerDep) -> Response:
+        await app.hubs().remove(api, hub_id, caller)
         return Response(status_code=204)
 
     return router

@@ -95,10 +95,20 @@ class HubCaller:
     admin: bool
     manages_hubs: bool
 
+    def owners_seen(self) -> frozenset[str] | None:
+        """The owners whose hubs this caller sees, None for every hub (an administrator).
+        A caller sees its own hubs only; one without a credential key owns none, so it
+        cannot see hubs stored with an empty owner, and a hub registered before hubs had
+        owners (owner None) belongs to nobody. ``sees`` and the SQL of the listing both
+        read this, so they cannot disagree."""
+        if self.admin:
+            return None
+        return frozenset({self.key}) if self.key else frozenset()
+
     def sees(self, owner: str | None) -> bool:
-        """A hub is visible to its owner and to administrators only; one registered before
-        hubs had owners (``owner`` None) belongs to nobody, so only administrators."""
-        return self.admin or (owner is not None and bool(self.key) and owner == self.key)
+        """Whether the hub of ``owner`` is visible to this caller (see ``owners_seen``)."""
+        seen = self.owners_seen()
+        return seen is None or (owner is not None and owner in seen)
 
     def sees_credentials(self, owner: str | None) -> bool:
         """Callback credentials and receivers' answers are for whoever may manage the hub:

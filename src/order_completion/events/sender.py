@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -105,8 +104,8 @@ class Sender:
     lease_margin: timedelta = timedelta(seconds=10)
     batch: int = 200
     disable_after: timedelta = timedelta(days=5)
-    # Attempts this process made, by verdict: the metrics read it at scrape time.
-    verdicts: Counter[str] = field(default_factory=Counter)
+    # Told the verdict of every attempt (the composition root counts them for the metrics).
+    on_verdict: Callable[[retry.Verdict], None] = lambda verdict: None
 
     @property
     def lease(self) -> timedelta:
@@ -157,7 +156,7 @@ class Sender:
             _log_failure(job, error)
         outcome.duration_ms = int((time.perf_counter() - began) * 1000)
         outcome.verdict = retry.judge(outcome.status_code)
-        self.verdicts[outcome.verdict.value] += 1
+        self.on_verdict(outcome.verdict)
         if outcome.status_code is not None and outcome.verdict is not retry.Verdict.DELIVERED:
             log.warning(
                 "delivery.attempt_refused",

@@ -124,10 +124,11 @@ async def get(
 
 
 def visible_to(caller: HubCaller) -> ColumnElement[bool]:
-    """The subscriptions ``caller`` sees: every one for administrators, else its own."""
-    if caller.admin:
+    """The subscriptions ``caller`` sees, as ``HubCaller.sees`` decides for one row."""
+    seen = caller.owners_seen()
+    if seen is None:
         return true()
-    return Subscription.owner == caller.key
+    return Subscription.owner.in_(sorted(seen))
 
 
 def listed(api: Api, caller: HubCaller) -> Select[Any]:

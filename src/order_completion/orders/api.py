@@ -22,19 +22,19 @@ from order_completion.orders.schemas import (
     ListenerResult,
     ProductOrderStateChangeEvent,
 )
-from order_completion.settings import Settings
 from order_completion.tmf.responses import json_resource
 from order_completion.tmf.schemas import ERROR_RESPONSES, JsonObject
 
 router = APIRouter(prefix=API_BASE)
+# Every route that opens a case takes it: what the handler does with it is in ``OpenCase``.
+ForceQuery = Annotated[
+    bool, Query(description="Open the case whatever the order's state (administrators only)")
+]
 
 
 class OrderServices(CaseServices, Protocol):
     @property
     def intake(self) -> Intake: ...
-
-    @property
-    def settings(self) -> Settings: ...
 
 
 OrderServicesDep = Annotated[OrderServices, Depends(services(OrderServices))]
@@ -66,21 +66,15 @@ OrderServicesDep = Annotated[OrderServices, Depends(services(OrderServices))]
 async def create_case(
     body: CompletionCaseCreate,
     app: OrderServicesDep,
-    actor: ActorDep,
     caller: CallerDep,
-    force: bool = Query(
-        default=False,
-        description="Open the case whatever the order's state (administrators only)",
-    ),
+    force: ForceQuery = False,
 ) -> Response:
-    if force:
-        caller.require(Permission.FORCE_CASE)
     command = OpenCase(
         body.product_order,
-        actor,
+        caller.actor,
+        force=force,
+        permissions=caller.permissions,
         policy_id=body.policy,
-        trigger_states=None if force else tuple(app.settings.trigger_states),
-        may_choose_policy=Permission.MANAGE_CASE in caller.permissions,
     )
     opened = await app.intake.open_case(app.uow(), command)
     location = {"Location": case_href(app.base_url, opened.case_id)}
@@ -116,7 +110,7 @@ async def product_order_state_change(
     app: OrderServicesDep,
     actor: ActorDep,
 ) -> JsonObject:
-    command = ReceiveOrderEvent(body, actor, tuple(app.settings.trigger_states))
+    command = ReceiveOrderEvent(body, actor)
     received = await app.intake.receive_event(app.uow(), command)
     if received.outcome is IntakeOutcome.DUPLICATE:
         response.status_code = 200

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,10 +19,12 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from order_completion.audit import Actor
+from order_completion.auth.rules import OPERATOR_PERMISSIONS, Permission
+from order_completion.auth.service import demand
 from order_completion.cases.aggregate import CompletionCase
 from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.database import Database
-from order_completion.errors import Conflict, Forbidden
+from order_completion.errors import Conflict, Forbidden, InvalidInput
 from order_completion.orders.planning import fingerprint, order_facts, plan_case
 from order_completion.orders.rules import in_trigger_state
 from order_completion.orders.schemas import ProductOrder, ProductOrderStateChangeEvent
@@ -46,20 +47,30 @@ class IntakeOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class OpenCase:
-    """Open the case of ``order``.
+    """Open the case of ``order``, as a caller holding ``permissions``.
 
-    ``trigger_states``: the states the order must be in, as for the listener; None opens it
-    in any state (an administrator forcing it; the demo and the bench, which make their
-    own orders). ``may_choose_policy``: whether the caller may name a policy other than
-    the one the rules pick (a policy decides which checks the customer gets, so naming
-    another is a case manager's decision, not an integration's).
+    ``force`` opens it whatever the order's state (an administrator's decision; the demo
+    and the bench, which make their own orders); without it the order must be in one of
+    the trigger states, as for the listener. Naming a ``policy_id`` other than the one the
+    rules pick needs the permission to manage cases (a policy decides which checks the
+    customer gets, so naming another is a case manager's decision, not an integration's);
+    ``policy_field`` is the name the caller gave that policy, for the refusal to quote.
     """
 
     order: ProductOrder
     actor: Actor
+    force: bool
+    permissions: frozenset[Permission]
     policy_id: str | None = None
-    trigger_states: tuple[str, ...] | None = None
-    may_choose_policy: bool = True
+    policy_field: str = "policy"
+
+    @classmethod
+    def by_operator(
+        cls, order: ProductOrder, actor: Actor, policy_id: str | None = None
+    ) -> OpenCase:
+        """Opened by the operator's own tools (the demo, the bench, the tests' helpers), which
+        make their own orders: whatever the order's state, under the policy they name."""
+        return cls(order, actor, True, OPERATOR_PERMISSIONS, policy_id)
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,6 @@ class CaseOpened:
 class ReceiveOrderEvent:
     event: ProductOrderStateChangeEvent
     actor: Actor
-    trigger_states: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -95,10 +105,17 @@ SOURCE_LENGTH = 80
 class Intake:
     """Opens cases from orders under the policy the order's facts select."""
 
-    def __init__(self, policies: PolicyBook) -> None:
+    def __init__(
+        self,
+        policies: PolicyBook,
+        trigger_states: Sequence[str],
+        on_result: Callable[[IntakeOutcome], None] = lambda outcome: None,
+    ) -> None:
         self.policies = policies
-        # Inbound events this process handled, by result: the metrics read it at scrape time.
-        self.results: Counter[str] = Counter()
+        # The order states that open a case, for every way in (settings.trigger_states).
+        self.trigger_states = tuple(trigger_states)
+        # Told what each inbound event came to (the composition root counts them).
+        self.on_result = on_result
 
     async def open_case(self, uow: UnitOfWork, cmd: OpenCase) -> CaseOpened:
         """Open the case, or find the one the order already has. A concurrent request for
@@ -106,12 +123,12 @@ class Intake:
         return await _once_more_on_a_taken_key(uow, lambda: self._open(uow, cmd))
 
     async def _open(self, uow: UnitOfWork, cmd: OpenCase) -> CaseOpened:
-        if cmd.trigger_states is not None and not in_trigger_state(
-            cmd.order.state, cmd.trigger_states
-        ):
+        if cmd.force:
+            demand(cmd.permissions, Permission.FORCE_CASE, who=cmd.actor.name, field="force")
+        elif not in_trigger_state(cmd.order.state, self.trigger_states):
             raise Conflict(
                 f"productOrder.state is {cmd.order.state or 'missing'}; a case opens for an "
-                f"order in a trigger state ({', '.join(cmd.trigger_states)}), unless an "
+                f"order in a trigger state ({', '.join(self.trigger_states)}), unless an "
                 "administrator forces it",
                 field="productOrder.state",
             )
@@ -126,25 +143,28 @@ class Intake:
 
     def _policy_for(self, cmd: OpenCase) -> Policy:
         """The policy the caller named, or the one the order's facts select; only a caller
-        who may choose names one other than the rules' choice."""
+        who may manage cases names one other than the rules' choice."""
         if not cmd.policy_id:
             return self.policies.select(order_facts(cmd.order))
-        named = self.policies.get(cmd.policy_id)
-        if cmd.may_choose_policy:
+        try:
+            named = self.policies.get(cmd.policy_id)
+        except InvalidInput as error:
+            raise InvalidInput(error.message, field=cmd.policy_field) from None
+        if Permission.MANAGE_CASE in cmd.permissions:
             return named
         chosen = self.policies.select(order_facts(cmd.order))
         if named.id != chosen.id:
             raise Forbidden(
-                f"policy {named.id} is not the one the rules pick for this order "
-                f"({chosen.id}); only a role that manages cases may name another",
-                field="policy",
+                f"{cmd.policy_field} {named.id} is not the policy the rules pick for this "
+                f"order ({chosen.id}); only a role that manages cases may name another",
+                field=cmd.policy_field,
             )
         return named
 
     async def receive_event(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
         """Open a case for an order in a trigger state; a repeated event id does nothing."""
         received = await _once_more_on_a_taken_key(uow, lambda: self._receive(uow, cmd))
-        self.results[received.outcome.value] += 1
+        self.on_result(received.outcome)
         return received
 
     async def _receive(self, uow: UnitOfWork, cmd: ReceiveOrderEvent) -> OrderEventReceived:
@@ -160,8 +180,9 @@ class Intake:
             return OrderEventReceived(IntakeOutcome.DUPLICATE, seen.case_id)
         order = event.event.product_order
         case_id: str | None = None
-        if in_trigger_state(order.state, cmd.trigger_states):
-            opened = await self._open(uow, OpenCase(order, cmd.actor))
+        if in_trigger_state(order.state, self.trigger_states):
+            # The listener names no policy and never forces: the rules pick, the state decides.
+            opened = await self._open(uow, OpenCase(order, cmd.actor, False, frozenset()))
             outcome = IntakeOutcome.CASE_CREATED if opened.created else IntakeOutcome.EXISTING_CASE
             case_id = opened.case_id
         else:

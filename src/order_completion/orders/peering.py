@@ -9,7 +9,7 @@ far it has looked) is a ``peer_state`` row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,7 +48,6 @@ class OrderManagementLink:
     intake: Intake
     ordering: ProductOrdering
     uow: Callable[[], UnitOfWork]
-    trigger_states: Sequence[str]
     every: timedelta
     callback: str | None = None
     listener_headers: dict[str, str] = field(default_factory=dict)
@@ -101,7 +100,7 @@ class OrderManagementLink:
         try:
             while True:
                 page = await self.ordering.orders_since(
-                    self.trigger_states, iso(since) or "", offset=offset, limit=PAGE
+                    self.intake.trigger_states, iso(since) or "", offset=offset, limit=PAGE
                 )
                 for order in page:
                     opened += await self._open(order)
@@ -120,7 +119,8 @@ class OrderManagementLink:
     async def _open(self, raw: dict[str, Any]) -> int:
         try:
             order = ProductOrder.model_validate(raw)
-            command = OpenCase(order, RECONCILER, trigger_states=tuple(self.trigger_states))
+            # As the listener: the rules pick the policy, the order's state decides.
+            command = OpenCase(order, RECONCILER, force=False, permissions=frozenset())
             opened = await self.intake.open_case(self.uow(), command)
         except (ValidationError, ServiceError) as error:
             log.warning("peering.order_refused", order=raw.get("id"), error=str(error)[:300])

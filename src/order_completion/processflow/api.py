@@ -7,19 +7,16 @@ from typing import Annotated, Any, Protocol
 from fastapi import APIRouter, Depends, Query, Response
 
 from order_completion.auth.rules import Permission
-from order_completion.auth.service import Principal
 from order_completion.cases import queries
 from order_completion.cases.ports import CaseServices
 from order_completion.dependencies import (
-    ActorDep,
     CallerDep,
     MergePatch,
     allow,
     merge_patch_openapi,
-    require,
     services,
 )
-from order_completion.errors import Forbidden, InvalidInput
+from order_completion.orders.api import ForceQuery
 from order_completion.orders.handlers import Intake, OpenCase
 from order_completion.policies.service import PolicyBook
 from order_completion.processflow import handlers, service
@@ -49,11 +46,8 @@ class FlowServices(CaseServices, Protocol):
 
 
 FlowServicesDep = Annotated[FlowServices, Depends(services(FlowServices))]
-# Who may feed some task; provide() then checks the permission of the task's kind.
-TaskWriter = Annotated[
-    Principal,
-    Depends(require(Permission.RECORD_DECISION, Permission.RECORD_TEST, Permission.RECORD_SURVEY)),
-]
+# Who may feed some task; the handler then checks the permission of the task's kind.
+FEEDS_SOME_TASK = (Permission.RECORD_DECISION, Permission.RECORD_TEST, Permission.RECORD_SURVEY)
 
 FILTERS = {
     "id": queries.FILTERS["id"],
@@ -88,7 +82,9 @@ TASK_ATTRIBUTES = {
         "`ProductOrder`, its attributes inline); `processFlowSpecification` is a policy id or "
         "`completeCustomerOrder` to let the policies choose; only a role that manages cases may "
         "name a policy other than the one the rules pick (403 naming "
-        "`processFlowSpecification`). 201 with the new flow; the same "
+        "`processFlowSpecification`). The order must be in a trigger state (setting "
+        "`TRIGGER_STATES`), else 409 naming `productOrder.state`; an administrator may open it "
+        "anyway with `force=true`. 201 with the new flow; the same "
         "order again 200 with the existing one; the same order id with other items 409."
     ),
     status_code=201,
@@ -97,27 +93,20 @@ TASK_ATTRIBUTES = {
     responses={201: {"model": ProcessFlowOut}, 200: {"model": ProcessFlowOut}, **ERROR_RESPONSES},
 )
 async def create_flow(
-    body: ProcessFlowCreate, app: FlowServicesDep, actor: ActorDep, caller: CallerDep
+    body: ProcessFlowCreate,
+    app: FlowServicesDep,
+    caller: CallerDep,
+    force: ForceQuery = False,
 ) -> Response:
-    order = service.product_order_of(body)
-    policy = service.policy_of(body)
-    if policy is not None:
-        try:
-            app.policies.get(policy)
-        except InvalidInput as error:
-            raise InvalidInput(error.message, field="processFlowSpecification") from None
-
     command = OpenCase(
-        order,
-        actor,
-        policy_id=policy,
-        may_choose_policy=Permission.MANAGE_CASE in caller.permissions,
+        service.product_order_of(body),
+        caller.actor,
+        force=force,
+        permissions=caller.permissions,
+        policy_id=service.policy_of(body),
+        policy_field="processFlowSpecification",
     )
-    try:
-        opened = await app.intake.open_case(app.uow(), command)
-    except Forbidden as error:
-        field = "processFlowSpecification"
-        raise Forbidden(f"{field}: {error.message}", field=field) from None
+    opened = await app.intake.open_case(app.uow(), command)
     resource = await _read_flow(app, opened.case_id)
     return json_resource(
         resource,
@@ -216,6 +205,7 @@ async def get_task(
 
 @router.patch(
     "/processFlow/{flow_id}/taskFlow/{task_id}",
+    dependencies=allow(*FEEDS_SOME_TASK),
     summary="Give a waiting task flow what it needs",
     description=(
         "A merge patch with `characteristic` only: `decision` (`accepted`/`rejected`), "
@@ -233,13 +223,10 @@ async def patch_task(
     task_id: str,
     patch: MergePatch,
     app: FlowServicesDep,
-    principal: TaskWriter,
-    actor: ActorDep,
+    caller: CallerDep,
 ) -> Response:
     query.refuse_read_only(patch, (READ_ONLY | TASK_ATTRIBUTES) - TASK_WRITABLE)
     body = TaskFlowUpdate.model_validate(patch)
-    async with app.db.read() as session:
-        step = await queries.get_step(session, flow_id, task_id)
-    principal.require(handlers.required_permission(step.kind))
-    await handlers.provide_task(app.uow(), handlers.ProvideTask(flow_id, task_id, body, actor))
+    command = handlers.ProvideTask(flow_id, task_id, body, caller.actor, caller.permissions)
+    await handlers.provide_task(app.uow(), command)
     return json_resource(await _read_task(app, flow_id, task_id))

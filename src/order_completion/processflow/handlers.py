@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from order_completion.acceptance.handlers import decide
 from order_completion.audit import Actor
 from order_completion.auth.rules import Permission
+from order_completion.auth.service import demand
 from order_completion.cases.aggregate import CompletionCase
 from order_completion.cases.rules import StepKind
 from order_completion.cases.unit_of_work import UnitOfWork
@@ -42,17 +43,20 @@ def required_permission(kind: StepKind) -> Permission:
 
 @dataclass(frozen=True)
 class ProvideTask:
+    """Give task ``task_id`` what it waits for, as a caller holding ``permissions``."""
+
     flow_id: str
     task_id: str
     update: TaskFlowUpdate
     actor: Actor
+    permissions: frozenset[Permission]
 
 
 async def provide_task(uow: UnitOfWork, cmd: ProvideTask) -> None:
     async with uow:
         case = await uow.load(cmd.flow_id, cmd.actor)
         kind = case.step(cmd.task_id).kind
-        required_permission(kind)
+        demand(cmd.permissions, required_permission(kind), who=cmd.actor.name)
         values = values_of(cmd.update, INPUTS[kind])
         try:
             await _provide(uow, case, kind, values)
