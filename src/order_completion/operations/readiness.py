@@ -30,6 +30,15 @@ def head_revisions() -> frozenset[str]:
     return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
 
 
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision the bundled migrations hold: one outside them was written by a newer
+    version of the service, which migrating with this one cannot undo."""
+    return frozenset(
+        script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()
+    )
+
+
 async def check(db: Database, heads: frozenset[str]) -> Readiness:
     """Ask the database for its schema revision; never raises."""
     try:
@@ -41,6 +50,15 @@ async def check(db: Database, heads: frozenset[str]) -> Readiness:
             False,
             "Database unavailable",
             f"the database did not answer the schema query ({type(error).__name__})",
+        )
+    unknown = current - known_revisions()
+    if unknown:
+        return Readiness(
+            False,
+            "Database newer than this version",
+            f"the database schema is at {_names(unknown)}, which this version does not know "
+            f"(it needs {_names(heads)}): the database was migrated by a newer version; "
+            "upgrade the service",
         )
     if current != heads:
         return Readiness(
