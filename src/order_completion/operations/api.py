@@ -57,13 +57,19 @@ def operations_router(services: OperationsServices, metrics: Metrics) -> APIRout
     @router.get(
         "/ready",
         summary="Ready: the database answers and has the current schema",
-        description="200 when the database is reachable and its migrations are at the "
-        "revision this version needs; otherwise 503 with an error body saying which.",
+        description="200 when the database is reachable, its migrations are at the "
+        "revision this version needs and the configured keys open every enabled hub's "
+        "secret; otherwise 503 with an error body saying which.",
         response_model=Ready,
-        responses={503: {"description": "Database unreachable or migrations pending"}},
+        responses={
+            503: {
+                "description": "Database unreachable, migrations pending, database newer than "
+                "this version, or hub secrets no configured key opens"
+            }
+        },
     )
     async def ready() -> Any:
-        state = await readiness.check(services.db, readiness.head_revisions())
+        state = await readiness.check(services.db, readiness.head_revisions(), services.secret_box)
         if not state.ready:
             body = error_body(503, state.reason, state.message, code="503")
             return JSONResponse(body, status_code=503)
