@@ -14,6 +14,7 @@ from order_completion.auth.rules import Permission
 from order_completion.clock import Clock
 from order_completion.database import Database
 from order_completion.dependencies import require
+from order_completion.events.sealing import SecretBox
 from order_completion.operations import readiness
 from order_completion.operations.metrics import Metrics
 from order_completion.operations.snapshot import read_snapshot
@@ -39,6 +40,8 @@ class OperationsServices(Protocol):
     def db(self) -> Database: ...
     @property
     def clock(self) -> Clock: ...
+    @property
+    def secret_box(self) -> SecretBox: ...
 
 
 def operations_router(services: OperationsServices, metrics: Metrics) -> APIRouter:
