@@ -38,10 +38,14 @@ ADMIN_URL = os.environ.get(
 # A Monday morning, so business-day arithmetic in tests is easy to follow.
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ADMIN_TOKEN = "test-admin-token"
-# The key sealing hub secrets in every test, migrations and servers started by tests
-# included, so none generates a key file in the working folder.
+# The key sealing hub secrets in the settings tests build (migrations included), so none
+# generates a key file in the working folder.
 SECRET_KEY = "rJRKeSDm86hXOWqeECK43oZlBptMC8mgTbNouOpj33I="
-os.environ.setdefault("ORDER_COMPLETION_SECRET_KEYS", SECRET_KEY)
+
+
+def settings_for(database_url: str, **values: Any) -> Settings:
+    """Settings of a test database, sealing hub secrets with the tests' key."""
+    return Settings(database_url=database_url, secret_keys=SECRET_KEY, **values)
 
 
 def _postgres_problem() -> str | None:
@@ -86,7 +90,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     asyncio.run(run(f'CREATE DATABASE "{name}"'))
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
+    migrate.upgrade(settings_for(url))
     yield url
     asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -95,7 +99,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file, copied for every test (much faster than migrating each)."""
     path = tmp_path_factory.mktemp("template") / "template.db"
-    migrate.upgrade(f"sqlite:///{path}")
+    migrate.upgrade(settings_for(f"sqlite:///{path}"))
     return path
 
 
@@ -154,8 +158,8 @@ def extra_settings() -> dict[str, Any]:
 async def services(
     database_url: str, clock: FixedClock, policy_dir: Path | None, extra_settings: dict[str, Any]
 ) -> AsyncIterator[Services]:
-    settings = Settings(
-        database_url=database_url,
+    settings = settings_for(
+        database_url,
         policy_dir=policy_dir,
         bootstrap_token=ADMIN_TOKEN,
         token_cache_seconds=0,

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from order_completion import __version__, logs
 from order_completion.acceptance.api import router as acceptance_router
 from order_completion.appointment_api.api import router as appointments_router
+from order_completion.attachments.api import UPLOAD_PATH
+from order_completion.attachments.api import router as attachments_router
 from order_completion.auth.gate import AuthenticateFirst
 from order_completion.bootstrap import Services, build_services
 from order_completion.cases.api import router as cases_router
@@ -112,6 +114,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         customer_update_router,
         certificates_router,
         policies_router,
+        attachments_router,
     ]
     for api in Api:
         routers += [hub_router(api), ledger_router(api)]
@@ -121,7 +124,11 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
     # an exception nothing else handled with a 500, keeping the connection); the caller is
     # authenticated before any body is read; the size limit bounds what the text check reads.
     app.add_middleware(StorableText)
-    app.add_middleware(BodySizeLimit, limit=services.settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        limit=services.settings.max_body_bytes,
+        larger=[(UPLOAD_PATH, services.settings.attachment_max_bytes)],
+    )
     app.add_middleware(
         AuthenticateFirst,
         routes=[route for router in routers for route in router.routes],

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 
 from order_completion.acceptance import behaviour as acceptance
 from order_completion.appointments.tables import Appointment
+from order_completion.attachments.store import FolderStore
 from order_completion.auth.service import Authenticator, JwtConfig
 from order_completion.cases import behaviour as case_jobs
 from order_completion.cases import handlers as case_handlers
@@ -56,6 +58,7 @@ from order_completion.interactions import behaviour as interactions
 from order_completion.interactions.projection import InteractionProjector
 from order_completion.orders.handlers import Intake, forget_old_events
 from order_completion.orders.peering import OrderManagementLink
+from order_completion.outbound import store as outbound_calls
 from order_completion.outbound.rules import AttemptOutcome, Verdict
 from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
@@ -129,6 +132,7 @@ class Services:
     peers: Peers = field(default_factory=Peers)
     peer_client: httpx.AsyncClient | None = None
     order_link: OrderManagementLink | None = None
+    attachments: FolderStore = field(default_factory=lambda: FolderStore(Path("data")))
     timers: TimerWorker = field(init=False)
     worker: Worker = field(init=False)
 
@@ -273,6 +277,7 @@ def build_services(
         projectors=(*PROJECTORS, MessageProjector()) if messenger else PROJECTORS,
         peers=peers,
         peer_client=peer_client,
+        attachments=FolderStore(settings.attachment_dir),
     )
     performing = performers(peers)
     recording = {target.value: services.record_customer_attempt for target in peers.targets}
@@ -346,7 +351,8 @@ def build_services(
 
 @dataclass
 class Retention:
-    """Prunes the delivery ledger at most once an hour (it counts as no work done)."""
+    """Prunes the delivery ledger and finished outbound calls at most once an hour (it
+    counts as no work done)."""
 
     db: Database
     clock: Clock
@@ -358,6 +364,8 @@ class Retention:
         if self.last_run is None or now - self.last_run >= timedelta(hours=1):
             self.last_run = now
             await ledger.prune(self.db, now, self.keep)
+            async with self.db.transaction() as session:
+                await outbound_calls.prune(session, now - self.keep)
             await forget_old_events(self.db, now, self.keep)
         return 0
 

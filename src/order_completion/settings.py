@@ -6,11 +6,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from order_completion.integrations.messages.model import MessageTransport
 
+# What a case takes by default: documents, images and plain data; nothing a browser runs.
+ATTACHMENT_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "text/plain",
+    "text/csv",
+    "application/json",
+    "application/xml",
+    "application/zip",
+)
 DEFAULT_DATABASE_URL = "sqlite:///./data/order-completion.db"
 
 
@@ -166,6 +179,17 @@ class Settings(BaseSettings):
         description="An integration token order management's hub sends with its events "
         "(registered with the listener as a header)",
     )
+    attachment_dir: Path = Field(
+        default=Path("./data/attachments"),
+        description="Folder the attachments' bytes are kept in, each named by its SHA-256",
+    )
+    attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest attachment taken (413 above)"
+    )
+    attachment_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(ATTACHMENT_TYPES),
+        description="Media types an attachment may have (comma-separated)",
+    )
     reconcile_seconds: float = Field(
         default=300,
         gt=0,
@@ -191,7 +215,6 @@ class Settings(BaseSettings):
         default=None,
         description="Folder of message templates; a file named like a bundled one replaces it",
     )
-    # After the fields it checks: a field validator sees only the fields declared before it.
     message_transport: MessageTransport = Field(
         default=MessageTransport.NONE,
         description="How customer messages leave: smtp, tmf681, or none (events only)",
@@ -252,22 +275,21 @@ class Settings(BaseSettings):
             sender_address(value)
         return value
 
-    @field_validator("message_transport")
-    @classmethod
-    def _transport_configured(
-        cls, value: MessageTransport, info: ValidationInfo
-    ) -> MessageTransport:
+    @model_validator(mode="after")
+    def _transport_configured(self) -> Settings:
+        """Runs once every field has passed its own check, whatever the order they are
+        declared in; a field that failed its own check is not reported missing too."""
         needed = {
             MessageTransport.NONE: (),
             MessageTransport.SMTP: ("mail_from", "smtp_url"),
             MessageTransport.TMF681: ("mail_from", "tmf681_url"),
-        }[value]
-        missing = [f"ORDER_COMPLETION_{name.upper()}" for name in needed if not info.data.get(name)]
+        }[self.message_transport]
+        missing = [f"ORDER_COMPLETION_{name.upper()}" for name in needed if not getattr(self, name)]
         if missing:
-            raise ValueError(f"{value} needs {' and '.join(missing)}")
-        return value
+            raise ValueError(f"{self.message_transport} needs {' and '.join(missing)}")
+        return self
 
-    @field_validator("trigger_states", "jwt_algorithms", mode="before")
+    @field_validator("trigger_states", "jwt_algorithms", "attachment_types", mode="before")
     @classmethod
     def _split_states(cls, value: object) -> object:
         if isinstance(value, str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from order_completion.acceptance.tables import AcceptanceDecision
 from order_completion.appointments.tables import Appointment
+from order_completion.attachments.tables import Attachment
 from order_completion.auth.tables import ApiToken
 from order_completion.cases.tables import CaseRow, HistoryRow, ItemRow, StepRow
 from order_completion.commissioning.tables import CommissioningRun
@@ -23,6 +24,7 @@ __all__ = [
     "AcceptanceDecision",
     "ApiToken",
     "Appointment",
+    "Attachment",
     "CaseRow",
     "CommissioningRun",
     "Delivery",

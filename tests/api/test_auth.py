@@ -22,8 +22,7 @@ from order_completion.bootstrap import Services, build_services
 from order_completion.clock import FixedClock
 from order_completion.errors import Unauthenticated
 from order_completion.events.catalog import BASE_PATHS, Api
-from order_completion.settings import Settings
-from tests.conftest import ADMIN_TOKEN, token_for
+from tests.conftest import ADMIN_TOKEN, settings_for, token_for
 from tests.orders import BASE
 
 CASES = f"{BASE}/completionCase"
@@ -49,6 +48,13 @@ ROUTES: dict[tuple[str, str], tuple[Permission | tuple[Permission, ...], int]] =
     ("GET", f"{BASE}/policy"): (Permission.READ, 200),
     ("GET", f"{BASE}/policy/{{policy_id}}"): (Permission.READ, 404),
     ("GET", f"{ONE}/certificate.pdf"): (Permission.READ, 404),
+    ("POST", f"{ONE}/attachment"): (
+        (Permission.RECORD_TEST, Permission.RECORD_DECISION, Permission.MANAGE_CASE),
+        400,
+    ),
+    ("GET", f"{ONE}/attachment"): (Permission.READ, 404),
+    ("GET", f"{ONE}/attachment/{{attachment_id}}"): (Permission.READ, 404),
+    ("GET", f"{ONE}/attachment/{{attachment_id}}/content"): (Permission.READ, 404),
     ("POST", f"{ONE}/customerUpdate/retry"): (Permission.MANAGE_CASE, 404),
     ("POST", f"{ONE}/customerUpdate/settle"): (Permission.MANAGE_CASE, 400),
 }
@@ -227,8 +233,8 @@ async def jwt_client(
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
-    settings = Settings(
-        database_url=sqlite_url,
+    settings = settings_for(
+        sqlite_url,
         jwt_key=public_pem,
         jwt_issuer="https://idp.test",
         jwt_audience="order-completion",

@@ -82,6 +82,10 @@ SERVICE_WRITTEN = {
     "waiting_for",  # derived from the case's steps
     "certificate_sha256",  # a hash the service computes
     "purpose",  # an outbound call's purpose: a kind and an item id (at most 200) or our ids
+    "media_type",  # an attachment's: one of the configured types, at most 100 (rules)
+    "sha256",  # a hash the service computes
+    "evidence_of",  # our own ids
+    "created_by",  # the caller's name, cut to the column
     "product_id",  # the inventory's id for a product, checked by the adapter (at most 200)
     "name",  # an API key's name, given on the command line (checked there)
     "policy_id",  # policies come from the policy files, checked when loaded

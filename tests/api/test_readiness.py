@@ -16,7 +16,7 @@ from order_completion import migrate
 from order_completion.app import create_app
 from order_completion.bootstrap import Services, build_services
 from order_completion.operations.readiness import head_revisions
-from order_completion.settings import Settings
+from tests.conftest import settings_for
 
 
 async def test_a_migrated_database_is_ready(client: httpx.AsyncClient) -> None:
@@ -28,7 +28,7 @@ async def test_a_migrated_database_is_ready(client: httpx.AsyncClient) -> None:
 
 
 async def client_of(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    services = build_services(Settings(database_url=database_url))
+    services = build_services(settings_for(database_url))
     transport = httpx.ASGITransport(app=create_app(services))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

@@ -121,6 +121,19 @@ async def test_a_crash_answers_500_with_the_id_and_logs_the_traceback(
     assert "RuntimeError: crash number 7" in line["exception"]
 
 
+async def test_a_crash_is_logged_with_its_traceback_under_the_error_level(
+    http: httpx.AsyncClient,
+) -> None:
+    """An operator who keeps only errors still gets every crash, traceback included."""
+    with captured_logs("error") as quiet:
+        response = await http.get("/test/crash/8")
+    assert response.status_code == 500
+    (line,) = quiet.events("request.failed")
+    assert line["request_id"] == response.headers["X-Request-ID"]
+    assert line["level"] == "error"
+    assert "RuntimeError: crash number 8" in line["exception"]
+
+
 async def test_a_refused_body_is_logged_with_its_id_too(
     http: httpx.AsyncClient, lines: LogLines, services: Services
 ) -> None:

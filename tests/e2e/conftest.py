@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, SECRET_KEY
 
 QUICK_POLICY = """
 id: e2e-quick
@@ -65,6 +65,7 @@ def start_server(tmp_path: Path, database_url: str, *arguments: str, **settings:
         "ORDER_COMPLETION_WORKER_POLL_SECONDS": "0.2",
         "ORDER_COMPLETION_LOG_LEVEL": "warning",
         "ORDER_COMPLETION_BOOTSTRAP_TOKEN": ADMIN_TOKEN,
+        "ORDER_COMPLETION_SECRET_KEYS": SECRET_KEY,
         **{f"ORDER_COMPLETION_{name.upper()}": value for name, value in settings.items()},
     }
     with log.open("wb") as output:

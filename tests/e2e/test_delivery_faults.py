@@ -31,7 +31,7 @@ from order_completion.events.deliveries import Delivery
 from order_completion.events.handlers import Registered
 from order_completion.events.outbox import OutboxBatch
 from order_completion.events.subscriptions import Subscription
-from order_completion.settings import Settings
+from tests.conftest import SECRET_KEY, settings_for
 from tests.orders import product_order
 from tests.receiver import Receiver
 from tests.support import open_case, outbox_events
@@ -98,6 +98,7 @@ def start_worker(database_url: str) -> subprocess.Popen[bytes]:
         "ORDER_COMPLETION_DELIVERY_TIMEOUT_SECONDS": "1",
         "ORDER_COMPLETION_WORKER_POLL_SECONDS": "0.1",
         "ORDER_COMPLETION_LOG_LEVEL": "warning",
+        "ORDER_COMPLETION_SECRET_KEYS": SECRET_KEY,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "order_completion", "worker"],
@@ -125,7 +126,7 @@ async def pending(services: Services) -> int:
 async def test_no_event_is_lost_when_workers_die_and_receivers_misbehave(
     postgres_url: str, empty_postgres: None, receivers: dict[str, Flaky]
 ) -> None:
-    services = build_services(Settings(database_url=postgres_url, callback_allowlist="127.0.0.1"))
+    services = build_services(settings_for(postgres_url, callback_allowlist="127.0.0.1"))
     workers: list[subprocess.Popen[bytes]] = []
     try:
         hubs: dict[str, Registered] = {}

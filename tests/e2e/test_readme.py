@@ -20,7 +20,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ADMIN_URL, _asyncpg_dsn, _postgres_problem, unavailable
+from tests.conftest import ADMIN_URL, SECRET_KEY, _asyncpg_dsn, _postgres_problem, unavailable
 from tests.e2e.conftest import free_port, start_server
 
 README = Path(__file__).parents[2] / "README.md"
@@ -132,7 +132,11 @@ def test_the_readme_walkthrough_runs_verbatim_twice(tmp_path: Path) -> None:
     ports["8000"] = int(server.url.rsplit(":", 1)[1])
     # The blocks call `.venv/bin/order-completion` from the repository folder.
     (tmp_path / ".venv").symlink_to(Path(sys.executable).parents[1])
-    env = {**os.environ, "ORDER_COMPLETION_DATABASE_URL": server.database_url}
+    env = {
+        **os.environ,
+        "ORDER_COMPLETION_DATABASE_URL": server.database_url,
+        "ORDER_COMPLETION_SECRET_KEYS": SECRET_KEY,
+    }
     try:
         for attempt in ("first", "second"):
             result = _run(_script(blocks, ports, database), tmp_path, env)

@@ -18,6 +18,7 @@ import pytest
 
 from order_completion.cases.representation import API_BASE
 from order_completion.orders.schemas import ProductOrderStateChangeEvent
+from tests.conftest import SECRET_KEY
 from tests.e2e.conftest import Server, start_server, stop_server
 from tests.receiver import Receiver
 from tests.sandbox_peers import (
@@ -488,7 +489,11 @@ def integration_token(server: Server, tmp_path: Path) -> str:
     command = ["token", "create", "--role", "integration", "--name", "order-management"]
     created = subprocess.run(
         [sys.executable, "-m", "order_completion", *command, "--quiet"],
-        env={**os.environ, "ORDER_COMPLETION_DATABASE_URL": server.database_url},
+        env={
+            **os.environ,
+            "ORDER_COMPLETION_DATABASE_URL": server.database_url,
+            "ORDER_COMPLETION_SECRET_KEYS": SECRET_KEY,
+        },
         cwd=tmp_path,
         capture_output=True,
         text=True,

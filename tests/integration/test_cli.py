@@ -14,10 +14,21 @@ from typer.testing import CliRunner
 
 from order_completion.bootstrap import build_services
 from order_completion.cli import app
-from order_completion.settings import Settings
+from tests.conftest import SECRET_KEY, settings_for
 from tests.orders import business_order, product_order
 
 runner = CliRunner()
+
+
+def env_of(database_url: str) -> dict[str, str]:
+    """The environment of a command on ``database_url``, with the tests' key, so no
+    command generates a key file in the working folder."""
+    return {
+        "ORDER_COMPLETION_DATABASE_URL": database_url,
+        "ORDER_COMPLETION_SECRET_KEYS": SECRET_KEY,
+    }
+
+
 BAD_POLICY = """id: broken
 version: 1
 name: Broken
@@ -53,7 +64,9 @@ def test_import_orders_reports_created_duplicate_and_rejected(
     source = tmp_path / "orders.ndjson"
     source.write_text("\n".join(lines) + "\n")
     result = runner.invoke(
-        app, ["import-orders", str(source)], env={"ORDER_COMPLETION_DATABASE_URL": sqlite_url}
+        app,
+        ["import-orders", str(source)],
+        env=env_of(sqlite_url),
     )
     assert result.exit_code == 1, result.output
     assert "created 2, duplicate 1, rejected 3" in result.output
@@ -74,7 +87,7 @@ def test_import_orders_names_each_rejected_order_by_its_id_and_takes_only_trigge
     ]
     source = tmp_path / "orders.ndjson"
     source.write_text("\n".join(lines) + "\n")
-    env = {"ORDER_COMPLETION_DATABASE_URL": sqlite_url, "COLUMNS": "60"}
+    env = {**env_of(sqlite_url), "COLUMNS": "60"}
     result = runner.invoke(app, ["import-orders", str(source)], env=env)
     assert result.exit_code == 1, result.output
     assert "created 1, duplicate 0, rejected 2" in result.output
@@ -90,7 +103,9 @@ def test_import_orders_takes_a_json_list(tmp_path: Path, sqlite_url: str) -> Non
     source = tmp_path / "orders.json"
     source.write_text(json.dumps([product_order("IMP-L1"), product_order("IMP-L2")]))
     result = runner.invoke(
-        app, ["import-orders", str(source)], env={"ORDER_COMPLETION_DATABASE_URL": sqlite_url}
+        app,
+        ["import-orders", str(source)],
+        env=env_of(sqlite_url),
     )
     assert result.exit_code == 0, result.output
     assert "created 2, duplicate 0, rejected 0" in result.output
@@ -129,6 +144,16 @@ def test_a_bad_setting_is_named_and_stops_the_command() -> None:
     assert "Invalid setting ORDER_COMPLETION_DATABASE_URL" in result.output
 
 
+def test_a_half_configured_transport_names_the_settings_it_needs() -> None:
+    """A check over several settings names each variable to set, as one of a single does."""
+    result = runner.invoke(app, ["migrate"], env={"ORDER_COMPLETION_MESSAGE_TRANSPORT": "smtp"})
+    assert result.exit_code == 2
+    assert (
+        "Invalid settings: smtp needs ORDER_COMPLETION_MAIL_FROM and ORDER_COMPLETION_SMTP_URL"
+        in result.output
+    )
+
+
 def test_a_bad_smtp_url_is_named_without_its_password() -> None:
     """The message says what to fix in the SMTP URL and masks the password it was given."""
     result = runner.invoke(
@@ -155,7 +180,7 @@ def test_an_unreachable_database_is_reported_without_its_password() -> None:
 
 
 def test_tokens_are_created_listed_and_revoked(sqlite_url: str) -> None:
-    env = {"ORDER_COMPLETION_DATABASE_URL": sqlite_url}
+    env = env_of(sqlite_url)
     created = runner.invoke(
         app, ["token", "create", "--role", "engineer", "--name", "field", "--quiet"], env=env
     )
@@ -177,14 +202,14 @@ def test_tokens_are_created_listed_and_revoked(sqlite_url: str) -> None:
 
 
 def test_token_list_shows_whole_names_and_when_each_was_last_used(sqlite_url: str) -> None:
-    env = {"ORDER_COMPLETION_DATABASE_URL": sqlite_url, "COLUMNS": "60"}
+    env = {**env_of(sqlite_url), "COLUMNS": "60"}
     used_name = "nightly order feed from the billing platform, production " + "x" * 20
     create = ["token", "create", "--role", "integration", "--quiet", "--name"]
     used = runner.invoke(app, [*create, used_name], env=env).output.strip()
     assert runner.invoke(app, [*create, "spare"], env=env).exit_code == 0
 
     async def call_with(token: str) -> None:
-        services = build_services(Settings(database_url=sqlite_url))
+        services = build_services(settings_for(sqlite_url))
         try:
             await services.auth.authenticate(f"Bearer {token}")
         finally:
@@ -213,7 +238,9 @@ def test_import_orders_reads_past_a_byte_order_mark_and_a_line_nested_too_deeply
     ]
     source.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(
-        app, ["import-orders", str(source)], env={"ORDER_COMPLETION_DATABASE_URL": sqlite_url}
+        app,
+        ["import-orders", str(source)],
+        env=env_of(sqlite_url),
     )
     assert result.exit_code == 1, result.output
     assert "created 2, duplicate 0, rejected 1" in result.output
@@ -233,7 +260,9 @@ def test_an_order_the_database_refuses_is_rejected_alone(tmp_path: Path, postgre
     source = tmp_path / "orders.ndjson"
     source.write_text("\n".join(lines) + "\n")
     result = runner.invoke(
-        app, ["import-orders", str(source)], env={"ORDER_COMPLETION_DATABASE_URL": postgres_url}
+        app,
+        ["import-orders", str(source)],
+        env=env_of(postgres_url),
     )
     assert result.exit_code == 1, result.output
     assert "created 20, duplicate 0, rejected 1" in result.output

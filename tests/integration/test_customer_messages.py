@@ -18,6 +18,7 @@ from tests.mailbox import Mailbox, start_server
 from tests.orders import BASE, business_order, passing_test, product_order
 
 PI = "/tmf-api/partyInteraction/v4/partyInteraction"
+AP = "/tmf-api/appointment/v4/appointment"
 
 
 @pytest.fixture
@@ -136,3 +137,41 @@ async def test_a_training_session_sends_an_invitation_and_its_cancellation(
     methods = sorted(b"METHOD:CANCEL" in data for _, data in invitations)
     assert methods == [False, True]
     assert all(b"DTSTART:20261201T090000Z" in data for _, data in invitations)
+
+
+async def test_a_moved_visit_sends_the_invitation_again_as_a_newer_version(
+    services: Services, client: httpx.AsyncClient, mailbox: tuple[Mailbox, int]
+) -> None:
+    box, _ = mailbox
+    order = with_email(business_order(), "it@acme.example")
+    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    entity = {"id": case["id"], "role": "completionCase", "@referredType": "CompletionCase"}
+    booked = await client.post(
+        AP,
+        json={
+            "category": "commissioning",
+            "relatedEntity": [entity],
+            "validFor": {
+                "startDateTime": "2026-12-01T09:00:00Z",
+                "endDateTime": "2026-12-01T11:00:00Z",
+            },
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    await services.worker.run_once()
+    later = {"startDateTime": "2026-12-03T09:00:00Z", "endDateTime": "2026-12-03T10:00:00Z"}
+    moved = await client.patch(booked.json()["href"], json={"validFor": later})
+    assert moved.status_code == 200, moved.text
+    await services.worker.run_once()
+    sent = {
+        str(message["Subject"]).strip(): data
+        for message in (d.message for d in box.delivered)
+        for name, data in attachments(message).items()
+        if name.endswith(".ics")
+    }
+    first, second = sorted(sent, key=lambda subject: subject.startswith("Changed"))
+    assert second.startswith("Changed: Commissioning visit")
+    assert b"SEQUENCE:0" in sent[first]
+    assert b"SEQUENCE:1" in sent[second]
+    assert b"METHOD:REQUEST" in sent[second]
+    assert b"DTSTART:20261203T090000Z" in sent[second]

@@ -14,7 +14,7 @@ from order_completion.acceptance.schemas import AcceptanceDecisionRequest
 from order_completion.bootstrap import Services, build_services
 from order_completion.clock import FixedClock
 from order_completion.errors import Conflict
-from order_completion.settings import Settings
+from tests.conftest import settings_for
 from tests.orders import business_order, product_order
 from tests.support import decide, open_case
 
@@ -23,7 +23,7 @@ TOGETHER = 20
 
 @pytest.fixture
 async def sqlite_services(sqlite_url: str, clock: FixedClock) -> AsyncIterator[Services]:
-    built = build_services(Settings(database_url=sqlite_url), clock=clock)
+    built = build_services(settings_for(sqlite_url), clock=clock)
     try:
         yield built
     finally:

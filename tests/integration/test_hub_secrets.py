@@ -158,8 +158,13 @@ def test_a_bad_key_is_named_in_the_settings(keys: str) -> None:
 
 async def test_migration_0015_seals_old_secrets_and_its_downgrade_opens_them(
     empty_database: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    config = migrate.alembic_config(empty_database)
+    """With the keys of the settings migrate is given, not those of the environment: the
+    service built from the same settings opens what the migration sealed."""
+    monkeypatch.setenv("ORDER_COMPLETION_SECRET_KEYS", SECRET_KEY)
+    given = Settings(database_url=empty_database, secret_keys=NEW_KEY)
+    config = migrate.alembic_config(empty_database, given)
     await asyncio.to_thread(command.upgrade, config, "0014")
     plain, previous = "whsec_b2xkIHNlY3JldA==", "whsec_cHJldmlvdXM="
     engine = create_async_engine(normalise_url(empty_database))
@@ -181,9 +186,9 @@ async def test_migration_0015_seals_old_secrets_and_its_downgrade_opens_them(
     finally:
         await engine.dispose()
 
-    await migrate.upgrade_async(empty_database)
+    await migrate.upgrade_async(given)
     sealed = await stored(empty_database, "hub-1")
-    assert [Fernet(SECRET_KEY).decrypt(str(s).encode()).decode() for s in sealed] == [
+    assert [Fernet(NEW_KEY).decrypt(str(s).encode()).decode() for s in sealed] == [
         plain,
         previous,
     ]

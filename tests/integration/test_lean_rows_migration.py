@@ -24,8 +24,7 @@ from order_completion.clock import FixedClock
 from order_completion.database import UTCDateTime, normalise_url, unpack
 from order_completion.events.deliveries import Delivery
 from order_completion.events.outbox import OutboxBatch, envelopes_of
-from order_completion.settings import Settings
-from tests.conftest import ADMIN_URL, _asyncpg_dsn, _postgres_problem, unavailable
+from tests.conftest import ADMIN_URL, _asyncpg_dsn, _postgres_problem, settings_for, unavailable
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 JSON = sa.JSON(none_as_null=True)
@@ -242,13 +241,13 @@ async def _write_old_rows(url: str) -> None:
 
 
 async def test_old_rows_are_gathered_and_still_read_and_delivered(empty_database: str) -> None:
-    config = migrate.alembic_config(empty_database)
+    config = migrate.alembic_config(empty_database, settings_for(empty_database))
     await asyncio.to_thread(command.upgrade, config, "0008")
     await _write_old_rows(empty_database)
-    await migrate.upgrade_async(empty_database)
+    await migrate.upgrade_async(settings_for(empty_database))
 
     services = build_services(
-        Settings(database_url=empty_database), clock=FixedClock(AT + timedelta(days=1))
+        settings_for(empty_database), clock=FixedClock(AT + timedelta(days=1))
     )
     try:
         case = await read_case(services, "case-1", with_history=True)
@@ -291,19 +290,19 @@ async def _scalar(url: str, query: sa.Select[Any]) -> Any:
 async def test_history_is_packed_and_unpacked_both_ways(empty_database: str) -> None:
     """0013 compresses the history entries in place; its downgrade gives back JSON that
     0012's readers understand, and upgrading again reads the same history."""
-    config = migrate.alembic_config(empty_database)
+    config = migrate.alembic_config(empty_database, settings_for(empty_database))
     await asyncio.to_thread(command.upgrade, config, "0008")
     await _write_old_rows(empty_database)
     await asyncio.to_thread(command.upgrade, config, "0012")
     as_json = sa.select(_table("case_history", ("entries", JSON)).c.entries)
     before = await _scalar(empty_database, as_json)
-    await migrate.upgrade_async(empty_database)
+    await migrate.upgrade_async(settings_for(empty_database))
     packed = sa.select(_table("case_history", ("entries", sa.LargeBinary())).c.entries)
     assert unpack(await _scalar(empty_database, packed)) == before
     await asyncio.to_thread(command.downgrade, config, "0012")
     assert await _scalar(empty_database, as_json) == before
-    await migrate.upgrade_async(empty_database)
-    services = build_services(Settings(database_url=empty_database))
+    await migrate.upgrade_async(settings_for(empty_database))
+    services = build_services(settings_for(empty_database))
     try:
         case = await read_case(services, "case-1", with_history=True)
         assert [entry["action"] for entry in case["history"]] == ["caseOpened", "stepStarted"]

@@ -162,3 +162,21 @@ async def test_a_call_nothing_performs_fails_on_its_schedule(
     call = (await calls(services))["odd"]
     assert call.state == "failed"
     assert call.last_error == f"nothing is configured to perform {kind} calls"
+
+
+async def test_calls_that_ended_are_forgotten_after_retention_and_failed_ones_kept(
+    services: Services, clock: FixedClock
+) -> None:
+    def perform(call: ClaimedCall) -> dict[str, Any]:
+        if call.purpose == "refused":
+            raise PermanentFailure("400")
+        return {"ok": True}
+
+    await owe(services, "done")
+    await owe(services, "refused")
+    await runner(services, perform).run_once()
+    clock.advance(timedelta(days=2))
+    async with services.db.transaction() as session:
+        assert await store.prune(session, clock.now() - timedelta(days=3)) == 0
+        assert await store.prune(session, clock.now() - timedelta(days=1)) == 1
+    assert list(await calls(services)) == ["refused"]

@@ -16,7 +16,7 @@ from order_completion import migrate
 from order_completion.appointments.tables import Appointment
 from order_completion.bootstrap import Services, build_services
 from order_completion.clock import FixedClock
-from order_completion.settings import Settings
+from tests.conftest import settings_for
 from tests.integration.test_lean_rows_migration import empty_database  # noqa: F401 (fixture)
 
 START = datetime(2026, 12, 4, 10, tzinfo=UTC)
@@ -47,7 +47,7 @@ def _plain_row() -> dict[str, object]:
 
 @asynccontextmanager
 async def _services(url: str, clock: FixedClock) -> AsyncIterator[Services]:
-    services = build_services(Settings(database_url=url), clock=clock)
+    services = build_services(settings_for(url), clock=clock)
     try:
         yield services
     finally:
@@ -64,7 +64,7 @@ async def test_0017_makes_no_case_and_no_category_null_and_back(
     empty_database: str,  # noqa: F811 (the fixture imported above)
     clock: FixedClock,
 ) -> None:
-    await migrate.upgrade_async(empty_database)
+    await migrate.upgrade_async(settings_for(empty_database))
     async with (
         _services(empty_database, clock) as services,
         services.db.engine.begin() as connection,
@@ -74,7 +74,7 @@ async def test_0017_makes_no_case_and_no_category_null_and_back(
     related = _plain_row()["related_entity"]
     assert await _rows(empty_database, clock, *now) == [(None, None, None, related)]
 
-    config = migrate.alembic_config(empty_database)
+    config = migrate.alembic_config(empty_database, settings_for(empty_database))
     await asyncio.to_thread(command.downgrade, config, "0016")
     before = ("case_id", "category", "end")
     assert await _rows(empty_database, clock, *before) == [("", "", START)]

@@ -11,7 +11,7 @@ from order_completion import migrate
 from order_completion.bootstrap import build_services
 from order_completion.cases.tables import CASES
 from order_completion.clock import FixedClock
-from order_completion.settings import Settings
+from tests.conftest import settings_for
 from tests.integration.test_lean_rows_migration import empty_database  # noqa: F401 (fixture)
 from tests.orders import business_order, product_order
 from tests.support import open_case
@@ -21,19 +21,19 @@ async def test_0016_fills_in_who_each_existing_case_waits_for(
     empty_database: str,  # noqa: F811 (the fixture imported above)
     clock: FixedClock,
 ) -> None:
-    await migrate.upgrade_async(empty_database)
-    services = build_services(Settings(database_url=empty_database), clock=clock)
+    await migrate.upgrade_async(settings_for(empty_database))
+    services = build_services(settings_for(empty_database), clock=clock)
     try:
         business = await open_case(services, business_order())  # waits for its test
         consumer = await open_case(services, product_order())  # completed at once
     finally:
         await services.close()
 
-    config = migrate.alembic_config(empty_database)
+    config = migrate.alembic_config(empty_database, settings_for(empty_database))
     await asyncio.to_thread(command.downgrade, config, "0014")
     await asyncio.to_thread(command.upgrade, config, "head")
 
-    services = build_services(Settings(database_url=empty_database), clock=clock)
+    services = build_services(settings_for(empty_database), clock=clock)
     try:
         async with services.db.read() as session:
             rows = await session.execute(select(CASES.c.id, CASES.c.waiting_for))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from order_completion.integrations.messages.model import MessageTransport
 from order_completion.integrations.messages.smtp import (
@@ -82,6 +83,18 @@ def test_a_chosen_transport_needs_its_settings(values: dict[str, str], missing: 
     """A half-configured transport stops start-up naming the variables to set."""
     with pytest.raises(ValueError, match=f"needs {missing}"):
         Settings(**values)  # type: ignore[arg-type]
+
+
+def test_a_bad_transport_setting_is_reported_once_under_its_own_name() -> None:
+    """A wrong SMTP URL is named as such, not also as a missing one: the transport is
+    checked only once every field it needs has passed its own check."""
+    with pytest.raises(ValidationError) as raised:
+        Settings(
+            message_transport=MessageTransport.SMTP,
+            mail_from="o@op.example",
+            smtp_url="smtp://mail.example.com:twentyfive",  # type: ignore[arg-type]
+        )
+    assert [problem["loc"] for problem in raised.value.errors()] == [("smtp_url",)]
 
 
 def test_no_transport_is_the_default() -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 from order_completion.acceptance.schemas import AcceptanceDecisionRequest
 from order_completion.acceptance.tables import AcceptanceDecision
+from order_completion.attachments.rules import EvidenceOf
+from order_completion.attachments.service import attach
 from order_completion.audit import Actor
 from order_completion.cases.aggregate import CompletionCase
 from order_completion.cases.events import Direction, HistoryAction
@@ -39,7 +41,10 @@ class DecisionRecorded:
 async def record_decision(uow: UnitOfWork, cmd: RecordDecision) -> DecisionRecorded:
     async with uow:
         case = await uow.load(cmd.case_id, cmd.actor)
-        return decide(uow, case, cmd.decision)
+        recorded = decide(uow, case, cmd.decision)
+        ids = [ref.id for ref in cmd.decision.attachment]
+        await attach(uow.session, case.id, ids, EvidenceOf.ACCEPTANCE_DECISION, recorded.id)
+        return recorded
 
 
 def decide(

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from order_completion.attachments.schemas import AttachmentRef
+
 
 class DecidedBy(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -43,6 +45,10 @@ class AcceptanceDecisionRequest(BaseModel):
 
     decision: Literal["accepted", "rejected"]
     decided_by: DecidedBy = Field(alias="decidedBy")
+    attachment: list[AttachmentRef] = Field(
+        default_factory=list,
+        description="Files of the case that back this decision (a signed document)",
+    )
     reason: str | None = None
     punch_list: list[PunchListItem] = Field(default_factory=list, alias="punchList")
 

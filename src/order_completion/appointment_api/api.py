@@ -15,7 +15,7 @@ from order_completion.appointment_api.schemas import (
     parties,
     required_end,
 )
-from order_completion.appointments import calendar
+from order_completion.appointments import calendar, rules
 from order_completion.appointments import service as appointments
 from order_completion.appointments.representation import BASE, appointment_resource
 from order_completion.appointments.rules import Category
@@ -61,7 +61,9 @@ FILTERS = {
 ONE = {200: {"model": AppointmentOut, "description": "The appointment"}, **ERROR_RESPONSES}
 
 
-CASE_CATEGORIES = frozenset(category.value for category in Category)
+def _refuse(problem: rules.Problem | None) -> None:
+    if problem is not None:
+        raise InvalidInput(problem.message, field=problem.field)
 
 
 def _case_id(body: AppointmentCreate) -> str | None:
@@ -77,19 +79,15 @@ def _case_id(body: AppointmentCreate) -> str | None:
     return cases[0].id if cases else None
 
 
-def _details(body: AppointmentCreate, *, customer_from_case: bool) -> JsonObject:
-    data = body.model_dump(exclude_unset=True)
-    details = {
-        column: data[name]
-        for name, column in handlers.DETAILS.items()
-        if name in data and name != "description"
-    }
-    details["related_party"] = [
-        party
-        for party in parties(body)
-        if not customer_from_case or str(party.get("role", "")).lower() != "customer"
-    ]
-    return details
+def _details(body: AppointmentCreate, *, for_case: bool) -> JsonObject:
+    """The details kept as sent; a case's appointment gets the case's customer when it is
+    booked, so a customer sent with it is left out."""
+    data = body.model_dump(by_alias=True, exclude_unset=True)
+    data.pop("description", None)
+    data.pop("relatedEntity", None)
+    sent = parties(body)
+    data["relatedParty"] = rules.case_parties((), sent) if for_case else sent
+    return appointments.detail_columns(data)
 
 
 def _command(
@@ -98,12 +96,11 @@ def _command(
     """The step action a new appointment is (a training session or a commissioning visit of
     a case), or a plain appointment when it names no case."""
     case_id = _case_id(body)
+    _refuse(rules.booking_problem(body.category, for_case=case_id is not None))
+    given = [name for name in rules.TRAINING_ATTRIBUTES if getattr(body, name)]
+    _refuse(rules.training_attributes_problem(body.category, given))
     if case_id is None:
         return _plain(body, actor)
-    if body.category not in CASE_CATEGORIES:
-        raise InvalidInput(
-            "an appointment of a completion case is commissioning or training", field="category"
-        )
     period = body.validFor
     end = required_end(period.endDateTime)
     if body.category == Category.TRAINING.value:
@@ -116,29 +113,21 @@ def _command(
             trainer=body.trainer.model_dump(exclude_none=True) if body.trainer else None,
             attendees=tuple(a.model_dump(exclude_none=True) for a in body.attendee or []),
             description=body.description,
-            details=_details(body, customer_from_case=True),
+            details=_details(body, for_case=True),
         )
-    _refuse_training_attributes(body)
     return ScheduleVisit(
         case_id,
         start=period.startDateTime,
         end=end,
         actor=actor,
         description=body.description,
-        details=_details(body, customer_from_case=True),
+        details=_details(body, for_case=True),
     )
 
 
 def _plain(body: AppointmentCreate, actor: Actor) -> plain.MakeAppointment:
-    """An appointment of no case; the categories our steps act on need their case."""
-    if body.category in CASE_CATEGORIES:
-        raise InvalidInput(
-            f"a {body.category} appointment needs its completion case "
-            "(@referredType CompletionCase)",
-            field="relatedEntity",
-        )
-    _refuse_training_attributes(body)
-    details = _details(body, customer_from_case=False)
+    """An appointment of no case, kept as sent."""
+    details = _details(body, for_case=False)
     if body.relatedEntity:
         details["related_entity"] = other_entities(body.relatedEntity)
     return plain.MakeAppointment(
@@ -149,14 +138,6 @@ def _plain(body: AppointmentCreate, actor: Actor) -> plain.MakeAppointment:
         description=body.description,
         details=details,
     )
-
-
-def _refuse_training_attributes(body: AppointmentCreate) -> None:
-    if body.topic or body.attendee or body.trainer:
-        raise InvalidInput(
-            "topic, trainer and attendee are for training appointments",
-            field="topic" if body.topic else "attendee",
-        )
 
 
 @router.post(
@@ -247,7 +228,8 @@ async def get_appointment(
         "appointment completes its session (with `attended` and `feedbackScore`) and may "
         "complete the training step. `validFor` moves an appointment that is still open (a "
         "merge patch: `endDateTime: null` removes the end of a plain appointment; ours keep "
-        "theirs). A plain appointment may change `relatedEntity`; a case's is its case."
+        "theirs). A plain appointment may change `relatedEntity`; a case's is its case, and keeps "
+        "the case's customer among its `relatedParty`."
     ),
     dependencies=allow(Permission.MANAGE_APPOINTMENTS),
     response_model=AppointmentOut,
@@ -270,6 +252,11 @@ async def patch_appointment(
 @router.get(
     "/appointment/{appointment_id}/calendar.ics",
     summary="The appointment as an iCalendar invitation",
+    description=(
+        "The current version: the same `UID` throughout, a `SEQUENCE` grown by every move "
+        "and status change. A cancelled or failed appointment is `METHOD:CANCEL` with "
+        "`STATUS:CANCELLED`."
+    ),
     dependencies=allow(Permission.READ),
     responses={
         200: {"content": {"text/calendar": {}}, "description": "An RFC 5545 calendar"},

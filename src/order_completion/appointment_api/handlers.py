@@ -1,36 +1,33 @@
 """Changing an appointment through TMF646: move it, change its details, confirm it, or
 report its outcome. A training appointment's outcome is its training session's, handled
-by the training feature so both APIs have the same effect."""
+by the training feature so both APIs have the same effect; a move of a case's appointment
+is written in the case's history, which invites the customer again."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from order_completion.appointment_api import plain
-from order_completion.appointment_api.schemas import AppointmentUpdate, required_end
+from order_completion.appointment_api.schemas import (
+    AppointmentUpdate,
+    other_entities,
+    parties,
+    required_end,
+)
 from order_completion.appointments import service as appointments
 from order_completion.appointments.rules import Category, Status
+from order_completion.appointments.service import NoCase, Owner
 from order_completion.appointments.tables import Appointment
 from order_completion.audit import Actor
 from order_completion.auth.rules import Permission
 from order_completion.cases.aggregate import CompletionCase
+from order_completion.cases.events import HistoryAction
 from order_completion.cases.unit_of_work import UnitOfWork
+from order_completion.clock import iso
 from order_completion.errors import InvalidInput
 from order_completion.training.handlers import CloseSession, SessionEnd, close_on
 
-# TMF646 attribute → column, for the details a PATCH may change.
-DETAILS = {
-    "description": "description",
-    "externalId": "external_id",
-    "relatedPlace": "related_place",
-    "contactMedium": "contact_medium",
-    "note": "note",
-    "attachment": "attachment",
-    "calendarEvent": "calendar_event",
-}
-LIST_COLUMNS = ("contact_medium", "note", "attachment")
-OUTCOME_FIELDS = {"attended", "feedbackScore"}
+OUTCOME_FIELDS = frozenset({"attended", "feedbackScore"})
 
 
 def required_permission(category: str | None) -> Permission:
@@ -56,7 +53,7 @@ async def update_appointment(uow: UnitOfWork, cmd: UpdateAppointment) -> Appoint
         case_id = (await appointments.get(uow.session, cmd.appointment_id)).case_id
         if case_id is None:
             row = await appointments.get(uow.session, cmd.appointment_id, lock=True)
-            await plain.change_appointment(uow, row, cmd.update)
+            _apply_plain(uow, row, cmd.update)
             return row
         case = await uow.load(case_id, cmd.actor)
         row = await appointments.get(uow.session, cmd.appointment_id, fresh=True)
@@ -64,26 +61,51 @@ async def update_appointment(uow: UnitOfWork, cmd: UpdateAppointment) -> Appoint
         return row
 
 
+def _details(row: Appointment, body: AppointmentUpdate) -> dict[str, Any]:
+    """The details the patch names, in their TMF646 spelling; the entities of a plain
+    appointment checked as they are when it is booked."""
+    data = body.model_dump(by_alias=True, exclude_unset=True)
+    if body.relatedParty is not None:
+        data["relatedParty"] = parties(body)
+    if body.relatedEntity is not None and row.case_id is None:
+        data["relatedEntity"] = other_entities(body.relatedEntity)
+    return data
+
+
+def _change(owner: Owner, row: Appointment, body: AppointmentUpdate, base_url: str) -> bool:
+    """Move the appointment and change its details as the patch says (a case's keeps
+    needing its end); whether it moved."""
+    moved = False
+    if body.validFor is not None:
+        start, end = body.validFor.applied_to(row.start, row.end)
+        if row.case_id is not None:
+            end = required_end(end)
+        moved = appointments.reschedule(owner, row, start, end)
+    appointments.change_details(row, _details(row, body))
+    named = body.model_fields_set - {"status"} - OUTCOME_FIELDS
+    if named:
+        appointments.changed(owner, row, ",".join(sorted(named)), base_url)
+    return moved
+
+
+def _apply_plain(uow: UnitOfWork, row: Appointment, body: AppointmentUpdate) -> None:
+    """A plain appointment: its own life cycle, no case, no outcome to report."""
+    outcome = sorted(OUTCOME_FIELDS & body.model_fields_set)
+    if outcome:
+        raise InvalidInput("is for training appointments of a completion case", field=outcome[0])
+    owner = NoCase(uow.session, uow.now)
+    _change(owner, row, body, uow.base_url)
+    if body.status is not None:
+        appointments.move_to(owner, row, Status(body.status), uow.base_url)
+
+
 async def _apply(
     uow: UnitOfWork, case: CompletionCase, row: Appointment, cmd: UpdateAppointment
 ) -> None:
     body = cmd.update
     given = body.model_fields_set
-    if "relatedEntity" in given:
-        raise InvalidInput(
-            "an appointment of a completion case is related to its case", field="relatedEntity"
-        )
-    if body.validFor is not None:
-        start, end = body.validFor.applied_to(row.start, row.end)
-        appointments.reschedule(case, row, start, required_end(end))
-    data = body.model_dump(exclude_unset=True)
-    for name, column in DETAILS.items():
-        if name in data:
-            empty: list[Any] | None = [] if column in LIST_COLUMNS else None
-            setattr(row, column, data[name] if data[name] is not None else empty)
-    if given - {"status"} - OUTCOME_FIELDS:
-        changed = ",".join(sorted(given - {"status"}))
-        appointments.changed(case, row, changed, uow.base_url)
+    if _change(case, row, body, uow.base_url):
+        _record_move(case, row)
     if body.status is None:
         if given & OUTCOME_FIELDS:
             raise InvalidInput(
@@ -104,3 +126,17 @@ async def _apply(
         await close_on(uow, case, row, close)
         return
     appointments.move_to(case, row, status, uow.base_url)
+
+
+def _record_move(case: CompletionCase, row: Appointment) -> None:
+    """The case remembers the move, and the customer is sent the new version of the
+    invitation (its ``sequence`` says which)."""
+    case.record(
+        HistoryAction.APPOINTMENT_RESCHEDULED,
+        step=case.step(row.step_id) if row.step_id else None,
+        appointmentId=row.id,
+        category=row.category,
+        sequence=row.sequence,
+        start=iso(row.start),
+        end=iso(row.end),
+    )

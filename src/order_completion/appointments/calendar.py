@@ -1,9 +1,13 @@
-"""An appointment row as an iCalendar invitation (RFC 5545), for the customer's calendar."""
+"""An appointment row as an iCalendar invitation (RFC 5545), for the customer's calendar:
+always its current version, numbered by the row's ``sequence``, so a calendar that fetches
+it again after a move or a status change replaces what it holds. A cancelled or failed
+appointment is withdrawn (``METHOD:CANCEL``): see ``rules.WITHDRAWN``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from order_completion.appointments.rules import CALENDAR_STATUS, WITHDRAWN, Status
 from order_completion.appointments.tables import Appointment
 from order_completion.integrations.messages.calendar import invitation as calendar_invitation
 from order_completion.integrations.messages.model import (
@@ -12,18 +16,10 @@ from order_completion.integrations.messages.model import (
     Person,
 )
 
-STATUS = {
-    "initialized": "TENTATIVE",
-    "confirmed": "CONFIRMED",
-    "completed": "CONFIRMED",
-    "cancelled": "CANCELLED",
-    "failed": "CANCELLED",
-}
 
-
-def details(row: Appointment, *, sequence: int = 0) -> AppointmentDetails:
-    """The plain facts of ``row`` that invitations and messages show."""
-    cancelled = row.status == "cancelled"
+def details(row: Appointment) -> AppointmentDetails:
+    """The plain facts of ``row`` that invitations and messages show, as they are now."""
+    withdrawn = Status(row.status) in WITHDRAWN
     return AppointmentDetails(
         uid=f"{row.id}@order-completion",
         start=row.start,
@@ -32,8 +28,8 @@ def details(row: Appointment, *, sequence: int = 0) -> AppointmentDetails:
         trainer=_person(row.trainer) if row.trainer else None,
         topics=tuple(row.topics or ()),
         attendees=tuple(_person(person) for person in row.attendees),
-        change=AppointmentChange.CANCELLED if cancelled else AppointmentChange.SCHEDULED,
-        sequence=sequence,
+        change=AppointmentChange.CANCELLED if withdrawn else AppointmentChange.SCHEDULED,
+        sequence=row.sequence,
         stamp=row.last_update,
     )
 
@@ -47,7 +43,7 @@ def invitation(row: Appointment, *, order_id: str | None, organizer: str | None 
         summary=f"{title} for order {order_id}" if order_id else title,
         description=row.description,
         organizer=organizer,
-        status=STATUS.get(row.status, "TENTATIVE"),
+        status=CALENDAR_STATUS[Status(row.status)],
     )
 
 

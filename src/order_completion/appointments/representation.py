@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from order_completion.appointments.rules import Category
 from order_completion.appointments.tables import Appointment
 from order_completion.cases.representation import case_href
 from order_completion.clock import iso
@@ -48,7 +49,7 @@ def appointment_resource(row: Appointment, base_url: str = "") -> dict[str, Any]
         "attachment": row.attachment,
         "calendarEvent": row.calendar_event,
     }
-    if row.category == "training":
+    if row.category == Category.TRAINING.value:
         result.update(
             {
                 "topic": row.topics,

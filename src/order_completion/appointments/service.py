@@ -10,7 +10,7 @@ TMF646 appointment) follows the same life cycle; its events go to the outbox dir
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -19,11 +19,34 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.appointments.representation import appointment_resource
-from order_completion.appointments.rules import OPEN, Category, Status, allowed, path_to
+from order_completion.appointments.rules import (
+    OPEN,
+    Category,
+    Status,
+    allowed,
+    case_parties,
+    is_customer,
+    path_to,
+)
 from order_completion.appointments.tables import Appointment
 from order_completion.cases.aggregate import CompletionCase, Step
 from order_completion.errors import Conflict, InvalidInput, NotFound
 from order_completion.events import outbox
+
+# TMF646 attribute → column, for the details an appointment keeps as it was sent (or
+# patched); the lists among them are emptied, never null, when a patch clears them.
+DETAIL_COLUMNS = {
+    "description": "description",
+    "externalId": "external_id",
+    "relatedParty": "related_party",
+    "relatedEntity": "related_entity",
+    "relatedPlace": "related_place",
+    "contactMedium": "contact_medium",
+    "note": "note",
+    "attachment": "attachment",
+    "calendarEvent": "calendar_event",
+}
+LIST_COLUMNS = frozenset({"related_party", "contact_medium", "note", "attachment"})
 
 
 class Owner(Protocol):
@@ -158,6 +181,7 @@ def _new(
         attendees=list(attendees),
         attended=[],
         feedback_score=None,
+        sequence=0,
         creation_date=owner.now,
         last_update=owner.now,
     )
@@ -203,15 +227,48 @@ def move_to(
     for status in steps:
         previous = row.status
         row.status = status.value
+        row.sequence += 1
         row.last_update = case.now
         _publish(case, "StateChange", row, base_url, previousStatus=previous)
 
 
-def reschedule(case: Owner, row: Appointment, start: datetime, end: datetime | None) -> None:
+def reschedule(case: Owner, row: Appointment, start: datetime, end: datetime | None) -> bool:
+    """Move an open appointment; whether its period changed. A move is a new version of
+    its invitation (a higher ``sequence``), which calendars take in place of the earlier."""
     if Status(row.status) not in OPEN:
         raise Conflict(f"a {row.status} appointment cannot be moved")
     _check_period(start, end)
+    if (start, end) == (row.start, row.end):
+        return False
     row.start, row.end, row.last_update = start, end, case.now
+    row.sequence += 1
+    return True
+
+
+def detail_columns(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns the TMF646 details in ``data`` are kept in; ``None`` empties a list."""
+    return {
+        column: data[name] if data[name] is not None else ([] if column in LIST_COLUMNS else None)
+        for name, column in DETAIL_COLUMNS.items()
+        if name in data
+    }
+
+
+def change_details(row: Appointment, data: Mapping[str, Any]) -> None:
+    """Apply the details a merge patch names (TMF646 attribute → new value, in its TMF646
+    spelling). A case's appointment stays related to its case only, and keeps the case's
+    customer among its parties; a plain one is kept as sent."""
+    columns = detail_columns(data)
+    if row.case_id is not None:
+        if "related_entity" in columns:
+            raise InvalidInput(
+                "an appointment of a completion case is related to its case", field="relatedEntity"
+            )
+        if "related_party" in columns:
+            customer = [party for party in row.related_party if is_customer(party)]
+            columns["related_party"] = case_parties(customer, columns["related_party"])
+    for column, value in columns.items():
+        setattr(row, column, value)
 
 
 def _check_period(start: datetime, end: datetime | None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, JsonColumn, UTCDateTime
@@ -43,5 +43,8 @@ class Appointment(Base):
     attendees: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
     attended: Mapped[list[str]] = mapped_column(JsonColumn)
     feedback_score: Mapped[int | None] = mapped_column(Integer)
+    # The invitation's RFC 5545 SEQUENCE: grown by every move and status change, so
+    # calendars replace the earlier version of the invitation.
+    sequence: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     creation_date: Mapped[datetime] = mapped_column(UTCDateTime)
     last_update: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -74,7 +74,7 @@ class Target:
 def sqlite_target(folder: Path) -> Target:
     async def make(label: str) -> str:
         url = f"sqlite:///{folder / f'{label}.db'}"
-        await migrate.upgrade_async(url)
+        await migrate.upgrade_async(Settings(database_url=url))
         return url
 
     async def drop(_url: str) -> None:
@@ -99,7 +99,7 @@ def postgres_target(admin_url: str) -> Target:
         name = f"order_completion_bench_{label}_{uuid.uuid4().hex[:8]}"
         await execute(f'CREATE DATABASE "{name}"')
         url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        await migrate.upgrade_async(url)
+        await migrate.upgrade_async(Settings(database_url=url))
         return url
 
     async def drop(url: str) -> None:

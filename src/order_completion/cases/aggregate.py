@@ -317,7 +317,7 @@ class CompletionCase:
         self, step: Step, reason: InformationReason = InformationReason.STEP_STARTED
     ) -> None:
         """Tell subscribers the case waits on the customer for this step, and why now."""
-        wanted = rules.WAITS_FOR.get(step.kind)
+        wanted = rules.AWAITED_INPUT.get(step.kind)
         self._emit(
             CaseEventType.INFORMATION_REQUIRED,
             step,

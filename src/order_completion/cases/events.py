@@ -49,6 +49,7 @@ class HistoryAction(StrEnum):
     READY_FOR_SERVICE_NOTICE_SENT = "readyForServiceNoticeSent"
     COMMISSIONING_TEST_RECORDED = "commissioningTestRecorded"
     COMMISSIONING_VISIT_SCHEDULED = "commissioningVisitScheduled"
+    APPOINTMENT_RESCHEDULED = "appointmentRescheduled"
     ACCEPTANCE_DECISION_RECORDED = "acceptanceDecisionRecorded"
     ACCEPTANCE_DEEMED = "acceptanceDeemed"
     ACCEPTANCE_WINDOW_PASSED = "acceptanceWindowPassed"
@@ -63,6 +64,7 @@ class HistoryAction(StrEnum):
     CUSTOMER_UPDATE_RETRIED = "customerUpdateRetried"
     CUSTOMER_UPDATE_SETTLED = "customerUpdateSettled"
     CERTIFICATE_ISSUED = "certificateIssued"
+    ATTACHMENT_ADDED = "attachmentAdded"
     MESSAGE_FAILED = "messageFailed"
     SURVEY_ANSWERED = "surveyAnswered"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from order_completion.cases.aggregate import CompletionCase, Step
 from order_completion.cases.events import CaseSnapshot, StepSnapshot
-from order_completion.cases.rules import WAITS_FOR, StepState
+from order_completion.cases.rules import AWAITED_INPUT, StepState
 from order_completion.clock import iso
 
 API_BASE = "/tmf-api/orderCompletion/v1"
@@ -30,7 +30,7 @@ def history_href(base_url: str, case_id: str) -> str:
 def waiting_for(step: Step | StepSnapshot) -> str | None:
     if step.state is not StepState.ACTIVE:
         return None
-    wanted = WAITS_FOR.get(step.kind)
+    wanted = AWAITED_INPUT.get(step.kind)
     return wanted.value if wanted else None
 
 

@@ -72,8 +72,9 @@ class Jeopardy(StrEnum):
     BREACH = "breach"
 
 
-class WaitingFor(StrEnum):
-    """The input an active step waits for; the API action that provides it."""
+class AwaitedInput(StrEnum):
+    """The input an active step awaits (a step's ``waitingFor``): the API action that
+    provides it. Who provides it is the ``Waiter``."""
 
     COMMISSIONING_TEST_RESULT = "commissioningTestResult"
     ACCEPTANCE_DECISION = "acceptanceDecision"
@@ -106,11 +107,11 @@ CASE_TRANSITIONS: frozenset[tuple[CaseState, CaseState]] = frozenset(
 REQUESTABLE_CASE_STATES = frozenset({CaseState.ACTIVE, CaseState.HOLD, CaseState.CANCELLED})
 
 # What an active step of each kind waits for; kinds absent here run by themselves.
-WAITS_FOR: dict[StepKind, WaitingFor] = {
-    StepKind.COMMISSIONING_TEST: WaitingFor.COMMISSIONING_TEST_RESULT,
-    StepKind.ACCEPTANCE: WaitingFor.ACCEPTANCE_DECISION,
-    StepKind.TRAINING: WaitingFor.TRAINING_SESSION,
-    StepKind.SATISFACTION_SURVEY: WaitingFor.SURVEY_RESPONSE,
+AWAITED_INPUT: dict[StepKind, AwaitedInput] = {
+    StepKind.COMMISSIONING_TEST: AwaitedInput.COMMISSIONING_TEST_RESULT,
+    StepKind.ACCEPTANCE: AwaitedInput.ACCEPTANCE_DECISION,
+    StepKind.TRAINING: AwaitedInput.TRAINING_SESSION,
+    StepKind.SATISFACTION_SURVEY: AwaitedInput.SURVEY_RESPONSE,
 }
 
 # Kinds whose wait is on the customer: starting them asks the customer for something.

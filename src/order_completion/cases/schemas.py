@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from order_completion.cases.rules import Waiter
+
 READ_ONLY_ATTRIBUTES = frozenset(
     {
         "id",
@@ -129,7 +131,7 @@ class CompletionCaseOut(BaseModel):
         default=None,
         description="The acceptance certificate once issued: `href` of the PDF and its `sha256`",
     )
-    waitingFor: Literal["customer", "engineer", "trainer", "nobody"] | None = Field(
+    waitingFor: Waiter | None = Field(
         default=None,
         description="Who the case waits for: the person whose move is next (blocking "
         "steps first); `nobody` when it runs by itself, is on hold or is finished",

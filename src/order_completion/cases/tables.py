@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Table, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from order_completion.cases.rules import Waiter
 from order_completion.database import Base, JsonColumn, PackedJson, UTCDateTime
 
 
@@ -60,7 +61,7 @@ class CaseRow(Base):
     jeopardy: Mapped[str] = mapped_column(String(20))
     # Who the case waits for (``rules.waiting_for`` of its steps), written with every save
     # so that the list filter reads an index rather than every case's steps (0016).
-    waiting_for: Mapped[str] = mapped_column(String(20), server_default="nobody")
+    waiting_for: Mapped[str] = mapped_column(String(20), server_default=Waiter.NOBODY.value)
     target_completion_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     start_of_service_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

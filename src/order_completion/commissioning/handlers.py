@@ -11,6 +11,8 @@ from typing import Any
 from order_completion.appointments import service as appointments
 from order_completion.appointments.rules import Category
 from order_completion.appointments.tables import Appointment
+from order_completion.attachments.rules import EvidenceOf
+from order_completion.attachments.service import attach
 from order_completion.audit import Actor
 from order_completion.cases.aggregate import CompletionCase, Step
 from order_completion.cases.events import Direction, HistoryAction, InformationReason
@@ -55,6 +57,8 @@ async def record_on(
         recorded_at=uow.now,
     )
     uow.add(run)
+    ids = [ref.id for ref in body.attachment]
+    await attach(uow.session, case.id, ids, EvidenceOf.COMMISSIONING_RUN, run.id)
     attempts = int(step.data.get("attempts", 0)) + 1
     case.annotate(step, attempts=attempts, lastResult=body.result, lastRunId=run.id)
     case.record(

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from order_completion.attachments.schemas import AttachmentRef
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -35,6 +37,10 @@ class CommissioningTestResult(_Body):
     test_item: list[TestItem] = Field(default_factory=list, alias="testItem")
     witnessed_by: Person | None = Field(default=None, alias="witnessedBy")
     note: str | None = None
+    attachment: list[AttachmentRef] = Field(
+        default_factory=list,
+        description="Files of the case that back this run (test-set reports, photos)",
+    )
 
     model_config = ConfigDict(
         extra="forbid",

@@ -106,7 +106,10 @@ class MessageSender:
         row = await self.appointment(str(payload["appointmentId"]))
         if row is None:
             raise PermanentFailure(f"appointment {payload['appointmentId']} no longer exists")
-        appointment = details(row, sequence=int(payload.get("sequence", 0)))
-        if payload.get("change") == AppointmentChange.CANCELLED.value:
-            appointment = replace(appointment, change=AppointmentChange.CANCELLED)
+        # The appointment as it is now, with its current sequence: a message sent late
+        # (retried, or after a later move) still hands the calendar the latest version.
+        appointment = details(row)
+        if appointment.change is AppointmentChange.SCHEDULED:
+            change = AppointmentChange(payload.get("change") or AppointmentChange.SCHEDULED)
+            appointment = replace(appointment, change=change)
         return replace(context, appointment=appointment)

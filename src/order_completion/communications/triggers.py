@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from order_completion.appointments.rules import Category
 from order_completion.cases.aggregate import CompletionCase
 from order_completion.cases.events import (
     CaseEventRaised,
@@ -25,6 +26,11 @@ from order_completion.clock import iso
 from order_completion.integrations.messages.model import AppointmentChange, MessageKind
 
 KIND = "message"
+# The invitation each category of a case's appointment is sent with.
+INVITATION_OF = {
+    Category.COMMISSIONING.value: MessageKind.COMMISSIONING_INVITATION,
+    Category.TRAINING.value: MessageKind.TRAINING_INVITATION,
+}
 
 
 @dataclass(frozen=True)
@@ -62,9 +68,23 @@ def _from_history(event: Recorded) -> Wanted | None:
         session = str(detail.get("sessionId"))
         cancelled = event.action is HistoryAction.TRAINING_SESSION_CANCELLED
         change = AppointmentChange.CANCELLED if cancelled else AppointmentChange.SCHEDULED
-        facts = {"appointmentId": session, "change": change.value, "sequence": int(cancelled)}
+        facts = {"appointmentId": session, "change": change.value}
         return Wanted(MessageKind.TRAINING_INVITATION, f"{session}:{change.value}", facts)
+    if event.action is HistoryAction.APPOINTMENT_RESCHEDULED:
+        return _moved(detail)
     return None
+
+
+def _moved(detail: dict[str, Any]) -> Wanted | None:
+    """A moved visit or session is sent again as a change, once per version (its
+    ``sequence``); the worker attaches the appointment as it stands when it sends."""
+    kind = INVITATION_OF.get(str(detail.get("category")))
+    if kind is None:
+        return None
+    appointment = str(detail.get("appointmentId"))
+    change = AppointmentChange.UPDATED.value
+    facts = {"appointmentId": appointment, "change": change}
+    return Wanted(kind, f"{appointment}:{change}:{detail.get('sequence')}", facts)
 
 
 def wanted_message(event: DomainEvent) -> Wanted | None:

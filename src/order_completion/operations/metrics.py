@@ -16,10 +16,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from order_completion.cases.rules import CaseState, Jeopardy, StepKind
+from order_completion.cases.rules import WAITER_OF, CaseState, Jeopardy, StepKind, Waiter
 from order_completion.events.deliveries import DeliveryStatus
 from order_completion.events.retry import Verdict
-from order_completion.operations.snapshot import WAITS_ON, Snapshot
+from order_completion.operations.snapshot import Snapshot
 from order_completion.orders.handlers import IntakeOutcome
 
 PREFIX = "order_completion"
@@ -98,7 +98,9 @@ def _cases(snapshot: Snapshot) -> Iterator[Metric]:
         "steps_waiting", "Active steps, by kind and by whom they wait on", ["kind", "waiting_on"]
     )
     for kind in StepKind:
-        steps.add_metric([kind.value, WAITS_ON[kind]], snapshot.waiting_steps_by_kind.get(kind, 0))
+        # Kinds nobody acts on are absent from WAITER_OF: the service finishes them alone.
+        waiter = WAITER_OF.get(kind, Waiter.NOBODY)
+        steps.add_metric([kind.value, waiter.value], snapshot.waiting_steps_by_kind.get(kind, 0))
     yield steps
 
 

@@ -112,7 +112,7 @@ class RequestLog:
         if method not in METHODS:
             method = "other"  # any token is a method to HTTP: keep the label set bounded
         self.observe(method, route, status, seconds)
-        level = logging.INFO if failure is None and status < 500 else logging.WARNING
+        level = _level(status, failure)
         if not access.isEnabledFor(level):
             return  # the common case under a production log level: build nothing
         fields = {
@@ -128,3 +128,10 @@ class RequestLog:
             log.warning("request", **fields)
         else:
             log.info("request", **fields)
+
+
+def _level(status: int, failure: BaseException | None) -> int:
+    """The level of the access line: a crash is an error, so no log level hides it."""
+    if failure is not None:
+        return logging.ERROR
+    return logging.WARNING if status >= 500 else logging.INFO

@@ -13,23 +13,12 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.cases.rules import FINISHED_CASE_STATES, StepKind, StepState
+from order_completion.cases.rules import FINISHED_CASE_STATES, StepState
 from order_completion.cases.tables import CASES, STEPS
 from order_completion.database import Database
 from order_completion.events.deliveries import Delivery, DeliveryStatus
 from order_completion.events.outbox import OutboxBatch
 from order_completion.timers.tables import PENDING_ONLY, Timer
-
-# Whom an active step of each kind waits on: the person whose action finishes it, or
-# nobody where the service (or a system it calls) finishes it alone.
-WAITS_ON: dict[StepKind, str] = {
-    StepKind.READY_FOR_SERVICE_NOTICE: "nobody",
-    StepKind.COMMISSIONING_TEST: "engineer",
-    StepKind.ACCEPTANCE: "customer",
-    StepKind.TRAINING: "trainer",
-    StepKind.CUSTOMER_UPDATE: "nobody",
-    StepKind.SATISFACTION_SURVEY: "customer",
-}
 
 
 @dataclass

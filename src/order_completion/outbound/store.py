@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -193,3 +193,15 @@ async def settle(
         )
     )
     return int(getattr(done, "rowcount", 0))
+
+
+async def prune(session: AsyncSession, cutoff: datetime) -> int:
+    """Forget calls that ended (done or settled) before ``cutoff``: what they came to is
+    on their case; failed ones stay until an operator deals with them."""
+    gone = await session.execute(
+        delete(OutboundCall).where(
+            OutboundCall.state.in_([CallState.DONE.value, CallState.SETTLED.value]),
+            OutboundCall.updated_at < cutoff,
+        )
+    )
+    return int(getattr(gone, "rowcount", 0) or 0)

@@ -17,7 +17,7 @@ from typing import Any
 from order_completion.cases.aggregate import CompletionCase, Step
 from order_completion.cases.events import CaseSnapshot, StepSnapshot
 from order_completion.cases.representation import case_href, waiting_for
-from order_completion.cases.rules import WAITS_FOR, StepKind
+from order_completion.cases.rules import AWAITED_INPUT, StepKind
 from order_completion.clock import iso
 from order_completion.events.outbox import Derivation
 
@@ -145,7 +145,7 @@ def task_flow_facts(
         "completed": iso(step.completed_at),
         "blocking": step.blocking,
         "position": step.position,
-        "manual": step.kind in WAITS_FOR,
+        "manual": step.kind in AWAITED_INPUT,
         "after": list(step.after),
     }
 

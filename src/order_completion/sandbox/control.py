@@ -96,7 +96,9 @@ class Recorded:
 
 
 @dataclass
-class RequestLog:
+class ReceivedCalls:
+    """The latest calls the peers received, for ``/sandbox/v1`` to show (the oldest go)."""
+
     entries: deque[Recorded] = field(default_factory=lambda: deque(maxlen=KEPT_REQUESTS))
 
     def listing(self, api: str | None = None) -> list[dict[str, Any]]:
@@ -116,7 +118,9 @@ def _readable(body: bytes) -> Any:
 class PeerControl:
     """ASGI middleware in front of the peers: records each call, applies an armed fault."""
 
-    def __init__(self, app: ASGIApp, *, faults: Faults, requests: RequestLog, clock: Clock) -> None:
+    def __init__(
+        self, app: ASGIApp, *, faults: Faults, requests: ReceivedCalls, clock: Clock
+    ) -> None:
         self.app = app
         self.faults = faults
         self.requests = requests

@@ -15,7 +15,7 @@ from order_completion.errors import InvalidInput, NotFound
 from order_completion.events.rules import QueryError, callback_problem
 from order_completion.sandbox import filters
 from order_completion.sandbox.catalog import PeerApi
-from order_completion.sandbox.control import Faults, RequestLog
+from order_completion.sandbox.control import Faults, ReceivedCalls
 from order_completion.sandbox.notify import DeliveryStyle, Notifier, criteria_of
 from order_completion.sandbox.rules import (
     EventKind,
@@ -63,7 +63,7 @@ class Sandbox:
     notifier: Notifier
     clock: Clock
     faults: Faults
-    requests: RequestLog
+    requests: ReceivedCalls
 
     def _now(self) -> datetime:
         """Now, to the millisecond: the stored column and the document's ``lastUpdate``

@@ -11,9 +11,10 @@ import httpx
 from fastapi import FastAPI
 
 from order_completion.clock import Clock, SystemClock
+from order_completion.operations.request_log import RequestLog
 from order_completion.sandbox.api import control, peer_router
 from order_completion.sandbox.catalog import PEERS
-from order_completion.sandbox.control import Faults, PeerControl, RequestLog
+from order_completion.sandbox.control import Faults, PeerControl, ReceivedCalls
 from order_completion.sandbox.handlers import Sandbox
 from order_completion.sandbox.notify import Notifier
 from order_completion.sandbox.store import Store
@@ -41,7 +42,7 @@ def create_app(
     """The sandbox app over the SQLite file at ``database`` (created when missing);
     ``transport`` carries the hub notifications (tests may give their own)."""
     time = clock or SystemClock()
-    faults, requests = Faults(), RequestLog()
+    faults, requests = Faults(), ReceivedCalls()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,7 +82,14 @@ def create_app(
     app.add_middleware(PeerControl, faults=faults, requests=requests, clock=time)
     app.add_middleware(StorableText)
     app.add_middleware(BodySizeLimit, limit=BODY_LIMIT_BYTES)
+    # Outermost, as in the service: a crash is logged with its traceback and answered
+    # with a TMF error body naming the request id.
+    app.add_middleware(RequestLog, observe=_no_metrics)
     return app
+
+
+def _no_metrics(method: str, route: str, status: int, seconds: float) -> None:
+    """The sandbox serves no metrics; the request log needs somewhere to report."""
 
 
 def describe(host: str, port: int, database: Path) -> list[str]:

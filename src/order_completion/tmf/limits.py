@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from order_completion.tmf.errors import error_body, send_error
@@ -9,19 +12,25 @@ from order_completion.tmf.errors import error_body, send_error
 
 class BodySizeLimit:
     """ASGI middleware: a declared ``Content-Length`` above ``limit`` bytes is refused, and a
-    body that grows past it while streaming is cut off with the same answer."""
+    body that grows past it while streaming is cut off with the same answer. Paths matching
+    one of ``larger`` (an attachment upload) have that limit instead."""
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int, larger: Sequence[tuple[str, int]] = ()) -> None:
         self.app = app
         self.limit = limit
+        self.larger = [(re.compile(pattern), bytes_) for pattern, bytes_ in larger]
+
+    def _limit_for(self, path: str) -> int:
+        return next((size for pattern, size in self.larger if pattern.search(path)), self.limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit_for(scope.get("path", ""))
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         received = 0
 
@@ -30,17 +39,17 @@ class BodySizeLimit:
             message = dict(await receive())
             if message.get("type") == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise _TooLarge
             return message
 
         try:
             await self.app(scope, counted, send)
         except _TooLarge:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        message = f"the body exceeds {self.limit} bytes"
+    async def _refuse(self, send: Send, limit: int) -> None:
+        message = f"the body exceeds {limit} bytes"
         await send_error(send, error_body(413, "Payload too large", message))
 
 

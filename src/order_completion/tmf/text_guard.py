@@ -25,6 +25,10 @@ NUL = "\x00"
 # characteristic values stays under 20), and far below where any parser gives up.
 MAX_DEPTH = 64
 TOO_DEEP = f"must not be nested deeper than {MAX_DEPTH} levels"
+# How orjson words the two refusals told apart here; orjson has no error codes, so
+# tests/unit/test_text_guard.py pins these against the installed orjson.
+ORJSON_SURROGATE = "surrogate"
+ORJSON_TOO_DEEP = "depth limit"
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ def body_problem(body: bytes) -> tuple[str, str] | None:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        return "body", _unreadable(body, str(error))
+        return "body", _refused_by_orjson(body, str(error))
     shape = shape_of(document)
     if shape.depth > MAX_DEPTH:
         return "body", TOO_DEEP
@@ -142,17 +146,25 @@ def body_problem(body: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _unreadable(body: bytes, error: str) -> str:
-    """Why a body the JSON parser refused cannot be read, in the caller's terms."""
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "is not UTF-8 text (send JSON encoded as UTF-8)"
-    if "surrogate" in error:
-        return "must not contain a lone surrogate (\\ud800 to \\udfff without its pair)"
-    if "depth limit" in error:
+def _refused_by_orjson(body: bytes, message: str) -> str:
+    """Why orjson refused ``body`` (its ``message``), in the caller's terms. orjson words
+    any byte that is not UTF-8 as a surrogate, so a surrogate counts only where the body is
+    UTF-8 apart from surrogates (escaped, or encoded as UTF-8 would were they allowed)."""
+    if ORJSON_TOO_DEEP in message:
         return TOO_DEEP
-    return f"is not valid JSON ({error})"
+    if not _utf8_but_for_surrogates(body):
+        return "is not UTF-8 text (send JSON encoded as UTF-8)"
+    if ORJSON_SURROGATE in message:
+        return "must not contain a lone surrogate (\\ud800 to \\udfff without its pair)"
+    return f"is not valid JSON ({message})"
+
+
+def _utf8_but_for_surrogates(body: bytes) -> bool:
+    try:
+        body.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def target_problem(scope: Scope) -> tuple[str, str] | None:

@@ -4,8 +4,9 @@ their signing secrets are sealed at rest.
 Hubs registered before owners existed keep no owner: only administrators see and manage
 them. Every plaintext secret (current and previous) is sealed into new columns with the keys
 the service is configured with (``ORDER_COMPLETION_SECRET_KEYS``, else the generated key
-file), read here from the same settings; the plaintext columns are then dropped. Going back
-opens them again into plaintext columns, with the same keys.
+file), taken from the settings ``migrate.upgrade`` was given (the environment's when Alembic
+runs alone); the plaintext columns are then dropped. Going back opens them again into
+plaintext columns, with the same keys.
 
 The columns are added and dropped in place (no table rebuild on SQLite, which would cascade
 the deletion of the old table to every delivery), so SQLite 3.35 or later is needed.
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 from order_completion.events.sealing import SecretBox, secret_box
 
@@ -34,10 +35,11 @@ SEALED = {"secret": "sealed_secret", "previous_secret": "previous_sealed_secret"
 
 
 def _configured_box() -> SecretBox:
-    """The keys the service uses, so it opens what is sealed here."""
-    from order_completion.settings import Settings
+    """The keys of the settings migrate was called with, so the service opens what is
+    sealed here."""
+    from order_completion.migrate import settings_of
 
-    settings = Settings()
+    settings = settings_of(context.config)
     return secret_box(settings.secret_keys, settings.secret_key_file)
 
 

@@ -1,0 +1,58 @@
+"""Attachments other features use: linking a case's files to the test run or decision they
+back, and reading them back as evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_completion.attachments.rules import EvidenceOf
+from order_completion.attachments.tables import Attachment
+from order_completion.errors import InvalidInput
+
+
+async def attach(
+    session: AsyncSession, case_id: str, ids: Sequence[str], of: EvidenceOf, record_id: str
+) -> list[Attachment]:
+    """Make the case's files ``ids`` the evidence of a run or decision; 400 naming
+    ``attachment`` for an id this case does not have, or a file that backs something else."""
+    if not ids:
+        return []
+    rows = {
+        row.id: row
+        for row in (
+            await session.execute(
+                select(Attachment).where(Attachment.case_id == case_id, Attachment.id.in_(ids))
+            )
+        ).scalars()
+    }
+    unknown = [attachment_id for attachment_id in ids if attachment_id not in rows]
+    if unknown:
+        raise InvalidInput(f"this case has no attachment {unknown[0]}", field="attachment")
+    target = f"{of.value}:{record_id}"
+    for row in rows.values():
+        if row.evidence_of not in (None, target):
+            raise InvalidInput(
+                f"attachment {row.id} is already the evidence of {row.evidence_of}",
+                field="attachment",
+            )
+        row.evidence_of = target
+    return list(rows.values())
+
+
+async def evidence_of_case(session: AsyncSession, case_id: str) -> dict[str, list[Attachment]]:
+    """The case's files that back a run or decision, by that run's or decision's id."""
+    rows = (
+        await session.execute(
+            select(Attachment)
+            .where(Attachment.case_id == case_id, Attachment.evidence_of.is_not(None))
+            .order_by(Attachment.created_at, Attachment.id)
+        )
+    ).scalars()
+    found: dict[str, list[Attachment]] = {}
+    for row in rows:
+        record_id = str(row.evidence_of).split(":", 1)[1]
+        found.setdefault(record_id, []).append(row)
+    return found

@@ -1,0 +1,144 @@
+"""``serve``, ``worker`` and ``migrate``: running the service and keeping its schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Annotated
+
+import typer
+
+from order_completion import __version__
+from order_completion.bootstrap import Services
+from order_completion.cli.common import build, console, errors, migrate_schema, read_settings
+from order_completion.settings import Settings
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    demo: Annotated[bool, typer.Option(help="Load sample orders left in varied states")] = False,
+    worker: Annotated[bool, typer.Option(help="Run the timer worker in this process")] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="API processes (more than one needs PostgreSQL)")
+    ] = 1,
+) -> None:
+    """Migrate the database, then serve the API with the worker."""
+    from order_completion import logs
+    from order_completion.database import is_sqlite
+
+    settings = read_settings(host=host, port=port)
+    if workers > 1 and is_sqlite(settings.database_url):
+        errors.print(
+            "[red]--workers needs PostgreSQL:[/red] SQLite has one writer per file; one serve "
+            "process commits concurrent requests together. Set ORDER_COMPLETION_DATABASE_URL "
+            "to a PostgreSQL database to run several API processes.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    if demo and not settings.callback_allowlist:
+        # The demo's listeners run on this machine; production never allows loopback by default.
+        settings = settings.model_copy(update={"callback_allowlist": "127.0.0.1,::1"})
+        console.print("Demo: callbacks to 127.0.0.1 and ::1 are allowed")
+    logs.configure(settings.log_level)
+    migrate_schema(settings)
+    if demo:
+        asyncio.run(_load_demo(settings))
+    services = build(settings)
+    console.print(
+        f"Order Completion {__version__} on http://{settings.host}:{settings.port} "
+        f"({workers} API process{'es' if workers > 1 else ''}, "
+        f"{'with' if worker else 'without'} worker)"
+    )
+    if workers > 1:
+        _serve_processes(services, workers, worker)
+    else:
+        _serve_here(services, worker)
+
+
+def _serve_here(services: Services, worker: bool) -> None:
+    """One API process, serving with the services built here."""
+    import uvicorn
+
+    from order_completion.app import create_app
+
+    settings = services.settings
+    uvicorn.run(
+        create_app(services, run_worker=worker),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,  # the app writes its own access log (with request ids)
+        log_config=None,  # keep the JSON lines logs.configure set up
+    )
+
+
+def _serve_processes(services: Services, workers: int, worker: bool) -> None:
+    """Several API processes, each building its own services from the environment."""
+    import uvicorn
+
+    from order_completion.app import RUN_WORKER_ENV
+
+    # The services were built to check the policies, so a bad one stopped this command
+    # rather than every process; each process builds its own.
+    settings = services.settings
+    asyncio.run(services.close())
+    os.environ[RUN_WORKER_ENV] = "1" if worker else "0"
+    # What serve decided beyond the environment (the demo's loopback callbacks).
+    if settings.callback_allowlist:
+        os.environ["ORDER_COMPLETION_CALLBACK_ALLOWLIST"] = settings.callback_allowlist
+    uvicorn.run(
+        "order_completion.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        log_config=None,
+    )
+
+
+async def _load_demo(settings: Settings) -> None:
+    from order_completion.auth.handlers import TokenCommands
+    from order_completion.demo import load_demo
+
+    services = build(settings)
+    try:
+        created = await load_demo(services)
+        console.print(f"Demo data: {created} new cases")
+
+        name = f"demo-admin-{services.clock.now().strftime('%Y%m%d%H%M%S%f')}"
+        token = await TokenCommands(services.db, services.clock).create(name=name, role="admin")
+        console.print(f"Demo admin token: {token}", soft_wrap=True)
+    finally:
+        await services.close()
+
+
+def worker() -> None:
+    """Run only the worker (timers); several may share one PostgreSQL database."""
+    from order_completion import logs
+
+    settings = read_settings()
+    logs.configure(settings.log_level)
+    migrate_schema(settings)
+    services = build(settings)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await services.worker.run(stop)
+        finally:
+            await services.close()
+
+    asyncio.run(run())
+
+
+def migrate() -> None:
+    """Bring the database to the latest schema."""
+    migrate_schema(read_settings())
+    console.print("Database is up to date.")

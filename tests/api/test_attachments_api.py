@@ -1,0 +1,162 @@
+"""Attachments: evidence a case takes (test reports, photos, signed documents), kept with
+their SHA-256, named by test runs and decisions, listed on the acceptance certificate and
+served back only to callers who may read the case."""
+
+from __future__ import annotations
+
+import hashlib
+from io import BytesIO
+from typing import Any
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from order_completion.bootstrap import Services
+from tests.conftest import token_for
+from tests.orders import BASE, business_order, passing_test
+
+REPORT = b"%PDF-1.4\n% a test-set report\n" + bytes(range(256)) * 8  # 2,077 bytes
+
+
+@pytest.fixture
+def extra_settings(tmp_path: Any) -> dict[str, Any]:
+    # Other bodies stop at 1 KiB; attachments may be 4 KiB.
+    return {
+        "attachment_dir": tmp_path / "files",
+        "max_body_bytes": 1024,
+        "attachment_max_bytes": 4096,
+    }
+
+
+async def open_business_case(client: httpx.AsyncClient) -> str:
+    opened = await client.post(f"{BASE}/completionCase", json={"productOrder": business_order()})
+    assert opened.status_code == 201, opened.text
+    return str(opened.json()["id"])
+
+
+def upload(
+    client: httpx.AsyncClient,
+    case_id: str,
+    data: bytes,
+    *,
+    name: str = "report.pdf",
+    media_type: str = "application/pdf",
+    headers: dict[str, str] | None = None,
+) -> Any:
+    return client.post(
+        f"{BASE}/completionCase/{case_id}/attachment",
+        params={"name": name},
+        content=data,
+        headers={"Content-Type": media_type, **(headers or {})},
+    )
+
+
+async def test_a_file_is_kept_with_its_hash_and_served_to_readers(
+    services: Services, client: httpx.AsyncClient
+) -> None:
+    case_id = await open_business_case(client)
+    engineer = {"Authorization": f"Bearer {await token_for(services, 'engineer')}"}
+    added = await upload(client, case_id, REPORT, headers=engineer)
+    assert added.status_code == 201, added.text
+    body = added.json()
+    assert body["sha256"] == hashlib.sha256(REPORT).hexdigest()
+    assert body["size"] == {"amount": len(REPORT), "units": "bytes"}
+    assert added.headers["location"] == body["href"]
+
+    viewer = {"Authorization": f"Bearer {await token_for(services, 'viewer')}"}
+    listed = (
+        await client.get(f"{BASE}/completionCase/{case_id}/attachment", headers=viewer)
+    ).json()
+    assert [item["id"] for item in listed] == [body["id"]]
+    served = await client.get(body["url"], headers=viewer)
+    assert served.status_code == 200
+    assert served.content == REPORT
+    assert served.headers["content-type"] == "application/pdf"
+    assert served.headers["x-content-sha256"] == body["sha256"]
+    assert served.headers["content-disposition"].startswith("attachment;")
+    history = (await client.get(f"{BASE}/completionCase/{case_id}/history")).json()
+    assert history[-1]["action"] == "attachmentAdded"
+    assert history[-1]["detail"]["sha256"] == body["sha256"]
+
+    refused = await upload(client, case_id, REPORT, headers=viewer)
+    assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "media_type", "data", "status", "field"),
+    [
+        ("page.html", "text/html", b"<script>alert(1)</script>", 400, "Content-Type"),
+        ("../../etc/passwd", "text/plain", b"root", 400, "name"),
+        (".hidden", "text/plain", b"x", 400, "name"),
+        ("empty.txt", "text/plain", b"", 400, "body"),
+        ("big.pdf", "application/pdf", b"x" * 5000, 413, None),
+    ],
+)
+async def test_a_file_the_case_cannot_take_is_refused_and_nothing_kept(
+    services: Services,
+    client: httpx.AsyncClient,
+    name: str,
+    media_type: str,
+    data: bytes,
+    status: int,
+    field: str | None,
+) -> None:
+    case_id = await open_business_case(client)
+    refused = await upload(client, case_id, data, name=name, media_type=media_type)
+    assert refused.status_code == status, refused.text
+    assert refused.json().get("field") == field
+    listed = (await client.get(f"{BASE}/completionCase/{case_id}/attachment")).json()
+    assert listed == []
+    nowhere = await upload(client, "no-such-case", REPORT)
+    assert nowhere.status_code == 404
+
+
+async def test_a_run_and_a_decision_name_their_evidence_and_the_certificate_lists_it(
+    services: Services, client: httpx.AsyncClient
+) -> None:
+    case_id = await open_business_case(client)
+    report = (await upload(client, case_id, REPORT)).json()
+    signed = (
+        await upload(client, case_id, b"signed by Dana", name="signed.txt", media_type="text/plain")
+    ).json()
+    one = f"{BASE}/completionCase/{case_id}"
+
+    unknown = await client.post(
+        f"{one}/commissioningTest", json={**passing_test(), "attachment": [{"id": "nope"}]}
+    )
+    assert (unknown.status_code, unknown.json()["field"]) == (400, "attachment")
+    assert (await client.get(f"{one}/history")).json()[-1]["action"] == "attachmentAdded"
+
+    run = await client.post(
+        f"{one}/commissioningTest", json={**passing_test(), "attachment": [{"id": report["id"]}]}
+    )
+    assert run.status_code == 201, run.text
+    again = await client.post(
+        f"{one}/acceptanceDecision",
+        json={
+            "decision": "accepted",
+            "decidedBy": {"name": "Dana"},
+            "attachment": [{"id": report["id"]}],
+        },
+    )
+    assert (again.status_code, again.json()["field"]) == (400, "attachment")
+    decided = await client.post(
+        f"{one}/acceptanceDecision",
+        json={
+            "decision": "accepted",
+            "decidedBy": {"name": "Dana"},
+            "attachment": [{"id": signed["id"]}],
+        },
+    )
+    assert decided.status_code == 201, decided.text
+    listed = {a["name"]: a for a in (await client.get(f"{one}/attachment")).json()}
+    assert listed["report.pdf"]["evidenceOf"].startswith("commissioningRun:")
+    assert listed["signed.txt"]["evidenceOf"].startswith("acceptanceDecision:")
+
+    pdf = (await client.get(f"{one}/certificate.pdf")).content
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages).replace("\n", "")
+    for item in (report, signed):
+        assert item["name"] in text
+        assert item["sha256"][:32] in text
+        assert item["sha256"][32:] in text
