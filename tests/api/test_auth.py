@@ -318,6 +318,28 @@ async def test_bad_jwts_are_refused(
     assert response.status_code == status
 
 
+@pytest.mark.parametrize(
+    "subject",
+    ["al\ud800ice", "al\nice", "al\x00ice", "a" * 201],
+    ids=["lone-surrogate", "newline", "nul", "too-long"],
+)
+async def test_a_jwt_whose_subject_cannot_name_a_caller_is_401(
+    jwt_client: httpx.AsyncClient, private_key: rsa.RSAPrivateKey, subject: str
+) -> None:
+    """The subject becomes the caller's name in the audit trail and the key of their
+    hubs: one that is no printable text of a sane length is refused, not a 500."""
+    response = await jwt_client.get(CASES, headers=bearer(signed(private_key, sub=subject)))
+    assert response.status_code == 401
+    assert "sub" in response.json()["message"]
+
+
+async def test_a_jwt_subject_of_200_characters_is_accepted(
+    jwt_client: httpx.AsyncClient, private_key: rsa.RSAPrivateKey
+) -> None:
+    token = signed(private_key, sub="a" * 200)
+    assert (await jwt_client.get(CASES, headers=bearer(token))).status_code == 200
+
+
 async def test_a_jwt_signed_with_another_key_is_refused(jwt_client: httpx.AsyncClient) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     assert (await jwt_client.get(CASES, headers=bearer(signed(other)))).status_code == 401

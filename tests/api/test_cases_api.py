@@ -259,10 +259,17 @@ async def test_bad_history_paging_is_400(
         ({"colour": "red"}, "colour"),
         ({"creationDate.gt": "yesterday"}, "creationDate"),
         ({"state.gt": "a,b"}, "state.gt"),
+        # Text has no order to compare by; only dates and numbers take .gt/.gte/.lt/.lte.
+        ({"state.gt": "a"}, "state.gt"),
+        ({"productOrder.id.lte": "PO-9"}, "productOrder.id.lte"),
+        # A paging or fields parameter given twice is refused, not quietly the last one.
+        ({"limit": ["1", "1000000"]}, "limit"),
+        ({"offset": ["0", "5"]}, "offset"),
+        ({"fields": ["id", "state"]}, "fields"),
     ],
 )
 async def test_bad_list_parameters_are_400(
-    client: httpx.AsyncClient, params: dict[str, str], field: str
+    client: httpx.AsyncClient, params: dict[str, str | list[str]], field: str
 ) -> None:
     assert_error(await client.get(CASES, params=params), 400, field)
 

@@ -57,6 +57,11 @@ async def test_a_subscription_belongs_to_its_api(client: httpx.AsyncClient) -> N
         ({"callback": "https://h:port/"}, "callback"),
         ({"callback": "https://[::1/"}, "callback"),
         ({"callback": "https://[zz]/"}, "callback"),
+        # A host the resolver cannot even encode: a label over 63 characters, a name
+        # over 253, an empty label.
+        ({"callback": "https://" + "a" * 64 + ".example.com/"}, "callback"),
+        ({"callback": "https://" + "abcdefghi." * 26 + "com/"}, "callback"),
+        ({"callback": "https://a..example.com/"}, "callback"),
         (
             {"callback": "http://127.0.0.1:9/x", "query": "eventType=appointmentCreateEvent"},
             "query",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from order_completion.clock import FixedClock, iso
 from order_completion.events.catalog import BASE_PATHS, Api
 from tests.api.test_cases_api import CASES, assert_error
 from tests.orders import business_order, passing_test
@@ -48,6 +50,24 @@ async def test_create_defaults_status_and_date_like_the_conformance_kit_expects(
         (
             lambda b: b.update(interactionDate={"startDateTime": "soon"}),
             "interactionDate.startDateTime",
+        ),
+        # The service's own channel marks what the service logged: nobody may claim it.
+        (lambda b: b.update(channel=[{"id": "orderCompletion"}]), "channel"),
+        (lambda b: b.update(channel=[{"id": "phone"}, {"id": "x", "role": "system"}]), "channel"),
+        # A completion case the interaction is about must exist.
+        (
+            lambda b: b.update(
+                interactionItem=[
+                    {
+                        "item": {
+                            "id": "no-such-case",
+                            "role": "case",
+                            "@referredType": "CompletionCase",
+                        }
+                    }
+                ]
+            ),
+            "interactionItem",
         ),
     ],
 )
@@ -222,10 +242,46 @@ async def test_an_automatic_interaction_is_a_record_only_notes_may_be_added(
     decision = await _logged_decision(client)
     noted = await client.patch(decision["href"], json={"note": [{"text": "Confirmed by phone"}]})
     assert noted.status_code == 200, noted.text
-    assert noted.json()["note"] == [{"text": "Confirmed by phone"}]
+    assert [note["text"] for note in noted.json()["note"]] == ["Confirmed by phone"]
     assert_error(await client.patch(decision["href"], json=patch), 409, field)
     unchanged = (await client.get(decision["href"])).json()
     assert unchanged == noted.json()
+
+
+async def test_a_note_added_to_an_automatic_interaction_is_signed_by_the_caller_and_dated_now(
+    client: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    """The record's notes say who wrote them and when, whatever the body claims."""
+    decision = await _logged_decision(client)
+    forged = {
+        "text": "Confirmed by phone",
+        "author": "Someone Else",
+        "date": "2020-01-01T00:00:00Z",
+    }
+    noted = await client.patch(decision["href"], json={"note": [forged]})
+    assert noted.status_code == 200, noted.text
+    first = {
+        "text": "Confirmed by phone",
+        "author": "bootstrap",
+        "date": iso(clock.now()),
+    }
+    assert noted.json()["note"] == [first]
+    clock.advance(timedelta(minutes=5))
+    again = await client.patch(decision["href"], json={"note": [first, {"text": "Second"}]})
+    assert again.status_code == 200, again.text
+    assert again.json()["note"] == [
+        first,
+        {"text": "Second", "author": "bootstrap", "date": iso(clock.now())},
+    ]
+
+
+async def test_a_manual_interaction_cannot_take_the_service_channel_by_a_patch(
+    client: httpx.AsyncClient,
+) -> None:
+    call = (await client.post(PI, json=CALL)).json()
+    refused = await client.patch(call["href"], json={"channel": [{"id": "orderCompletion"}]})
+    assert_error(refused, 400, "channel")
+    assert (await client.get(call["href"])).json() == call
 
 
 async def test_an_automatic_interaction_is_never_deleted(client: httpx.AsyncClient) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 import httpx
 from alembic import command
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from order_completion import migrate
 from order_completion.app import create_app
-from order_completion.bootstrap import build_services
+from order_completion.bootstrap import Services, build_services
 from order_completion.operations.readiness import head_revisions
 from tests.conftest import settings_for
 
@@ -64,3 +65,27 @@ async def test_an_unreachable_database_is_not_ready_but_the_process_is_alive() -
         assert body["message"].startswith("the database did not answer the schema query (")
         alive = await http.get("/health")
         assert (alive.status_code, alive.json()["status"]) == (200, "alive")
+
+
+async def test_a_database_newer_than_this_version_says_to_upgrade_the_service(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """A revision the bundled migrations do not know was written by a later version:
+    migrating cannot help, upgrading the service can."""
+    (head,) = head_revisions()
+    async with services.db.engine.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = 'f0f0later'"))
+    try:
+        response = await client.get("/ready")
+    finally:
+        async with services.db.engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head}
+            )
+    assert response.status_code == 503
+    body = response.json()
+    assert body["reason"] == "Database newer than this version"
+    assert body["message"] == (
+        f"the database schema is at f0f0later, which this version does not know (it needs "
+        f"{head}): the database was migrated by a newer version; upgrade the service"
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from tests.api.test_cases_api import CASES, assert_error
 from tests.orders import product_order
@@ -81,3 +82,85 @@ async def test_a_body_as_deep_as_a_real_resource_may_be_passes(client: httpx.Asy
     answer = await client.post(CASES, json={"productOrder": order})
     assert answer.status_code == 201, answer.text
     assert answer.json()["productOrder"]["id"] == order["id"]
+
+
+JSON = {"content-type": "application/json"}
+
+
+async def test_two_documents_in_one_body_are_invalid_input_naming_the_body(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await client.post(CASES, content=b"{} {}", headers=JSON)
+    assert_error(answer, 400, "body")
+    assert answer.json()["reason"] == "Invalid input"
+    assert "not valid JSON" in answer.json()["message"]
+
+
+async def test_a_number_too_large_for_any_parser_is_invalid_input_naming_the_body(
+    client: httpx.AsyncClient,
+) -> None:
+    before = await case_count(client)
+    answer = await client.post(
+        CASES, content=b'{"productOrder": ' + b"9" * 5000 + b"}", headers=JSON
+    )
+    assert_error(answer, 400, "body")
+    assert answer.json()["reason"] == "Invalid input"
+    assert await case_count(client) == before
+
+
+async def test_an_error_from_the_body_checks_is_serialised_compactly(
+    client: httpx.AsyncClient,
+) -> None:
+    """Like the errors the routes write: no space after a separator."""
+    answer = await client.post(CASES, content=b'{"productOrder": "\\ud800"}', headers=JSON)
+    assert_error(answer, 400, "body")
+    assert answer.content == json.dumps(answer.json(), separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'\xff\xfe{"productOrder": {}}',
+        '{"productOrder": {"id": "caf\u00e9"}}'.encode("latin-1"),
+        '{"productOrder": {}}'.encode("utf-16"),
+    ],
+    ids=["invalid-bytes", "latin-1", "utf-16"],
+)
+async def test_a_body_that_is_not_utf8_is_400_saying_so(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    answer = await client.post(CASES, content=body, headers=JSON)
+    assert_error(answer, 400, "body")
+    assert "not UTF-8" in answer.json()["message"]
+    assert "surrogate" not in answer.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ('{"productOrder": {"id": "A"}, "productOrder": {"id": "B"}}', "productOrder"),
+        (
+            '{"productOrder": {"productOrderItem": [{"id": "1"}, {"id": "2", "id": "3"}]}}',
+            "productOrder.productOrderItem[1].id",
+        ),
+    ],
+)
+async def test_a_body_repeating_a_key_is_400_naming_its_path(
+    client: httpx.AsyncClient, text: str, path: str
+) -> None:
+    """JSON parsers disagree on which of two equal keys wins; the service takes neither."""
+    before = await case_count(client)
+    answer = await client.post(CASES, content=text, headers=JSON)
+    assert_error(answer, 400, path)
+    assert "more than once" in answer.json()["message"]
+    assert await case_count(client) == before
+
+
+async def test_equal_keys_in_different_objects_and_colons_in_text_pass(
+    client: httpx.AsyncClient,
+) -> None:
+    order = product_order()
+    order["description"] = 'a:b "c":d \\u003a'
+    order["productOrderItem"][0]["id"] = "item:1"
+    answer = await client.post(CASES, json={"productOrder": order})
+    assert answer.status_code == 201, answer.text

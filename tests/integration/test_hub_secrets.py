@@ -20,12 +20,13 @@ from standardwebhooks.webhooks import Webhook
 from typer.testing import CliRunner
 
 from order_completion import migrate
+from order_completion.app import create_app
 from order_completion.bootstrap import Services, build_services
 from order_completion.cli import app
 from order_completion.clock import FixedClock
 from order_completion.database import UTCDateTime, normalise_url
 from order_completion.events.catalog import BASE_PATHS, Api
-from order_completion.events.claims import UNREADABLE_SECRET
+from order_completion.events.claims import SECRET_RETRY, UNREADABLE_SECRET
 from order_completion.events.deliveries import Delivery
 from order_completion.events.sealing import secret_box
 from order_completion.settings import Settings
@@ -223,32 +224,83 @@ async def test_no_log_line_holds_a_secret(
         assert str(secret) not in written
 
 
-async def test_a_secret_no_key_opens_fails_its_deliveries_alone(
+async def test_a_secret_no_key_opens_waits_for_its_key_and_then_goes_out(
     services: Services, database_url: str, receiver: Receiver, clock: FixedClock
 ) -> None:
+    """Started with the wrong key, the service keeps the deliveries of the hub it cannot
+    sign for pending (logging it once a round, not once a delivery), says so on /ready,
+    and sends them once it is started with the key that sealed the secret."""
     lost = await services.hubs().register(
         Api.ORDER_COMPLETION, callback=f"{receiver.url}/lost", query=None, style="callback"
     )
-    settings = Settings(
+    wrong_key = Settings(
         database_url=database_url, secret_keys=NEW_KEY, callback_allowlist="127.0.0.1"
     )
-    other_keys = build_services(settings, clock=clock)
+    other_keys = build_services(wrong_key, clock=clock)
     try:
         kept = await other_keys.hubs().register(
             Api.ORDER_COMPLETION, callback=f"{receiver.url}/kept", query=None, style="callback"
         )
         await open_case(other_keys, product_order())
+        await open_case(other_keys, product_order("PO-2"))
         with captured_logs() as logs:
             await drain(other_keys)
-        async with other_keys.db.read() as session:
-            rows = await session.scalars(sa.select(Delivery))
-            by_hub = {(row.subscription_id, row.status, row.last_error) for row in rows}
+        by_hub = await deliveries_by_hub(other_keys)
+        ready = await ready_answer(other_keys)
     finally:
         await other_keys.close()
     assert {request.path for request in receiver.received} == {"/kept"}
-    assert (lost.id, "failed", UNREADABLE_SECRET) in by_hub
+    waiting = [(status, error) for hub, status, error in by_hub if hub == lost.id]
+    assert len(waiting) >= 2
+    assert set(waiting) == {("pending", UNREADABLE_SECRET)}
     assert all(status == "delivered" for hub, status, _ in by_hub if hub == kept.id)
-    assert {"event": "delivery.secret_unreadable", "subscription_id": lost.id} in [
-        {key: entry[key] for key in ("event", "subscription_id") if key in entry}
-        for entry in logs.all()
+    unreadable = [entry for entry in logs.all() if entry["event"] == "delivery.secret_unreadable"]
+    assert [(entry["subscription_id"], entry["level"]) for entry in unreadable] == [
+        (lost.id, "error")
     ]
+    assert ready.status_code == 503
+    assert ready.json()["reason"] == "Hub secrets unreadable"
+    assert ready.json()["message"].startswith(
+        "1 of the enabled hubs' secrets cannot be opened with any configured key"
+    )
+
+    clock.advance(SECRET_RETRY)
+    both_keys = Settings(
+        database_url=database_url,
+        secret_keys=f"{NEW_KEY},{SECRET_KEY}",
+        callback_allowlist="127.0.0.1",
+    )
+    mended = build_services(both_keys, clock=clock)
+    try:
+        assert (await ready_answer(mended)).status_code == 200
+        await drain(mended)
+        by_hub = await deliveries_by_hub(mended)
+    finally:
+        await mended.close()
+    assert {status for hub, status, _ in by_hub if hub == lost.id} == {"delivered"}
+    paths = [request.path for request in receiver.received]
+    assert paths.count("/lost") == len(waiting)
+
+
+async def deliveries_by_hub(services: Services) -> list[tuple[str, str, str | None]]:
+    async with services.db.read() as session:
+        rows = await session.scalars(sa.select(Delivery))
+        return [(row.subscription_id, row.status, row.last_error) for row in rows]
+
+
+async def ready_answer(services: Services) -> httpx.Response:
+    transport = httpx.ASGITransport(app=create_app(services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        return await http.get("/ready")
+
+
+def test_the_generated_key_file_is_logged_by_its_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default key file is relative to the working directory; the log says which
+    file that was."""
+    monkeypatch.chdir(tmp_path)
+    with captured_logs() as logs:
+        secret_box("", Path("./data/hub-secret.key"))
+    [line] = logs.all()
+    assert line["path"] == str(tmp_path / "data" / "hub-secret.key")

@@ -76,3 +76,16 @@ async def test_allow_listed_addresses_may_be_called_even_over_http() -> None:
 def test_a_bad_allowlist_entry_is_named() -> None:
     with pytest.raises(ValueError, match=r"'10\.0\.0\.300'"):
         parse_allowlist("127.0.0.1, 10.0.0.300")
+
+
+async def test_any_failure_to_resolve_is_a_refusal_naming_the_callback() -> None:
+    """Whatever the resolver raises (an encoding error as much as an unknown name), the
+    caller is told the callback cannot be resolved, never a 500."""
+
+    async def failing_resolver(host: str, port: int) -> list[str]:
+        raise UnicodeError("encoding with 'idna' codec failed")
+
+    with pytest.raises(InvalidInput) as caught:
+        await CallbackGuard(resolver=failing_resolver).check("https://public.test/cb")
+    assert caught.value.field == "callback"
+    assert "cannot be resolved" in caught.value.message

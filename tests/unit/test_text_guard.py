@@ -50,17 +50,20 @@ def test_nesting_orjson_parses_is_measured_by_the_check_itself() -> None:
     assert body_problem(body) == ("body", TOO_DEEP)
 
 
-@pytest.mark.parametrize("body", [b'{"id": ', b"NaN"])
-def test_other_refusals_are_left_to_the_route(body: bytes) -> None:
-    """Neither wording matches, so the route answers that the body is not JSON."""
+@pytest.mark.parametrize("body", [b'{"id": ', b"NaN", b"{} {}"])
+def test_other_refusals_say_the_body_is_not_json(body: bytes) -> None:
+    """Neither wording matches, so the check says the body is not JSON, naming the body."""
     message = refusal(body)
     assert ORJSON_SURROGATE not in message
     assert ORJSON_TOO_DEEP not in message
-    assert body_problem(body) is None
+    assert body_problem(body) == ("body", f"is not valid JSON ({message})")
 
 
 def test_bytes_that_are_not_utf8_are_not_taken_for_a_surrogate() -> None:
-    """orjson words every byte that is not UTF-8 as a surrogate; the route says it is not
-    JSON instead of the check blaming a surrogate the body does not hold."""
+    """orjson words every byte that is not UTF-8 as a surrogate; the check says the body
+    is not UTF-8 instead of blaming a surrogate the body does not hold."""
     assert ORJSON_SURROGATE in refusal(b'{"id": "\xff"}')
-    assert body_problem(b'{"id": "\xff"}') is None
+    assert body_problem(b'{"id": "\xff"}') == (
+        "body",
+        "is not UTF-8 text (send JSON encoded as UTF-8)",
+    )

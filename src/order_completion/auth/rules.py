@@ -97,3 +97,17 @@ def known_roles(names: Iterable[str]) -> list[Role]:
     """The roles among ``names`` this service knows; others are ignored."""
     values = {role.value: role for role in Role}
     return [values[name] for name in names if name in values]
+
+
+LONGEST_SUBJECT = 200
+
+
+def subject_problem(subject: str) -> str | None:
+    """Why a JWT's ``sub`` cannot name a caller, or None. It becomes the caller's name in
+    the audit trail and, digested, the owner of their hubs: it must be text that can be
+    stored and shown (no lone surrogate, no control character) of a sane length."""
+    if len(subject) > LONGEST_SUBJECT:
+        return f"the token's 'sub' claim is longer than {LONGEST_SUBJECT} characters"
+    if any(0xD800 <= ord(c) <= 0xDFFF or ord(c) < 32 or 127 <= ord(c) < 160 for c in subject):
+        return "the token's 'sub' claim holds a control character or a lone surrogate"
+    return None

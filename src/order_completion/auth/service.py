@@ -20,7 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.audit import Actor
-from order_completion.auth.rules import Permission, Role, known_roles, permissions_of
+from order_completion.auth.rules import (
+    Permission,
+    Role,
+    known_roles,
+    permissions_of,
+    subject_problem,
+)
 from order_completion.auth.tables import ApiToken
 from order_completion.clock import Clock, SystemClock
 from order_completion.database import Database
@@ -236,6 +242,9 @@ class Authenticator:
             )
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"token refused: {error}") from None
+        problem = subject_problem(str(claims["sub"]))
+        if problem is not None:
+            raise Unauthenticated(problem)
         roles = frozenset(
             known_roles(role_names(claims.get(self.jwt.role_claim), self.jwt.role_claim))
         )

@@ -156,6 +156,9 @@ def make_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> Asy
         hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
+        # A pooled connection the server dropped (a restart, a failover, an idle timeout)
+        # is replaced when checked out, instead of failing the request that draws it.
+        pool_pre_ping=True,
     )
 
 

@@ -37,8 +37,12 @@ log = structlog.get_logger(__name__)
 UNREADABLE_EVENT = "its event could not be read from the outbox"
 UNREADABLE_SECRET = (
     "its subscription's secret cannot be opened with any configured key "
-    "(ORDER_COMPLETION_SECRET_KEYS)"
+    "(ORDER_COMPLETION_SECRET_KEYS); it waits until the key that sealed it is configured"
 )
+# How long the deliveries of a subscription whose secret no configured key opens wait
+# before they are looked at again: the key comes back with a restart, and meanwhile they
+# stay out of the oldest due deliveries, so they hide no other subscription's.
+SECRET_RETRY = timedelta(minutes=1)
 
 # How many of the oldest due deliveries are read to find the subscriptions to serve, per
 # slot asked for: enough that one subscription's backlog rarely hides the others'.
@@ -79,11 +83,16 @@ def secrets_of(subscription: Subscription, now: datetime, box: SecretBox) -> tup
 
 
 def _opened(subscription: Subscription, now: datetime, box: SecretBox) -> tuple[str, ...] | None:
-    """The secrets signing now, or None when no configured key opens them (logged)."""
+    """The secrets signing now, or None when no configured key opens them (logged once
+    per subscription and claim, however many of its deliveries were due)."""
     try:
         return secrets_of(subscription, now, box)
     except SecretUnreadable:
-        log.error("delivery.secret_unreadable", subscription_id=subscription.id)
+        log.error(
+            "delivery.secret_unreadable",
+            subscription_id=subscription.id,
+            retry_in_seconds=int(SECRET_RETRY.total_seconds()),
+        )
         return None
 
 
@@ -234,9 +243,11 @@ async def _take(
     box: SecretBox,
 ) -> list[Job]:
     """Lease the chosen deliveries whose event can be read and signed, and describe their
-    attempts; a delivery whose event can no longer be read or built, or whose
-    subscription's secret no configured key opens, fails at once (naming why), rather than
-    come back as the oldest due delivery of its subscription for ever."""
+    attempts. A delivery whose event can no longer be read or built fails at once (naming
+    why), rather than come back as the oldest due delivery of its subscription for ever.
+    Those of a subscription whose secret no configured key opens stay pending, every due
+    one of them put off by ``SECRET_RETRY`` (naming why, counting no attempt): configuring
+    the key that sealed it sends them."""
     bodies = await event_bodies(
         session, {(due.batch_id, due.event_id) for _, dues in chosen for due in dues}, derivations
     )
@@ -245,11 +256,12 @@ async def _take(
     jobs: list[Job] = []
     for subscription, dues in chosen:
         secrets = opened[subscription.id]
+        if secrets is None:
+            await _put_off(session, subscription.id, now)
+            continue
         for due in dues:
             if due.event_id not in bodies:
                 failing.setdefault(UNREADABLE_EVENT, []).append(due.delivery_id)
-            elif secrets is None:
-                failing.setdefault(UNREADABLE_SECRET, []).append(due.delivery_id)
             else:
                 jobs.append(
                     Job(
@@ -278,3 +290,14 @@ async def _take(
             .execution_options(synchronize_session=False)
         )
     return jobs
+
+
+async def _put_off(session: AsyncSession, subscription_id: str, now: datetime) -> None:
+    """Every due delivery of a subscription whose secret cannot be opened waits
+    ``SECRET_RETRY``, still pending, saying why."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.subscription_id == subscription_id, claimable(now))
+        .values(next_attempt_at=now + SECRET_RETRY, last_error=UNREADABLE_SECRET)
+        .execution_options(synchronize_session=False)
+    )

@@ -85,7 +85,9 @@ class CallbackGuard:
             literal = None
         try:
             names = [str(literal)] if literal else await self.resolver(parts.hostname, port)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # UnicodeError is a ValueError
+            # Whatever stops the lookup (an unknown name, a name the resolver cannot
+            # encode) refuses the callback; none of it is the server's fault.
             raise InvalidInput(
                 f"{parts.hostname} cannot be resolved ({error})", field="callback"
             ) from None

@@ -83,6 +83,24 @@ def callback_problem(url: str) -> str | None:
         return "must be an absolute http(s) URL"
     if port == 0:
         return "port must be from 1 to 65535"
+    return host_name_problem(parts.hostname)
+
+
+LONGEST_HOST_NAME = 253
+
+
+def host_name_problem(host: str) -> str | None:
+    """Why ``host`` is no name a resolver can look up, or None: a name must encode to
+    IDNA (every label from 1 to 63 characters) and stay within 253 characters. An IP
+    address literal is not a name and passes."""
+    if ":" in host or host.replace(".", "").isdigit():
+        return None
+    try:
+        encoded = host.encode("idna")
+    except UnicodeError:
+        return "has a host name that is not valid (each label from 1 to 63 characters)"
+    if len(encoded.rstrip(b".")) > LONGEST_HOST_NAME:
+        return f"has a host name longer than {LONGEST_HOST_NAME} characters"
     return None
 
 

@@ -56,6 +56,14 @@ class SecretBox:
     def open(self, sealed: str) -> str:
         return self._with_keys(self._keys.decrypt, sealed)
 
+    def opens(self, sealed: str) -> bool:
+        """Whether a configured key opens ``sealed``."""
+        try:
+            self.open(sealed)
+        except SecretUnreadable:
+            return False
+        return True
+
     def reseal(self, sealed: str) -> str:
         """The same secret sealed under the first key (already so: sealed afresh)."""
         return self._with_keys(self._keys.rotate, sealed)
@@ -87,7 +95,8 @@ def key_file_text(path: Path) -> str:
         file.write(key.decode() + "\n")
     log.warning(
         "hub_secrets.key_generated",
-        path=str(path),
+        # The default path is relative to the working directory: say which file it became.
+        path=str(path.absolute()),
         advice="set ORDER_COMPLETION_SECRET_KEYS in production and keep the key apart "
         "from the database",
     )

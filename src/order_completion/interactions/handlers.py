@@ -32,7 +32,12 @@ class ChangeInteraction:
 async def change_interaction(uow: UnitOfWork, cmd: ChangeInteraction) -> PartyInteraction:
     async with uow:
         return await service.update(
-            uow.session, cmd.interaction_id, cmd.patch, uow.now, base_url=uow.base_url
+            uow.session,
+            cmd.interaction_id,
+            cmd.patch,
+            uow.now,
+            author=cmd.actor.name,
+            base_url=uow.base_url,
         )
 
 

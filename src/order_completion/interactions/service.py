@@ -10,10 +10,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_completion.cases.queries import case_exists
 from order_completion.errors import Conflict, InvalidInput, NotFound
 from order_completion.events import outbox
-from order_completion.interactions.rules import Origin, refused_change
+from order_completion.interactions.rules import (
+    SERVICE_CHANNEL_ID,
+    SERVICE_CHANNEL_ROLE,
+    Origin,
+    claims_the_service_channel,
+    refused_change,
+    stamped_notes,
+)
 from order_completion.interactions.schemas import (
+    Note,
     PartyInteractionCreate,
     PartyInteractionUpdate,
     interaction_resource,
@@ -22,10 +31,10 @@ from order_completion.interactions.schemas import (
 from order_completion.interactions.tables import PartyInteraction
 
 SYSTEM_CHANNEL = {
-    "id": "orderCompletion",
-    "href": reference_href("channel", "orderCompletion"),
+    "id": SERVICE_CHANNEL_ID,
+    "href": reference_href("channel", SERVICE_CHANNEL_ID),
     "name": "Order Completion",
-    "role": "system",
+    "role": SERVICE_CHANNEL_ROLE,
 }
 EXTENSION_KEYS = ("@type", "@baseType", "@schemaLocation")
 
@@ -58,19 +67,44 @@ def _dump(items: list[Any] | None) -> list[dict[str, Any]]:
     return [item.model_dump(by_alias=True, mode="json", exclude_none=True) for item in items or []]
 
 
-async def create(
-    session: AsyncSession, body: PartyInteractionCreate, now: datetime, *, base_url: str = ""
-) -> PartyInteraction:
-    """Log an interaction by hand."""
-    parties = _dump(body.relatedParty)
-    items = _dump(body.interactionItem)
-    case_ids = [
+def _case_ids(items: list[dict[str, Any]]) -> list[str]:
+    """The completion cases an interaction's items are about."""
+    return [
         str(i["item"]["id"])
         for i in items
         if isinstance(i.get("item"), dict)
         and i["item"].get("@referredType") == "CompletionCase"
         and i["item"].get("id")
     ]
+
+
+async def _checked_items(session: AsyncSession, items: list[dict[str, Any]]) -> list[str]:
+    """The cases ``items`` are about, each one checked to exist."""
+    case_ids = _case_ids(items)
+    for case_id in case_ids:
+        if not await case_exists(session, case_id):
+            raise InvalidInput(f"no completion case {case_id}", field="interactionItem")
+    return case_ids
+
+
+def _refuse_the_service_channel(channels: list[dict[str, Any]]) -> None:
+    if claims_the_service_channel(channels):
+        raise InvalidInput(
+            f"the channel {SERVICE_CHANNEL_ID!r} (role {SERVICE_CHANNEL_ROLE!r}) marks what the "
+            "service logged itself; name the channel the interaction took place on",
+            field="channel",
+        )
+
+
+async def create(
+    session: AsyncSession, body: PartyInteractionCreate, now: datetime, *, base_url: str = ""
+) -> PartyInteraction:
+    """Log an interaction by hand."""
+    parties = _dump(body.relatedParty)
+    items = _dump(body.interactionItem)
+    channels = _dump(body.channel)
+    _refuse_the_service_channel(channels)
+    case_ids = await _checked_items(session, items)
     period = body.interactionDate
     row = PartyInteraction(
         id=str(uuid.uuid4()),
@@ -81,7 +115,7 @@ async def create(
         direction=body.direction,
         reason=body.reason,
         description=body.description,
-        channel=_dump(body.channel),
+        channel=channels,
         interaction_start=(period.startDateTime if period else None) or now,
         interaction_end=period.endDateTime if period else None,
         interaction_item=items,
@@ -133,15 +167,21 @@ async def update(
     patch: PartyInteractionUpdate,
     now: datetime,
     *,
+    author: str | None = None,
     base_url: str = "",
 ) -> PartyInteraction:
     """Apply a merge patch; a status change is a status-change event, anything else an
-    attribute-value-change event."""
+    attribute-value-change event. Notes added to an interaction the service logged are
+    signed by ``author`` (the caller) and dated ``now``."""
     row = await get(session, interaction_id)
     given = patch.model_fields_set
     if not given:
         raise InvalidInput("the patch changes nothing", field="body")
     _refuse_rewriting(row, patch)
+    if "channel" in given:
+        _refuse_the_service_channel(_dump(patch.channel))
+    if "interactionItem" in given:
+        await _checked_items(session, _dump(patch.interactionItem))
     status_changed = "status" in given and patch.status != row.status
     for name in ("reason", "status"):
         value = getattr(patch, name)
@@ -157,9 +197,13 @@ async def update(
         "note": "note",
         "relatedParty": "related_party",
     }
+    notes_before = len(row.note)
     for attribute, column in lists.items():
         if attribute in given:
             setattr(row, column, _dump(getattr(patch, attribute)))
+    if "note" in given and row.origin == Origin.AUTOMATIC:
+        stamp = _dump([Note(author=author, date=now)])[0]
+        row.note = stamped_notes(row.note, notes_before, stamp)
     if "relatedParty" in given:
         row.customer_id = _customer_of(row.related_party)
     for attribute, column in (

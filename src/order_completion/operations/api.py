@@ -14,6 +14,7 @@ from order_completion.auth.rules import Permission
 from order_completion.clock import Clock
 from order_completion.database import Database
 from order_completion.dependencies import allow
+from order_completion.events.sealing import SecretBox
 from order_completion.operations import readiness
 from order_completion.operations.metrics import Metrics
 from order_completion.operations.snapshot import read_snapshot
@@ -39,6 +40,8 @@ class OperationsServices(Protocol):
     def db(self) -> Database: ...
     @property
     def clock(self) -> Clock: ...
+    @property
+    def secret_box(self) -> SecretBox: ...
 
 
 def operations_router(services: OperationsServices, metrics: Metrics) -> APIRouter:
@@ -56,13 +59,19 @@ def operations_router(services: OperationsServices, metrics: Metrics) -> APIRout
     @router.get(
         "/ready",
         summary="Ready: the database answers and has the current schema",
-        description="200 when the database is reachable and its migrations are at the "
-        "revision this version needs; otherwise 503 with an error body saying which.",
+        description="200 when the database is reachable, its migrations are at the "
+        "revision this version needs and the configured keys open every enabled hub's "
+        "secret; otherwise 503 with an error body saying which.",
         response_model=Ready,
-        responses={503: {"description": "Database unreachable or migrations pending"}},
+        responses={
+            503: {
+                "description": "Database unreachable, migrations pending, database newer than "
+                "this version, or hub secrets no configured key opens"
+            }
+        },
     )
     async def ready() -> Any:
-        state = await readiness.check(services.db, readiness.head_revisions())
+        state = await readiness.check(services.db, readiness.head_revisions(), services.secret_box)
         if not state.ready:
             body = error_body(503, state.reason, state.message, code="503")
             return JSONResponse(body, status_code=503)

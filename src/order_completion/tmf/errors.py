@@ -63,8 +63,8 @@ async def send_error(
     send: Send, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> None:
     """Answer with an error body from ASGI middleware, which runs outside the app and so
-    outside its exception handlers."""
-    content = json.dumps(body).encode()
+    outside its exception handlers; serialised as the app's responses are (compact)."""
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     extra = [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
     await send(
         {
@@ -160,7 +160,9 @@ def install(app: FastAPI) -> None:
     async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
         errors = list(error.errors())
         if errors and errors[0].get("type") == "json_invalid":
-            return error_response(400, "Invalid input", "the body is not valid JSON", "20")
+            answer = error_body(400, "Invalid input", "body: is not valid JSON", "20")
+            answer["field"] = "body"
+            return JSONResponse(answer, status_code=400)
         return validation_response(errors)
 
     @app.exception_handler(ValidationError)

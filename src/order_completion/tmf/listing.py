@@ -39,6 +39,7 @@ async def list_params(
 ) -> ListParams:
     """``async`` only so that FastAPI calls it in the event loop, not in a worker thread."""
     params = {key: request.query_params.getlist(key) for key in request.query_params}
+    query.refuse_repeated(params)
     return ListParams(fields, offset, limit, params)
 
 

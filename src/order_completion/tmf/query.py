@@ -5,7 +5,7 @@ inside a JSON list (``channel.id``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +22,10 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 OPERATORS = ("gt", "gte", "lt", "lte", "eq")
 RESERVED = {"fields", "offset", "limit", "sort"}
+# The reserved parameters that take one value: a second one is refused, not quietly
+# preferred (``?limit=1&limit=1000000``).
+SINGLE = ("fields", "offset", "limit")
+COMPARABLE_KINDS = ("date", "number")
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,19 @@ class Filter:
     values: tuple[str, ...]
 
 
-def parse_filters(params: Mapping[str, list[str]], allowed: set[str]) -> list[Filter]:
-    """Turn query parameters into filters; an attribute we cannot filter on is a 400."""
+def refuse_repeated(params: Mapping[str, list[str]]) -> None:
+    """``fields``, ``offset`` and ``limit`` given more than once are a 400 naming them."""
+    for name in SINGLE:
+        if len(params.get(name, ())) > 1:
+            raise InvalidInput("may be given only once", field=name)
+
+
+def parse_filters(
+    params: Mapping[str, list[str]], allowed: set[str], comparable: Collection[str] = ()
+) -> list[Filter]:
+    """Turn query parameters into filters; an attribute we cannot filter on is a 400, and
+    so is ``.gt/.gte/.lt/.lte`` on one not in ``comparable`` (text has no order a caller
+    could rely on: it would compare by the database's collation)."""
     filters = []
     for key, raw_values in params.items():
         if key in RESERVED:
@@ -96,6 +111,11 @@ def parse_filters(params: Mapping[str, list[str]], allowed: set[str]) -> list[Fi
         if attribute not in allowed:
             raise InvalidInput(
                 f"cannot filter on {attribute!r}; filters: {', '.join(sorted(allowed))}",
+                field=key,
+            )
+        if operator != "eq" and attribute not in comparable:
+            raise InvalidInput(
+                f"{attribute!r} is not a date or a number: it takes exact values only",
                 field=key,
             )
         values = tuple(
@@ -194,8 +214,16 @@ def list_request(
     offset: str | None,
     limit: str | None,
 ) -> ListRequest:
+    """Parse a list request. An attribute without a column is compared in the documents by
+    the caller, which decides itself what may be ordered."""
+    refuse_repeated(params)
+    comparable = {
+        name
+        for name, attribute in attributes.items()
+        if attribute.kind in COMPARABLE_KINDS or attribute.column is None
+    }
     return ListRequest(
-        filters=parse_filters(params, set(attributes)),
+        filters=parse_filters(params, set(attributes), comparable),
         page=page(offset, limit),
         fields=parse_fields(fields),
     )
