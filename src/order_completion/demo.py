@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import httpx
+
 from order_completion.acceptance import handlers as acceptance
 from order_completion.acceptance.schemas import AcceptanceDecisionRequest
 from order_completion.audit import Actor
@@ -148,13 +150,75 @@ SAMPLES: list[tuple[ProductOrder, list[Step]]] = [
 ]
 
 
-async def load_demo(services: Services) -> int:
-    """Open the sample cases (once) and walk each through its steps; returns how many are new."""
+class PeerSeeder:
+    """Puts each sample's customer and order into the sandbox peers first, so the service
+    updates records that exist: the order in TMF622 (found again by its ``externalId``),
+    the customer in TMF629 (by ``engagedParty.id``), with an e-mail address the messages
+    go to. The case is then opened for the order under the peer's id."""
+
+    def __init__(self, client: httpx.AsyncClient, ordering: str, customers: str) -> None:
+        self.client, self.ordering, self.customers = client, ordering, customers
+
+    async def place(self, order: ProductOrder) -> ProductOrder:
+        raw = order.model_dump(by_alias=True, mode="json", exclude_none=True)
+        party = dict(raw["relatedParty"][0])
+        address = _address(str(party.get("name")))
+        customer_id = await self._find_or_create(
+            f"{self.customers}/customer",
+            {"engagedParty.id": party["id"]},
+            {
+                "name": party.get("name"),
+                "engagedParty": {"id": party["id"], "@referredType": "Organization"},
+                "contactMedium": [
+                    {"mediumType": "email", "characteristic": {"emailAddress": address}}
+                ],
+            },
+        )
+        party.update(id=customer_id)
+        party["contactMedium"] = [
+            {"mediumType": "email", "characteristic": {"emailAddress": address}}
+        ]
+        body = {
+            "externalId": raw["id"],
+            "productOrderItem": raw["productOrderItem"],
+            "relatedParty": [{k: v for k, v in party.items() if k != "contactMedium"}],
+            **({"category": raw["category"]} if raw.get("category") else {}),
+        }
+        order_id = await self._find_or_create(
+            f"{self.ordering}/productOrder", {"externalId": raw["id"]}, body
+        )
+        return ProductOrder.model_validate(
+            {**raw, "id": order_id, "externalId": raw["id"], "relatedParty": [party]}
+        )
+
+    async def _find_or_create(self, url: str, wanted: dict[str, str], body: dict[str, Any]) -> str:
+        found = await self.client.get(url, params={**wanted, "fields": "id"})
+        found.raise_for_status()
+        if found.json():
+            return str(found.json()[0]["id"])
+        created = await self.client.post(url, json=body)
+        created.raise_for_status()
+        return str(created.json()["id"])
+
+
+def _address(name: str) -> str:
+    local = "".join(ch if ch.isalnum() else "." for ch in name.lower()).strip(".")
+    return f"{local or 'customer'}@example.com"
+
+
+async def load_demo(services: Services, peers: PeerSeeder | None = None) -> int:
+    """Open the sample cases (once) and walk each through its steps; returns how many are
+    new. With ``peers``, each order and customer is put into the sandbox first."""
     created = 0
-    for order, steps in SAMPLES:
+    for sample, steps in SAMPLES:
+        order = await peers.place(sample) if peers is not None else sample
         opened = await services.intake.open_case(services.uow(), OpenCase.by_operator(order, DEMO))
         if opened.created:
             created += 1
             for step in steps:
+                if peers is not None:
+                    # The peers hear of what the last step changed before the next one
+                    # (training waits for the customer update to reach them).
+                    await services.worker.run_once()
                 await step(services, opened.case_id)
     return created

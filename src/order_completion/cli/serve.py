@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import SecretStr
 
 from order_completion import __version__
 from order_completion.bootstrap import Services
@@ -44,6 +46,7 @@ def serve(
     logs.configure(settings.log_level)
     migrate_schema(settings)
     if demo:
+        settings = _with_demo_peers(settings)
         asyncio.run(_load_demo(settings))
     services = build(settings)
     console.print(
@@ -85,9 +88,13 @@ def _serve_processes(services: Services, workers: int, worker: bool) -> None:
     settings = services.settings
     asyncio.run(services.close())
     os.environ[RUN_WORKER_ENV] = "1" if worker else "0"
-    # What serve decided beyond the environment (the demo's loopback callbacks).
-    if settings.callback_allowlist:
-        os.environ["ORDER_COMPLETION_CALLBACK_ALLOWLIST"] = settings.callback_allowlist
+    # What serve decided beyond the environment (the demo's loopback callbacks, its peers
+    # and mail sink), for the API processes, which read only the environment.
+    for name in DECIDED_BY_SERVE:
+        value = getattr(settings, name)
+        if value is not None and value != "":
+            shown = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+            os.environ[f"ORDER_COMPLETION_{name.upper()}"] = shown
     uvicorn.run(
         "order_completion.app:app_from_environment",
         factory=True,
@@ -100,13 +107,62 @@ def _serve_processes(services: Services, workers: int, worker: bool) -> None:
     )
 
 
+def _with_demo_peers(settings: Settings) -> Settings:
+    """The sandbox peers and a mail sink beside the service (on the next two ports), and
+    the service pointed at them, so the demo shows the whole loop on one machine."""
+    from order_completion.integrations.messages.model import MessageTransport
+    from order_completion.sandbox.running import start_peers
+
+    peers = start_peers(
+        DEMO_DATA, settings.host, port=settings.port + 1, smtp_port=settings.port + 2
+    )
+    console.print(
+        f"Demo: sandbox peers (TMF622, TMF637, TMF629) on {peers.url}; e-mail to the customer "
+        f"goes to a mail sink on port {peers.smtp_port}, listed at {peers.url}/sandbox/v1/mail",
+        soft_wrap=True,
+    )
+    return settings.model_copy(
+        update={
+            "tmf622_url": peers.root("productOrderingManagement"),
+            "tmf637_url": peers.root("productInventory"),
+            "tmf629_url": peers.root("customerManagement"),
+            "message_transport": MessageTransport.SMTP,
+            "smtp_url": SecretStr(f"smtp://{settings.host}:{peers.smtp_port}?starttls=false"),
+            "mail_from": "Order Completion demo <orders@example.com>",
+        }
+    )
+
+
+# The settings serve may decide itself (``--demo``), passed on to its API processes.
+DECIDED_BY_SERVE = (
+    "callback_allowlist",
+    "tmf622_url",
+    "tmf637_url",
+    "tmf629_url",
+    "message_transport",
+    "smtp_url",
+    "mail_from",
+)
+
+# Where the demo's peers keep their data: beside the service's own.
+DEMO_DATA = Path("data/demo")
+
+
 async def _load_demo(settings: Settings) -> None:
+    import httpx
+
     from order_completion.auth.handlers import TokenCommands
-    from order_completion.demo import load_demo
+    from order_completion.demo import PeerSeeder, load_demo
 
     services = build(settings)
     try:
-        created = await load_demo(services)
+        async with httpx.AsyncClient(timeout=10) as client:
+            seeder = (
+                PeerSeeder(client, settings.tmf622_url, settings.tmf629_url)
+                if settings.tmf622_url and settings.tmf629_url
+                else None
+            )
+            created = await load_demo(services, seeder)
         console.print(f"Demo data: {created} new cases")
 
         name = f"demo-admin-{services.clock.now().strftime('%Y%m%d%H%M%S%f')}"

@@ -4,12 +4,15 @@ delete) and its hub, and the sandbox's own control routes under ``/sandbox/v1``.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from order_completion.dependencies import MergePatch
+from order_completion.errors import NotFound
+from order_completion.sandbox import mailbox
 from order_completion.sandbox.catalog import PEERS_BY_NAME, PeerApi
 from order_completion.sandbox.control import Fault
 from order_completion.sandbox.handlers import HubRegistration, Sandbox
@@ -241,6 +244,32 @@ async def list_requests(sandbox: SandboxDep, api: ApiFilter = None) -> JsonRespo
 async def clear_requests(sandbox: SandboxDep) -> Response:
     sandbox.requests.entries.clear()
     return Response(status_code=204)
+
+
+@control.get(
+    "/mail",
+    summary="List the messages the demo's mail sink received",
+    description="Sender, recipients, subject, date and attachment names, oldest first; "
+    "empty when this sandbox runs without a sink.",
+)
+async def list_mail(request: Request) -> JsonResponse:
+    folder: Path | None = request.app.state.mail_dir
+    items = mailbox.messages(folder) if folder else []
+    return json_page(items, total=len(items))
+
+
+@control.get(
+    "/mail/{message_id}",
+    summary="One message as received",
+    description="The raw message (`message/rfc822`), attachments included.",
+    response_class=Response,
+)
+async def one_mail(message_id: str, request: Request) -> Response:
+    folder: Path | None = request.app.state.mail_dir
+    raw = mailbox.raw_message(folder, message_id) if folder else None
+    if raw is None:
+        raise NotFound(f"the mail sink has no message {message_id}")
+    return Response(raw, media_type="message/rfc822")
 
 
 @control.get(

@@ -38,9 +38,11 @@ def create_app(
     *,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    mail_dir: Path | None = None,
 ) -> FastAPI:
     """The sandbox app over the SQLite file at ``database`` (created when missing);
-    ``transport`` carries the hub notifications (tests may give their own)."""
+    ``transport`` carries the hub notifications (tests may give their own); ``mail_dir``
+    is where a mail sink keeps what it receives, listed under ``/sandbox/v1/mail``."""
     time = clock or SystemClock()
     faults, requests = Faults(), ReceivedCalls()
 
@@ -65,6 +67,7 @@ def create_app(
         lifespan=lifespan,
         default_response_class=JsonResponse,
     )
+    app.state.mail_dir = mail_dir
     errors.install(app)
     for peer in PEERS:
         app.include_router(peer_router(peer))
