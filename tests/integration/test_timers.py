@@ -167,7 +167,9 @@ async def test_several_workers_never_fire_a_timer_twice(
         case = await case_json(services, case_id)
         assert actions(case).count("acceptanceDeemed") == 1
         assert actions(case).count("acceptanceReminderSent") == 1
-        assert actions(case).count("jeopardyRaised") == 1
+        # The warning raises jeopardy only when it fires before the window's end settles
+        # the blocking work (workers race for the order); it never raises it twice.
+        assert actions(case).count("jeopardyRaised") <= 1
     async with services.db.read() as session:
         fired = await session.scalars(select(Timer).where(Timer.state == "fired"))
         assert len(list(fired)) == 3 * len(case_ids)  # reminder, window end, jeopardy warning
