@@ -38,6 +38,7 @@ from order_completion.communications.triggers import MessageProjector
 from order_completion.customer_records import behaviour as customer_records
 from order_completion.customer_records import handlers as customer_update
 from order_completion.customer_records.performers import Peers, performers
+from order_completion.customer_records.projection import LateContactProjector
 from order_completion.database import Database
 from order_completion.events import ledger, outbox
 from order_completion.events.continuous import ContinuousSender
@@ -294,7 +295,7 @@ def build_services(
         tallies=tallies,
         stream=stream,
         behaviour=behaviour_for(peers),
-        projectors=(*PROJECTORS, MessageProjector()) if messenger else PROJECTORS,
+        projectors=projectors_for(peers, messenger is not None),
         peers=peers,
         peer_client=peer_client,
         attachments=FolderStore(settings.attachment_dir),
@@ -415,6 +416,17 @@ def order_management_link(settings: Settings, services: Services) -> OrderManage
 async def _appointment(db: Database, appointment_id: str) -> Appointment | None:
     async with db.read() as session:
         return await session.get(Appointment, appointment_id)
+
+
+def projectors_for(peers: Peers, messages: bool) -> tuple[Projector, ...]:
+    """The projectors, with those of the systems configured: customer messages, and the
+    contacts met after the customer update for the customer record."""
+    extra: list[Projector] = []
+    if messages:
+        extra.append(MessageProjector())
+    if peers.customer is not None:
+        extra.append(LateContactProjector())
+    return (*PROJECTORS, *extra)
 
 
 def behaviour_for(peers: Peers) -> CaseBehaviour:

@@ -5,6 +5,7 @@ customer with no address makes the case ask for one."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from email.message import EmailMessage
 from io import BytesIO
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from order_completion.bootstrap import Services
+from order_completion.clock import FixedClock
 from tests.mailbox import Mailbox, start_server
 from tests.orders import BASE, business_order, passing_test, product_order
 
@@ -175,3 +177,63 @@ async def test_a_moved_visit_sends_the_invitation_again_as_a_newer_version(
     assert b"SEQUENCE:1" in sent[second]
     assert b"METHOD:REQUEST" in sent[second]
     assert b"DTSTART:20261203T090000Z" in sent[second]
+
+
+async def test_a_business_case_sends_its_reminder_rejection_and_survey(
+    services: Services,
+    client: httpx.AsyncClient,
+    mailbox: tuple[Mailbox, int],
+    clock: FixedClock,
+) -> None:
+    box, _ = mailbox
+    order = with_email(business_order(), "it@acme.example")
+    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    one = f"{BASE}/completionCase/{case['id']}"
+    assert (await client.post(f"{one}/commissioningTest", json=passing_test())).status_code == 201
+    # Half the acceptance window passes in silence: the reminder goes out.
+    clock.advance(timedelta(days=4))
+    await services.worker.run_once()
+    await services.worker.run_once()
+    rejected = await client.post(
+        f"{one}/acceptanceDecision",
+        json={
+            "decision": "rejected",
+            "decidedBy": {"name": "Dana"},
+            "punchList": [{"description": "Failover under 5 s"}],
+        },
+    )
+    assert rejected.status_code == 201, rejected.text
+    assert (await client.post(f"{one}/commissioningTest", json=passing_test())).status_code == 201
+    decided = await client.post(
+        f"{one}/acceptanceDecision", json={"decision": "accepted", "decidedBy": {"name": "Dana"}}
+    )
+    assert decided.status_code == 201
+    await services.worker.run_once()
+    session = await client.post(
+        f"{one}/trainingSession",
+        json={
+            "topic": ["Portal administration"],
+            "scheduledStart": "2026-12-01T09:00:00Z",
+            "scheduledEnd": "2026-12-01T11:00:00Z",
+            "trainer": {"name": "Sam Lee"},
+        },
+    )
+    done = await client.patch(
+        f"{one}/trainingSession/{session.json()['id']}",
+        json={"state": "completed", "attended": ["Dana"], "feedbackScore": 5},
+    )
+    assert done.status_code == 200, done.text
+    await services.worker.run_once()
+    await services.worker.run_once()
+
+    texts = {
+        d.message["Subject"]: d.message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+        for d in box.delivered
+    }
+    reminder = [s for s in texts if "remind" in s.lower()]
+    rejection = [s for s in texts if "rejection" in s.lower()]
+    survey = [s for s in texts if "survey" in s.lower() or "how did we do" in s.lower()]
+    assert reminder, list(texts)
+    assert rejection, list(texts)
+    assert "Failover under 5 s" in texts[rejection[0]]
+    assert survey, list(texts)

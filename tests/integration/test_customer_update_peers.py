@@ -275,6 +275,24 @@ async def test_contacts_met_during_completion_reach_the_customer_record_once(
     assert step(case, "customerUpdate")["state"] == "completed"
     assert len(await products_of(peers, sandbox, order["id"])) == 2
 
+    # Met after the update: a training attendee still reaches the record.
+    one = f"{BASE}/completionCase/{case['id']}"
+    session = await client.post(
+        f"{one}/trainingSession",
+        json={
+            "topic": ["Portal administration"],
+            "scheduledStart": "2026-12-01T09:00:00Z",
+            "scheduledEnd": "2026-12-01T11:00:00Z",
+            "trainer": {"name": "Sam Lee"},
+            "attendee": [{"name": "Pat Doe", "email": "pat@acme.example"}],
+        },
+    )
+    assert session.status_code == 201, session.text
+    await services.worker.run_once()
+    record = (await peers.get(f"{sandbox.root(CUSTOMERS)}/customer/{customer_id}")).json()
+    emails = [m["characteristic"].get("emailAddress") for m in record["contactMedium"]]
+    assert sorted(emails) == ["dana@acme.example", "lee@acme.example", "pat@acme.example"]
+
 
 async def test_reconciliation_opens_the_case_of_an_order_whose_event_was_lost(
     services: Services,

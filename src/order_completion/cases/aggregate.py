@@ -31,6 +31,7 @@ from order_completion.cases.events import (
     CaseEventRaised,
     CaseEventType,
     CaseSnapshot,
+    ContactLearned,
     Direction,
     DomainEvent,
     HistoryAction,
@@ -229,6 +230,7 @@ class CompletionCase:
         known = {(c.get("name"), c.get("email")) for c in self.learned_contacts}
         if key not in known:
             self.learned_contacts = [*self.learned_contacts, contact]
+            self.events.append(ContactLearned(dict(contact)))
 
     def annotate(self, step: Step, **values: Any) -> None:
         """Keep kind-specific facts on a step (its window, its attempts)."""

@@ -239,6 +239,13 @@ class TimersResumed(DomainEvent):
 
 
 @dataclass(frozen=True)
+class ContactLearned(DomainEvent):
+    """A person met during completion, new to the case (a witness, an attendee)."""
+
+    contact: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class RequestedCall:
     """Work owed to a system we do not own: which adapter (``kind``), what for (unique
     within the case), and the plain data it sends."""
