@@ -16,7 +16,7 @@ import httpx
 
 from order_completion.acceptance import behaviour as acceptance
 from order_completion.appointments.tables import Appointment
-from order_completion.attachments.store import FolderStore
+from order_completion.attachments.store import AttachmentStore, FolderStore
 from order_completion.auth.service import Authenticator, JwtConfig
 from order_completion.cases import behaviour as case_jobs
 from order_completion.cases import handlers as case_handlers
@@ -57,6 +57,7 @@ from order_completion.integrations.messages.transport import build_messenger
 from order_completion.integrations.peer import ClientCredentials, Credentials, Peer
 from order_completion.integrations.product_inventory import ProductInventory
 from order_completion.integrations.product_order import OrderUpdateMode, ProductOrdering
+from order_completion.integrations.s3 import S3Store, parse_store_url
 from order_completion.interactions import behaviour as interactions
 from order_completion.interactions.projection import InteractionProjector
 from order_completion.orders.handlers import Intake, IntakeOutcome, forget_old_events
@@ -151,7 +152,7 @@ class Services:
     peers: Peers = field(default_factory=Peers)
     peer_client: httpx.AsyncClient | None = None
     order_link: OrderManagementLink | None = None
-    attachments: FolderStore = field(default_factory=lambda: FolderStore(Path("data")))
+    attachments: AttachmentStore = field(default_factory=lambda: FolderStore(Path("data")))
     timers: TimerWorker = field(init=False)
     worker: Worker = field(init=False)
 
@@ -298,7 +299,7 @@ def build_services(
         projectors=projectors_for(peers, messenger is not None),
         peers=peers,
         peer_client=peer_client,
-        attachments=FolderStore(settings.attachment_dir),
+        attachments=attachment_store(settings, peer_client),
     )
     performing = performers(peers)
     recording = {target.value: services.record_customer_attempt for target in peers.targets}
@@ -416,6 +417,19 @@ def order_management_link(settings: Settings, services: Services) -> OrderManage
 async def _appointment(db: Database, appointment_id: str) -> Appointment | None:
     async with db.read() as session:
         return await session.get(Appointment, appointment_id)
+
+
+def attachment_store(settings: Settings, client: httpx.AsyncClient) -> AttachmentStore:
+    """The folder, or the S3-compatible bucket ``attachment_store`` names."""
+    if not settings.attachment_store:
+        return FolderStore(settings.attachment_dir)
+    secret = settings.s3_secret_access_key
+    return S3Store(
+        parse_store_url(settings.attachment_store),
+        settings.s3_access_key_id or "",
+        secret.get_secret_value() if secret else "",
+        client,
+    )
 
 
 def projectors_for(peers: Peers, messages: bool) -> tuple[Projector, ...]:

@@ -183,6 +183,15 @@ class Settings(BaseSettings):
         default=Path("./data/attachments"),
         description="Folder the attachments' bytes are kept in, each named by its SHA-256",
     )
+    attachment_store: str | None = Field(
+        default=None,
+        description="Keep attachments in an S3-compatible bucket instead of attachment_dir: "
+        "s3://bucket/prefix?endpoint=http://host:9000&region=us-east-1",
+    )
+    s3_access_key_id: str | None = Field(default=None, description="The bucket's access key")
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None, description="The bucket's secret key"
+    )
     attachment_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Largest attachment taken (413 above)"
     )
@@ -247,6 +256,15 @@ class Settings(BaseSettings):
         from order_completion.events.sealing import parse_keys
 
         parse_keys(value)
+        return value
+
+    @field_validator("attachment_store")
+    @classmethod
+    def _store(cls, value: str | None) -> str | None:
+        from order_completion.integrations.s3 import parse_store_url
+
+        if value:
+            parse_store_url(value)
         return value
 
     @field_validator("retry_schedule", "integration_retry_schedule")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from order_completion.attachments import handlers
 from order_completion.attachments.rules import NAME_LENGTH
-from order_completion.attachments.store import FolderStore
+from order_completion.attachments.store import AttachmentStore
 from order_completion.attachments.tables import Attachment
 from order_completion.auth.rules import Permission
 from order_completion.cases import queries
@@ -42,7 +42,7 @@ class AttachmentServices(Protocol):
     def settings(self) -> Settings: ...
 
     @property
-    def attachments(self) -> FolderStore: ...
+    def attachments(self) -> AttachmentStore: ...
 
     def uow(self) -> UnitOfWork: ...
 

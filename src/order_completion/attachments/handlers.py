@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from order_completion.attachments.rules import essence_of, media_type_problem, name_problem
-from order_completion.attachments.store import FolderStore
+from order_completion.attachments.store import AttachmentStore
 from order_completion.attachments.tables import Attachment
 from order_completion.audit import Actor
 from order_completion.cases.events import HistoryAction
@@ -27,7 +27,7 @@ class AddAttachment:
 
 
 async def add_attachment(
-    uow: UnitOfWork, store: FolderStore, allowed: frozenset[str], cmd: AddAttachment
+    uow: UnitOfWork, store: AttachmentStore, allowed: frozenset[str], cmd: AddAttachment
 ) -> Attachment:
     problem = name_problem(cmd.name)
     if problem:

@@ -9,6 +9,16 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+
+class AttachmentStore(Protocol):
+    """Where attachment bytes live: a folder (the default) or an S3-compatible bucket
+    (``integrations.s3``); either names a file by its SHA-256."""
+
+    async def put(self, data: bytes) -> str: ...
+
+    async def get(self, sha256: str) -> bytes: ...
 
 
 @dataclass(frozen=True)
