@@ -9,7 +9,11 @@ import pytest
 from icalendar import Calendar
 
 from order_completion.integrations.messages.calendar import invitation, invitation_attachment
-from order_completion.integrations.messages.model import AppointmentChange, MessageKind
+from order_completion.integrations.messages.model import (
+    AppointmentChange,
+    AppointmentDetails,
+    MessageKind,
+)
 from tests.messages import CONTEXT as BASE
 from tests.messages import VISIT
 
@@ -91,3 +95,16 @@ def test_an_appointment_with_no_end_is_invited_to_at_its_start_only() -> None:
     assert event.decoded("dtstart") == VISIT.start
     assert "dtend" not in event
     assert "duration" not in event
+
+
+def test_an_appointment_not_yet_confirmed_is_invited_to_as_tentative() -> None:
+    """The e-mailed invitation says what ``calendar.ics`` says: booked is tentative."""
+    booked = AppointmentDetails(
+        uid="a@order-completion",
+        start=datetime(2026, 12, 1, 9, tzinfo=UTC),
+        end=datetime(2026, 12, 1, 11, tzinfo=UTC),
+        tentative=True,
+    )
+    assert b"STATUS:TENTATIVE" in invitation(booked, summary="Training")
+    confirmed = replace(booked, tentative=False)
+    assert b"STATUS:CONFIRMED" in invitation(confirmed, summary="Training")

@@ -31,6 +31,7 @@ def details(row: Appointment) -> AppointmentDetails:
         change=AppointmentChange.CANCELLED if withdrawn else AppointmentChange.SCHEDULED,
         sequence=row.sequence,
         stamp=row.last_update,
+        tentative=Status(row.status) is Status.INITIALIZED,
     )
 
 

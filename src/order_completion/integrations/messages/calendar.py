@@ -53,7 +53,8 @@ def invitation(
     event.add("summary", summary)
     if description:
         event.add("description", description)
-    event.add("status", status or ("CANCELLED" if cancelled else "CONFIRMED"))
+    implied = "CANCELLED" if cancelled else "TENTATIVE" if appointment.tentative else "CONFIRMED"
+    event.add("status", status or implied)
     if appointment.place:
         event.add("location", appointment.place)
     if organizer:

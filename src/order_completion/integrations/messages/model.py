@@ -74,6 +74,8 @@ class AppointmentDetails:
     attendees: tuple[Person, ...] = ()
     change: AppointmentChange = AppointmentChange.SCHEDULED
     sequence: int = 0
+    # Booked but not yet confirmed: calendars show it as tentative.
+    tentative: bool = False
     stamp: datetime | None = None
 
 
