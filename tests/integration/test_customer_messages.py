@@ -237,3 +237,29 @@ async def test_a_business_case_sends_its_reminder_rejection_and_survey(
     assert rejection, list(texts)
     assert "Failover under 5 s" in texts[rejection[0]]
     assert survey, list(texts)
+
+
+async def test_a_cancelled_visit_is_withdrawn_from_the_customers_calendar(
+    services: Services, client: httpx.AsyncClient, mailbox: tuple[Mailbox, int]
+) -> None:
+    box, _ = mailbox
+    order = with_email(business_order(), "it@acme.example")
+    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    entity = {"id": case["id"], "role": "completionCase", "@referredType": "CompletionCase"}
+    period = {"startDateTime": "2026-12-01T09:00:00Z", "endDateTime": "2026-12-01T11:00:00Z"}
+    booked = await client.post(
+        AP, json={"category": "commissioning", "relatedEntity": [entity], "validFor": period}
+    )
+    assert booked.status_code == 201, booked.text
+    await services.worker.run_once()
+    cancelled = await client.patch(booked.json()["href"], json={"status": "cancelled"})
+    assert cancelled.status_code == 200, cancelled.text
+    await services.worker.run_once()
+    calendars = [
+        data
+        for message in (d.message for d in box.delivered)
+        for name, data in attachments(message).items()
+        if name.endswith(".ics")
+    ]
+    assert len(calendars) == 2
+    assert sum(b"METHOD:CANCEL" in data for data in calendars) == 1

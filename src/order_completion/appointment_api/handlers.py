@@ -126,6 +126,21 @@ async def _apply(
         await close_on(uow, case, row, close)
         return
     appointments.move_to(case, row, status, uow.base_url)
+    if status in (Status.CANCELLED, Status.FAILED):
+        _record_withdrawal(case, row)
+
+
+def _record_withdrawal(case: CompletionCase, row: Appointment) -> None:
+    """The case remembers a visit called off (cancelled, or failed), and the customer's
+    calendar is told to drop it."""
+    case.record(
+        HistoryAction.APPOINTMENT_WITHDRAWN,
+        step=case.step(row.step_id) if row.step_id else None,
+        appointmentId=row.id,
+        category=row.category,
+        status=row.status,
+        sequence=row.sequence,
+    )
 
 
 def _record_move(case: CompletionCase, row: Appointment) -> None:

@@ -50,6 +50,7 @@ class HistoryAction(StrEnum):
     COMMISSIONING_TEST_RECORDED = "commissioningTestRecorded"
     COMMISSIONING_VISIT_SCHEDULED = "commissioningVisitScheduled"
     APPOINTMENT_RESCHEDULED = "appointmentRescheduled"
+    APPOINTMENT_WITHDRAWN = "appointmentWithdrawn"
     ACCEPTANCE_DECISION_RECORDED = "acceptanceDecisionRecorded"
     ACCEPTANCE_DEEMED = "acceptanceDeemed"
     ACCEPTANCE_WINDOW_PASSED = "acceptanceWindowPassed"

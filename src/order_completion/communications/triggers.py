@@ -72,7 +72,20 @@ def _from_history(event: Recorded) -> Wanted | None:
         return Wanted(MessageKind.TRAINING_INVITATION, f"{session}:{change.value}", facts)
     if event.action is HistoryAction.APPOINTMENT_RESCHEDULED:
         return _moved(detail)
+    if event.action is HistoryAction.APPOINTMENT_WITHDRAWN:
+        return _withdrawn(detail)
     return None
+
+
+def _withdrawn(detail: dict[str, Any]) -> Wanted | None:
+    """A visit called off is sent as a cancellation of the invitation."""
+    kind = INVITATION_OF.get(str(detail.get("category")))
+    if kind is None:
+        return None
+    appointment = str(detail.get("appointmentId"))
+    change = AppointmentChange.CANCELLED.value
+    facts = {"appointmentId": appointment, "change": change}
+    return Wanted(kind, f"{appointment}:{change}:{detail.get('sequence')}", facts)
 
 
 def _moved(detail: dict[str, Any]) -> Wanted | None:
