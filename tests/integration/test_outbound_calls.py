@@ -180,3 +180,26 @@ async def test_calls_that_ended_are_forgotten_after_retention_and_failed_ones_ke
         assert await store.prune(session, clock.now() - timedelta(days=3)) == 0
         assert await store.prune(session, clock.now() - timedelta(days=1)) == 1
     assert list(await calls(services)) == ["refused"]
+
+
+async def test_settling_the_customer_update_leaves_the_cases_other_calls_alone(
+    services: Services,
+) -> None:
+    """A pending message (or certificate) of the case is not settled with its fallout."""
+    from order_completion.customer_records import handlers as customer_update
+
+    assert {"productInventory", "productOrder", "customer"} <= customer_update.TARGET_KINDS
+    assert "message" not in customer_update.TARGET_KINDS
+    assert "certificate" not in customer_update.TARGET_KINDS
+    await owe(services, "productInventory:1")
+    await owe(services, "message:welcome", kind="message")
+    async with services.db.transaction() as session:
+        settled = await store.settle(
+            session, CASE, "by hand", services.clock.now(), kinds=customer_update.TARGET_KINDS
+        )
+    assert settled == 1
+    found = await calls(services)
+    assert (found["productInventory:1"].state, found["message:welcome"].state) == (
+        "settled",
+        "pending",
+    )

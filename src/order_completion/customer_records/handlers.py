@@ -24,6 +24,10 @@ from order_completion.outbound import store as outbound
 from order_completion.outbound.rules import AttemptOutcome, CallState, Verdict
 from order_completion.outbound.store import ClaimedCall
 
+# The calls of the customer update: an operator's retry or settlement of it leaves the
+# case's other calls (messages, the certificate) alone.
+TARGET_KINDS = frozenset(target.value for target in Target)
+
 STATE_OF_CALL = {
     CallState.PENDING: TargetState.PENDING,
     CallState.DONE: TargetState.DONE,
@@ -105,7 +109,7 @@ async def retry_customer_update(uow: UnitOfWork, cmd: RetryCustomerUpdate) -> li
             raise Conflict("no system of the customer update failed; nothing to retry")
         for purpose in again:
             targets[purpose] = {**targets[purpose], "state": TargetState.PENDING.value}
-        await outbound.retry(uow.session, case.id, uow.now)
+        await outbound.retry(uow.session, case.id, uow.now, kinds=TARGET_KINDS)
         case.recover()
         case.annotate(step, targets=targets)
         case.record(HistoryAction.CUSTOMER_UPDATE_RETRIED, step=step, targets=again)
@@ -132,7 +136,7 @@ async def settle_customer_update(uow: UnitOfWork, cmd: SettleCustomerUpdate) -> 
         ]
         for purpose in settled:
             targets[purpose] = {**targets[purpose], "state": TargetState.SETTLED.value}
-        await outbound.settle(uow.session, case.id, cmd.reason, uow.now)
+        await outbound.settle(uow.session, case.id, cmd.reason, uow.now, kinds=TARGET_KINDS)
         case.annotate(step, targets=targets)
         case.record(
             HistoryAction.CUSTOMER_UPDATE_SETTLED, step=step, targets=settled, reason=cmd.reason
