@@ -25,9 +25,11 @@ run: install
 demo: install
 	$(BIN)/order-completion serve --demo
 
-## make test           lint, type-check and run every test suite
+## make test           lint, type-check and run every test suite, spread over the machine's
+##                     cores (at most 4 processes; TEST_WORKERS=0 runs them in this process)
+TEST_WORKERS ?= auto
 test: install lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4
 
 lint: install
 	$(BIN)/ruff check src tests
