@@ -7,15 +7,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from order_completion.attachments.schemas import AttachmentRef
+from order_completion.tmf.schemas import PersonName, SingleLineText
 
 
 class DecidedBy(BaseModel):
+    """Who decided, as the certificate and the customer record name them."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1)
-    id: str | None = None
-    email: str | None = None
-    role: str | None = None
+    name: PersonName
+    id: SingleLineText | None = None
+    email: SingleLineText | None = None
+    role: SingleLineText | None = None
 
 
 class PunchListItem(BaseModel):

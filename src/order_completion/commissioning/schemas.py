@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from order_completion.attachments.schemas import AttachmentRef
+from order_completion.tmf.schemas import OneLine, PersonName, SingleLineText
 
 
 class _Body(BaseModel):
@@ -19,15 +20,18 @@ class Measure(_Body):
 
 
 class TestItem(_Body):
-    name: str = Field(min_length=1)
+    # Printed on the acceptance certificate, one line per test.
+    name: OneLine[Annotated[str, Field(min_length=1)]]
     result: Literal["passed", "failed"]
     measure: Measure | list[Measure] | None = None
 
 
 class Person(_Body):
-    name: str = Field(min_length=1)
-    role: str | None = None
-    email: str | None = None
+    """The customer's witness, as the certificate and the customer record name them."""
+
+    name: PersonName
+    role: SingleLineText | None = None
+    email: SingleLineText | None = None
 
 
 class CommissioningTestResult(_Body):
