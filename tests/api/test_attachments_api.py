@@ -160,3 +160,28 @@ async def test_a_run_and_a_decision_name_their_evidence_and_the_certificate_list
         assert item["name"] in text
         assert item["sha256"][:32] in text
         assert item["sha256"][32:] in text
+
+
+@pytest.mark.parametrize("route", ["commissioningTest", "acceptanceDecision"])
+async def test_one_file_named_twice_as_the_evidence_of_one_record_is_refused(
+    client: httpx.AsyncClient, route: str
+) -> None:
+    case_id = await open_business_case(client)
+    one = f"{BASE}/completionCase/{case_id}"
+    if route == "acceptanceDecision":
+        assert (await client.post(f"{one}/commissioningTest", json=passing_test())).is_success
+    report = (await upload(client, case_id, REPORT)).json()
+    body = (
+        passing_test()
+        if route == "commissioningTest"
+        else {"decision": "accepted", "decidedBy": {"name": "Dana"}}
+    )
+    before = (await client.get(one, params={"fields": "history"})).json()
+    twice = await client.post(
+        f"{one}/{route}", json={**body, "attachment": [{"id": report["id"]}, {"id": report["id"]}]}
+    )
+    assert (twice.status_code, twice.json()["field"]) == (400, "attachment"), twice.text
+    assert report["id"] in twice.json()["message"]
+    assert (await client.get(one, params={"fields": "history"})).json() == before
+    listed = (await client.get(f"{one}/attachment")).json()
+    assert "evidenceOf" not in listed[0]

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from order_completion.attachments.schemas import AttachmentRef
+from order_completion.attachments.schemas import EvidenceRefs
 from order_completion.tmf.schemas import PersonName, SingleLineText
 
 
@@ -48,7 +48,7 @@ class AcceptanceDecisionRequest(BaseModel):
 
     decision: Literal["accepted", "rejected"]
     decided_by: DecidedBy = Field(alias="decidedBy")
-    attachment: list[AttachmentRef] = Field(
+    attachment: EvidenceRefs = Field(
         default_factory=list,
         description="Files of the case that back this decision (a signed document)",
     )

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from order_completion.attachments.schemas import AttachmentRef
+from order_completion.attachments.schemas import EvidenceRefs
 from order_completion.tmf.schemas import OneLine, PersonName, SingleLineText
 
 
@@ -41,7 +41,7 @@ class CommissioningTestResult(_Body):
     test_item: list[TestItem] = Field(default_factory=list, alias="testItem")
     witnessed_by: Person | None = Field(default=None, alias="witnessedBy")
     note: str | None = None
-    attachment: list[AttachmentRef] = Field(
+    attachment: EvidenceRefs = Field(
         default_factory=list,
         description="Files of the case that back this run (test-set reports, photos)",
     )
