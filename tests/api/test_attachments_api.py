@@ -185,3 +185,23 @@ async def test_one_file_named_twice_as_the_evidence_of_one_record_is_refused(
     assert (await client.get(one, params={"fields": "history"})).json() == before
     listed = (await client.get(f"{one}/attachment")).json()
     assert "evidenceOf" not in listed[0]
+
+
+@pytest.mark.parametrize("data", [REPORT, b'{"looks": "like JSON"}'])
+async def test_an_upload_without_a_content_type_is_told_to_send_one(
+    client: httpx.AsyncClient, data: bytes
+) -> None:
+    """Whether or not the bytes happen to read as JSON, the answer is about the missing
+    header, never about the body not being JSON."""
+    case_id = await open_business_case(client)
+    refused = await client.post(
+        f"{BASE}/completionCase/{case_id}/attachment", params={"name": "report.pdf"}, content=data
+    )
+    assert "content-type" not in refused.request.headers
+    assert refused.status_code in (400, 415), refused.text
+    answer = refused.json()
+    assert answer["field"] == "Content-Type"
+    assert "Content-Type" in answer["message"]
+    assert "not valid JSON" not in answer["message"]
+    assert "not UTF-8" not in answer["message"]
+    assert (await client.get(f"{BASE}/completionCase/{case_id}/attachment")).json() == []
