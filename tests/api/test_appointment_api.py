@@ -9,6 +9,7 @@ import httpx
 import pytest
 from icalendar import Calendar
 
+from order_completion.appointments.queries import appointment_by_id
 from order_completion.bootstrap import Services
 from order_completion.events.catalog import BASE_PATHS, Api
 from tests.api.test_cases_api import CASES, assert_error
@@ -189,6 +190,25 @@ async def test_moving_and_annotating_an_appointment(client: httpx.AsyncClient) -
     assert_error(await client.patch(f"{AP}/nope", json={"status": "confirmed"}), 404)
     await client.patch(visit["href"], json={"status": "cancelled"})
     assert_error(await client.patch(visit["href"], json={"validFor": later}), 409)
+
+
+async def test_other_features_read_an_appointment_as_it_stands_now(
+    services: Services, client: httpx.AsyncClient
+) -> None:
+    """The query other features use (the invitation a message carries) gives the current
+    version, readable after its session closed, and nothing for an unknown id."""
+    case_id = await open_case(client)
+    visit = (await client.post(AP, json=booking(case_id, "commissioning"))).json()
+    later = {"startDateTime": "2026-12-03T09:00:00Z", "endDateTime": "2026-12-03T10:00:00Z"}
+    assert (await client.patch(visit["href"], json={"validFor": later})).status_code == 200
+    found = await appointment_by_id(services.db, visit["id"])
+    assert found is not None
+    assert (found.case_id, found.sequence, found.start.isoformat()) == (
+        case_id,
+        1,
+        "2026-12-03T09:00:00+00:00",
+    )
+    assert await appointment_by_id(services.db, "no-such-appointment") is None
 
 
 async def test_the_calendar_invitation_describes_the_appointment(

@@ -112,6 +112,11 @@ def declared_limit(model: type[BaseModel], name: str) -> tuple[int | None, bool]
     annotation: Any = field.annotation
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+    # An optional value's length is declared on its type (``OneLine[Annotated[str, ...]]``).
+    for constraint in getattr(annotation, "__metadata__", ()):
+        for inner in getattr(constraint, "metadata", [constraint]):
+            if isinstance(inner, annotated_types.MaxLen):
+                return inner.max_length, True
     if typing.get_origin(annotation) is typing.Literal:
         return max(len(str(value)) for value in typing.get_args(annotation)), False
     return None, False

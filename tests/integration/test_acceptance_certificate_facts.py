@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pypdf
 import pytest
-from sqlalchemy import select
 
 from order_completion.acceptance.certificate import render_certificate
 from order_completion.acceptance.certificate_facts import (
@@ -23,13 +22,13 @@ from order_completion.acceptance.certificate_facts import (
     facts_of_case,
 )
 from order_completion.acceptance.certificate_typeface import find_typeface
+from order_completion.acceptance.queries import decisions_of_case
 from order_completion.acceptance.schemas import AcceptanceDecisionRequest
-from order_completion.acceptance.tables import AcceptanceDecision
 from order_completion.bootstrap import Services
 from order_completion.cases import queries
 from order_completion.clock import FixedClock
+from order_completion.commissioning.queries import runs_of_case
 from order_completion.commissioning.schemas import CommissioningTestResult
-from order_completion.commissioning.tables import CommissioningRun
 from order_completion.errors import Conflict
 from tests.conftest import START
 from tests.orders import business_order, failing_test, passing_test
@@ -58,20 +57,12 @@ async def opened_with_passed_test(services: Services, clock: FixedClock) -> str:
 
 
 async def facts_of(services: Services, case_id: str, **extra: object) -> CertificateFacts:
-    """What the certificate route will do: load the case and the rows of its runs and
-    decisions, then build the facts without I/O."""
+    """What the certificate route will do: load the case, and its runs and decisions through
+    their features' queries, then build the facts without I/O."""
     async with services.db.read() as session:
         case = await queries.get_case(session, case_id)
-        runs = (
-            await session.scalars(
-                select(CommissioningRun).where(CommissioningRun.case_id == case_id)
-            )
-        ).all()
-        decisions = (
-            await session.scalars(
-                select(AcceptanceDecision).where(AcceptanceDecision.case_id == case_id)
-            )
-        ).all()
+        runs = await runs_of_case(session, case_id)
+        decisions = await decisions_of_case(session, case_id)
     return facts_of_case(case, runs=runs, decisions=decisions, **extra)
 
 
@@ -99,18 +90,11 @@ async def test_an_explicitly_accepted_case_certifies_its_witnessed_tests_and_dec
         ),
     )
     async with services.db.read() as session:
-        run_id = (
-            await session.scalars(
-                select(CommissioningRun.id).where(
-                    CommissioningRun.case_id == case_id, CommissioningRun.result == "passed"
-                )
-            )
-        ).one()
-        decision_id = (
-            await session.scalars(
-                select(AcceptanceDecision.id).where(AcceptanceDecision.case_id == case_id)
-            )
-        ).one()
+        runs = await runs_of_case(session, case_id)
+        [decision] = await decisions_of_case(session, case_id)
+    # Oldest first: the failed run, then the passed one.
+    assert [run.result for run in runs] == ["failed", "passed"]
+    run_id, decision_id = runs[-1].id, decision.id
 
     facts = await facts_of(
         services,

@@ -6,16 +6,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from order_completion.attachments.schemas import AttachmentRef
+from order_completion.attachments.schemas import EvidenceRefs
+from order_completion.tmf.schemas import PersonName, SingleLineText
 
 
 class DecidedBy(BaseModel):
+    """Who decided, as the certificate and the customer record name them."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1)
-    id: str | None = None
-    email: str | None = None
-    role: str | None = None
+    name: PersonName
+    id: SingleLineText | None = None
+    email: SingleLineText | None = None
+    role: SingleLineText | None = None
 
 
 class PunchListItem(BaseModel):
@@ -45,7 +48,7 @@ class AcceptanceDecisionRequest(BaseModel):
 
     decision: Literal["accepted", "rejected"]
     decided_by: DecidedBy = Field(alias="decidedBy")
-    attachment: list[AttachmentRef] = Field(
+    attachment: EvidenceRefs = Field(
         default_factory=list,
         description="Files of the case that back this decision (a signed document)",
     )

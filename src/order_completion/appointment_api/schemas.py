@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from order_completion.errors import InvalidInput
-from order_completion.tmf.schemas import UtcDateTime
+from order_completion.tmf.schemas import OneLine, PersonName, SingleLineText, UtcDateTime
 
 
 class TimePeriod(BaseModel):
@@ -39,9 +39,11 @@ class PeriodChange(BaseModel):
 
 
 class Person(BaseModel):
+    """A trainer or an attendee, invited by name in the calendar invitation."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1)
+    name: PersonName
     email: EmailStr | None = None
 
 
@@ -76,8 +78,17 @@ class RelatedParty(BaseModel):
     id: str = Field(min_length=1)
     referredType: str = Field(min_length=1, alias="@referredType")
     href: str | None = None
-    name: str | None = None
+    name: SingleLineText | None = None
     role: str | None = None
+
+
+class RelatedPlace(BaseModel):
+    """Where the appointment is: its ``name`` is the invitation's location, so one line;
+    everything else is kept as sent."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    name: SingleLineText | None = None
 
 
 class _Details(BaseModel):
@@ -86,7 +97,7 @@ class _Details(BaseModel):
     description: str | None = None
     externalId: str | None = Field(default=None, max_length=200)
     relatedParty: list[RelatedParty] | None = None
-    relatedPlace: dict[str, Any] | None = None
+    relatedPlace: RelatedPlace | None = None
     contactMedium: list[dict[str, Any]] | None = None
     note: list[dict[str, Any]] | None = None
     attachment: list[dict[str, Any]] | None = None
@@ -156,10 +167,11 @@ class AppointmentCreate(_Details):
         },
     )
 
-    category: str | None = Field(default=None, max_length=40)
+    # The invitation's title for a plain appointment.
+    category: OneLine[Annotated[str, Field(max_length=40)]] | None = None
     validFor: TimePeriod
     relatedEntity: list[RelatedEntity] | None = None
-    topic: list[str] | None = None
+    topic: list[SingleLineText] | None = None
     trainer: Person | None = None
     attendee: list[Person] | None = None
 
@@ -178,7 +190,7 @@ class AppointmentUpdate(_Details):
     status: Literal["initialized", "confirmed", "cancelled", "completed", "failed"] | None = None
     validFor: PeriodChange | None = None
     relatedEntity: list[RelatedEntity] | None = None
-    attended: list[str] | None = None
+    attended: list[SingleLineText] | None = None
     feedbackScore: int | None = Field(default=None, ge=1, le=5)
 
 

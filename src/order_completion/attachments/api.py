@@ -96,10 +96,16 @@ def resource(row: Attachment, base_url: str) -> dict[str, Any]:
     "`?name=`. Types and size are limited (`ORDER_COMPLETION_ATTACHMENT_TYPES`, "
     "`ORDER_COMPLETION_ATTACHMENT_MAX_BYTES`: 413 above). The answer gives its `id`: name it "
     "in a commissioning test's or an acceptance decision's `attachment` to make it their "
-    "evidence, which the acceptance certificate lists with its SHA-256.",
+    "evidence, which the acceptance certificate lists with its SHA-256. The same bytes under "
+    "the same name again (a retried upload) answer 200 with the attachment already made; a "
+    "completed or cancelled case takes none (409).",
     status_code=201,
     response_model=AttachmentOut,
-    responses={201: {"model": AttachmentOut}, **ERROR_RESPONSES},
+    responses={
+        201: {"model": AttachmentOut},
+        200: {"model": AttachmentOut, "description": "The attachment a retried upload made"},
+        **ERROR_RESPONSES,
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -128,9 +134,10 @@ async def add(
         actor=actor,
     )
     allowed = frozenset(app.settings.attachment_types)
-    row = await handlers.add_attachment(app.uow(), app.attachments, allowed, command)
-    answer = resource(row, app.base_url)
-    return json_resource(answer, status_code=201, headers={"Location": answer["href"]})
+    added = await handlers.add_attachment(app.uow(), app.attachments, allowed, command)
+    answer = resource(added.attachment, app.base_url)
+    status = 201 if added.created else 200
+    return json_resource(answer, status_code=status, headers={"Location": answer["href"]})
 
 
 async def _rows(db: Database, case_id: str, attachment_id: str | None = None) -> list[Attachment]:

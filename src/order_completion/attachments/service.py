@@ -1,5 +1,5 @@
 """Attachments other features use: linking a case's files to the test run or decision they
-back, and reading them back as evidence."""
+back, and reading them back as evidence; and finding the attachment an upload already made."""
 
 from __future__ import annotations
 
@@ -40,6 +40,19 @@ async def attach(
             )
         row.evidence_of = target
     return list(rows.values())
+
+
+async def same_file(
+    session: AsyncSession, case_id: str, sha256: str, name: str
+) -> Attachment | None:
+    """The case's attachment of these bytes under this name, if an upload made one."""
+    found = await session.scalars(
+        select(Attachment)
+        .where(Attachment.case_id == case_id, Attachment.sha256 == sha256, Attachment.name == name)
+        .order_by(Attachment.created_at, Attachment.id)
+        .limit(1)
+    )
+    return found.first()
 
 
 async def evidence_of_case(session: AsyncSession, case_id: str) -> dict[str, list[Attachment]]:

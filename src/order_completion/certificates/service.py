@@ -7,15 +7,13 @@ from __future__ import annotations
 import asyncio
 from functools import cache
 
-from sqlalchemy import select
-
 from order_completion.acceptance.certificate import RenderedCertificate, render_certificate
 from order_completion.acceptance.certificate_facts import Evidence, facts_of_case
 from order_completion.acceptance.certificate_typeface import Typeface, find_typeface
-from order_completion.acceptance.tables import AcceptanceDecision
+from order_completion.acceptance.queries import decisions_of_case
 from order_completion.attachments.service import evidence_of_case
 from order_completion.cases import queries
-from order_completion.commissioning.tables import CommissioningRun
+from order_completion.commissioning.queries import runs_of_case
 from order_completion.database import Database
 
 
@@ -29,10 +27,8 @@ async def certificate_of(db: Database, case_id: str) -> RenderedCertificate:
     """The certificate of an accepted case (404 for no case, 409 when not accepted)."""
     async with db.read() as session:
         case = await queries.get_case(session, case_id)
-        run_rows = select(CommissioningRun).where(CommissioningRun.case_id == case_id)
-        runs = (await session.scalars(run_rows)).all()
-        decision_rows = select(AcceptanceDecision).where(AcceptanceDecision.case_id == case_id)
-        decisions = (await session.scalars(decision_rows)).all()
+        runs = await runs_of_case(session, case_id)
+        decisions = await decisions_of_case(session, case_id)
         files = await evidence_of_case(session, case_id)
     evidence = {
         record_id: [Evidence(row.name, row.media_type, row.sha256) for row in rows]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from order_completion.attachments.schemas import AttachmentRef
+from order_completion.attachments.schemas import EvidenceRefs
+from order_completion.tmf.schemas import OneLine, PersonName, SingleLineText
 
 
 class _Body(BaseModel):
@@ -19,15 +20,18 @@ class Measure(_Body):
 
 
 class TestItem(_Body):
-    name: str = Field(min_length=1)
+    # Printed on the acceptance certificate, one line per test.
+    name: OneLine[Annotated[str, Field(min_length=1)]]
     result: Literal["passed", "failed"]
     measure: Measure | list[Measure] | None = None
 
 
 class Person(_Body):
-    name: str = Field(min_length=1)
-    role: str | None = None
-    email: str | None = None
+    """The customer's witness, as the certificate and the customer record name them."""
+
+    name: PersonName
+    role: SingleLineText | None = None
+    email: SingleLineText | None = None
 
 
 class CommissioningTestResult(_Body):
@@ -37,7 +41,7 @@ class CommissioningTestResult(_Body):
     test_item: list[TestItem] = Field(default_factory=list, alias="testItem")
     witnessed_by: Person | None = Field(default=None, alias="witnessedBy")
     note: str | None = None
-    attachment: list[AttachmentRef] = Field(
+    attachment: EvidenceRefs = Field(
         default_factory=list,
         description="Files of the case that back this run (test-set reports, photos)",
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from order_completion.acceptance.certificate import MEDIA_TYPE, RenderedCertificate
 from order_completion.appointments.calendar import details
-from order_completion.appointments.tables import Appointment
+from order_completion.appointments.queries import Appointment
 from order_completion.integrations.customer import CustomerRecords
 from order_completion.integrations.errors import PermanentFailure
 from order_completion.integrations.messages.calendar import invitation_attachment

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from order_completion.tmf.schemas import OneLine
 
 
 class _Open(BaseModel):
@@ -14,21 +16,27 @@ class _Open(BaseModel):
 
 
 # Lengths are the columns' (cases/tables.py) that keep these values: a longer value is a
-# 400 naming it here, never a database error later.
+# 400 naming it here, never a database error later. The ids and names are shown in e-mails
+# (their headers among them), invitations and on the certificate, so each is one line.
+Identifier = OneLine[Annotated[str, Field(min_length=1, max_length=200)]]
+OptionalIdentifier = OneLine[Annotated[str, Field(max_length=200)]] | None
+DisplayName = OneLine[Annotated[str, Field(max_length=400)]] | None
+
+
 class ProductOfferingRef(_Open):
-    id: str | None = Field(default=None, max_length=200)
-    name: str | None = Field(default=None, max_length=400)
+    id: OptionalIdentifier = None
+    name: DisplayName = None
 
 
 class ProductOrderItem(_Open):
-    id: str = Field(min_length=1, max_length=200)
+    id: Identifier
     action: Literal["add", "modify", "delete", "noChange"]
     product_offering: ProductOfferingRef | None = Field(default=None, alias="productOffering")
 
 
 class RelatedParty(_Open):
-    id: str | None = Field(default=None, max_length=200)
-    name: str | None = Field(default=None, max_length=400)
+    id: OptionalIdentifier = None
+    name: DisplayName = None
     role: str | None = None
     customer_segment: str | None = Field(default=None, alias="customerSegment")
 
@@ -36,7 +44,7 @@ class RelatedParty(_Open):
 class ProductOrder(_Open):
     """A TMF622 product order: ``id``, items and a customer party are required here."""
 
-    id: str = Field(min_length=1, max_length=200)
+    id: Identifier
     state: str | None = None
     category: str | None = Field(default=None, max_length=100)
     customer_segment: str | None = Field(default=None, alias="customerSegment")

@@ -32,13 +32,17 @@ def product_order_of(body: ProcessFlowCreate) -> ProductOrder:
             or str(data.get("role", "")).lower() == "productorder"
         ):
             order = {key: value for key, value in data.items() if key not in REF_KEYS}
-            if "relatedParty" not in order and body.relatedParty:
+            beside = "relatedParty" not in order and bool(body.relatedParty)
+            if beside:
                 order["relatedParty"] = body.relatedParty
             try:
                 return ProductOrder.model_validate(order)
             except ValidationError as error:
                 first = error.errors()[0]
-                where = field_path(["relatedEntity", index, *first["loc"]])
+                location = list(first["loc"])
+                # The parties sent beside the order are named where they were sent.
+                came_beside = beside and location[:1] == ["relatedParty"]
+                where = field_path(location if came_beside else ["relatedEntity", index, *location])
                 message = str(first["msg"]).removeprefix("Value error, ")
                 raise InvalidInput(message, field=where) from None
     raise InvalidInput(

@@ -1,11 +1,13 @@
-"""Shapes shared by every API: the TMF630 error body and the error responses it documents."""
+"""Shapes shared by every API: the TMF630 error body and the error responses it documents,
+and the constrained values several APIs take (date-times, names on one line)."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 
 class ErrorOut(BaseModel):
@@ -46,3 +48,33 @@ def in_utc_range(moment: datetime) -> datetime:
 
 # A date-time with an offset, which every column stores in UTC.
 UtcDateTime = Annotated[AwareDatetime, AfterValidator(in_utc_range)]
+
+
+# Unicode categories of characters that break a line or control a device: C0 and C1 controls
+# (CR, LF, tab, NEL among them) and the line and paragraph separators.
+LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+# The same rule in the OpenAPI document (ECMA-262 syntax), so clients can check it first.
+ONE_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
+
+
+def on_one_line(text: str) -> str:
+    """``text`` unchanged when it holds no line break or control character. Names travel
+    into e-mail headers (a line break there starts a header of the sender's choosing), into
+    calendar invitations and onto the acceptance certificate, so such a value is refused
+    where it comes in, before anything is stored."""
+    if any(unicodedata.category(character) in LINE_BREAKING for character in text):
+        raise ValueError("must be one line: no line breaks or control characters")
+    return text
+
+
+Text = TypeVar("Text", bound=str)
+# Text on one line, wherever it is shown: the names and identifiers that end up in e-mail
+# headers, invitations and the certificate. Lengths go inside, as in
+# ``OneLine[Annotated[str, Field(max_length=200)]]``: checked first, they keep their usual
+# wording ("String should have at most 200 characters").
+OneLine = Annotated[
+    Text, AfterValidator(on_one_line), Field(json_schema_extra={"pattern": ONE_LINE_PATTERN})
+]
+SingleLineText = OneLine[str]
+# A person's name as they give it: at least one character, on one line.
+PersonName = OneLine[Annotated[str, Field(min_length=1)]]

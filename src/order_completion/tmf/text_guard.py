@@ -5,7 +5,8 @@ parameter or a JSON body; and a JSON body nested deeper than any resource we kee
 the parsers and serialisers down the line fail on (Python's ``json`` at about a thousand
 levels, the response serialiser at about 250). A body that is not UTF-8 or not JSON at all,
 or repeats a key in one object (parsers disagree on which of the two wins), is refused here
-too. The answer is a 400 naming where it was."""
+too. The answer is a 400 naming where it was; a body that is not JSON and has no
+``Content-Type`` at all is a 415 naming the missing header instead."""
 
 from __future__ import annotations
 
@@ -200,13 +201,36 @@ class StorableText:
             return
         body = await read_body(receive)
         problem = body_problem(body) if body else None
+        if problem is not None and content_type is None and unreadable(problem):
+            await _refuse_unlabelled(send)
+            return
         if problem is not None:
             await _refuse(send, *problem)
             return
         await self.app(scope, replaying(body, receive), send)
 
 
+def unreadable(problem: tuple[str, str]) -> bool:
+    """Whether ``problem`` is that the body does not read as JSON at all (rather than JSON
+    holding something refused)."""
+    field, why = problem
+    return field == "body" and why != TOO_DEEP
+
+
 async def _refuse(send: Send, field: str, why: str) -> None:
     answer = error_body(400, "Invalid input", f"{field}: {why}", "21")
     answer["field"] = field
+    await send_error(send, answer)
+
+
+async def _refuse_unlabelled(send: Send) -> None:
+    """A body that is not JSON and says nothing of what it is: the missing header is what
+    to mend (a file uploaded without its media type, most likely), not the bytes."""
+    answer = error_body(
+        415,
+        "Missing Content-Type",
+        "Content-Type: missing; send JSON as application/json, and a file as its own media "
+        "type (application/pdf, image/png...)",
+    )
+    answer["field"] = "Content-Type"
     await send_error(send, answer)

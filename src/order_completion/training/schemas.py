@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from order_completion.appointments.tables import Appointment
 from order_completion.clock import iso
-from order_completion.tmf.schemas import UtcDateTime
+from order_completion.tmf.schemas import PersonName, SingleLineText, UtcDateTime
 
 
 class _Body(BaseModel):
@@ -16,12 +16,14 @@ class _Body(BaseModel):
 
 
 class Trainer(_Body):
-    name: str = Field(min_length=1)
+    name: PersonName
     email: EmailStr | None = None
 
 
 class Attendee(_Body):
-    name: str = Field(min_length=1)
+    """Invited by name in the calendar invitation, and written to by it."""
+
+    name: PersonName
     email: EmailStr | None = None
 
 
@@ -44,7 +46,7 @@ class TrainingSessionCreate(_Body):
         },
     )
 
-    topic: list[str] = Field(min_length=1)
+    topic: list[SingleLineText] = Field(min_length=1)
     scheduled_start: UtcDateTime = Field(alias="scheduledStart")
     scheduled_end: UtcDateTime = Field(alias="scheduledEnd")
     trainer: Trainer | None = None
@@ -69,7 +71,7 @@ class TrainingSessionUpdate(_Body):
     )
 
     state: Literal["completed", "cancelled"]
-    attended: list[str] = Field(default_factory=list)
+    attended: list[SingleLineText] = Field(default_factory=list)
     feedback_score: int | None = Field(default=None, ge=1, le=5, alias="feedbackScore")
 
 
