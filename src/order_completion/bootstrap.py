@@ -26,14 +26,12 @@ from order_completion.cases.projection import CallProjector, CaseProjector, Time
 from order_completion.cases.rules import StepKind
 from order_completion.cases.unit_of_work import Projector, UnitOfWork
 from order_completion.certificates import handlers as certificates
-from order_completion.certificates.projection import KIND as CERTIFICATE
 from order_completion.certificates.projection import CertificateProjector
 from order_completion.certificates.service import certificate_of
 from order_completion.clock import Clock, SystemClock
 from order_completion.commissioning import behaviour as commissioning
 from order_completion.communications import handlers as messages
 from order_completion.communications.sending import MessageSender
-from order_completion.communications.triggers import KIND as MESSAGE
 from order_completion.communications.triggers import MessageProjector
 from order_completion.customer_records import behaviour as customer_records
 from order_completion.customer_records import handlers as customer_update
@@ -63,7 +61,7 @@ from order_completion.interactions.projection import InteractionProjector
 from order_completion.orders.handlers import Intake, IntakeOutcome, forget_old_events
 from order_completion.orders.peering import OrderManagementLink
 from order_completion.outbound import store as outbound_calls
-from order_completion.outbound.rules import AttemptOutcome, Verdict
+from order_completion.outbound.rules import AttemptOutcome, CallKind, Verdict
 from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
 from order_completion.policies.loader import load_policies
@@ -304,14 +302,14 @@ def build_services(
     performing = performers(peers)
     recording = {target.value: services.record_customer_attempt for target in peers.targets}
     if messenger is not None:
-        performing[MESSAGE] = MessageSender(
+        performing[CallKind.MESSAGE] = MessageSender(
             MessageRenderer(settings.template_dir),
             messenger,
             appointment=lambda appointment_id: _appointment(db, appointment_id),
             certificate=lambda case_id: certificate_of(db, case_id),
             customers=peers.customer,
         )
-        recording[MESSAGE] = services.record_message
+        recording[CallKind.MESSAGE] = services.record_message
     outbound = OutboundRunner(
         db=db,
         clock=clock,
@@ -319,16 +317,16 @@ def build_services(
         recorders=recording,
         schedule=parse_schedule(settings.integration_retry_schedule),
         timeout_seconds=settings.integration_timeout_seconds,
-        excluding=frozenset({CERTIFICATE}),
+        excluding=frozenset({CallKind.CERTIFICATE}),
     )
     issuing = OutboundRunner(
         db=db,
         clock=clock,
-        performers={CERTIFICATE: certificates.issuer(db)},
-        recorders={CERTIFICATE: services.record_certificate},
+        performers={CallKind.CERTIFICATE: certificates.issuer(db)},
+        recorders={CallKind.CERTIFICATE: services.record_certificate},
         schedule=parse_schedule(settings.integration_retry_schedule),
         batch_size=4,
-        kinds=frozenset({CERTIFICATE}),
+        kinds=frozenset({CallKind.CERTIFICATE}),
     )
     services.timers = TimerWorker(
         db=db,

@@ -13,27 +13,18 @@ from order_completion.cases.events import HistoryAction
 from order_completion.cases.rules import StepState
 from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.customer_records.behaviour import complete_update, customer_update_step
-from order_completion.customer_records.rules import (
-    Target,
-    TargetState,
-    all_finished,
-    failed,
-)
+from order_completion.customer_records.calls import TARGET_KINDS
 from order_completion.errors import Conflict
 from order_completion.outbound import store as outbound
-from order_completion.outbound.rules import AttemptOutcome, CallState, Verdict
+from order_completion.outbound.rules import (
+    UNFINISHED,
+    AttemptOutcome,
+    CallKind,
+    CallState,
+    Verdict,
+    all_finished,
+)
 from order_completion.outbound.store import ClaimedCall
-
-# The calls of the customer update: an operator's retry or settlement of it leaves the
-# case's other calls (messages, the certificate) alone.
-TARGET_KINDS = frozenset(target.value for target in Target)
-
-STATE_OF_CALL = {
-    CallState.PENDING: TargetState.PENDING,
-    CallState.DONE: TargetState.DONE,
-    CallState.FAILED: TargetState.FAILED,
-    CallState.SETTLED: TargetState.SETTLED,
-}
 
 
 @dataclass(frozen=True)
@@ -59,7 +50,7 @@ async def record_attempt(uow: UnitOfWork, cmd: RecordAttempt) -> None:
         if not current or tracked is None or cmd.call.purpose not in tracked[1]:
             return
         step, targets = tracked
-        state = STATE_OF_CALL[cmd.verdict.state]
+        state = cmd.verdict.state
         targets[cmd.call.purpose] = {
             **targets[cmd.call.purpose],
             "state": state.value,
@@ -67,7 +58,7 @@ async def record_attempt(uow: UnitOfWork, cmd: RecordAttempt) -> None:
             "lastError": cmd.outcome.error,
         }
         product = (cmd.outcome.result or {}).get("productId")
-        if cmd.call.kind == Target.PRODUCT_INVENTORY.value and product:
+        if cmd.call.kind == CallKind.PRODUCT_INVENTORY and product:
             case.note_product(str(cmd.call.payload["itemId"]), str(product))
             targets[cmd.call.purpose]["productId"] = product
         case.annotate(step, targets=targets)
@@ -87,10 +78,10 @@ def _settle_step(
 ) -> None:
     if step.state is not StepState.ACTIVE:
         return
-    if all_finished(targets):
+    if all_finished(CallState(entry["state"]) for entry in targets.values()):
         complete_update(case, step, sorted(targets))
-    elif failed(targets) and not case.in_fallout:
-        case.fall_out(step, failed(targets), error)
+    elif (failed := in_state(targets, CallState.FAILED)) and not case.in_fallout:
+        case.fall_out(step, failed, error)
 
 
 @dataclass(frozen=True)
@@ -104,11 +95,11 @@ async def retry_customer_update(uow: UnitOfWork, cmd: RetryCustomerUpdate) -> li
     async with uow:
         case = await uow.load(cmd.case_id, cmd.actor)
         step, targets = _active_update(case)
-        again = failed(targets)
+        again = in_state(targets, CallState.FAILED)
         if not again:
             raise Conflict("no system of the customer update failed; nothing to retry")
         for purpose in again:
-            targets[purpose] = {**targets[purpose], "state": TargetState.PENDING.value}
+            targets[purpose] = {**targets[purpose], "state": CallState.PENDING.value}
         await outbound.retry(uow.session, case.id, uow.now, kinds=TARGET_KINDS)
         case.recover()
         case.annotate(step, targets=targets)
@@ -129,13 +120,9 @@ async def settle_customer_update(uow: UnitOfWork, cmd: SettleCustomerUpdate) -> 
     async with uow:
         case = await uow.load(cmd.case_id, cmd.actor)
         step, targets = _active_update(case)
-        settled = [
-            purpose
-            for purpose, entry in targets.items()
-            if TargetState(entry["state"]) in (TargetState.PENDING, TargetState.FAILED)
-        ]
+        settled = in_state(targets, *UNFINISHED)
         for purpose in settled:
-            targets[purpose] = {**targets[purpose], "state": TargetState.SETTLED.value}
+            targets[purpose] = {**targets[purpose], "state": CallState.SETTLED.value}
         await outbound.settle(uow.session, case.id, cmd.reason, uow.now, kinds=TARGET_KINDS)
         case.annotate(step, targets=targets)
         case.record(
@@ -151,3 +138,10 @@ def _active_update(case: CompletionCase) -> tuple[Step, dict[str, dict[str, Any]
     if tracked is None or tracked[0].state is not StepState.ACTIVE:
         raise Conflict("the customer update of this case is not waiting on other systems")
     return tracked
+
+
+def in_state(targets: dict[str, dict[str, Any]], *states: CallState) -> list[str]:
+    """The targets (purposes) whose calls are in one of ``states``, in order."""
+    return sorted(
+        purpose for purpose, entry in targets.items() if CallState(entry["state"]) in states
+    )

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.outbound.rules import AttemptOutcome, CallState, Verdict
+from order_completion.outbound.rules import AttemptOutcome, CallKind, CallState, Verdict
 from order_completion.outbound.tables import OutboundCall
 
 ERROR_LENGTH = 2000
@@ -32,12 +32,12 @@ class ClaimedCall:
 
 
 def new_call(
-    *, case_id: str, kind: str, purpose: str, payload: dict[str, Any], now: datetime
+    *, case_id: str, kind: CallKind, purpose: str, payload: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
         "case_id": case_id,
-        "kind": kind,
+        "kind": kind.value,
         "purpose": purpose,
         "payload": payload,
         "state": CallState.PENDING.value,
