@@ -61,6 +61,7 @@ from order_completion.interactions.projection import InteractionProjector
 from order_completion.orders.handlers import Intake, IntakeOutcome, forget_old_events
 from order_completion.orders.peering import OrderManagementLink
 from order_completion.outbound import store as outbound_calls
+from order_completion.outbound.commands import RecordCall
 from order_completion.outbound.rules import AttemptOutcome, CallKind, Verdict
 from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
@@ -201,19 +202,19 @@ class Services:
     async def record_customer_attempt(
         self, call: ClaimedCall, outcome: AttemptOutcome, verdict: Verdict
     ) -> None:
-        command = customer_update.RecordAttempt(call, outcome, verdict)
+        command = RecordCall(call, outcome, verdict)
         await customer_update.record_attempt(self.uow(), command)
 
     async def record_certificate(
         self, call: ClaimedCall, outcome: AttemptOutcome, verdict: Verdict
     ) -> None:
-        command = certificates.RecordCertificate(call, outcome, verdict)
+        command = RecordCall(call, outcome, verdict)
         await certificates.record_certificate(self.uow(), command)
 
     async def record_message(
         self, call: ClaimedCall, outcome: AttemptOutcome, verdict: Verdict
     ) -> None:
-        await messages.record_message(self.uow(), messages.RecordMessage(call, outcome, verdict))
+        await messages.record_message(self.uow(), RecordCall(call, outcome, verdict))
 
     async def close(self) -> None:
         if self.peer_client is not None:

@@ -16,22 +16,13 @@ from order_completion.customer_records.behaviour import complete_update, custome
 from order_completion.customer_records.calls import TARGET_KINDS
 from order_completion.errors import Conflict
 from order_completion.outbound import store as outbound
+from order_completion.outbound.commands import RecordCall
 from order_completion.outbound.rules import (
     UNFINISHED,
-    AttemptOutcome,
     CallKind,
     CallState,
-    Verdict,
     all_finished,
 )
-from order_completion.outbound.store import ClaimedCall
-
-
-@dataclass(frozen=True)
-class RecordAttempt:
-    call: ClaimedCall
-    outcome: AttemptOutcome
-    verdict: Verdict
 
 
 def _tracked(case: CompletionCase) -> tuple[Step, dict[str, dict[str, Any]]] | None:
@@ -41,7 +32,7 @@ def _tracked(case: CompletionCase) -> tuple[Step, dict[str, dict[str, Any]]] | N
     return step, {purpose: dict(entry) for purpose, entry in step.data["targets"].items()}
 
 
-async def record_attempt(uow: UnitOfWork, cmd: RecordAttempt) -> None:
+async def record_attempt(uow: UnitOfWork, cmd: RecordCall) -> None:
     """The call's row and the case's view of its target change together."""
     async with uow:
         case = await uow.load(cmd.call.case_id, SYSTEM)
