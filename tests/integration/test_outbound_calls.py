@@ -3,6 +3,7 @@ good on a refusal, and is taken again when a worker died holding it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -85,6 +86,48 @@ async def test_a_call_is_retried_on_the_schedule_until_the_peer_takes_it(
     call = (await calls(services))["item-1"]
     assert (call.state, call.attempts, call.result) == ("done", 2, {"productId": "P-1"})
     assert call.last_error is None
+
+
+async def state_once_settled(services: Services, purpose: str, polls: int = 500) -> str:
+    """The call's state once it left ``pending``, or ``pending`` after ``polls`` short
+    looks (a bound against hanging, not a measure of speed)."""
+    for _ in range(polls):
+        state = (await calls(services))[purpose].state
+        if state != CallState.PENDING:
+            return str(state)
+        await asyncio.sleep(0.01)
+    return CallState.PENDING.value
+
+
+async def test_each_call_is_recorded_as_soon_as_its_attempt_ends(services: Services) -> None:
+    """A worker killed while a slow call is still out has already recorded the calls that
+    ended before it, so they are not made again (no second e-mail)."""
+    slow_started, release = asyncio.Event(), asyncio.Event()
+
+    async def performer(call: ClaimedCall) -> dict[str, Any]:
+        if call.purpose == "slow":
+            slow_started.set()
+            await release.wait()
+        return {"answered": call.purpose}
+
+    await owe(services, "quick")
+    await owe(services, "slow")
+    work = OutboundRunner(
+        db=services.db,
+        clock=services.clock,
+        performers={CallKind.PRODUCT_INVENTORY: performer},
+        recorders={},
+        schedule=SCHEDULE,
+    )
+    round_of_calls = asyncio.create_task(work.run_once())
+    try:
+        await asyncio.wait_for(slow_started.wait(), timeout=10)
+        assert await state_once_settled(services, "quick") == CallState.DONE
+        assert (await calls(services))["slow"].state == CallState.PENDING
+    finally:
+        release.set()
+        assert await round_of_calls == 2
+    assert (await calls(services))["slow"].state == CallState.DONE
 
 
 async def test_a_refusal_fails_the_call_at_once_and_the_last_retry_fails_it(
