@@ -14,7 +14,7 @@ from order_completion.bootstrap import Services
 from order_completion.clock import FixedClock
 from order_completion.integrations.errors import PermanentFailure, TransientFailure
 from order_completion.outbound import store
-from order_completion.outbound.rules import CallKind, CallState
+from order_completion.outbound.rules import AttemptOutcome, CallKind, CallState, Verdict
 from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
 
@@ -173,9 +173,38 @@ async def test_a_call_held_by_a_dead_worker_is_taken_again_after_its_lease(
 
 
 def _failed_outcome() -> tuple[Any, Any]:
-    from order_completion.outbound.rules import AttemptOutcome, Verdict
-
     return AttemptOutcome(error="late"), Verdict(CallState.FAILED, None)
+
+
+async def test_a_stale_answer_does_not_overwrite_the_claim_after_an_operators_retry(
+    services: Services, clock: FixedClock
+) -> None:
+    """A retry starts the attempts over: the late answer of the first claim's attempt 1
+    must not pass for the new claim's attempt 1."""
+    await owe(services, "item-1")
+    lease = timedelta(minutes=2)
+    async with services.db.transaction() as session:
+        [stale] = await store.claim(session, clock.now(), lease=lease, limit=10)
+    clock.advance(timedelta(minutes=3))
+
+    def refuse(call: ClaimedCall) -> dict[str, Any]:
+        raise PermanentFailure("422: unknown offering")
+
+    assert await runner(services, refuse).run_once() == 1
+    assert (await calls(services))["item-1"].state == CallState.FAILED
+    async with services.db.transaction() as session:
+        assert await store.retry(session, CASE, clock.now()) == 1
+        [fresh] = await store.claim(session, clock.now(), lease=lease, limit=10)
+    assert fresh.attempt == stale.attempt == 1
+
+    done = AttemptOutcome(result={"productId": "P-1"}), Verdict(CallState.DONE, None)
+    async with services.db.transaction() as session:
+        assert await store.record(session, stale, *done, now=clock.now()) is False
+    call = (await calls(services))["item-1"]
+    assert (call.state, call.result) == (CallState.PENDING, None)
+    async with services.db.transaction() as session:
+        assert await store.record(session, fresh, *done, now=clock.now()) is True
+    assert (await calls(services))["item-1"].state == CallState.DONE
 
 
 async def test_an_operator_retries_failed_calls_and_settles_the_rest(

@@ -29,6 +29,8 @@ class ClaimedCall:
     purpose: str
     payload: dict[str, Any]
     attempt: int
+    # The claim's own token: the row takes this attempt's answer only while it holds it.
+    token: str
 
 
 def new_call(
@@ -44,6 +46,7 @@ def new_call(
         "attempts": 0,
         "next_attempt_at": now,
         "claimed_until": None,
+        "claim_token": None,
         "last_error": None,
         "result": None,
         "created_at": now,
@@ -99,11 +102,21 @@ async def claim(
     rows = (await session.execute(query)).scalars().all()
     claimed = []
     for row in rows:
+        token = str(uuid.uuid4())
         row.attempts += 1
         row.claimed_until = now + lease
+        row.claim_token = token
         row.updated_at = now
         claimed.append(
-            ClaimedCall(row.id, row.case_id, row.kind, row.purpose, dict(row.payload), row.attempts)
+            ClaimedCall(
+                id=row.id,
+                case_id=row.case_id,
+                kind=row.kind,
+                purpose=row.purpose,
+                payload=dict(row.payload),
+                attempt=row.attempts,
+                token=token,
+            )
         )
     await session.flush()
     return claimed
@@ -117,10 +130,11 @@ async def record(
     now: datetime,
 ) -> bool:
     """Write what the attempt came to; False when the call has moved on since it was
-    claimed (settled by hand, or claimed again after its lease ran out)."""
+    claimed (settled or retried by hand, or claimed again after its lease ran out)."""
     values: dict[str, Any] = {
         "state": verdict.state.value,
         "claimed_until": None,
+        "claim_token": None,
         "updated_at": now,
         "last_error": (outcome.error or "")[:ERROR_LENGTH] or None,
         "result": outcome.result,
@@ -131,7 +145,7 @@ async def record(
         update(OutboundCall)
         .where(
             OutboundCall.id == call.id,
-            OutboundCall.attempts == call.attempt,
+            OutboundCall.claim_token == call.token,
             OutboundCall.state == CallState.PENDING.value,
         )
         .values(**values)
@@ -151,7 +165,8 @@ async def calls_of(session: AsyncSession, case_id: str) -> list[OutboundCall]:
 async def retry(
     session: AsyncSession, case_id: str, now: datetime, *, kinds: Collection[str] | None = None
 ) -> int:
-    """Failed calls of the case start over, due now, with a fresh schedule."""
+    """Failed calls of the case start over, due now, with a fresh schedule (an answer
+    still out from an earlier claim no longer counts)."""
     query = update(OutboundCall).where(
         OutboundCall.case_id == case_id, OutboundCall.state == CallState.FAILED.value
     )
@@ -163,6 +178,7 @@ async def retry(
             attempts=0,
             next_attempt_at=now,
             claimed_until=None,
+            claim_token=None,
             updated_at=now,
         )
     )
@@ -188,6 +204,7 @@ async def settle(
         query.values(
             state=CallState.SETTLED.value,
             claimed_until=None,
+            claim_token=None,
             updated_at=now,
             result={"settledBy": "operator", "reason": reason},
         )
