@@ -23,6 +23,7 @@ from order_completion.cases import handlers as case_handlers
 from order_completion.cases.aggregate import CaseBehaviour
 from order_completion.cases.batch import BatchUnitOfWork
 from order_completion.cases.projection import CallProjector, CaseProjector, TimerProjector
+from order_completion.cases.queries import ended_case_ids
 from order_completion.cases.rules import StepKind
 from order_completion.cases.unit_of_work import Projector, UnitOfWork
 from order_completion.certificates import handlers as certificates
@@ -386,7 +387,7 @@ class Retention:
             self.last_run = now
             await ledger.prune(self.db, now, self.keep)
             async with self.db.transaction() as session:
-                await outbound_calls.prune(session, now - self.keep)
+                await outbound_calls.prune(session, now - self.keep, ended_cases=ended_case_ids())
             await forget_old_events(self.db, now, self.keep)
         return 0
 

@@ -8,30 +8,39 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from order_completion.bootstrap import Services
+from order_completion.cases.queries import ended_case_ids
 from order_completion.clock import FixedClock
 from order_completion.integrations.errors import PermanentFailure, TransientFailure
 from order_completion.outbound import store
 from order_completion.outbound.rules import AttemptOutcome, CallKind, CallState, Verdict
 from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
+from tests.orders import BASE, business_order
 
 SCHEDULE = (timedelta(0), timedelta(seconds=10), timedelta(minutes=1))
 CASE = "00000000-0000-0000-0000-0000000000c1"
 
 
 async def owe(
-    services: Services, purpose: str, kind: CallKind = CallKind.PRODUCT_INVENTORY
+    services: Services,
+    purpose: str,
+    kind: CallKind = CallKind.PRODUCT_INVENTORY,
+    *,
+    case_id: str = CASE,
 ) -> None:
-    await owe_rows(services, [call_row(services, purpose, kind)])
+    await owe_rows(services, [call_row(services, purpose, kind, case_id=case_id)])
 
 
-def call_row(services: Services, purpose: str, kind: CallKind) -> dict[str, Any]:
+def call_row(
+    services: Services, purpose: str, kind: CallKind, *, case_id: str = CASE
+) -> dict[str, Any]:
     now = services.clock.now()
     return store.new_call(
-        case_id=CASE, kind=kind, purpose=purpose, payload={"item": purpose}, now=now
+        case_id=case_id, kind=kind, purpose=purpose, payload={"item": purpose}, now=now
     )
 
 
@@ -40,9 +49,9 @@ async def owe_rows(services: Services, rows: list[dict[str, Any]]) -> None:
         await store.enqueue(session, rows)
 
 
-async def calls(services: Services) -> dict[str, Any]:
+async def calls(services: Services, case_id: str = CASE) -> dict[str, Any]:
     async with services.db.read() as session:
-        return {call.purpose: call for call in await store.calls_of(session, CASE)}
+        return {call.purpose: call for call in await store.calls_of(session, case_id)}
 
 
 def runner(services: Services, perform: Callable[[ClaimedCall], Any]) -> OutboundRunner:
@@ -243,22 +252,42 @@ async def test_a_call_nothing_performs_fails_on_its_schedule(
     assert call.last_error == f"nothing is configured to perform {kind} calls"
 
 
-async def test_calls_that_ended_are_forgotten_after_retention_and_failed_ones_kept(
-    services: Services, clock: FixedClock
+async def opened_case(client: httpx.AsyncClient, *, cancelled: bool = False) -> str:
+    opened = await client.post(f"{BASE}/completionCase", json={"productOrder": business_order()})
+    assert opened.status_code == 201, opened.text
+    case_id = str(opened.json()["id"])
+    if cancelled:
+        url = f"{BASE}/completionCase/{case_id}"
+        ended = await client.patch(url, json={"state": "cancelled", "reason": "withdrawn"})
+        assert ended.status_code == 200, ended.text
+    return case_id
+
+
+async def test_calls_of_ended_cases_are_forgotten_after_retention_and_failed_ones_kept(
+    services: Services, client: httpx.AsyncClient, clock: FixedClock
 ) -> None:
+    """An open case keeps its ended calls: the same work owed again (a late event) finds
+    its row and is not made a second time."""
+
     def perform(call: ClaimedCall) -> dict[str, Any]:
         if call.purpose == "refused":
             raise PermanentFailure("400")
         return {"ok": True}
 
-    await owe(services, "done")
-    await owe(services, "refused")
+    ended, still_open = await opened_case(client, cancelled=True), await opened_case(client)
+    for case_id in (ended, still_open):
+        await owe(services, "done", case_id=case_id)
+        await owe(services, "refused", case_id=case_id)
     await runner(services, perform).run_once()
     clock.advance(timedelta(days=2))
     async with services.db.transaction() as session:
-        assert await store.prune(session, clock.now() - timedelta(days=3)) == 0
-        assert await store.prune(session, clock.now() - timedelta(days=1)) == 1
-    assert list(await calls(services)) == ["refused"]
+        for days, forgotten in ((3, 0), (1, 1)):
+            cutoff = clock.now() - timedelta(days=days)
+            assert await store.prune(session, cutoff, ended_cases=ended_case_ids()) == forgotten
+    assert list(await calls(services, ended)) == ["refused"]
+    assert list(await calls(services, still_open)) == ["done", "refused"]
+    await owe(services, "done", case_id=still_open)
+    assert (await calls(services, still_open))["done"].state == CallState.DONE
 
 
 async def test_settling_the_customer_update_leaves_the_cases_other_calls_alone(

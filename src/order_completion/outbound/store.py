@@ -9,11 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.outbound.rules import AttemptOutcome, CallKind, CallState, Verdict
+from order_completion.outbound.rules import (
+    FINISHED,
+    UNFINISHED,
+    AttemptOutcome,
+    CallKind,
+    CallState,
+    Verdict,
+)
 from order_completion.outbound.tables import OutboundCall
 
 ERROR_LENGTH = 2000
@@ -196,7 +203,7 @@ async def settle(
     """Open or failed calls of the case are marked done by other means, with the reason."""
     query = update(OutboundCall).where(
         OutboundCall.case_id == case_id,
-        OutboundCall.state.in_([CallState.PENDING.value, CallState.FAILED.value]),
+        OutboundCall.state.in_([state.value for state in UNFINISHED]),
     )
     if kinds is not None:
         query = query.where(OutboundCall.kind.in_(list(kinds)))
@@ -212,13 +219,21 @@ async def settle(
     return int(getattr(done, "rowcount", 0))
 
 
-async def prune(session: AsyncSession, cutoff: datetime) -> int:
-    """Forget calls that ended (done or settled) before ``cutoff``: what they came to is
-    on their case; failed ones stay until an operator deals with them."""
+async def prune(session: AsyncSession, cutoff: datetime, *, ended_cases: Select[tuple[str]]) -> int:
+    """Forget calls that ended (done or settled) before ``cutoff``, of the cases
+    ``ended_cases`` names: what they came to is on their case; failed ones stay until an
+    operator deals with them.
+
+    The row is what makes owing the same work twice a no-op (one per case and purpose):
+    while its case may still change, a late event owing that work again would find no
+    row and make the call a second time (a second e-mail, a second product). A case in a
+    final state owes nothing more, so only its calls are forgotten.
+    """
     gone = await session.execute(
         delete(OutboundCall).where(
-            OutboundCall.state.in_([CallState.DONE.value, CallState.SETTLED.value]),
+            OutboundCall.state.in_([state.value for state in FINISHED]),
             OutboundCall.updated_at < cutoff,
+            OutboundCall.case_id.in_(ended_cases),
         )
     )
     return int(getattr(gone, "rowcount", 0) or 0)
