@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 BASE = "/tmf-api/orderCompletion/v1"
@@ -54,6 +55,56 @@ def business_order(order_id: str | None = None, **kwargs: Any) -> dict[str, Any]
         {"id": "2", "action": "add", "productOffering": {"id": "SDWAN", "name": "Managed SD-WAN"}},
     ]
     return order
+
+
+def with_email(order: dict[str, Any], address: str | None) -> dict[str, Any]:
+    """``order`` whose customer party can be written to at ``address`` (left as it is for
+    ``None``: a customer with no address)."""
+    party = order["relatedParty"][0]
+    if address:
+        party["contactMedium"] = [
+            {"mediumType": "email", "characteristic": {"emailAddress": address}}
+        ]
+    return order
+
+
+async def open_over_api(client: httpx.AsyncClient, order: dict[str, Any]) -> dict[str, Any]:
+    """The case opened for ``order`` through the API, as the API shows it."""
+    opened = await client.post(f"{BASE}/completionCase", json={"productOrder": order})
+    assert opened.status_code == 201, opened.text
+    case: dict[str, Any] = opened.json()
+    return case
+
+
+async def accept_after_passing_test(
+    client: httpx.AsyncClient,
+    case_id: str,
+    *,
+    witnessed_by: dict[str, Any] | None = None,
+    decided_by: dict[str, Any] | None = None,
+) -> None:
+    """A business case's commissioning test passes and the customer accepts, so training can
+    be booked."""
+    one = f"{BASE}/completionCase/{case_id}"
+    test = passing_test()
+    if witnessed_by is not None:
+        test["witnessedBy"] = witnessed_by
+    recorded = await client.post(f"{one}/commissioningTest", json=test)
+    assert recorded.status_code == 201, recorded.text
+    decision = {"decision": "accepted", "decidedBy": decided_by or {"name": "Dana"}}
+    decided = await client.post(f"{one}/acceptanceDecision", json=decision)
+    assert decided.status_code == 201, decided.text
+
+
+def training_session(**fields: Any) -> dict[str, Any]:
+    """A training session for a business case, on 1 December 2026, with ``fields`` added."""
+    return {
+        "topic": ["Portal administration"],
+        "scheduledStart": "2026-12-01T09:00:00Z",
+        "scheduledEnd": "2026-12-01T11:00:00Z",
+        "trainer": {"name": "Sam Lee"},
+        **fields,
+    }
 
 
 def passing_test() -> dict[str, Any]:

@@ -17,7 +17,16 @@ from pypdf import PdfReader
 from order_completion.bootstrap import Services
 from order_completion.clock import FixedClock
 from tests.mailbox import Mailbox, start_server
-from tests.orders import BASE, business_order, passing_test, product_order
+from tests.orders import (
+    BASE,
+    accept_after_passing_test,
+    business_order,
+    open_over_api,
+    passing_test,
+    product_order,
+    training_session,
+    with_email,
+)
 
 PI = "/tmf-api/partyInteraction/v4/partyInteraction"
 AP = "/tmf-api/appointment/v4/appointment"
@@ -38,15 +47,6 @@ def extra_settings(mailbox: tuple[Mailbox, int]) -> dict[str, Any]:
         "smtp_url": f"smtp://127.0.0.1:{mailbox[1]}?starttls=false",
         "mail_from": "Orders <orders@provider.example>",
     }
-
-
-def with_email(order: dict[str, Any], address: str | None) -> dict[str, Any]:
-    party = order["relatedParty"][0]
-    if address:
-        party["contactMedium"] = [
-            {"mediumType": "email", "characteristic": {"emailAddress": address}}
-        ]
-    return order
 
 
 def by_subject(box: Mailbox) -> dict[str, EmailMessage]:
@@ -106,23 +106,10 @@ async def test_a_training_session_sends_an_invitation_and_its_cancellation(
     services: Services, client: httpx.AsyncClient, mailbox: tuple[Mailbox, int]
 ) -> None:
     box, _ = mailbox
-    order = with_email(business_order(), "it@acme.example")
-    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    case = await open_over_api(client, with_email(business_order(), "it@acme.example"))
     one = f"{BASE}/completionCase/{case['id']}"
-    assert (await client.post(f"{one}/commissioningTest", json=passing_test())).status_code == 201
-    decided = await client.post(
-        f"{one}/acceptanceDecision", json={"decision": "accepted", "decidedBy": {"name": "Dana"}}
-    )
-    assert decided.status_code == 201
-    session = await client.post(
-        f"{one}/trainingSession",
-        json={
-            "topic": ["Portal administration"],
-            "scheduledStart": "2026-12-01T09:00:00Z",
-            "scheduledEnd": "2026-12-01T11:00:00Z",
-            "trainer": {"name": "Sam Lee"},
-        },
-    )
+    await accept_after_passing_test(client, case["id"])
+    session = await client.post(f"{one}/trainingSession", json=training_session())
     assert session.status_code == 201, session.text
     await services.worker.run_once()
     cancelled = await client.patch(
@@ -145,8 +132,7 @@ async def test_a_moved_visit_sends_the_invitation_again_as_a_newer_version(
     services: Services, client: httpx.AsyncClient, mailbox: tuple[Mailbox, int]
 ) -> None:
     box, _ = mailbox
-    order = with_email(business_order(), "it@acme.example")
-    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    case = await open_over_api(client, with_email(business_order(), "it@acme.example"))
     entity = {"id": case["id"], "role": "completionCase", "@referredType": "CompletionCase"}
     booked = await client.post(
         AP,
@@ -186,8 +172,7 @@ async def test_a_business_case_sends_its_reminder_rejection_and_survey(
     clock: FixedClock,
 ) -> None:
     box, _ = mailbox
-    order = with_email(business_order(), "it@acme.example")
-    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    case = await open_over_api(client, with_email(business_order(), "it@acme.example"))
     one = f"{BASE}/completionCase/{case['id']}"
     assert (await client.post(f"{one}/commissioningTest", json=passing_test())).status_code == 201
     # Half the acceptance window passes in silence: the reminder goes out.
@@ -203,21 +188,9 @@ async def test_a_business_case_sends_its_reminder_rejection_and_survey(
         },
     )
     assert rejected.status_code == 201, rejected.text
-    assert (await client.post(f"{one}/commissioningTest", json=passing_test())).status_code == 201
-    decided = await client.post(
-        f"{one}/acceptanceDecision", json={"decision": "accepted", "decidedBy": {"name": "Dana"}}
-    )
-    assert decided.status_code == 201
+    await accept_after_passing_test(client, case["id"])
     await services.worker.run_once()
-    session = await client.post(
-        f"{one}/trainingSession",
-        json={
-            "topic": ["Portal administration"],
-            "scheduledStart": "2026-12-01T09:00:00Z",
-            "scheduledEnd": "2026-12-01T11:00:00Z",
-            "trainer": {"name": "Sam Lee"},
-        },
-    )
+    session = await client.post(f"{one}/trainingSession", json=training_session())
     done = await client.patch(
         f"{one}/trainingSession/{session.json()['id']}",
         json={"state": "completed", "attended": ["Dana"], "feedbackScore": 5},
@@ -243,8 +216,7 @@ async def test_a_cancelled_visit_is_withdrawn_from_the_customers_calendar(
     services: Services, client: httpx.AsyncClient, mailbox: tuple[Mailbox, int]
 ) -> None:
     box, _ = mailbox
-    order = with_email(business_order(), "it@acme.example")
-    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
+    case = await open_over_api(client, with_email(business_order(), "it@acme.example"))
     entity = {"id": case["id"], "role": "completionCase", "@referredType": "CompletionCase"}
     period = {"startDateTime": "2026-12-01T09:00:00Z", "endDateTime": "2026-12-01T11:00:00Z"}
     booked = await client.post(

@@ -14,7 +14,14 @@ import pytest
 
 from order_completion.bootstrap import Services
 from order_completion.clock import FixedClock
-from tests.orders import BASE, business_order, passing_test, product_order
+from tests.orders import (
+    BASE,
+    accept_after_passing_test,
+    business_order,
+    open_over_api,
+    product_order,
+    training_session,
+)
 from tests.receiver import Receiver
 from tests.sandbox_peers import (
     CUSTOMERS,
@@ -108,9 +115,7 @@ async def open_consumer_case(
 ) -> tuple[str, dict[str, Any]]:
     order = product_order()
     order["id"] = await order_at_peer(peers, sandbox, order)
-    opened = await client.post(f"{BASE}/completionCase", json={"productOrder": order})
-    assert opened.status_code == 201, opened.text
-    return order["id"], opened.json()
+    return order["id"], await open_over_api(client, order)
 
 
 def step(case: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -251,19 +256,13 @@ async def test_contacts_met_during_completion_reach_the_customer_record_once(
     customer_id = await customer_at_peer(peers, sandbox)
     order = business_order(customer_id=customer_id)
     order["id"] = await order_at_peer(peers, sandbox, order)
-    case = (await client.post(f"{BASE}/completionCase", json={"productOrder": order})).json()
-    test = passing_test()
-    test["witnessedBy"] = {"name": "Dana Smith", "email": "DANA@acme.example", "role": "IT"}
-    recorded = await client.post(f"{BASE}/completionCase/{case['id']}/commissioningTest", json=test)
-    assert recorded.status_code == 201, recorded.text
-    decided = await client.post(
-        f"{BASE}/completionCase/{case['id']}/acceptanceDecision",
-        json={
-            "decision": "accepted",
-            "decidedBy": {"name": "Lee Chan", "email": "lee@acme.example"},
-        },
+    case = await open_over_api(client, order)
+    await accept_after_passing_test(
+        client,
+        case["id"],
+        witnessed_by={"name": "Dana Smith", "email": "DANA@acme.example", "role": "IT"},
+        decided_by={"name": "Lee Chan", "email": "lee@acme.example"},
     )
-    assert decided.status_code == 201, decided.text
     await services.worker.run_once()
 
     record = (await peers.get(f"{sandbox.root(CUSTOMERS)}/customer/{customer_id}")).json()
@@ -279,13 +278,7 @@ async def test_contacts_met_during_completion_reach_the_customer_record_once(
     one = f"{BASE}/completionCase/{case['id']}"
     session = await client.post(
         f"{one}/trainingSession",
-        json={
-            "topic": ["Portal administration"],
-            "scheduledStart": "2026-12-01T09:00:00Z",
-            "scheduledEnd": "2026-12-01T11:00:00Z",
-            "trainer": {"name": "Sam Lee"},
-            "attendee": [{"name": "Pat Doe", "email": "pat@acme.example"}],
-        },
+        json=training_session(attendee=[{"name": "Pat Doe", "email": "pat@acme.example"}]),
     )
     assert session.status_code == 201, session.text
     await services.worker.run_once()
