@@ -19,7 +19,7 @@ from order_completion.outbound import store
 from order_completion.outbound.rules import AttemptOutcome, CallKind, CallState, Verdict
 from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
-from tests.orders import BASE, business_order
+from tests.orders import BASE, business_order, open_over_api
 
 SCHEDULE = (timedelta(0), timedelta(seconds=10), timedelta(minutes=1))
 CASE = "00000000-0000-0000-0000-0000000000c1"
@@ -253,9 +253,7 @@ async def test_a_call_nothing_performs_fails_on_its_schedule(
 
 
 async def opened_case(client: httpx.AsyncClient, *, cancelled: bool = False) -> str:
-    opened = await client.post(f"{BASE}/completionCase", json={"productOrder": business_order()})
-    assert opened.status_code == 201, opened.text
-    case_id = str(opened.json()["id"])
+    case_id = str((await open_over_api(client, business_order()))["id"])
     if cancelled:
         url = f"{BASE}/completionCase/{case_id}"
         ended = await client.patch(url, json={"state": "cancelled", "reason": "withdrawn"})
