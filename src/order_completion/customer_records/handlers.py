@@ -32,19 +32,23 @@ from order_completion.outbound.rules import (
 
 Targets = dict[str, dict[str, Any]]
 
-# Steps whose calls still count: those of a cancelled case's update are left as they end.
-TRACKING = frozenset({StepState.ACTIVE, StepState.COMPLETED})
-
 
 def _update_of(case: CompletionCase) -> tuple[Step, Targets] | None:
-    """The customer update step and a copy of its targets to change, if the case has one
-    whose calls still count."""
+    """The customer update step and a copy of its targets to change, if the case has one."""
     step = customer_update_step(case)
-    if step is None or step.state not in TRACKING or case.state is CaseState.CANCELLED:
+    if step is None:
         return None
     targets = step.data.get("targets")
     tracked = targets.items() if isinstance(targets, dict) else ()
     return step, {purpose: dict(entry) for purpose, entry in tracked}
+
+
+def _owes_operator(case: CompletionCase, step: Step) -> bool:
+    """Whether the update's calls are the operator's concern: while the step waits, and
+    once it completed, for calls owed since, unless the case was cancelled."""
+    if step.state is StepState.ACTIVE:
+        return True
+    return step.state is StepState.COMPLETED and case.state is not CaseState.CANCELLED
 
 
 async def record_attempt(uow: UnitOfWork, cmd: RecordCall) -> None:
@@ -83,6 +87,8 @@ async def record_attempt(uow: UnitOfWork, cmd: RecordCall) -> None:
 def _settle_step(case: CompletionCase, step: Step, targets: Targets, error: str | None) -> None:
     """A waiting step completes once every call is finished; a call failed for good, made
     before or after the step completed, puts the case in fallout."""
+    if not _owes_operator(case, step):
+        return
     if step.state is StepState.ACTIVE and all_finished(_states(targets)):
         complete_update(case, step, sorted(targets))
     elif (failed := in_state(targets, CallState.FAILED)) and not case.in_fallout:
@@ -147,7 +153,7 @@ def _update_in_hand(case: CompletionCase) -> tuple[Step, Targets]:
     if update is not None and update[0].state is StepState.ACTIVE:
         case.require_active()
         return update
-    if update is not None and in_state(update[1], *UNFINISHED):
+    if update is not None and _owes_operator(case, update[0]) and in_state(update[1], *UNFINISHED):
         return update
     raise Conflict("the customer update of this case is not waiting on other systems")
 

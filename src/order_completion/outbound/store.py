@@ -219,7 +219,7 @@ async def settle(
     return int(getattr(done, "rowcount", 0))
 
 
-async def prune(session: AsyncSession, cutoff: datetime, *, ended_cases: Select[tuple[str]]) -> int:
+async def prune(session: AsyncSession, cutoff: datetime, *, ended_cases: Select[Any]) -> int:
     """Forget calls that ended (done or settled) before ``cutoff``, of the cases
     ``ended_cases`` names: what they came to is on their case; failed ones stay until an
     operator deals with them.
