@@ -23,17 +23,16 @@ from order_completion.cases import handlers as case_handlers
 from order_completion.cases.aggregate import CaseBehaviour
 from order_completion.cases.batch import BatchUnitOfWork
 from order_completion.cases.projection import CallProjector, CaseProjector, TimerProjector
+from order_completion.cases.queries import ended_case_ids
 from order_completion.cases.rules import StepKind
 from order_completion.cases.unit_of_work import Projector, UnitOfWork
 from order_completion.certificates import handlers as certificates
-from order_completion.certificates.projection import KIND as CERTIFICATE
 from order_completion.certificates.projection import CertificateProjector
 from order_completion.certificates.service import certificate_of
 from order_completion.clock import Clock, SystemClock
 from order_completion.commissioning import behaviour as commissioning
 from order_completion.communications import handlers as messages
 from order_completion.communications.sending import MessageSender
-from order_completion.communications.triggers import KIND as MESSAGE
 from order_completion.communications.triggers import MessageProjector
 from order_completion.customer_records import behaviour as customer_records
 from order_completion.customer_records import handlers as customer_update
@@ -63,7 +62,8 @@ from order_completion.interactions.projection import InteractionProjector
 from order_completion.orders.handlers import Intake, IntakeOutcome, forget_old_events
 from order_completion.orders.peering import OrderManagementLink
 from order_completion.outbound import store as outbound_calls
-from order_completion.outbound.rules import AttemptOutcome, Verdict
+from order_completion.outbound.commands import RecordCall
+from order_completion.outbound.rules import AttemptOutcome, CallKind, Verdict
 from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
 from order_completion.policies.loader import load_policies
@@ -203,19 +203,19 @@ class Services:
     async def record_customer_attempt(
         self, call: ClaimedCall, outcome: AttemptOutcome, verdict: Verdict
     ) -> None:
-        command = customer_update.RecordAttempt(call, outcome, verdict)
+        command = RecordCall(call, outcome, verdict)
         await customer_update.record_attempt(self.uow(), command)
 
     async def record_certificate(
         self, call: ClaimedCall, outcome: AttemptOutcome, verdict: Verdict
     ) -> None:
-        command = certificates.RecordCertificate(call, outcome, verdict)
+        command = RecordCall(call, outcome, verdict)
         await certificates.record_certificate(self.uow(), command)
 
     async def record_message(
         self, call: ClaimedCall, outcome: AttemptOutcome, verdict: Verdict
     ) -> None:
-        await messages.record_message(self.uow(), messages.RecordMessage(call, outcome, verdict))
+        await messages.record_message(self.uow(), RecordCall(call, outcome, verdict))
 
     async def close(self) -> None:
         if self.peer_client is not None:
@@ -304,14 +304,14 @@ def build_services(
     performing = performers(peers)
     recording = {target.value: services.record_customer_attempt for target in peers.targets}
     if messenger is not None:
-        performing[MESSAGE] = MessageSender(
+        performing[CallKind.MESSAGE] = MessageSender(
             MessageRenderer(settings.template_dir),
             messenger,
             appointment=lambda appointment_id: _appointment(db, appointment_id),
             certificate=lambda case_id: certificate_of(db, case_id),
             customers=peers.customer,
         )
-        recording[MESSAGE] = services.record_message
+        recording[CallKind.MESSAGE] = services.record_message
     outbound = OutboundRunner(
         db=db,
         clock=clock,
@@ -319,16 +319,16 @@ def build_services(
         recorders=recording,
         schedule=parse_schedule(settings.integration_retry_schedule),
         timeout_seconds=settings.integration_timeout_seconds,
-        excluding=frozenset({CERTIFICATE}),
+        excluding=frozenset({CallKind.CERTIFICATE}),
     )
     issuing = OutboundRunner(
         db=db,
         clock=clock,
-        performers={CERTIFICATE: certificates.issuer(db)},
-        recorders={CERTIFICATE: services.record_certificate},
+        performers={CallKind.CERTIFICATE: certificates.issuer(db)},
+        recorders={CallKind.CERTIFICATE: services.record_certificate},
         schedule=parse_schedule(settings.integration_retry_schedule),
         batch_size=4,
-        kinds=frozenset({CERTIFICATE}),
+        kinds=frozenset({CallKind.CERTIFICATE}),
     )
     services.timers = TimerWorker(
         db=db,
@@ -387,7 +387,7 @@ class Retention:
             self.last_run = now
             await ledger.prune(self.db, now, self.keep)
             async with self.db.transaction() as session:
-                await outbound_calls.prune(session, now - self.keep)
+                await outbound_calls.prune(session, now - self.keep, ended_cases=ended_case_ids())
             await forget_old_events(self.db, now, self.keep)
         return 0
 

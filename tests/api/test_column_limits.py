@@ -82,6 +82,7 @@ SERVICE_WRITTEN = {
     "waiting_for",  # derived from the case's steps
     "certificate_sha256",  # a hash the service computes
     "purpose",  # an outbound call's purpose: a kind and an item id (at most 200) or our ids
+    "claim_token",  # the uuid of a worker's claim of an outbound call
     "media_type",  # an attachment's: one of the configured types, at most 100 (rules)
     "sha256",  # a hash the service computes
     "evidence_of",  # our own ids

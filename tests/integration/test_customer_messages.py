@@ -27,6 +27,7 @@ from tests.orders import (
     training_session,
     with_email,
 )
+from tests.support import events
 
 PI = "/tmf-api/partyInteraction/v4/partyInteraction"
 AP = "/tmf-api/appointment/v4/appointment"
@@ -95,7 +96,17 @@ async def test_a_customer_without_an_address_makes_the_case_ask_for_one(
     history = (await client.get(f"{BASE}/completionCase/{case['id']}/history")).json()
     failed = [entry for entry in history if entry["action"] == "messageFailed"]
     assert failed
-    assert "no e-mail address" in failed[0]["detail"]["error"]
+    kind, text = failed[0]["detail"]["message"], failed[0]["detail"]["error"]
+    assert "no e-mail address" in text
+    assert f"{kind} message about product order {order['id']}" in text
+    assert "?" not in text
+    asked = [
+        e["event"]
+        for e in await events(services, case["id"])
+        if e["eventType"] == "completionCaseInformationRequiredEvent"
+        and e["event"].get("reason") == "messageFailed"
+    ]
+    assert asked[0]["message"] == {"kind": kind, "error": text}
     logged = (
         await client.get(PI, params={"interactionItem.item.id": case["id"], "status": "failed"})
     ).json()

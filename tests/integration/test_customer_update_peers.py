@@ -31,6 +31,7 @@ from tests.sandbox_peers import (
     start_sandbox,
     stop_sandbox,
 )
+from tests.support import events
 
 
 @pytest.fixture(scope="module")
@@ -285,6 +286,88 @@ async def test_contacts_met_during_completion_reach_the_customer_record_once(
     record = (await peers.get(f"{sandbox.root(CUSTOMERS)}/customer/{customer_id}")).json()
     emails = [m["characteristic"].get("emailAddress") for m in record["contactMedium"]]
     assert sorted(emails) == ["dana@acme.example", "lee@acme.example", "pat@acme.example"]
+
+
+async def meet_late(client: httpx.AsyncClient, case_id: str, name: str, email: str) -> None:
+    """A training attendee met once the customer update has completed."""
+    session = await client.post(
+        f"{BASE}/completionCase/{case_id}/trainingSession",
+        json=training_session(attendee=[{"name": name, "email": email}]),
+    )
+    assert session.status_code == 201, session.text
+
+
+async def test_a_late_contact_the_customer_record_refuses_is_fallout_an_operator_handles(
+    services: Services,
+    client: httpx.AsyncClient,
+    peers: httpx.AsyncClient,
+    sandbox: RunningSandbox,
+) -> None:
+    """The call of a contact met after the update shows its end on the case; failed for
+    good it is fallout (jeopardy, information required) an operator retries or settles."""
+    customer_id = await customer_at_peer(peers, sandbox)
+    order = business_order(customer_id=customer_id)
+    order["id"] = await order_at_peer(peers, sandbox, order)
+    case_id = (await open_over_api(client, order))["id"]
+    await accept_after_passing_test(client, case_id)
+    await services.worker.run_once()
+    one = f"{BASE}/completionCase/{case_id}"
+    assert step((await client.get(one)).json(), "customerUpdate")["state"] == "completed"
+
+    await peers.post(f"{sandbox.control}/fault", json={"api": CUSTOMERS, "status": 400, "times": 1})
+    await meet_late(client, case_id, "Pat Doe", "pat@acme.example")
+    await services.worker.run_once()
+
+    pat = "customer:pat@acme.example"
+    case = (await client.get(one)).json()
+    assert case["fallout"] is True
+    target = step(case, "customerUpdate")["detail"]["targets"][pat]
+    assert (target["state"], target["attempts"]) == ("failed", 1)
+    history = (await client.get(f"{one}/history")).json()
+    [attempted] = [
+        e
+        for e in history
+        if e["action"] == "customerUpdateAttempted" and e["detail"]["target"] == pat
+    ]
+    assert attempted["detail"]["state"] == "failed"
+    assert "400" in attempted["detail"]["error"]
+    [failed] = [e for e in history if e["action"] == "customerUpdateFailed"]
+    assert failed["detail"]["targets"] == [pat]
+    raised = await events(services, case_id)
+    [alert] = [e for e in raised if e["eventType"] == "completionCaseJeopardyAlertEvent"]
+    assert alert["event"]["jeopardyAlert"]["target"] == [pat]
+    asked = [e for e in raised if e["eventType"] == "completionCaseInformationRequiredEvent"]
+    assert asked[-1]["event"]["reason"] == "customerUpdateFailed"
+
+    retried = await client.post(f"{one}/customerUpdate/retry")
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["retried"] == [pat]
+    assert retried.json()["completionCase"]["fallout"] is False
+    await services.worker.run_once()
+    record = (await peers.get(f"{sandbox.root(CUSTOMERS)}/customer/{customer_id}")).json()
+    emails = [m["characteristic"].get("emailAddress") for m in record["contactMedium"]]
+    assert "pat@acme.example" in emails
+    case = (await client.get(one)).json()
+    assert step(case, "customerUpdate")["detail"]["targets"][pat]["state"] == "done"
+
+    await peers.post(f"{sandbox.control}/fault", json={"api": CUSTOMERS, "status": 400, "times": 1})
+    await meet_late(client, case_id, "Kim Roe", "kim@acme.example")
+    await services.worker.run_once()
+    assert (await client.get(one)).json()["fallout"] is True
+    settled = await client.post(
+        f"{one}/customerUpdate/settle", json={"reason": "added to the CRM by hand"}
+    )
+    assert settled.status_code == 200, settled.text
+    assert settled.json()["settled"] == ["customer:kim@acme.example"]
+    case = settled.json()["completionCase"]
+    assert case["fallout"] is False
+    targets = step(case, "customerUpdate")["detail"]["targets"]
+    late = {
+        purpose: t["state"] for purpose, t in targets.items() if purpose.startswith("customer:")
+    }
+    assert late == {pat: "done", "customer:kim@acme.example": "settled"}
+    nothing_left = await client.post(f"{one}/customerUpdate/retry")
+    assert nothing_left.status_code == 409
 
 
 async def test_reconciliation_opens_the_case_of_an_order_whose_event_was_lost(

@@ -460,12 +460,17 @@ class CompletionCase:
 
     def message_failed(self, kind: str, error: str | None) -> None:
         """A message to the customer could not be sent (no address, refused, every retry
-        failed): the case asks for what is missing."""
-        self.record(HistoryAction.MESSAGE_FAILED, message=kind, error=error)
+        failed): the case asks for what is missing, in words that name the message and the
+        order, since whoever reads them may see many cases' failures side by side."""
+        text = (
+            f"the {kind} message about product order {self.product_order_id} was not sent: "
+            f"{error or 'no reason given'}"
+        )
+        self.record(HistoryAction.MESSAGE_FAILED, message=kind, error=text)
         self._emit(
             CaseEventType.INFORMATION_REQUIRED,
             reason=InformationReason.MESSAGE_FAILED.value,
-            message={"kind": kind, "error": error},
+            message={"kind": kind, "error": text},
         )
 
     def recover(self) -> None:

@@ -21,6 +21,7 @@ from order_completion.cases.rules import (
     StepKind,
     StepState,
 )
+from order_completion.outbound.rules import CallKind
 from order_completion.timers.rules import TimerKind
 
 
@@ -251,7 +252,7 @@ class RequestedCall:
     """Work owed to a system we do not own: which adapter (``kind``), what for (unique
     within the case), and the plain data it sends."""
 
-    kind: str
+    kind: CallKind
     purpose: str
     payload: dict[str, Any]
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.cases.aggregate import CompletionCase, Step
 from order_completion.cases.loading import case_from_row, cases_with_children, one_case
 from order_completion.cases.repository import step_from_row
+from order_completion.cases.rules import FINISHED_CASE_STATES
 from order_completion.cases.tables import CASES, HISTORY, STEPS, CaseRow
 from order_completion.errors import NotFound
 from order_completion.tmf.counting import Count, RowCounter
@@ -92,6 +93,13 @@ async def history_page(
     # them, so the page is cut from all of its entries.
     entries = [entry for (gathered,) in rows for entry in gathered]
     return entries[offset : offset + limit], len(entries)
+
+
+def ended_case_ids() -> Select[Any]:
+    """The ids of cases in a final state (completed or cancelled), as a subquery: such a
+    case takes no more changes, so nothing it owed other systems is owed again."""
+    finished = [state.value for state in FINISHED_CASE_STATES]
+    return select(CaseRow.id).where(CaseRow.state.in_(finished))
 
 
 async def case_exists(session: AsyncSession, case_id: str) -> bool:

@@ -30,6 +30,7 @@ from order_completion.database import Database
 from order_completion.errors import NotFound
 from order_completion.events import outbox
 from order_completion.outbound import store as outbound
+from order_completion.outbound.rules import CallKind
 from order_completion.timers.service import TimerStore
 
 
@@ -89,7 +90,7 @@ class Projection:
             )
         )
 
-    def owe(self, kind: str, purpose: str, payload: dict[str, Any]) -> None:
+    def owe(self, kind: CallKind, purpose: str, payload: dict[str, Any]) -> None:
         """An outbound call this case owes another system, enqueued at commit (a call the
         case already owes for the same purpose is kept as it is)."""
         self.calls.append(

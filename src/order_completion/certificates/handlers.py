@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from order_completion.audit import SYSTEM
@@ -10,7 +9,7 @@ from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.certificates.service import certificate_of
 from order_completion.database import Database
 from order_completion.outbound import store as outbound
-from order_completion.outbound.rules import AttemptOutcome, Verdict
+from order_completion.outbound.commands import RecordCall
 from order_completion.outbound.runner import Performer
 from order_completion.outbound.store import ClaimedCall
 
@@ -25,14 +24,7 @@ def issuer(db: Database) -> Performer:
     return issue
 
 
-@dataclass(frozen=True)
-class RecordCertificate:
-    call: ClaimedCall
-    outcome: AttemptOutcome
-    verdict: Verdict
-
-
-async def record_certificate(uow: UnitOfWork, cmd: RecordCertificate) -> None:
+async def record_certificate(uow: UnitOfWork, cmd: RecordCall) -> None:
     async with uow:
         current = await outbound.record(uow.session, cmd.call, cmd.outcome, cmd.verdict, uow.now)
         sha256 = (cmd.outcome.result or {}).get("sha256")

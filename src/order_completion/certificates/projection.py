@@ -6,8 +6,7 @@ from __future__ import annotations
 from order_completion.cases.events import CaseEventRaised, CaseEventType, DomainEvent
 from order_completion.cases.rules import Milestone
 from order_completion.cases.unit_of_work import Projection
-
-KIND = "certificate"
+from order_completion.outbound.rules import CallKind
 
 
 class CertificateProjector:
@@ -19,4 +18,5 @@ class CertificateProjector:
         ):
             # One per acceptance: a case accepted again after a reopening is issued again.
             accepted = event.extra["milestone"]["date"]
-            projection.owe(KIND, f"{KIND}:{accepted}", {})
+            kind = CallKind.CERTIFICATE
+            projection.owe(kind, f"{kind.value}:{accepted}", {})

@@ -4,25 +4,17 @@ makes the case ask for the missing information."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from order_completion.audit import SYSTEM
 from order_completion.cases.events import Direction
 from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.outbound import store as outbound
-from order_completion.outbound.rules import AttemptOutcome, CallState, Verdict
-from order_completion.outbound.store import ClaimedCall
+from order_completion.outbound.commands import RecordCall
+from order_completion.outbound.rules import CallState
 
 
-@dataclass(frozen=True)
-class RecordMessage:
-    call: ClaimedCall
-    outcome: AttemptOutcome
-    verdict: Verdict
-
-
-async def record_message(uow: UnitOfWork, cmd: RecordMessage) -> None:
+async def record_message(uow: UnitOfWork, cmd: RecordCall) -> None:
     async with uow:
         current = await outbound.record(uow.session, cmd.call, cmd.outcome, cmd.verdict, uow.now)
         if not current or cmd.verdict.state is CallState.PENDING:

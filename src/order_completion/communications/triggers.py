@@ -24,8 +24,8 @@ from order_completion.cases.rules import CaseState, Milestone, StepKind, StepSta
 from order_completion.cases.unit_of_work import Projection
 from order_completion.clock import iso
 from order_completion.integrations.messages.model import AppointmentChange, MessageKind
+from order_completion.outbound.rules import CallKind
 
-KIND = "message"
 # The invitation each category of a case's appointment is sent with.
 INVITATION_OF = {
     Category.COMMISSIONING.value: MessageKind.COMMISSIONING_INVITATION,
@@ -153,5 +153,5 @@ class MessageProjector:
         wanted = wanted_message(event)
         if wanted is None:
             return
-        purpose = f"{KIND}:{wanted.kind.value}:{wanted.key}"
-        projection.owe(KIND, purpose, message_payload(projection.case, wanted))
+        purpose = f"{CallKind.MESSAGE.value}:{wanted.kind.value}:{wanted.key}"
+        projection.owe(CallKind.MESSAGE, purpose, message_payload(projection.case, wanted))

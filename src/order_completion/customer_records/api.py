@@ -46,7 +46,8 @@ class Settlement(BaseModel):
     dependencies=allow(Permission.MANAGE_CASE),
     summary="Retry the systems the customer update failed on",
     description="Every failed call starts over now, on a fresh retry schedule, and the case "
-    "leaves fallout. 409 when the customer update is not waiting or nothing failed.",
+    "leaves fallout; calls owed after the update completed (contacts met late) count too. "
+    "409 when the customer update is not waiting or nothing failed.",
     response_model=Retried,
     responses={200: {"model": Retried}, **ERROR_RESPONSES},
 )
@@ -63,7 +64,8 @@ async def retry(case_id: str, app: CaseServicesDep, actor: ActorDep) -> Response
     "/completionCase/{case_id}/customerUpdate/settle",
     dependencies=allow(Permission.MANAGE_CASE),
     summary="Mark the customer update done by other means",
-    description="Calls not yet done are settled with the reason; the step completes. 409 "
+    description="Calls not yet done, those owed after the update completed (contacts met "
+    "late) among them, are settled with the reason; a step still waiting completes. 409 "
     "when the customer update is not waiting on other systems.",
     response_model=Settled,
     responses={200: {"model": Settled}, **ERROR_RESPONSES},

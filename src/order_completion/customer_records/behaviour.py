@@ -17,14 +17,8 @@ from order_completion.cases.aggregate import CompletionCase, Step, StepStarter
 from order_completion.cases.events import HistoryAction, ItemState
 from order_completion.cases.rules import Milestone, Outcome, StepKind
 from order_completion.clock import iso
-from order_completion.customer_records.calls import planned_calls
-from order_completion.customer_records.rules import Target
-
-PRODUCT_STATE_BY_ACTION = {
-    "add": ItemState.ACTIVE,
-    "modify": ItemState.ACTIVE,
-    "delete": ItemState.TERMINATED,
-}
+from order_completion.customer_records.calls import PRODUCT_STATE_BY_ACTION, planned_calls
+from order_completion.outbound.rules import CallKind, CallState
 
 
 def product_updates(case: CompletionCase) -> list[dict[str, Any]]:
@@ -84,7 +78,7 @@ def complete_update(case: CompletionCase, step: Step, targets: list[str]) -> Non
     case.finish_step(step, Outcome.RECORDED)
 
 
-def customer_update_starter(configured: Collection[Target] = ()) -> StepStarter:
+def customer_update_starter(configured: Collection[CallKind] = ()) -> StepStarter:
     """The step's starter, for the systems configured (none: events only)."""
 
     def start(case: CompletionCase, step: Step) -> None:
@@ -97,7 +91,11 @@ def customer_update_starter(configured: Collection[Target] = ()) -> StepStarter:
         case.annotate(
             step,
             targets={
-                call.purpose: {"target": call.kind, "state": "pending", "attempts": 0}
+                call.purpose: {
+                    "target": call.kind.value,
+                    "state": CallState.PENDING.value,
+                    "attempts": 0,
+                }
                 for call in calls
             },
         )

@@ -1,5 +1,10 @@
 """What the customer update owes each system, as outbound call payloads: plain data fixed
-when the step starts, so a retry sends what the case said then."""
+when the step starts, so a retry sends what the case said then.
+
+Each system (order management, product inventory per item, the customer record, billing)
+is one call; the step tracks each call's state and completes once every one is done or
+settled by an operator. A call that failed for good puts the case in fallout.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,28 @@ from collections.abc import Collection
 from typing import Any
 
 from order_completion.cases.aggregate import CompletionCase
-from order_completion.cases.events import RequestedCall
+from order_completion.cases.events import ItemState, RequestedCall
 from order_completion.cases.rules import Milestone
 from order_completion.clock import iso
-from order_completion.customer_records.rules import Target, purpose_of
+from order_completion.outbound.rules import CallKind
 
-PRODUCT_STATUS_BY_ACTION = {"add": "active", "modify": "active", "delete": "terminated"}
+# The calls of the customer update: an operator's retry or settlement of it leaves the
+# case's other calls (messages, the certificate) alone.
+TARGET_KINDS = frozenset(
+    {CallKind.PRODUCT_ORDER, CallKind.PRODUCT_INVENTORY, CallKind.CUSTOMER, CallKind.BILLING}
+)
+# What becomes of an order item's product in inventory, by the item's action.
+PRODUCT_STATE_BY_ACTION = {
+    "add": ItemState.ACTIVE,
+    "modify": ItemState.ACTIVE,
+    "delete": ItemState.TERMINATED,
+}
+
+
+def purpose_of(kind: CallKind, key: str | None = None) -> str:
+    """The call's purpose, unique within the case: one per system, one per item for
+    inventory, one per contact met after the update."""
+    return f"{kind.value}:{key}" if key is not None else kind.value
 
 
 def _known_product(case: CompletionCase, item_id: str) -> str | None:
@@ -28,14 +49,14 @@ def _known_product(case: CompletionCase, item_id: str) -> str | None:
 def _inventory(case: CompletionCase, start: str) -> list[RequestedCall]:
     calls = []
     for item in case.items:
-        status = PRODUCT_STATUS_BY_ACTION.get(item.action)
-        if status is None:
+        state = PRODUCT_STATE_BY_ACTION.get(item.action)
+        if state is None:
             continue
         payload = {
             "orderId": case.product_order_id,
             "itemId": item.item_id,
             "action": item.action,
-            "status": status,
+            "status": state.value,
             "date": start,
             "customerId": case.customer_id,
             "customerName": case.customer_name,
@@ -43,16 +64,16 @@ def _inventory(case: CompletionCase, start: str) -> list[RequestedCall]:
             "offeringName": item.offering_name,
             "productId": _known_product(case, item.item_id),
         }
-        purpose = purpose_of(Target.PRODUCT_INVENTORY, item.item_id)
-        calls.append(RequestedCall(Target.PRODUCT_INVENTORY.value, purpose, payload))
+        purpose = purpose_of(CallKind.PRODUCT_INVENTORY, item.item_id)
+        calls.append(RequestedCall(CallKind.PRODUCT_INVENTORY, purpose, payload))
     return calls
 
 
-def planned_calls(case: CompletionCase, configured: Collection[Target]) -> list[RequestedCall]:
+def planned_calls(case: CompletionCase, configured: Collection[CallKind]) -> list[RequestedCall]:
     """The calls of the targets configured, for the case as it stands."""
     start = iso(case.start_of_service_date or case.now) or ""
     calls: list[RequestedCall] = []
-    if Target.PRODUCT_ORDER in configured:
+    if CallKind.PRODUCT_ORDER in configured:
         payload: dict[str, Any] = {
             "orderId": case.product_order_id,
             "milestone": Milestone.CUSTOMER_ACCEPTED.value,
@@ -61,14 +82,14 @@ def planned_calls(case: CompletionCase, configured: Collection[Target]) -> list[
             "text": f"Customer accepted; service started {start} (completion case {case.id})",
         }
         calls.append(
-            RequestedCall(Target.PRODUCT_ORDER.value, purpose_of(Target.PRODUCT_ORDER), payload)
+            RequestedCall(CallKind.PRODUCT_ORDER, purpose_of(CallKind.PRODUCT_ORDER), payload)
         )
-    if Target.PRODUCT_INVENTORY in configured:
+    if CallKind.PRODUCT_INVENTORY in configured:
         calls.extend(_inventory(case, start))
-    if Target.CUSTOMER in configured and case.learned_contacts:
+    if CallKind.CUSTOMER in configured and case.learned_contacts:
         payload = {"customerId": case.customer_id, "contacts": list(case.learned_contacts)}
-        calls.append(RequestedCall(Target.CUSTOMER.value, purpose_of(Target.CUSTOMER), payload))
-    if Target.BILLING in configured:
+        calls.append(RequestedCall(CallKind.CUSTOMER, purpose_of(CallKind.CUSTOMER), payload))
+    if CallKind.BILLING in configured:
         payload = {
             "caseId": case.id,
             "productOrder": {"id": case.product_order_id},
@@ -80,5 +101,5 @@ def planned_calls(case: CompletionCase, configured: Collection[Target]) -> list[
                 for item in case.items
             ],
         }
-        calls.append(RequestedCall(Target.BILLING.value, purpose_of(Target.BILLING), payload))
+        calls.append(RequestedCall(CallKind.BILLING, purpose_of(CallKind.BILLING), payload))
     return calls

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from order_completion.customer_records.rules import Target
 from order_completion.integrations.billing import Billing
 from order_completion.integrations.customer import Contact, CustomerRecords
 from order_completion.integrations.product_inventory import ProductActivation, ProductInventory
 from order_completion.integrations.product_order import OrderAccepted, ProductOrdering
+from order_completion.outbound.rules import CallKind
 from order_completion.outbound.runner import Performer
 from order_completion.outbound.store import ClaimedCall
 
@@ -26,12 +26,12 @@ class Peers:
     billing: Billing | None = None
 
     @property
-    def targets(self) -> frozenset[Target]:
+    def targets(self) -> frozenset[CallKind]:
         configured = {
-            Target.PRODUCT_ORDER: self.product_order,
-            Target.PRODUCT_INVENTORY: self.product_inventory,
-            Target.CUSTOMER: self.customer,
-            Target.BILLING: self.billing,
+            CallKind.PRODUCT_ORDER: self.product_order,
+            CallKind.PRODUCT_INVENTORY: self.product_inventory,
+            CallKind.CUSTOMER: self.customer,
+            CallKind.BILLING: self.billing,
         }
         return frozenset(target for target, peer in configured.items() if peer is not None)
 
@@ -58,7 +58,7 @@ def performers(peers: Peers) -> dict[str, Performer]:
                 )
             )
 
-        made[Target.PRODUCT_ORDER.value] = patch_order
+        made[CallKind.PRODUCT_ORDER] = patch_order
     if (inventory := peers.product_inventory) is not None:
 
         async def settle_product(call: ClaimedCall) -> dict[str, Any]:
@@ -78,18 +78,18 @@ def performers(peers: Peers) -> dict[str, Performer]:
                 )
             )
 
-        made[Target.PRODUCT_INVENTORY.value] = settle_product
+        made[CallKind.PRODUCT_INVENTORY] = settle_product
     if (records := peers.customer) is not None:
 
         async def add_contacts(call: ClaimedCall) -> dict[str, Any]:
             contacts = [_contact(value) for value in call.payload["contacts"]]
             return await records.add_contacts(call.payload["customerId"], contacts)
 
-        made[Target.CUSTOMER.value] = add_contacts
+        made[CallKind.CUSTOMER] = add_contacts
     if (billing := peers.billing) is not None:
 
         async def start_billing(call: ClaimedCall) -> dict[str, Any]:
             return await billing.start(f"{call.case_id}:{call.purpose}", call.payload)
 
-        made[Target.BILLING.value] = start_billing
+        made[CallKind.BILLING] = start_billing
     return made

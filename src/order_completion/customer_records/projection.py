@@ -7,7 +7,8 @@ from __future__ import annotations
 from order_completion.cases.events import ContactLearned, DomainEvent
 from order_completion.cases.rules import StepKind, StepState
 from order_completion.cases.unit_of_work import Projection
-from order_completion.customer_records.rules import Target
+from order_completion.customer_records.calls import purpose_of
+from order_completion.outbound.rules import CallKind
 
 
 class LateContactProjector:
@@ -21,4 +22,4 @@ class LateContactProjector:
         contact = event.contact
         who = str(contact.get("email") or contact.get("name") or "").casefold()[:200]
         payload = {"customerId": case.customer_id, "contacts": [contact]}
-        projection.owe(Target.CUSTOMER.value, f"{Target.CUSTOMER.value}:{who}", payload)
+        projection.owe(CallKind.CUSTOMER, purpose_of(CallKind.CUSTOMER, who), payload)

@@ -8,9 +8,21 @@ schedule until it is done, fails for good, or an operator settles it by hand.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+
+class CallKind(StrEnum):
+    """Which adapter performs a call; the values are stored on the rows."""
+
+    PRODUCT_ORDER = "productOrder"  # TMF622: the order's acceptance milestone
+    PRODUCT_INVENTORY = "productInventory"  # TMF637: one call per order item
+    CUSTOMER = "customer"  # TMF629: contacts met during completion
+    BILLING = "billing"  # billing starts from the start-of-service date
+    MESSAGE = "message"  # a message to the customer
+    CERTIFICATE = "certificate"  # the acceptance certificate, rendered by the worker
 
 
 class CallState(StrEnum):
@@ -22,6 +34,14 @@ class CallState(StrEnum):
 
 OPEN = frozenset({CallState.PENDING})
 FINISHED = frozenset({CallState.DONE, CallState.SETTLED})
+# What an operator may still settle by hand: not yet done, whether still tried or not.
+UNFINISHED = frozenset({CallState.PENDING, CallState.FAILED})
+
+
+def all_finished(states: Iterable[CallState]) -> bool:
+    """Work made of several calls (the customer update) is over once each is done or
+    settled; a failed one waits for an operator."""
+    return all(state in FINISHED for state in states)
 
 
 @dataclass(frozen=True)

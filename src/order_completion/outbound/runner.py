@@ -1,5 +1,5 @@
 """The worker's outbound job: claim due calls, perform each with its adapter outside any
-transaction, and hand what each attempt came to to its recorder.
+transaction, and hand what each attempt came to to its recorder as soon as it ends.
 
 The claim is committed before any call is made, so a peer that hangs holds no database
 lock, and a worker that dies mid-call leaves the call to be taken again when its lease
@@ -10,6 +10,7 @@ Any exception from a performer is that attempt's failure alone.
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -63,10 +64,19 @@ class OutboundRunner:
             )
         if not claimed:
             return 0
-        outcomes = await asyncio.gather(*(self._perform(call) for call in claimed))
-        for call, outcome in zip(claimed, outcomes, strict=True):
-            await self._record(call, outcome)
+        # The calls of one case are recorded one after the other, those of different cases
+        # side by side: each recorder loads its case for change, so a second one of the
+        # same case would only wait on the case's row lock, holding a connection.
+        recording: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        await asyncio.gather(*(self._attempt(call, recording[call.case_id]) for call in claimed))
         return len(claimed)
+
+    async def _attempt(self, call: ClaimedCall, recording: asyncio.Lock) -> None:
+        """Perform the call and record what it came to at once: a worker that dies later
+        in the round leaves no ended call (a message sent) to be made again."""
+        outcome = await self._perform(call)
+        async with recording:
+            await self._record(call, outcome)
 
     async def _perform(self, call: ClaimedCall) -> AttemptOutcome:
         performer = self.performers.get(call.kind)

@@ -9,11 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_completion.outbound.rules import AttemptOutcome, CallState, Verdict
+from order_completion.outbound.rules import (
+    FINISHED,
+    UNFINISHED,
+    AttemptOutcome,
+    CallKind,
+    CallState,
+    Verdict,
+)
 from order_completion.outbound.tables import OutboundCall
 
 ERROR_LENGTH = 2000
@@ -29,21 +36,24 @@ class ClaimedCall:
     purpose: str
     payload: dict[str, Any]
     attempt: int
+    # The claim's own token: the row takes this attempt's answer only while it holds it.
+    token: str
 
 
 def new_call(
-    *, case_id: str, kind: str, purpose: str, payload: dict[str, Any], now: datetime
+    *, case_id: str, kind: CallKind, purpose: str, payload: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
         "case_id": case_id,
-        "kind": kind,
+        "kind": kind.value,
         "purpose": purpose,
         "payload": payload,
         "state": CallState.PENDING.value,
         "attempts": 0,
         "next_attempt_at": now,
         "claimed_until": None,
+        "claim_token": None,
         "last_error": None,
         "result": None,
         "created_at": now,
@@ -99,11 +109,21 @@ async def claim(
     rows = (await session.execute(query)).scalars().all()
     claimed = []
     for row in rows:
+        token = str(uuid.uuid4())
         row.attempts += 1
         row.claimed_until = now + lease
+        row.claim_token = token
         row.updated_at = now
         claimed.append(
-            ClaimedCall(row.id, row.case_id, row.kind, row.purpose, dict(row.payload), row.attempts)
+            ClaimedCall(
+                id=row.id,
+                case_id=row.case_id,
+                kind=row.kind,
+                purpose=row.purpose,
+                payload=dict(row.payload),
+                attempt=row.attempts,
+                token=token,
+            )
         )
     await session.flush()
     return claimed
@@ -117,10 +137,11 @@ async def record(
     now: datetime,
 ) -> bool:
     """Write what the attempt came to; False when the call has moved on since it was
-    claimed (settled by hand, or claimed again after its lease ran out)."""
+    claimed (settled or retried by hand, or claimed again after its lease ran out)."""
     values: dict[str, Any] = {
         "state": verdict.state.value,
         "claimed_until": None,
+        "claim_token": None,
         "updated_at": now,
         "last_error": (outcome.error or "")[:ERROR_LENGTH] or None,
         "result": outcome.result,
@@ -131,7 +152,7 @@ async def record(
         update(OutboundCall)
         .where(
             OutboundCall.id == call.id,
-            OutboundCall.attempts == call.attempt,
+            OutboundCall.claim_token == call.token,
             OutboundCall.state == CallState.PENDING.value,
         )
         .values(**values)
@@ -151,7 +172,8 @@ async def calls_of(session: AsyncSession, case_id: str) -> list[OutboundCall]:
 async def retry(
     session: AsyncSession, case_id: str, now: datetime, *, kinds: Collection[str] | None = None
 ) -> int:
-    """Failed calls of the case start over, due now, with a fresh schedule."""
+    """Failed calls of the case start over, due now, with a fresh schedule (an answer
+    still out from an earlier claim no longer counts)."""
     query = update(OutboundCall).where(
         OutboundCall.case_id == case_id, OutboundCall.state == CallState.FAILED.value
     )
@@ -163,6 +185,7 @@ async def retry(
             attempts=0,
             next_attempt_at=now,
             claimed_until=None,
+            claim_token=None,
             updated_at=now,
         )
     )
@@ -180,7 +203,7 @@ async def settle(
     """Open or failed calls of the case are marked done by other means, with the reason."""
     query = update(OutboundCall).where(
         OutboundCall.case_id == case_id,
-        OutboundCall.state.in_([CallState.PENDING.value, CallState.FAILED.value]),
+        OutboundCall.state.in_([state.value for state in UNFINISHED]),
     )
     if kinds is not None:
         query = query.where(OutboundCall.kind.in_(list(kinds)))
@@ -188,6 +211,7 @@ async def settle(
         query.values(
             state=CallState.SETTLED.value,
             claimed_until=None,
+            claim_token=None,
             updated_at=now,
             result={"settledBy": "operator", "reason": reason},
         )
@@ -195,13 +219,21 @@ async def settle(
     return int(getattr(done, "rowcount", 0))
 
 
-async def prune(session: AsyncSession, cutoff: datetime) -> int:
-    """Forget calls that ended (done or settled) before ``cutoff``: what they came to is
-    on their case; failed ones stay until an operator deals with them."""
+async def prune(session: AsyncSession, cutoff: datetime, *, ended_cases: Select[Any]) -> int:
+    """Forget calls that ended (done or settled) before ``cutoff``, of the cases
+    ``ended_cases`` names: what they came to is on their case; failed ones stay until an
+    operator deals with them.
+
+    The row is what makes owing the same work twice a no-op (one per case and purpose):
+    while its case may still change, a late event owing that work again would find no
+    row and make the call a second time (a second e-mail, a second product). A case in a
+    final state owes nothing more, so only its calls are forgotten.
+    """
     gone = await session.execute(
         delete(OutboundCall).where(
-            OutboundCall.state.in_([CallState.DONE.value, CallState.SETTLED.value]),
+            OutboundCall.state.in_([state.value for state in FINISHED]),
             OutboundCall.updated_at < cutoff,
+            OutboundCall.case_id.in_(ended_cases),
         )
     )
     return int(getattr(gone, "rowcount", 0) or 0)

@@ -32,6 +32,9 @@ class OutboundCall(Base):
     # A claimed attempt holds the call until then; a worker that dies mid-call leaves it
     # to be taken again when the lease runs out.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which claim holds it: only that claim's answer is recorded (a stale attempt's,
+    # even with the same attempt number after an operator's retry, is not).
+    claim_token: Mapped[str | None] = mapped_column(String(36))
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

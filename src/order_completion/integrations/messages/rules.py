@@ -49,9 +49,12 @@ def recipients_for(
     for recipient in found:
         unique.setdefault(recipient.email.lower(), recipient)
     if not unique:
+        # Name the order and the customer only when known: a "?" helps nobody.
+        order_id, customer_id = order.get("id"), (customer or {}).get("id")
         raise NoRecipient(
-            f"no e-mail address on product order {order.get('id', '?')}"
-            + (f" nor on customer {customer.get('id', '?')}" if customer else "")
+            "no e-mail address on "
+            + (f"product order {order_id}" if order_id else "the order's parties")
+            + (f" nor on customer {customer_id}" if customer_id else "")
             + ": give a relatedParty a contactMedium with characteristic.emailAddress"
         )
     return tuple(unique.values())
