@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum, auto
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from order_completion.audit import Actor
 from order_completion.cases.unit_of_work import UnitOfWork
@@ -27,6 +29,7 @@ from order_completion.integrations.errors import IntegrationFailure
 from order_completion.integrations.product_order import ProductOrdering
 from order_completion.integrations.tables import PeerState
 from order_completion.orders.handlers import Intake, OpenCase
+from order_completion.orders.rules import reconciled_until
 from order_completion.orders.schemas import ProductOrder
 
 log = structlog.get_logger(__name__)
@@ -90,42 +93,52 @@ class OrderManagementLink:
 
     async def reconcile(self) -> int:
         """Open the case of every order in a trigger state changed since the last look;
-        returns how many cases it opened."""
+        returns how many cases it opened. The next look starts before any order whose case
+        could not be opened, so that order is taken again."""
         started = self.clock.now()
         looked = (await self._remembered(LOOKED_UNTIL)).get("until")
         since = datetime.fromisoformat(looked) - OVERLAP if looked else started - FIRST_LOOK
-        opened = 0
-        latest = since
-        offset = 0
+        look = _Look()
         try:
-            while True:
-                page = await self.ordering.orders_since(
-                    self.intake.trigger_states, iso(since) or "", offset=offset, limit=PAGE
-                )
-                for order in page:
-                    opened += await self._open(order)
-                    latest = max(latest, _changed(order) or latest)
-                if len(page) < PAGE:
-                    break
-                offset += PAGE
+            await self._look(since, look)
         except IntegrationFailure as failure:
             log.warning("peering.reconcile_failed", error=failure.detail)
-            return opened
-        await self._remember(LOOKED_UNTIL, {"until": iso(max(latest, started - OVERLAP))})
-        if opened:
-            log.info("peering.reconciled", opened=opened)
-        return opened
+            return look.opened
+        until = reconciled_until(since, started, look.changed, look.refused, OVERLAP)
+        await self._remember(LOOKED_UNTIL, {"until": iso(until)})
+        if look.opened or look.refused:
+            log.info("peering.reconciled", opened=look.opened, refused=len(look.refused))
+        return look.opened
 
-    async def _open(self, raw: dict[str, Any]) -> int:
+    async def _look(self, since: datetime, look: _Look) -> None:
+        """Every page of the orders changed after ``since``, each taken through intake."""
+        offset = 0
+        while True:
+            page = await self.ordering.orders_since(
+                self.intake.trigger_states, iso(since) or "", offset=offset, limit=PAGE
+            )
+            for order in page:
+                opening = await self._open(order)
+                changed = _changed(order)
+                if opening is _Opening.REFUSED:
+                    look.refused.append(changed)
+                elif changed is not None:
+                    look.changed.append(changed)
+                look.opened += opening is _Opening.OPENED
+            if len(page) < PAGE:
+                return
+            offset += PAGE
+
+    async def _open(self, raw: dict[str, Any]) -> _Opening:
         try:
             order = ProductOrder.model_validate(raw)
             # As the listener: the rules pick the policy, the order's state decides.
             command = OpenCase(order, RECONCILER, force=False, permissions=frozenset())
             opened = await self.intake.open_case(self.uow(), command)
-        except (ValidationError, ServiceError) as error:
+        except (ValidationError, ServiceError, SQLAlchemyError) as error:
             log.warning("peering.order_refused", order=raw.get("id"), error=str(error)[:300])
-            return 0
-        return int(opened.created)
+            return _Opening.REFUSED
+        return _Opening.OPENED if opened.created else _Opening.FOUND
 
     async def _remembered(self, name: str) -> dict[str, Any]:
         async with self.db.read() as session:
@@ -142,6 +155,23 @@ class OrderManagementLink:
             else:
                 row.value = value
                 row.updated_at = self.clock.now()
+
+
+class _Opening(Enum):
+    """What taking one pulled order through intake came to."""
+
+    OPENED = auto()
+    FOUND = auto()  # it had its case already: nothing to do
+    REFUSED = auto()  # its case could not be opened; the next look takes it again
+
+
+@dataclass
+class _Look:
+    """What one look at order management's orders came to."""
+
+    opened: int = 0
+    changed: list[datetime] = field(default_factory=list)
+    refused: list[datetime | None] = field(default_factory=list)
 
 
 def _changed(order: dict[str, Any]) -> datetime | None:
