@@ -62,7 +62,7 @@ from order_completion.interactions import behaviour as interactions
 from order_completion.interactions.projection import InteractionProjector
 from order_completion.orders.handlers import Intake, IntakeOutcome, forget_old_events
 from order_completion.orders.peering import OrderManagementLink
-from order_completion.outbound import store as outbound_calls
+from order_completion.outbound import retention as outbound_retention
 from order_completion.outbound.rules import AttemptOutcome, Verdict
 from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
@@ -373,8 +373,9 @@ def build_services(
 
 @dataclass
 class Retention:
-    """Prunes the delivery ledger and finished outbound calls at most once an hour (it
-    counts as no work done)."""
+    """Prunes the delivery ledger, finished outbound calls and old inbound event ids at most
+    once an hour, each through the job of the feature that owns them (it counts as no work
+    done)."""
 
     db: Database
     clock: Clock
@@ -386,8 +387,7 @@ class Retention:
         if self.last_run is None or now - self.last_run >= timedelta(hours=1):
             self.last_run = now
             await ledger.prune(self.db, now, self.keep)
-            async with self.db.transaction() as session:
-                await outbound_calls.prune(session, now - self.keep)
+            await outbound_retention.prune_finished(self.db, now, self.keep)
             await forget_old_events(self.db, now, self.keep)
         return 0
 

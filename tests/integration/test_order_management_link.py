@@ -4,6 +4,7 @@ registered at the hub once however many processes start together."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
@@ -13,11 +14,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from order_completion.bootstrap import Services
+from order_completion.bootstrap import Services, build_services
+from order_completion.clock import FixedClock
 from order_completion.integrations.tables import PeerState
 from order_completion.orders.peering import OrderManagementLink
 from tests.orders import BASE, product_order
 from tests.sandbox_peers import ORDERING, RunningSandbox, start_sandbox, stop_sandbox
+
+CALLBACK = "http://127.0.0.1:9/tmf-api/orderCompletion/v1/listener/productOrderStateChangeEvent"
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +83,14 @@ async def looked_since(peers: httpx.AsyncClient, sandbox: RunningSandbox) -> lis
     ]
 
 
+async def hub_registrations(
+    peers: httpx.AsyncClient, sandbox: RunningSandbox
+) -> list[dict[str, Any]]:
+    """The registrations posted to order management's hub since the test began."""
+    log = (await peers.get(f"{sandbox.control}/request", params={"api": ORDERING})).json()
+    return [entry for entry in log if entry["method"] == "POST" and entry["path"].endswith("/hub")]
+
+
 async def reconciled_until(services: Services) -> datetime:
     """The mark the next look starts from (less an overlap), as the service keeps it."""
     async with services.db.read() as session:
@@ -116,3 +128,30 @@ async def test_an_order_whose_case_could_not_open_is_taken_again_by_the_next_loo
     await link.reconcile()
     [since] = await looked_since(peers, sandbox)
     assert since < refused_at
+
+
+@pytest.fixture
+async def second_process(services: Services, clock: FixedClock) -> AsyncIterator[Services]:
+    """The services of another process started at the same moment on the same database."""
+    other = build_services(services.settings, clock=clock)
+    yield other
+    await other.close()
+
+
+async def test_processes_starting_together_register_the_listener_once(
+    services: Services,
+    second_process: Services,
+    peers: httpx.AsyncClient,
+    sandbox: RunningSandbox,
+) -> None:
+    links = [link_of(services), link_of(second_process)]
+    for link in links:
+        link.callback = CALLBACK
+
+    registered = await asyncio.gather(*(link.register() for link in links))
+
+    assert sorted(registered) == [0, 1]
+    assert len(await hub_registrations(peers, sandbox)) == 1
+    # The process that found the registration under way finds it done at its next round.
+    assert await links[registered.index(0)].register() == 0
+    assert len(await hub_registrations(peers, sandbox)) == 1

@@ -1,5 +1,6 @@
-"""Pure rules of intake: which product orders a completion case is opened for, and how far
-the reconciliation with order management has looked.
+"""Pure rules of intake: which product orders a completion case is opened for, how far the
+reconciliation with order management has looked, and which process registers our listener
+at its hub.
 
 Standard library only.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 
 def in_trigger_state(state: str | None, trigger_states: Iterable[str]) -> bool:
@@ -37,3 +39,28 @@ def reconciled_until(
         return since
     furthest = max([since, started - overlap, *changed])
     return min([furthest, *(at for at in held if at is not None)])
+
+
+class HubRegistration(StrEnum):
+    """Whose turn it is to register our listener at order management's hub."""
+
+    REGISTERED = "registered"  # the callback is registered already: nothing to do
+    BUSY = "busy"  # another process is registering it now
+    OURS = "ours"  # this process registers it
+
+
+def hub_registration(
+    registered: str | None,
+    claimed_at: datetime | None,
+    callback: str,
+    now: datetime,
+    lease: timedelta,
+) -> HubRegistration:
+    """Given the callback registered at the hub (if any) and when another process claimed
+    the registration (if one did): a claim older than ``lease`` is of a process that
+    stopped before it could finish, and is taken over."""
+    if registered == callback:
+        return HubRegistration.REGISTERED
+    if claimed_at is not None and now - claimed_at < lease:
+        return HubRegistration.BUSY
+    return HubRegistration.OURS
