@@ -5,7 +5,7 @@ registered at the hub once however many processes start together."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -19,17 +19,9 @@ from order_completion.clock import FixedClock
 from order_completion.integrations.tables import PeerState
 from order_completion.orders.peering import OrderManagementLink
 from tests.orders import BASE, product_order
-from tests.sandbox_peers import ORDERING, RunningSandbox, start_sandbox, stop_sandbox
+from tests.sandbox_peers import ORDERING, RunningSandbox
 
 CALLBACK = "http://127.0.0.1:9/tmf-api/orderCompletion/v1/listener/productOrderStateChangeEvent"
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    folder = tmp_path_factory.mktemp("sandbox")
-    running = start_sandbox(folder / "sandbox.db", folder / "sandbox.log")
-    yield running
-    stop_sandbox(running)
 
 
 @pytest.fixture
