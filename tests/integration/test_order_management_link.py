@@ -147,3 +147,18 @@ async def test_processes_starting_together_register_the_listener_once(
     # The process that found the registration under way finds it done at its next round.
     assert await links[registered.index(0)].register() == 0
     assert len(await hub_registrations(peers, sandbox)) == 1
+
+
+async def test_a_registration_the_hub_refused_for_now_is_tried_again(
+    services: Services, peers: httpx.AsyncClient, sandbox: RunningSandbox
+) -> None:
+    link = link_of(services)
+    link.callback = CALLBACK
+    await peers.post(f"{sandbox.control}/fault", json={"api": ORDERING, "status": 503, "times": 1})
+    try:
+        assert await link.register() == 0
+    finally:
+        await peers.delete(f"{sandbox.control}/fault")
+    # The refused attempt left no claim behind: the next round registers.
+    assert await link.register() == 1
+    assert len(await hub_registrations(peers, sandbox)) == 2
