@@ -3,10 +3,11 @@ file in the working directory, built once by the caller. The environment wins ov
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from order_completion.integrations.messages.model import MessageTransport
@@ -25,6 +26,43 @@ ATTACHMENT_TYPES = (
     "application/zip",
 )
 DEFAULT_DATABASE_URL = "sqlite:///./data/order-completion.db"
+
+
+# The settings another part of the service parses, each checked with that part's reader
+# (``_reader``) when the settings are built.
+READ_ELSEWHERE = (
+    "callback_allowlist",
+    "secret_keys",
+    "attachment_store",
+    "retry_schedule",
+    "integration_retry_schedule",
+    "smtp_url",
+    "mail_from",
+)
+# Those of them that an empty value leaves unset, as if not given.
+EMPTY_MEANS_UNSET = frozenset({"attachment_store"})
+V = TypeVar("V", str, SecretStr, None)
+
+
+def _reader(setting: str) -> Callable[[str], object]:
+    """The function the part that uses ``setting`` reads it with (imported when settings
+    are checked, not when this module is)."""
+    from order_completion.events.guard import parse_allowlist
+    from order_completion.events.retry import parse_schedule
+    from order_completion.events.sealing import parse_keys
+    from order_completion.integrations.messages.smtp import parse_smtp_url, sender_address
+    from order_completion.integrations.s3 import parse_store_url
+
+    readers: dict[str, Callable[[str], object]] = {
+        "callback_allowlist": parse_allowlist,
+        "secret_keys": parse_keys,
+        "attachment_store": parse_store_url,
+        "retry_schedule": parse_schedule,
+        "integration_retry_schedule": parse_schedule,
+        "smtp_url": parse_smtp_url,
+        "mail_from": sender_address,
+    }
+    return readers[setting]
 
 
 class Settings(BaseSettings):
@@ -242,55 +280,14 @@ class Settings(BaseSettings):
             ) from None
         return value
 
-    @field_validator("callback_allowlist")
+    @field_validator(*READ_ELSEWHERE)
     @classmethod
-    def _networks(cls, value: str) -> str:
-        from order_completion.events.guard import parse_allowlist
-
-        parse_allowlist(value)
-        return value
-
-    @field_validator("secret_keys")
-    @classmethod
-    def _keys(cls, value: str) -> str:
-        from order_completion.events.sealing import parse_keys
-
-        parse_keys(value)
-        return value
-
-    @field_validator("attachment_store")
-    @classmethod
-    def _store(cls, value: str | None) -> str | None:
-        from order_completion.integrations.s3 import parse_store_url
-
-        if value:
-            parse_store_url(value)
-        return value
-
-    @field_validator("retry_schedule", "integration_retry_schedule")
-    @classmethod
-    def _schedule(cls, value: str) -> str:
-        from order_completion.events.retry import parse_schedule
-
-        parse_schedule(value)
-        return value
-
-    @field_validator("smtp_url")
-    @classmethod
-    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
-        from order_completion.integrations.messages.smtp import parse_smtp_url
-
-        if value is not None:
-            parse_smtp_url(value.get_secret_value())
-        return value
-
-    @field_validator("mail_from")
-    @classmethod
-    def _mail_from(cls, value: str | None) -> str | None:
-        from order_completion.integrations.messages.smtp import sender_address
-
-        if value is not None:
-            sender_address(value)
+    def _readable(cls, value: V, info: ValidationInfo) -> V:
+        """Checked by the reader of the part that uses it, so a bad value stops the start
+        naming its variable instead of failing later; a setting left unset is not checked."""
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if text is not None and (text or info.field_name not in EMPTY_MEANS_UNSET):
+            _reader(str(info.field_name))(text)
         return value
 
     @model_validator(mode="after")

@@ -5,7 +5,7 @@ fallout an operator retries or settles."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -28,18 +28,8 @@ from tests.sandbox_peers import (
     INVENTORY,
     ORDERING,
     RunningSandbox,
-    start_sandbox,
-    stop_sandbox,
 )
 from tests.support import events
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    folder = tmp_path_factory.mktemp("sandbox")
-    running = start_sandbox(folder / "sandbox.db", folder / "sandbox.log")
-    yield running
-    stop_sandbox(running)
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """Commands on API keys, each in its own transaction: create (the token is returned once),
-revoke, list. The CLI, the demo and the tests use them."""
+renew a family of them, revoke, list. The CLI, the demo and the tests use them."""
 
 from __future__ import annotations
 
-from order_completion.auth.service import create_token, list_tokens, revoke_token
+from order_completion.auth.service import create_token, list_tokens, revoke_family, revoke_token
 from order_completion.auth.tables import ApiToken
 from order_completion.clock import Clock
 from order_completion.database import Database
@@ -18,6 +18,17 @@ class TokenCommands:
         """A new API key for ``role``; the token itself is shown only here."""
         async with self.db.transaction() as session:
             _, token = await create_token(session, name=name, role=role, now=self.clock.now())
+            return token
+
+    async def renew(self, *, family: str, role: str) -> str:
+        """A new API key for ``role`` named ``{family}-{now}``, and every earlier key of the
+        family revoked with it: a tool that makes one at each start (the demo) leaves only
+        the last one it printed valid."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            await revoke_family(session, family=family, now=now)
+            name = f"{family}-{now.strftime('%Y%m%d%H%M%S%f')}"
+            _, token = await create_token(session, name=name, role=role, now=now)
             return token
 
     async def revoke(self, name_or_id: str) -> str:

@@ -124,6 +124,17 @@ async def revoke_token(session: AsyncSession, *, name_or_id: str, now: datetime)
     return row
 
 
+async def revoke_family(session: AsyncSession, *, family: str, now: datetime) -> int:
+    """Revoke every valid key named ``{family}-...``; how many were."""
+    revoked = await session.execute(
+        update(ApiToken)
+        .where(ApiToken.name.startswith(f"{family}-", autoescape=True))
+        .where(ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(getattr(revoked, "rowcount", 0) or 0)
+
+
 async def list_tokens(session: AsyncSession) -> list[ApiToken]:
     return list(await session.scalars(select(ApiToken).order_by(ApiToken.created_at)))
 

@@ -151,7 +151,6 @@ DEMO_DATA = Path("data/demo")
 async def _load_demo(settings: Settings) -> None:
     import httpx
 
-    from order_completion.auth.handlers import TokenCommands
     from order_completion.demo import PeerSeeder, load_demo
 
     services = build(settings)
@@ -165,11 +164,17 @@ async def _load_demo(settings: Settings) -> None:
             created = await load_demo(services, seeder)
         console.print(f"Demo data: {created} new cases")
 
-        name = f"demo-admin-{services.clock.now().strftime('%Y%m%d%H%M%S%f')}"
-        token = await TokenCommands(services.db, services.clock).create(name=name, role="admin")
-        console.print(f"Demo admin token: {token}", soft_wrap=True)
+        console.print(f"Demo admin token: {await demo_admin_token(services)}", soft_wrap=True)
     finally:
         await services.close()
+
+
+async def demo_admin_token(services: Services) -> str:
+    """An admin token for the demo's user; the one an earlier start printed is revoked, so
+    restarting the demo on the same data leaves one demo admin token valid."""
+    from order_completion.auth.handlers import TokenCommands
+
+    return await TokenCommands(services.db, services.clock).renew(family="demo-admin", role="admin")
 
 
 def worker() -> None:

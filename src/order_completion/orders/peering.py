@@ -4,19 +4,22 @@ looked, so a notification lost on the way never loses a case.
 
 Both go through the same intake as the listener: an order that already has its case is
 found, not opened twice. What the service remembers between runs (its registration, how
-far it has looked) is a ``peer_state`` row.
+far it has looked) is a ``peer_state`` row, written by the link's handlers
+(``link_handlers.py``).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum, auto
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from order_completion.audit import Actor
 from order_completion.cases.unit_of_work import UnitOfWork
@@ -25,15 +28,20 @@ from order_completion.database import Database
 from order_completion.errors import ServiceError
 from order_completion.integrations.errors import IntegrationFailure
 from order_completion.integrations.product_order import ProductOrdering
-from order_completion.integrations.tables import PeerState
 from order_completion.orders.handlers import Intake, OpenCase
+from order_completion.orders.link_handlers import (
+    ClaimRegistration,
+    LinkState,
+    RecordRegistration,
+    ReleaseRegistration,
+    RememberLook,
+)
+from order_completion.orders.rules import HubRegistration, reconciled_until
 from order_completion.orders.schemas import ProductOrder
 
 log = structlog.get_logger(__name__)
 
 RECONCILER = Actor(name="reconciliation")
-HUB = "tmf622.hub"
-LOOKED_UNTIL = "tmf622.reconciledUntil"
 PAGE = 100
 # Orders changed this long before the last look are asked for again: clocks differ.
 OVERLAP = timedelta(minutes=5)
@@ -51,8 +59,14 @@ class OrderManagementLink:
     every: timedelta
     callback: str | None = None
     listener_headers: dict[str, str] = field(default_factory=dict)
+    # Tells this process's claim on the hub registration from another's.
+    claimant: str = field(default_factory=lambda: uuid.uuid4().hex)
+    state: LinkState = field(init=False)
     _registered: bool = False
     _last_look: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.state = LinkState(self.db, self.clock)
 
     async def run_due(self) -> int:
         """The worker's job: register once, then reconcile every ``every``."""
@@ -70,78 +84,93 @@ class OrderManagementLink:
         self._last_look = self.clock.now()
 
     async def register(self) -> int:
-        """Our listener at the hub, once per callback; a hub that refuses is logged and
-        the reconciliation still finds the orders."""
+        """Our listener at the hub, once per callback however many processes start together:
+        the process whose turn it is posts it, the others find it registered at their next
+        round. A hub that refuses is logged and the reconciliation still finds the orders."""
         assert self.callback is not None
-        known = await self._remembered(HUB)
-        if known.get("callback") == self.callback:
-            self._registered = True
+        turn = await self.state.claim_registration(ClaimRegistration(self.callback, self.claimant))
+        if turn is not HubRegistration.OURS:
+            self._registered = turn is HubRegistration.REGISTERED
             return 0
         try:
             hub_id = await self.ordering.subscribe(self.callback, self.listener_headers)
         except IntegrationFailure as failure:
+            await self.state.release_registration(ReleaseRegistration(self.claimant))
             log.warning("peering.hub_refused", error=failure.detail, retryable=failure.retryable)
             self._registered = not failure.retryable
             return 0
-        await self._remember(HUB, {"id": hub_id, "callback": self.callback})
+        recorded = RecordRegistration(self.callback, self.claimant, hub_id)
+        if not await self.state.record_registration(recorded):
+            log.warning("peering.hub_claim_lost", hub=hub_id, callback=self.callback)
         self._registered = True
         log.info("peering.hub_registered", hub=hub_id, callback=self.callback)
         return 1
 
     async def reconcile(self) -> int:
         """Open the case of every order in a trigger state changed since the last look;
-        returns how many cases it opened."""
+        returns how many cases it opened. The next look starts before any order whose case
+        could not be opened, so that order is taken again."""
         started = self.clock.now()
-        looked = (await self._remembered(LOOKED_UNTIL)).get("until")
-        since = datetime.fromisoformat(looked) - OVERLAP if looked else started - FIRST_LOOK
-        opened = 0
-        latest = since
-        offset = 0
+        looked = await self.state.looked_until()
+        since = looked - OVERLAP if looked else started - FIRST_LOOK
+        look = _Look()
         try:
-            while True:
-                page = await self.ordering.orders_since(
-                    self.intake.trigger_states, iso(since) or "", offset=offset, limit=PAGE
-                )
-                for order in page:
-                    opened += await self._open(order)
-                    latest = max(latest, _changed(order) or latest)
-                if len(page) < PAGE:
-                    break
-                offset += PAGE
+            await self._look(since, look)
         except IntegrationFailure as failure:
             log.warning("peering.reconcile_failed", error=failure.detail)
-            return opened
-        await self._remember(LOOKED_UNTIL, {"until": iso(max(latest, started - OVERLAP))})
-        if opened:
-            log.info("peering.reconciled", opened=opened)
-        return opened
+            return look.opened
+        until = reconciled_until(since, started, look.changed, look.refused, OVERLAP)
+        await self.state.remember_look(RememberLook(until))
+        if look.opened or look.refused:
+            log.info("peering.reconciled", opened=look.opened, refused=len(look.refused))
+        return look.opened
 
-    async def _open(self, raw: dict[str, Any]) -> int:
+    async def _look(self, since: datetime, look: _Look) -> None:
+        """Every page of the orders changed after ``since``, each taken through intake."""
+        offset = 0
+        while True:
+            page = await self.ordering.orders_since(
+                self.intake.trigger_states, iso(since) or "", offset=offset, limit=PAGE
+            )
+            for order in page:
+                opening = await self._open(order)
+                changed = _changed(order)
+                if opening is _Opening.REFUSED:
+                    look.refused.append(changed)
+                elif changed is not None:
+                    look.changed.append(changed)
+                look.opened += opening is _Opening.OPENED
+            if len(page) < PAGE:
+                return
+            offset += PAGE
+
+    async def _open(self, raw: dict[str, Any]) -> _Opening:
         try:
             order = ProductOrder.model_validate(raw)
             # As the listener: the rules pick the policy, the order's state decides.
             command = OpenCase(order, RECONCILER, force=False, permissions=frozenset())
             opened = await self.intake.open_case(self.uow(), command)
-        except (ValidationError, ServiceError) as error:
+        except (ValidationError, ServiceError, SQLAlchemyError) as error:
             log.warning("peering.order_refused", order=raw.get("id"), error=str(error)[:300])
-            return 0
-        return int(opened.created)
+            return _Opening.REFUSED
+        return _Opening.OPENED if opened.created else _Opening.FOUND
 
-    async def _remembered(self, name: str) -> dict[str, Any]:
-        async with self.db.read() as session:
-            row = (
-                await session.execute(select(PeerState.value).where(PeerState.name == name))
-            ).scalar_one_or_none()
-        return dict(row or {})
 
-    async def _remember(self, name: str, value: dict[str, Any]) -> None:
-        async with self.db.transaction() as session:
-            row = await session.get(PeerState, name)
-            if row is None:
-                session.add(PeerState(name=name, value=value, updated_at=self.clock.now()))
-            else:
-                row.value = value
-                row.updated_at = self.clock.now()
+class _Opening(Enum):
+    """What taking one pulled order through intake came to."""
+
+    OPENED = auto()
+    FOUND = auto()  # it had its case already: nothing to do
+    REFUSED = auto()  # its case could not be opened; the next look takes it again
+
+
+@dataclass
+class _Look:
+    """What one look at order management's orders came to."""
+
+    opened: int = 0
+    changed: list[datetime] = field(default_factory=list)
+    refused: list[datetime | None] = field(default_factory=list)
 
 
 def _changed(order: dict[str, Any]) -> datetime | None:
