@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from order_completion.auth.sessions import SESSION_COOKIE
 from order_completion.auth.staff import RemoveStaffUser, StaffCommands
 from order_completion.bootstrap import Services
 from tests.web import PASSWORD, add_staff, form_token, sign_in
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """Sessions live in cookies: one database is enough to show how they behave."""
+    return sqlite_url
 
 
 async def test_the_root_leads_to_the_workspace_and_the_workspace_to_sign_in(
@@ -36,9 +43,7 @@ async def test_a_wrong_password_and_an_unknown_name_are_refused_alike(
     await add_staff(services, "morgan", "orderManager")
     token = form_token((await anonymous.get("/signin")).text)
     answers = [
-        await anonymous.post(
-            "/signin", data={"csrf": token, "name": name, "password": password}
-        )
+        await anonymous.post("/signin", data={"csrf": token, "name": name, "password": password})
         for name, password in [("morgan", "not the password"), ("nobody", PASSWORD)]
     ]
     for answer in answers:

@@ -23,7 +23,7 @@ from order_completion.commissioning import handlers as commissioning
 from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.communications import resend
 from order_completion.customer_records import handlers as customer_records
-from order_completion.errors import InvalidInput, ServiceError
+from order_completion.errors import Forbidden, InvalidInput, ServiceError
 from order_completion.training import handlers as training
 from order_completion.training.schemas import TrainingSessionCreate
 from order_completion.web import rules
@@ -39,12 +39,16 @@ async def _act(
     visit: Visit, case_id: str, needs: tuple[Permission, ...], done: str, run: Run
 ) -> Response:
     form = await posted_form(visit)
-    actor = visit.require(*needs).actor
     try:
+        actor = visit.require(*needs).actor
         await run(form, actor)
+    except Forbidden:
+        raise  # a refused person gets the refusal, not the case page
     except ServiceError as refused:
         named = f"{refused.field}: " if refused.field else ""
         return await case_page(visit, case_id, error=named + refused.message, status=refused.status)
+    finally:
+        await form.close()  # an uploaded file's spooled copy
     return pages_of(visit.request).redirect(visit, f"/cases/{case_id}?done={done}")
 
 

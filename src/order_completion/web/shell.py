@@ -251,6 +251,7 @@ async def posted_form(visit: Visit) -> FormData:
     form = await visit.request.form()
     token = form.get("csrf")
     if not isinstance(token, str) or not same_token(token, visit.session.csrf):
+        await form.close()
         raise FormRefused
     return form
 
