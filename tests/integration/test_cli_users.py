@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from order_completion.auth.staff import StaffCommands
 from order_completion.bootstrap import build_services
 from order_completion.cli import app
+from order_completion.cli.users import demo_login, demo_password
 from tests.conftest import settings_for
 from tests.integration.test_cli import env_of
 from tests.web import PASSWORD
@@ -61,3 +63,23 @@ def test_a_prompted_password_is_asked_twice_and_a_short_one_refused(sqlite_url: 
     )
     assert unknown.exit_code == 2
     assert "unknown role 'boss'" in unknown.output
+
+
+def test_the_demo_prints_the_same_staff_login_at_every_start(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The password is kept in the demo's folder; a second start finds the same user."""
+
+    async def start() -> tuple[str, str]:
+        services = build_services(settings_for(sqlite_url))
+        try:
+            password, new = demo_password(tmp_path)
+            user = await demo_login(StaffCommands(services.db, services.clock), password, new)
+            return user, password
+        finally:
+            await services.close()
+
+    first, second = asyncio.run(start()), asyncio.run(start())
+    assert first == second
+    assert signs_in(sqlite_url, *first) == "demo"
+    assert (tmp_path / "demo-password.txt").stat().st_mode & 0o777 == 0o600

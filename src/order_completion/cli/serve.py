@@ -152,6 +152,8 @@ async def _load_demo(settings: Settings) -> None:
     import httpx
 
     from order_completion.auth.handlers import TokenCommands
+    from order_completion.auth.staff import StaffCommands
+    from order_completion.cli.users import demo_login, demo_password
     from order_completion.demo import PeerSeeder, load_demo
 
     services = build(settings)
@@ -168,6 +170,11 @@ async def _load_demo(settings: Settings) -> None:
         name = f"demo-admin-{services.clock.now().strftime('%Y%m%d%H%M%S%f')}"
         token = await TokenCommands(services.db, services.clock).create(name=name, role="admin")
         console.print(f"Demo admin token: {token}", soft_wrap=True)
+        staff = StaffCommands(services.db, services.clock)
+        password, new = demo_password(DEMO_DATA)
+        user = await demo_login(staff, password, new)
+        where = f"http://{settings.host}:{settings.port}/"
+        console.print(f"Demo workspace: {where} (sign in as {user}, password {password})")
     finally:
         await services.close()
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -88,3 +90,32 @@ def user_remove(name: Annotated[str, typer.Argument(help="The user's name")]) ->
 
     removed = _staff(lambda staff: staff.remove(RemoveStaffUser(name)))
     console.print(f"Removed {removed}.", soft_wrap=True, markup=False, highlight=False)
+
+
+DEMO_USER = "demo"
+
+
+def demo_password(folder: Path) -> tuple[str, bool]:
+    """The demo's staff password, kept in its data folder so every start of the same demo
+    prints the same one; and whether it was made just now."""
+    kept = folder / "demo-password.txt"
+    if kept.exists():
+        return kept.read_text().strip(), False
+    password = secrets.token_urlsafe(12)
+    folder.mkdir(parents=True, exist_ok=True)
+    kept.write_text(password + "\n")
+    kept.chmod(0o600)
+    return password, True
+
+
+async def demo_login(staff: StaffCommands, password: str, new: bool) -> str:
+    """The demo's staff user (an administrator) signing in with ``password``."""
+    from order_completion.auth.staff import AddStaffUser, RemoveStaffUser
+
+    known = await staff.find(DEMO_USER)
+    if known is not None and not new:
+        return DEMO_USER
+    if known is not None:
+        await staff.remove(RemoveStaffUser(DEMO_USER))
+    await staff.add(AddStaffUser(DEMO_USER, "admin", password))
+    return DEMO_USER
