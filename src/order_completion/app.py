@@ -43,6 +43,8 @@ from order_completion.tmf import errors
 from order_completion.tmf.limits import BodySizeLimit
 from order_completion.tmf.text_guard import StorableText
 from order_completion.training.api import router as training_router
+from order_completion.web.shell import PageServices
+from order_completion.web.site import UPLOAD_PAGE, install_pages
 
 DESCRIPTION = """Runs the TM Forum eTOM process *Complete Customer Order* (1.3.3.4): after a
 product order is delivered, a **completion case** runs its policy's steps: ready-for-service
@@ -53,10 +55,10 @@ is written to the case history and, as a TMF event, to the outbox."""
 
 def routers_can_use(
     services: Services,
-) -> tuple[CaseServices, OrderServices, FlowServices, HubServices, PolicyServices]:
+) -> tuple[CaseServices, OrderServices, FlowServices, HubServices, PolicyServices, PageServices]:
     """Routers see the services through their own narrow protocols; this makes mypy check
     that the composition root's services satisfy every one of them."""
-    return services, services, services, services, services
+    return services, services, services, services, services, services
 
 
 # Set by ``serve`` for the API processes it starts: whether each also runs the worker.
@@ -121,6 +123,9 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         routers += [hub_router(api), ledger_router(api)]
     for router in routers:
         app.include_router(router)
+    # The staff pages (sign-in, workspace, case pages) and their static files: signed
+    # session cookies, not bearer tokens, so the gate below lets them through.
+    install_pages(app, services.settings)
     # The last added runs first: the request log sees every request and answer (and answers
     # an exception nothing else handled with a 500, keeping the connection); the caller is
     # authenticated before any body is read; the size limit bounds what the text check reads.
@@ -128,7 +133,10 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
     app.add_middleware(
         BodySizeLimit,
         limit=services.settings.max_body_bytes,
-        larger=[(UPLOAD_PATH, services.settings.attachment_max_bytes)],
+        larger=[
+            (UPLOAD_PATH, services.settings.attachment_max_bytes),
+            (UPLOAD_PAGE, services.settings.attachment_max_bytes),
+        ],
     )
     app.add_middleware(AuthenticateFirst, authenticator=services.auth)
     app.add_middleware(RequestLog, observe=metrics.observe)

@@ -160,6 +160,32 @@ class Settings(BaseSettings):
         default=Path("./data/hub-secret.key"),
         description="Where the generated key is kept (owner-only) when secret_keys is empty",
     )
+    session_key: SecretStr | None = Field(
+        default=None,
+        description="Keys signing the web pages' session cookies (comma-separated, the first "
+        "signs, every one checks); empty means keys derived from the secret keys",
+    )
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="How long a web sign-in lasts"
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OpenID Connect provider staff may sign in with (its discovery document "
+        "is at ISSUER/.well-known/openid-configuration); needs the client id and secret",
+    )
+    oidc_client_id: str | None = Field(default=None, description="This service's OIDC client id")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="This service's OIDC client secret"
+    )
+    oidc_role_claim: str = Field(
+        default="roles", description="ID token claim holding the signed-in person's role(s)"
+    )
+    oidc_scopes: str = Field(
+        default="openid profile email", description="Scopes asked of the OIDC provider"
+    )
+    workspace_refresh_seconds: float = Field(
+        default=10, ge=1, le=3600, description="How often the workspace's queues refresh"
+    )
     max_subscriptions_per_owner: int = Field(
         default=100, ge=1, description="Most hub subscriptions one caller may hold, over all APIs"
     )
@@ -302,6 +328,19 @@ class Settings(BaseSettings):
         missing = [f"ORDER_COMPLETION_{name.upper()}" for name in needed if not getattr(self, name)]
         if missing:
             raise ValueError(f"{self.message_transport} needs {' and '.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        """An OIDC provider is used only with this service's client id and secret."""
+        named = {
+            "oidc_issuer": self.oidc_issuer,
+            "oidc_client_id": self.oidc_client_id,
+            "oidc_client_secret": self.oidc_client_secret,
+        }
+        missing = [f"ORDER_COMPLETION_{name.upper()}" for name, value in named.items() if not value]
+        if self.oidc_issuer and missing:
+            raise ValueError(f"signing in with OIDC needs {' and '.join(missing)}")
         return self
 
     @field_validator("trigger_states", "jwt_algorithms", "attachment_types", mode="before")

@@ -54,5 +54,6 @@ def test_the_demo_updates_the_sandbox_peers_and_mails_the_customer(tmp_path: Pat
             assert raw.headers["content-type"] == "message/rfc822"
             assert b"application/pdf" in raw.content
         assert "Demo: sandbox peers" in server.log.read_text()
+        assert "Demo workspace: http://127.0.0.1:" in server.log.read_text()
     finally:
         stop_process(server.process)

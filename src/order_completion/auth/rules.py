@@ -111,3 +111,29 @@ def subject_problem(subject: str) -> str | None:
     if any(0xD800 <= ord(c) <= 0xDFFF or ord(c) < 32 or 127 <= ord(c) < 160 for c in subject):
         return "the token's 'sub' claim holds a control character or a lone surrogate"
     return None
+
+
+LONGEST_STAFF_NAME = 100
+SHORTEST_PASSWORD = 10
+LONGEST_PASSWORD = 1000  # Argon2 takes any length; this bounds the work one sign-in can ask
+
+
+def staff_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a person who signs in, or None: it is shown in the history
+    of every case they change, so it is a short line of printable text."""
+    if not name.strip() or name != name.strip():
+        return "a name must not be empty or start or end with a space"
+    if len(name) > LONGEST_STAFF_NAME:
+        return f"a name is at most {LONGEST_STAFF_NAME} characters"
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 or 0xD800 <= ord(c) <= 0xDFFF for c in name):
+        return "a name must not hold control characters"
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` is too weak or too long to keep, or None."""
+    if len(password) < SHORTEST_PASSWORD:
+        return f"a password needs at least {SHORTEST_PASSWORD} characters"
+    if len(password) > LONGEST_PASSWORD:
+        return f"a password is at most {LONGEST_PASSWORD} characters"
+    return None

@@ -22,3 +22,16 @@ class ApiToken(Base):
     # When a request last came with it (to the minute: see ``Authenticator``), so an
     # operator can tell a key in use from a forgotten one before revoking it (0016).
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffUser(Base):
+    """A person who signs in to the web workspace with a password; only an Argon2id hash
+    of the password is kept (0024)."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -68,6 +68,7 @@ class HistoryAction(StrEnum):
     CERTIFICATE_ISSUED = "certificateIssued"
     ATTACHMENT_ADDED = "attachmentAdded"
     MESSAGE_FAILED = "messageFailed"
+    MESSAGE_RESENT = "messageResent"
     SURVEY_ANSWERED = "surveyAnswered"
 
 
@@ -80,6 +81,7 @@ class InformationReason(StrEnum):
     WINDOW_PASSED = "windowPassed"
     CUSTOMER_UPDATE_FAILED = "customerUpdateFailed"
     MESSAGE_FAILED = "messageFailed"
+    MESSAGE_RESENT = "messageResent"
 
 
 class ItemState(StrEnum):

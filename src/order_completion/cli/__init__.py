@@ -1,5 +1,6 @@
 """The ``order-completion`` command: serve, worker, migrate, import-orders, policy check,
-bench, tokens, resealing hub secrets, and the sandbox peers; one module per command or group.
+bench, tokens, web users, resealing hub secrets, and the sandbox peers; one module per
+command or group.
 
 Heavy modules are imported inside each command so that ``--help`` stays fast.
 """
@@ -17,6 +18,7 @@ from order_completion.cli.sandbox import sandbox
 from order_completion.cli.secrets import secrets_app
 from order_completion.cli.serve import migrate, serve, worker
 from order_completion.cli.tokens import token_app
+from order_completion.cli.users import user_app
 
 app = typer.Typer(
     help="Complete Customer Order (eTOM 1.3.3.4) as a service.",
@@ -32,6 +34,7 @@ app.command()(sandbox)
 app.add_typer(policy_app, name="policy")
 app.add_typer(token_app, name="token")
 app.add_typer(secrets_app, name="secrets")
+app.add_typer(user_app, name="user")
 
 
 @app.command()

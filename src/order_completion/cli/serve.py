@@ -151,6 +151,8 @@ DEMO_DATA = Path("data/demo")
 async def _load_demo(settings: Settings) -> None:
     import httpx
 
+    from order_completion.auth.staff import StaffCommands
+    from order_completion.cli.users import demo_login, demo_password
     from order_completion.demo import PeerSeeder, load_demo
 
     services = build(settings)
@@ -165,6 +167,11 @@ async def _load_demo(settings: Settings) -> None:
         console.print(f"Demo data: {created} new cases")
 
         console.print(f"Demo admin token: {await demo_admin_token(services)}", soft_wrap=True)
+        staff = StaffCommands(services.db, services.clock)
+        password, new = demo_password(DEMO_DATA)
+        user = await demo_login(staff, password, new)
+        where = f"http://{settings.host}:{settings.port}/"
+        console.print(f"Demo workspace: {where} (sign in as {user}, password {password})")
     finally:
         await services.close()
 

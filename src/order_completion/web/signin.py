@@ -1,0 +1,64 @@
+"""Signing in with a name and a password, and signing out."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from order_completion.auth.staff import STAFF_KIND, StaffCommands
+from order_completion.errors import Unauthenticated
+from order_completion.web import rules
+from order_completion.web.shell import (
+    SIGN_IN,
+    StaffDep,
+    VisitDep,
+    page_router,
+    pages_of,
+    posted_form,
+    text,
+)
+
+router = page_router()
+
+
+@router.get("/")
+async def home(visit: VisitDep) -> Response:
+    """The site's root leads to the workspace (which asks for a sign-in first)."""
+    return pages_of(visit.request).redirect(visit, rules.HOME)
+
+
+@router.get(SIGN_IN)
+async def sign_in_page(visit: VisitDep, next: str | None = None) -> Response:
+    pages = pages_of(visit.request)
+    if visit.staff is not None:
+        return pages.redirect(visit, rules.safe_next(next))
+    return pages.render(visit, "signin.html", _context(visit.request, next))
+
+
+def _context(request: Request, next: str | None, **extra: object) -> dict[str, object]:
+    return {"next": rules.safe_next(next), "oidc": pages_of(request).oidc, **extra}
+
+
+@router.post(SIGN_IN)
+async def sign_in(visit: VisitDep) -> Response:
+    """Sign in; a refusal says only that the name or the password is wrong (401), with the
+    name kept in its field and the password not."""
+    pages = pages_of(visit.request)
+    form = await posted_form(visit)
+    name, password = text(form, "name"), form.get("password")
+    staff = StaffCommands(visit.services.db, visit.services.clock)
+    try:
+        if not name or not isinstance(password, str) or not password:
+            raise Unauthenticated("enter your name and your password")
+        person = await staff.sign_in(name, password)
+    except Unauthenticated as refused:
+        context = _context(visit.request, text(form, "next"), error=refused.message, name=name)
+        return pages.render(visit, "signin.html", context, status=401)
+    visit.become(visit.session.signed_in_as(person.name, STAFF_KIND, person.key), person)
+    return pages.redirect(visit, rules.safe_next(text(form, "next")))
+
+
+@router.post("/signout")
+async def sign_out(visit: StaffDep) -> Response:
+    await posted_form(visit)
+    visit.become(visit.session.signed_out(), None)
+    return pages_of(visit.request).redirect(visit, SIGN_IN)

@@ -1,0 +1,85 @@
+"""``order-completion user add | list | remove``: the people who sign in to the workspace."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from order_completion.auth.staff import StaffCommands
+from order_completion.bootstrap import build_services
+from order_completion.cli import app
+from order_completion.cli.users import demo_login, demo_password
+from tests.conftest import settings_for
+from tests.integration.test_cli import env_of
+from tests.web import PASSWORD
+
+runner = CliRunner()
+
+
+def signs_in(database_url: str, name: str, password: str) -> str:
+    async def check() -> str:
+        services = build_services(settings_for(database_url))
+        try:
+            return (await StaffCommands(services.db, services.clock).sign_in(name, password)).name
+        finally:
+            await services.close()
+
+    return asyncio.run(check())
+
+
+def test_users_are_added_listed_and_removed(sqlite_url: str) -> None:
+    env = env_of(sqlite_url)
+    add = ["user", "add", "dana", "--role", "orderManager", "--password-stdin"]
+    added = runner.invoke(app, add, input=PASSWORD + "\n", env=env)
+    assert added.exit_code == 0, added.output
+    assert "Added dana (orderManager)." in added.output
+    assert signs_in(sqlite_url, "dana", PASSWORD) == "dana"
+    listed = runner.invoke(app, ["user", "list"], env=env)
+    assert "dana  orderManager" in listed.output
+    assert PASSWORD not in listed.output
+    again = runner.invoke(app, add, input=PASSWORD + "\n", env=env)
+    assert again.exit_code == 2
+    assert "a user named 'dana' already exists" in again.output
+    removed = runner.invoke(app, ["user", "remove", "dana"], env=env)
+    assert removed.exit_code == 0
+    assert "dana" not in runner.invoke(app, ["user", "list"], env=env).output.splitlines()[-1]
+
+
+def test_a_prompted_password_is_asked_twice_and_a_short_one_refused(sqlite_url: str) -> None:
+    env = env_of(sqlite_url)
+    short = runner.invoke(
+        app, ["user", "add", "sam", "--role", "viewer"], input="short\nshort\n", env=env
+    )
+    assert short.exit_code == 2
+    assert "a password needs at least 10 characters" in short.output
+    prompted = runner.invoke(
+        app, ["user", "add", "sam", "--role", "viewer"], input=f"{PASSWORD}\n{PASSWORD}\n", env=env
+    )
+    assert prompted.exit_code == 0, prompted.output
+    unknown = runner.invoke(
+        app, ["user", "add", "kim", "--role", "boss", "--password-stdin"], input=PASSWORD, env=env
+    )
+    assert unknown.exit_code == 2
+    assert "unknown role 'boss'" in unknown.output
+
+
+def test_the_demo_prints_the_same_staff_login_at_every_start(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The password is kept in the demo's folder; a second start finds the same user."""
+
+    async def start() -> tuple[str, str]:
+        services = build_services(settings_for(sqlite_url))
+        try:
+            password, new = demo_password(tmp_path)
+            user = await demo_login(StaffCommands(services.db, services.clock), password, new)
+            return user, password
+        finally:
+            await services.close()
+
+    first, second = asyncio.run(start()), asyncio.run(start())
+    assert first == second
+    assert signs_in(sqlite_url, *first) == "demo"
+    assert (tmp_path / "demo-password.txt").stat().st_mode & 0o777 == 0o600
