@@ -35,6 +35,8 @@ from order_completion.orders.api import OrderServices
 from order_completion.orders.api import router as orders_router
 from order_completion.policies.api import PolicyServices
 from order_completion.policies.api import router as policies_router
+from order_completion.portal.api import PortalServices, portal_router
+from order_completion.portal.api import router as customer_link_router
 from order_completion.processflow.api import FlowServices
 from order_completion.processflow.api import router as processflow_router
 from order_completion.settings import Settings
@@ -53,10 +55,17 @@ is written to the case history and, as a TMF event, to the outbox."""
 
 def routers_can_use(
     services: Services,
-) -> tuple[CaseServices, OrderServices, FlowServices, HubServices, PolicyServices]:
+) -> tuple[
+    CaseServices,
+    OrderServices,
+    FlowServices,
+    HubServices,
+    PolicyServices,
+    PortalServices,
+]:
     """Routers see the services through their own narrow protocols; this makes mypy check
     that the composition root's services satisfy every one of them."""
-    return services, services, services, services, services
+    return services, services, services, services, services, services
 
 
 # Set by ``serve`` for the API processes it starts: whether each also runs the worker.
@@ -116,6 +125,8 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         certificates_router,
         policies_router,
         attachments_router,
+        customer_link_router,
+        portal_router,
     ]
     for api in Api:
         routers += [hub_router(api), ledger_router(api)]

@@ -68,6 +68,7 @@ from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
 from order_completion.policies.loader import load_policies
 from order_completion.policies.service import PolicyBook
+from order_completion.portal.signing import LinkSigner, signing_keys
 from order_completion.processflow.projection import ProcessFlowProjector
 from order_completion.processflow.representation import DERIVATIONS as PROCESS_FLOW_EVENTS
 from order_completion.settings import Settings
@@ -153,12 +154,22 @@ class Services:
     peer_client: httpx.AsyncClient | None = None
     order_link: OrderManagementLink | None = None
     attachments: AttachmentStore = field(default_factory=lambda: FolderStore(Path("data")))
+    portal_signer: LinkSigner = field(init=False)
     timers: TimerWorker = field(init=False)
     worker: Worker = field(init=False)
 
     @property
     def base_url(self) -> str:
         return self.settings.public_url.rstrip("/")
+
+    @property
+    def portal_url(self) -> str:
+        """Where customers open their links: the public URL, else this server's address."""
+        return self.base_url or f"http://{self.settings.host}:{self.settings.port}"
+
+    @property
+    def portal_link_days(self) -> int:
+        return self.settings.portal_link_days
 
     def hubs(self) -> HubCommands:
         """The hub commands, for the hub routes, the CLI and tools acting as the operator."""
@@ -300,6 +311,10 @@ def build_services(
         peers=peers,
         peer_client=peer_client,
         attachments=attachment_store(settings, peer_client),
+    )
+    portal_key = settings.portal_key.get_secret_value() if settings.portal_key else ""
+    services.portal_signer = LinkSigner(
+        signing_keys(portal_key, settings.secret_keys, settings.secret_key_file)
     )
     performing = performers(peers)
     recording = {target.value: services.record_customer_attempt for target in peers.targets}

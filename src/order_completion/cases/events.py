@@ -68,6 +68,8 @@ class HistoryAction(StrEnum):
     ATTACHMENT_ADDED = "attachmentAdded"
     MESSAGE_FAILED = "messageFailed"
     SURVEY_ANSWERED = "surveyAnswered"
+    CUSTOMER_LINK_ISSUED = "customerLinkIssued"
+    CUSTOMER_PORTAL_USED = "customerPortalUsed"
 
 
 class InformationReason(StrEnum):
@@ -209,6 +211,7 @@ class InteractionLogged(DomainEvent):
     description: str | None = None
     party: dict[str, Any] | None = None
     status: str = "completed"
+    channel: str | None = None  # where the contact took place, beside the service's own
 
 
 @dataclass(frozen=True)
