@@ -39,6 +39,8 @@ from order_completion.portal.api import PortalServices, portal_router
 from order_completion.portal.api import router as customer_link_router
 from order_completion.processflow.api import FlowServices
 from order_completion.processflow.api import router as processflow_router
+from order_completion.reports.api import ReportServices
+from order_completion.reports.api import router as reports_router
 from order_completion.settings import Settings
 from order_completion.surveys.api import router as surveys_router
 from order_completion.tmf import errors
@@ -62,10 +64,11 @@ def routers_can_use(
     HubServices,
     PolicyServices,
     PortalServices,
+    ReportServices,
 ]:
     """Routers see the services through their own narrow protocols; this makes mypy check
     that the composition root's services satisfy every one of them."""
-    return services, services, services, services, services, services
+    return services, services, services, services, services, services, services
 
 
 # Set by ``serve`` for the API processes it starts: whether each also runs the worker.
@@ -126,6 +129,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         policies_router,
         attachments_router,
         customer_link_router,
+        reports_router,
         portal_router,
     ]
     for api in Api:
