@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Protocol, cast
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Body, Depends, Response
 
 from order_completion.acceptance import handlers as acceptance
 from order_completion.acceptance.certificate import MEDIA_TYPE
@@ -27,11 +27,14 @@ from order_completion.portal.rules import PortalAction
 from order_completion.portal.schemas import (
     CustomerLinkOut,
     CustomerLinkRequest,
+    MoveRequestOut,
     PortalAcceptance,
     PortalBooking,
     PortalCaseOut,
+    PortalDecisionOut,
     PortalMoveRequest,
     PortalRejection,
+    PortalSessionOut,
 )
 from order_completion.portal.service import OpenedLink, open_link
 from order_completion.portal.signing import LinkSigner
@@ -82,6 +85,8 @@ PORTAL_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "The link's case (or the session named) is gone"},
 }
 
+# No body (or an empty one): the default validity, and earlier links kept.
+NO_CHOICES = CustomerLinkRequest()
 router = APIRouter(prefix=API_BASE, tags=["customerLink"])
 portal_router = APIRouter(prefix=f"{PORTAL_PATH}/{{token}}", tags=["customerPortal"])
 
@@ -103,9 +108,8 @@ async def issue_link(
     case_id: str,
     app: PortalServicesDep,
     actor: ActorDep,
-    body: CustomerLinkRequest | None = None,
+    wanted: Annotated[CustomerLinkRequest, Body()] = NO_CHOICES,
 ) -> Response:
-    wanted = body or CustomerLinkRequest()
     command = handlers.IssueLink(
         case_id,
         actor,
@@ -168,7 +172,8 @@ async def _decide(
         "not wait for one."
     ),
     status_code=201,
-    responses=PORTAL_ERRORS,
+    response_model=PortalDecisionOut,
+    responses={201: {"model": PortalDecisionOut}, **PORTAL_ERRORS},
 )
 async def accept(
     token: str, body: PortalAcceptance, link: LinkDep, app: PortalServicesDep
@@ -185,7 +190,8 @@ async def accept(
         "`reason`). Reopens the cycle as a rejection through the API does."
     ),
     status_code=201,
-    responses=PORTAL_ERRORS,
+    response_model=PortalDecisionOut,
+    responses={201: {"model": PortalDecisionOut}, **PORTAL_ERRORS},
 )
 async def reject(
     token: str, body: PortalRejection, link: LinkDep, app: PortalServicesDep
@@ -207,7 +213,8 @@ async def reject(
         "training step waits. The trainer is assigned by the provider."
     ),
     status_code=201,
-    responses=PORTAL_ERRORS,
+    response_model=PortalSessionOut,
+    responses={201: {"model": PortalSessionOut}, **PORTAL_ERRORS},
 )
 async def book(token: str, body: PortalBooking, link: LinkDep, app: PortalServicesDep) -> Response:
     command = training.BookSession(
@@ -232,7 +239,8 @@ async def book(token: str, body: PortalBooking, link: LinkDep, app: PortalServic
         "session; 409 when the session is no longer open or training no longer waits."
     ),
     status_code=202,
-    responses=PORTAL_ERRORS,
+    response_model=MoveRequestOut,
+    responses={202: {"model": MoveRequestOut}, **PORTAL_ERRORS},
 )
 async def ask_to_move(
     session_id: str, body: PortalMoveRequest, link: LinkDep, app: PortalServicesDep

@@ -179,3 +179,35 @@ class PortalCaseOut(BaseModel):
     trainingSession: list[dict[str, Any]]
     certificate: dict[str, Any] | None
     linkExpires: str
+
+
+class PortalDecisionOut(BaseModel):
+    """The decision the customer made, with the case as they now see it."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    type_: str = Field(alias="@type")
+    decision: str
+    decidedBy: dict[str, Any]
+    reason: str | None
+    punchList: list[dict[str, Any]]
+    decisionDate: str
+    case: PortalCaseOut
+
+
+class PortalSessionOut(BaseModel):
+    """A training session as the customer sees it."""
+
+    id: str
+    topic: list[str]
+    scheduledStart: str
+    scheduledEnd: str | None
+    status: str
+    trainer: str | None
+    attendee: list[str | None]
+
+
+class MoveRequestOut(BaseModel):
+    sessionId: str
+    status: str

@@ -46,7 +46,9 @@ PERIOD_DOC = (
     "`from` or later and before `to` (days, or moments with an offset; UTC without one). "
 )
 FromQuery = Annotated[str, Query(alias="from", description="Start of the period, e.g. 2026-01-01")]
-ToQuery = Annotated[str, Query(description="End of the period (excluded), e.g. 2026-04-01")]
+ToQuery = Annotated[
+    str, Query(alias="to", description="End of the period (excluded), e.g. 2026-04-01")
+]
 GroupQuery = Annotated[
     str | None, Query(alias="groupBy", description="policy, category or month; none: overall")
 ]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pygal
+from pygal import etree
 from pygal.style import Style
 
 from order_completion.reports.rules import ChartMetric
@@ -18,9 +19,7 @@ from order_completion.reports.service import Report
 # On import pygal appends to ``sys.meta_path`` a finder for its map plugins that predates
 # ``find_spec``: every later import that fails anywhere in the process then warns through it
 # (an error where warnings are). The report draws no maps, so that finder is taken out.
-sys.meta_path[:] = [
-    finder for finder in sys.meta_path if type(finder).__module__ != pygal.__name__
-]
+sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__module__ != pygal.__name__]
 
 CSV_COLUMNS: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = (
     ("cases", lambda m: m["cases"]),
@@ -106,7 +105,7 @@ def report_chart(report: Report, metric: ChartMetric) -> bytes:
     chart = pygal.Bar(
         title=title,
         style=PLAIN,
-        js=[],  # no script: the chart is an image
+        js=[],  # no script fetched from elsewhere
         width=800,
         height=400,
         show_legend=len(series) > 1,
@@ -115,5 +114,15 @@ def report_chart(report: Report, metric: ChartMetric) -> bytes:
     chart.x_labels = [key for key, _ in lines]
     for name, pick in series:
         chart.add(name, [pick(figures) for _, figures in lines])
-    rendered: bytes = chart.render()
+    return _without_scripts(chart.render_tree())
+
+
+def _without_scripts(svg: Any) -> bytes:
+    """The chart without the script pygal always writes (its settings, for tooltips): the
+    chart is an image, and an image of ours runs nothing."""
+    for parent in list(svg.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.rpartition("}")[2] == "script":
+                parent.remove(child)
+    rendered: bytes = etree.etree.tostring(svg, encoding="utf-8", xml_declaration=True)
     return rendered
