@@ -21,6 +21,10 @@ from order_completion.cases.rules import Milestone, Outcome, StepKind
 from order_completion.database import UTCDateTime
 from order_completion.reports.rules import GroupBy
 
+# A case's commissioning runs, counted on their case's index.
+READY = Milestone.READY_FOR_SERVICE_NOTIFIED.value
+CLOSURE = Milestone.READY_FOR_CLOSURE.value
+RUNS = "(SELECT count(*) FROM commissioning_run r WHERE r.case_id = c.id)"
 ACCEPTED = f"'{Outcome.ACCEPTED.value}', '{Outcome.DEEMED_ACCEPTED.value}'"
 OVERALL = "'all'"
 
@@ -30,31 +34,40 @@ class Dialect:
     """What differs between the two databases: dates, JSON and percentiles."""
 
     month: str  # the month of the start of service, as YYYY-MM
-    first_milestone: str  # the first date of milestone :name (a template on {name})
+    first_milestone: str  # the first date of milestone {name}
     hours_between: str  # hours from {start} to {end}
     score: str  # the survey's score in its step's data
     percentiles: bool  # whether percentile_cont exists
+    milestones: str = ""  # what the cohort joins to read the milestones, if anything
 
 
 SQLITE = Dialect(
     month="strftime('%Y-%m', c.start_of_service_date)",
     first_milestone=(
-        "(SELECT min(julianday(json_extract(m.value, '$.date'))) FROM json_each(c.milestones) m"
-        " WHERE json_extract(m.value, '$.name') = '{name}')"
+        "julianday((SELECT min(json_extract(m.value, '$.date')) FROM json_each(c.milestones) m"
+        " WHERE json_extract(m.value, '$.name') = '{name}'))"
     ),
     hours_between="(({end}) - ({start})) * 24.0",
     score="json_extract(s.data, '$.score')",
     percentiles=False,
 )
+# PostgreSQL reads a case's milestones once for both dates. Their ISO texts, all in UTC
+# with the same offset, sort as the moments they name, so the earliest is the least text,
+# converted once.
+MILESTONES = f"""
+    LEFT JOIN LATERAL (
+      SELECT min(m ->> 'date') FILTER (WHERE m ->> 'name' = '{READY}') AS {READY},
+        min(m ->> 'date') FILTER (WHERE m ->> 'name' = '{CLOSURE}') AS {CLOSURE}
+      FROM json_array_elements(c.milestones) m) milestone ON true"""
+
+
 POSTGRES = Dialect(
     month="to_char(c.start_of_service_date, 'YYYY-MM')",
-    first_milestone=(
-        "(SELECT min(((m ->> 'date')::timestamptz AT TIME ZONE 'UTC'))"
-        " FROM json_array_elements(c.milestones) m WHERE m ->> 'name' = '{name}')"
-    ),
+    first_milestone="(milestone.{name}::timestamptz AT TIME ZONE 'UTC')",
     hours_between="extract(epoch FROM ({end}) - ({start})) / 3600.0",
     score="(s.data ->> 'score')::numeric",
     percentiles=True,
+    milestones=MILESTONES,
 )
 
 
@@ -77,36 +90,45 @@ def _moment(dialect: Dialect, expression: str) -> str:
     return expression if dialect.percentiles else f"julianday({expression})"
 
 
-def facts(dialect: Dialect, group_by: GroupBy | None) -> str:
-    """One row per case of the cohort: its group and each fact the metrics aggregate
-    (NULL where the fact does not apply to the case)."""
-    ready = dialect.first_milestone.format(name=Milestone.READY_FOR_SERVICE_NOTIFIED.value)
-    closure = dialect.first_milestone.format(name=Milestone.READY_FOR_CLOSURE.value)
-    started = _moment(dialect, "c.start_of_service_date")
-    target = _moment(dialect, "c.target_completion_date")
+def cohort(dialect: Dialect, group_by: GroupBy | None) -> str:
+    """One row per case of the cohort with what its facts are computed from, each read
+    once (the milestones parsed, the runs counted): materialized, so that no database
+    evaluates them again for every aggregate that uses them."""
+    ready = dialect.first_milestone.format(name=READY)
+    closure = dialect.first_milestone.format(name=CLOSURE)
     return f"""
-    SELECT {_group_key(dialect, group_by)} AS grp,
-      {dialect.hours_between.format(start=ready, end=started)} AS cycle_hours,
-      CASE WHEN a.round = 1 THEN 1 ELSE 0 END AS first_time,
-      CASE WHEN a.outcome = '{Outcome.DEEMED_ACCEPTED.value}' THEN 1 ELSE 0 END AS deemed,
-      CASE WHEN a.outcome = '{Outcome.ACCEPTED.value}' THEN 1 ELSE 0 END AS explicit,
-      CASE WHEN r.runs > 0 THEN r.runs - 1 END AS retests,
-      CASE WHEN {closure} IS NULL OR c.target_completion_date IS NULL THEN NULL
-           WHEN {closure} <= {target} THEN 1 ELSE 0 END AS on_time,
-      CASE WHEN t.outcome = '{Outcome.TRAINED.value}'
-                AND (t.due_at IS NULL OR t.completed_at <= t.due_at) THEN 1
-           WHEN t.outcome IN ('{Outcome.TRAINED.value}', '{Outcome.EXPIRED.value}') THEN 0
-      END AS training_on_time,
+    SELECT {_group_key(dialect, group_by)} AS grp, {ready} AS ready, {closure} AS closure,
+      {_moment(dialect, "c.start_of_service_date")} AS started,
+      {_moment(dialect, "c.target_completion_date")} AS target,
+      {RUNS} AS runs, a.round AS acceptance_round, a.outcome AS acceptance,
+      t.outcome AS training, t.due_at AS training_due, t.completed_at AS trained_at,
       {dialect.score} AS score
     FROM completion_case c
     JOIN case_step a ON a.case_id = c.id AND a.kind = '{StepKind.ACCEPTANCE.value}'
       AND a.outcome IN ({ACCEPTED})
     LEFT JOIN case_step t ON t.case_id = c.id AND t.kind = '{StepKind.TRAINING.value}'
     LEFT JOIN case_step s ON s.case_id = c.id AND s.kind = '{StepKind.SATISFACTION_SURVEY.value}'
-      AND s.outcome = '{Outcome.RESPONDED.value}'
-    LEFT JOIN (SELECT case_id, count(*) AS runs FROM commissioning_run GROUP BY case_id) r
-      ON r.case_id = c.id
+      AND s.outcome = '{Outcome.RESPONDED.value}'{dialect.milestones}
     WHERE c.start_of_service_date >= :start AND c.start_of_service_date < :end"""
+
+
+def facts(dialect: Dialect) -> str:
+    """Each fact the metrics aggregate, per case of the cohort (NULL where it does not
+    apply to the case)."""
+    return f"""
+    SELECT grp, {dialect.hours_between.format(start="ready", end="started")} AS cycle_hours,
+      CASE WHEN acceptance_round = 1 THEN 1 ELSE 0 END AS first_time,
+      CASE WHEN acceptance = '{Outcome.DEEMED_ACCEPTED.value}' THEN 1 ELSE 0 END AS deemed,
+      CASE WHEN acceptance = '{Outcome.ACCEPTED.value}' THEN 1 ELSE 0 END AS explicit,
+      CASE WHEN runs > 0 THEN runs - 1 END AS retests,
+      CASE WHEN closure IS NULL OR target IS NULL THEN NULL
+           WHEN closure <= target THEN 1 ELSE 0 END AS on_time,
+      CASE WHEN training = '{Outcome.TRAINED.value}'
+                AND (training_due IS NULL OR trained_at <= training_due) THEN 1
+           WHEN training IN ('{Outcome.TRAINED.value}', '{Outcome.EXPIRED.value}') THEN 0
+      END AS training_on_time,
+      score
+    FROM cohort"""
 
 
 AGGREGATES = """
@@ -134,13 +156,15 @@ def report_statement(dialect: Dialect, group_by: GroupBy | None) -> TextClause:
     """Every metric of every group of the cohort (one group, ``all``, without
     ``group_by``), ordered by group."""
     if dialect.percentiles:
-        sql = f"""WITH facts AS ({facts(dialect, group_by)})
+        sql = f"""WITH cohort AS MATERIALIZED ({cohort(dialect, group_by)}),
+        facts AS ({facts(dialect)})
         SELECT grp, {AGGREGATES},
           percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours) AS cycle_median,
           percentile_cont(0.9) WITHIN GROUP (ORDER BY cycle_hours) AS cycle_p90
         FROM facts GROUP BY grp ORDER BY grp"""
     else:
-        sql = f"""WITH facts AS ({facts(dialect, group_by)}),
+        sql = f"""WITH cohort AS MATERIALIZED ({cohort(dialect, group_by)}),
+        facts AS MATERIALIZED ({facts(dialect)}),
         ranked AS (
           SELECT grp, cycle_hours AS x,
             row_number() OVER (PARTITION BY grp ORDER BY cycle_hours) - 1 AS i,
