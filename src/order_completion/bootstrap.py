@@ -68,6 +68,7 @@ from order_completion.outbound.runner import OutboundRunner
 from order_completion.outbound.store import ClaimedCall
 from order_completion.policies.loader import load_policies
 from order_completion.policies.service import PolicyBook
+from order_completion.portal.service import current_link
 from order_completion.portal.signing import LinkSigner, signing_keys
 from order_completion.processflow.projection import ProcessFlowProjector
 from order_completion.processflow.representation import DERIVATIONS as PROCESS_FLOW_EVENTS
@@ -170,6 +171,13 @@ class Services:
     @property
     def portal_link_days(self) -> int:
         return self.settings.portal_link_days
+
+    async def portal_link_of(self, case_id: str) -> str:
+        """The customer portal URL a message to the customer carries."""
+        token = await current_link(
+            self.db, self.portal_signer, case_id, self.clock.now(), self.portal_link_days
+        )
+        return f"{self.portal_url}/portal/{token}"
 
     def hubs(self) -> HubCommands:
         """The hub commands, for the hub routes, the CLI and tools acting as the operator."""
@@ -325,6 +333,7 @@ def build_services(
             appointment=lambda appointment_id: _appointment(db, appointment_id),
             certificate=lambda case_id: certificate_of(db, case_id),
             customers=peers.customer,
+            portal_link=services.portal_link_of,
         )
         recording[MESSAGE] = services.record_message
     outbound = OutboundRunner(

@@ -35,7 +35,7 @@ async def issue_link(uow: UnitOfWork, cmd: IssueLink) -> LinkClaims:
     async with uow:
         case = await uow.load(cmd.case_id, cmd.actor)
         links = await uow.session.get(CustomerLinks, case.id)
-        current = links.generation if links is not None else None
+        current = links.generation if links is not None else rules.FIRST_GENERATION
         generation = rules.next_generation(current, revoke_others=cmd.revoke_others)
         claims = LinkClaims(case.id, generation, rules.expiry(uow.now, cmd.valid_for_days))
         if links is None:
@@ -45,7 +45,7 @@ async def issue_link(uow: UnitOfWork, cmd: IssueLink) -> LinkClaims:
                     generation=generation,
                     issued=1,
                     last_issued_at=uow.now,
-                    revoked_at=None,
+                    revoked_at=uow.now if generation != current else None,
                 )
             )
         else:
@@ -58,7 +58,7 @@ async def issue_link(uow: UnitOfWork, cmd: IssueLink) -> LinkClaims:
             HistoryAction.CUSTOMER_LINK_ISSUED,
             expires=iso(claims.expires),
             generation=generation,
-            revokedOthers=current is not None and generation != current,
+            revokedOthers=generation != current,
         )
         return claims
 

@@ -15,6 +15,9 @@ SHORTEST_DAYS = 1
 LONGEST_DAYS = 90
 LONGEST_NAME = 200
 PORTAL_CHANNEL = "customerPortal"
+# The generation of a case's links until one is issued that revokes the others: the links
+# its messages carry need no row written to be honoured.
+FIRST_GENERATION = 1
 
 
 class Refusal(StrEnum):
@@ -50,20 +53,19 @@ def expiry(now: datetime, days: int) -> datetime:
 
 
 def refusal(claims: LinkClaims, now: datetime, current_generation: int | None) -> Refusal | None:
-    """Why a genuine link is refused now, or None when it opens its case. A case with no
-    link row has had every link revoked (it was never issued one here)."""
+    """Why a genuine link is refused now, or None when it opens its case; a case whose
+    links were never revoked (``None``) is at the first generation."""
     if now >= claims.expires:
         return Refusal.EXPIRED
-    if current_generation is None or claims.generation < current_generation:
+    if claims.generation < (current_generation or FIRST_GENERATION):
         return Refusal.REVOKED
     return None
 
 
 def next_generation(current: int | None, *, revoke_others: bool) -> int:
     """The generation a new link carries: a new one when it revokes the others."""
-    if current is None:
-        return 1
-    return current + 1 if revoke_others else current
+    generation = current or FIRST_GENERATION
+    return generation + 1 if revoke_others else generation
 
 
 def name_problem(name: str) -> str | None:

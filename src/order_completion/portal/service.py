@@ -80,3 +80,17 @@ async def open_link(db: Database, signer: LinkSigner, token: str, now: datetime)
     if refusal is not None:
         raise LinkRefused(refusal, "the link was revoked by a newer one; use the latest link")
     return OpenedLink(claims, found.customer_id, found.customer_name)
+
+
+async def current_link(
+    db: Database, signer: LinkSigner, case_id: str, now: datetime, days: int
+) -> str:
+    """A link of the case's current generation valid ``days`` from ``now`` (for the
+    messages the customer is sent), without writing anything: issuing a link that
+    revokes the others revokes these too."""
+    async with db.read() as session:
+        generation = await session.scalar(
+            select(CustomerLinks.generation).where(CustomerLinks.case_id == case_id)
+        )
+    claims = LinkClaims(case_id, generation or rules.FIRST_GENERATION, rules.expiry(now, days))
+    return signer.sign(claims)
