@@ -71,6 +71,7 @@ def test_a_period_is_days_or_moments_in_order_and_not_too_long() -> None:
     assert parse_moment("2026-03-01T10:00:00+01:00") == datetime(2026, 3, 1, 9, tzinfo=UTC)
     assert parse_moment("2026-03-01T10:00:00") == datetime(2026, 3, 1, 10, tzinfo=UTC)
     assert parse_moment("March") is None
+    assert parse_moment("0001-01-01T00:00:00+01:00") is None
     start = datetime(2026, 1, 1, tzinfo=UTC)
     assert period_problem(start, start + timedelta(days=31)) is None
     assert period_problem(start, start) is not None
