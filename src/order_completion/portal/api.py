@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Protocol, cast
 
-from fastapi import APIRouter, Body, Depends, Response
+from fastapi import APIRouter, Body, Depends, Path, Response
 
 from order_completion.acceptance import handlers as acceptance
 from order_completion.acceptance.certificate import MEDIA_TYPE
@@ -87,8 +87,27 @@ PORTAL_ERRORS: dict[int | str, dict[str, Any]] = {
 
 # No body (or an empty one): the default validity, and earlier links kept.
 NO_CHOICES = CustomerLinkRequest()
+# The token of a link as this service signs them (URL-safe base64 parts joined by dots).
+TokenPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9_\-.]+$",
+        max_length=1000,
+        description="The signed token of the customer's link",
+    ),
+]
+
+
+async def _signed_token(token: TokenPath) -> None:
+    """Declares the link's token on every portal route (the gate has checked it)."""
+
+
 router = APIRouter(prefix=API_BASE, tags=["customerLink"])
-portal_router = APIRouter(prefix=f"{PORTAL_PATH}/{{token}}", tags=["customerPortal"])
+portal_router = APIRouter(
+    prefix=f"{PORTAL_PATH}/{{token}}",
+    tags=["customerPortal"],
+    dependencies=[Depends(_signed_token)],
+)
 
 
 @router.post(
@@ -138,7 +157,7 @@ def _portal_href(app: PortalServices, token: str) -> str:
     response_model=PortalCaseOut,
     responses={200: {"model": PortalCaseOut}, **PORTAL_ERRORS},
 )
-async def view_case(token: str, link: LinkDep, app: PortalServicesDep) -> Response:
+async def view_case(token: TokenPath, link: LinkDep, app: PortalServicesDep) -> Response:
     command = handlers.RecordPortalUse(link.case_id, PortalAction.VIEWED, link.actor)
     await handlers.record_portal_use(app.uow(), command)
     return json_resource(await customer_view(app.db, link, _portal_href(app, token)))
@@ -176,7 +195,7 @@ async def _decide(
     responses={201: {"model": PortalDecisionOut}, **PORTAL_ERRORS},
 )
 async def accept(
-    token: str, body: PortalAcceptance, link: LinkDep, app: PortalServicesDep
+    token: TokenPath, body: PortalAcceptance, link: LinkDep, app: PortalServicesDep
 ) -> Response:
     decided_by = {"name": body.full_name, "role": "customer"}
     return await _decide(app, link, token, {"decision": "accepted", "decidedBy": decided_by})
@@ -194,7 +213,7 @@ async def accept(
     responses={201: {"model": PortalDecisionOut}, **PORTAL_ERRORS},
 )
 async def reject(
-    token: str, body: PortalRejection, link: LinkDep, app: PortalServicesDep
+    token: TokenPath, body: PortalRejection, link: LinkDep, app: PortalServicesDep
 ) -> Response:
     decision = {
         "decision": "rejected",
@@ -216,7 +235,9 @@ async def reject(
     response_model=PortalSessionOut,
     responses={201: {"model": PortalSessionOut}, **PORTAL_ERRORS},
 )
-async def book(token: str, body: PortalBooking, link: LinkDep, app: PortalServicesDep) -> Response:
+async def book(
+    token: TokenPath, body: PortalBooking, link: LinkDep, app: PortalServicesDep
+) -> Response:
     command = training.BookSession(
         link.case_id,
         start=body.scheduled_start,
