@@ -35,8 +35,12 @@ from order_completion.orders.api import OrderServices
 from order_completion.orders.api import router as orders_router
 from order_completion.policies.api import PolicyServices
 from order_completion.policies.api import router as policies_router
+from order_completion.portal.api import PortalServices, portal_router
+from order_completion.portal.api import router as customer_link_router
 from order_completion.processflow.api import FlowServices
 from order_completion.processflow.api import router as processflow_router
+from order_completion.reports.api import ReportServices
+from order_completion.reports.api import router as reports_router
 from order_completion.settings import Settings
 from order_completion.surveys.api import router as surveys_router
 from order_completion.tmf import errors
@@ -55,10 +59,19 @@ is written to the case history and, as a TMF event, to the outbox."""
 
 def routers_can_use(
     services: Services,
-) -> tuple[CaseServices, OrderServices, FlowServices, HubServices, PolicyServices, PageServices]:
+) -> tuple[
+    CaseServices,
+    OrderServices,
+    FlowServices,
+    HubServices,
+    PolicyServices,
+    PortalServices,
+    ReportServices,
+    PageServices,
+]:
     """Routers see the services through their own narrow protocols; this makes mypy check
     that the composition root's services satisfy every one of them."""
-    return services, services, services, services, services, services
+    return services, services, services, services, services, services, services, services
 
 
 # Set by ``serve`` for the API processes it starts: whether each also runs the worker.
@@ -118,6 +131,9 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         certificates_router,
         policies_router,
         attachments_router,
+        customer_link_router,
+        reports_router,
+        portal_router,
     ]
     for api in Api:
         routers += [hub_router(api), ledger_router(api)]

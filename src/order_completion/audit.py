@@ -12,6 +12,9 @@ class Actor:
 
     name: str | None = None
     key: str | None = None  # a stable id of the credential, where there is one
+    # Where the caller came from when it is not the API itself (``customerPortal``): the
+    # interactions its commands log name this channel beside the service's own.
+    channel: str | None = None
 
 
 SYSTEM = Actor()

@@ -99,7 +99,9 @@ class Settings(BaseSettings):
         "due again",
     )
     public_url: str = Field(
-        default="", description="Base URL used in href links; empty means relative links"
+        default="",
+        description="Base URL used in href links (empty means relative links) and in the "
+        "customer's portal links (empty means http://HOST:PORT)",
     )
     log_level: str = "info"
     bootstrap_token: str | None = Field(
@@ -185,6 +187,18 @@ class Settings(BaseSettings):
     )
     workspace_refresh_seconds: float = Field(
         default=10, ge=1, le=3600, description="How often the workspace's queues refresh"
+    )
+    portal_key: SecretStr | None = Field(
+        default=None,
+        description="Keys signing the customer's portal links (comma-separated, the first "
+        "signs, every one checks); empty means keys derived from the secret keys",
+    )
+    portal_link_days: int = Field(
+        default=14,
+        ge=1,
+        le=90,
+        description="How long a customer's portal link is valid when its request names no "
+        "validForDays",
     )
     max_subscriptions_per_owner: int = Field(
         default=100, ge=1, description="Most hub subscriptions one caller may hold, over all APIs"

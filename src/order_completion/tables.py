@@ -16,6 +16,7 @@ from order_completion.integrations.tables import PeerState
 from order_completion.interactions.tables import PartyInteraction
 from order_completion.orders.tables import InboundEvent
 from order_completion.outbound.tables import OutboundCall
+from order_completion.portal.tables import CustomerLinks
 from order_completion.timers.tables import Timer
 
 metadata = Base.metadata
@@ -27,6 +28,7 @@ __all__ = [
     "Attachment",
     "CaseRow",
     "CommissioningRun",
+    "CustomerLinks",
     "Delivery",
     "DeliveryAttempt",
     "HistoryRow",

@@ -37,6 +37,17 @@ EXPECTED = (
         (f"{BASE}/listener/productOrderStateChangeEvent", "post"),
         (f"{BASE}/policy", "get"),
         (f"{BASE}/policy/{{policy_id}}", "get"),
+        (f"{BASE}/completionCase/{{case_id}}/customerLink", "post"),
+        (f"{BASE}/report", "get"),
+        (f"{BASE}/report/chart/{{metric}}.svg", "get"),
+    }
+    | {
+        ("/portal/{token}/case", "get"),
+        ("/portal/{token}/acceptance", "post"),
+        ("/portal/{token}/rejection", "post"),
+        ("/portal/{token}/trainingSession", "post"),
+        ("/portal/{token}/trainingSession/{session_id}/moveRequest", "post"),
+        ("/portal/{token}/certificate.pdf", "get"),
     }
     | {
         (f"{PF}/processFlow", "get"),

@@ -10,7 +10,8 @@ request goes further; the dependency then finds the caller it left on the reques
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, cast
 
 from fastapi import Request, Security
@@ -47,6 +48,22 @@ class PermissionCheck:
         principal.require(*self.permissions)
 
 
+class LinkCheck(ABC):
+    """A route dependency for a caller who holds a signed link instead of a bearer token
+    (the customer portal): the gate runs ``admit`` with the route's path parameters before
+    the body is read, refuses with its error, and leaves what it admitted on the request
+    for the route. Run by FastAPI without the gate, it admits the link itself."""
+
+    @abstractmethod
+    async def admit(self, app: Any, path_params: Mapping[str, Any]) -> object: ...
+
+    async def __call__(self, request: Request) -> object:
+        admitted = getattr(request.state, "link", None)
+        if admitted is None:
+            admitted = await self.admit(request.app, request.path_params)
+        return admitted
+
+
 def _routes_of(scope: Scope) -> Sequence[BaseRoute]:
     """The routes of the application serving ``scope``, as its router matches them."""
     app = scope.get("app")
@@ -63,6 +80,16 @@ def _checks_of(dependant: Dependant) -> list[PermissionCheck]:
     return found
 
 
+def _link_check_of(dependant: Dependant) -> LinkCheck | None:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, LinkCheck):
+            return dependency.call
+        found = _link_check_of(dependency)
+        if found is not None:
+            return found
+    return None
+
+
 class AuthenticateFirst:
     """ASGI middleware: for a route that declares permissions, 401 or 403 before the body
     is read; other requests (health, the OpenAPI document, unknown paths) pass as they are.
@@ -77,6 +104,7 @@ class AuthenticateFirst:
         self.app = app
         self.authenticator = authenticator
         self._checks: dict[int, list[PermissionCheck]] = {}
+        self._links: dict[int, LinkCheck | None] = {}
 
     def route_for(self, scope: Scope) -> APIRoute | None:
         """The route the router will pick for ``scope``: the first that matches fully, in
@@ -94,19 +122,29 @@ class AuthenticateFirst:
             self._checks[key] = _checks_of(route.dependant)
         return self._checks[key]
 
+    def _link_of_route(self, route: APIRoute) -> LinkCheck | None:
+        key = id(route)
+        if key not in self._links:
+            self._links[key] = _link_check_of(route.dependant)
+        return self._links[key]
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = self.route_for(scope) if scope["type"] == "http" else None
         if route is not None:
             scope["route"] = route
             checks = self._checks_of_route(route)
-            if checks:
+            link = self._link_of_route(route)
+            if checks or link:
+                state: dict[str, Any] = scope.setdefault("state", {})
                 try:
-                    principal = await self._admit(scope, checks)
+                    if checks:
+                        state["principal"] = await self._admit(scope, checks)
+                    if link:
+                        _, matched = route.matches(scope)
+                        state["link"] = await link.admit(scope["app"], matched["path_params"])
                 except ServiceError as error:
                     await send_error(send, service_error_body(error), service_error_headers(error))
                     return
-                state: dict[str, Any] = scope.setdefault("state", {})
-                state["principal"] = principal
         await self.app(scope, receive, send)
 
     async def _admit(self, scope: Scope, checks: list[PermissionCheck]) -> Principal:

@@ -26,7 +26,7 @@ class ApiToken(Base):
 
 class StaffUser(Base):
     """A person who signs in to the web workspace with a password; only an Argon2id hash
-    of the password is kept (0024)."""
+    of the password is kept (0023)."""
 
     __tablename__ = "staff_user"
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from order_completion.bench import b2c, delivery, importing, inbound, reads, scaleout
+from order_completion.bench import b2c, delivery, importing, inbound, kpi, reads, scaleout
 from order_completion.bench import timers as timer_bench
 from order_completion.bench.b2c import Target
 from order_completion.bench.measure import Result
@@ -160,6 +160,11 @@ async def scale_out(target: Target, options: Options, progress: Progress) -> Sui
     return SuiteRun(run.results, run.figures, run.grids, run.notes)
 
 
+async def kpi_report(target: Target, options: Options, progress: Progress) -> SuiteRun:
+    results = await kpi.bench_target(target, options.scale, progress)
+    return SuiteRun(results, kpi.figures(results, target.name, options.scale))
+
+
 SUITES: dict[str, Suite] = {
     "orders": Suite("Consumer orders end to end", orders),
     "delivery": Suite("Webhook delivery", deliveries),
@@ -168,4 +173,5 @@ SUITES: dict[str, Suite] = {
     "timers": Suite("Due timers (deemed acceptance)", due_timers),
     "reads": Suite("Reads over seeded cases", reads_at_scale),
     "scaleout": Suite("1 against 2 API processes on PostgreSQL", scale_out),
+    "report": Suite("KPI report over seeded cases", kpi_report),
 }

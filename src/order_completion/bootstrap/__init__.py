@@ -34,6 +34,7 @@ from order_completion.events.stream import StreamPublisher
 from order_completion.orders.handlers import Intake
 from order_completion.policies.loader import load_policies
 from order_completion.policies.service import PolicyBook
+from order_completion.portal.signing import LinkSigner, signing_keys
 from order_completion.settings import Settings
 from order_completion.timers.worker import TimerWorker
 from order_completion.tmf.counting import RowCounter
@@ -94,6 +95,10 @@ def build_services(
         peers=peers,
         peer_client=peer_client,
         attachments=attachment_store(settings, peer_client),
+    )
+    portal_key = settings.portal_key.get_secret_value() if settings.portal_key else ""
+    services.portal_signer = LinkSigner(
+        signing_keys(portal_key, settings.secret_keys, settings.secret_key_file)
     )
     services.timers = TimerWorker(
         db=db,

@@ -141,6 +141,7 @@ def outbound_runners(services: Services, messenger: Messenger | None) -> Outboun
             appointment=lambda appointment_id: appointment_by_id(db, appointment_id),
             certificate=lambda case_id: certificate_of(db, case_id),
             customers=peers.customer,
+            portal_link=services.portal_link_of,
         )
         recording[CallKind.MESSAGE] = services.record_message
     schedule = parse_schedule(settings.integration_retry_schedule)

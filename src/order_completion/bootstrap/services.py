@@ -35,6 +35,8 @@ from order_completion.outbound.commands import RecordCall
 from order_completion.outbound.rules import AttemptOutcome, Verdict
 from order_completion.outbound.store import ClaimedCall
 from order_completion.policies.service import PolicyBook
+from order_completion.portal.service import current_link
+from order_completion.portal.signing import LinkSigner
 from order_completion.settings import Settings
 from order_completion.timers.rules import DueTimer
 from order_completion.timers.worker import TimerWorker
@@ -80,12 +82,29 @@ class Services:
     peer_client: httpx.AsyncClient | None = None
     order_link: OrderManagementLink | None = None
     attachments: AttachmentStore = field(default_factory=lambda: FolderStore(Path("data")))
+    portal_signer: LinkSigner = field(init=False)
     timers: TimerWorker = field(init=False)
     worker: Worker = field(init=False)
 
     @property
     def base_url(self) -> str:
         return self.settings.public_url.rstrip("/")
+
+    @property
+    def portal_url(self) -> str:
+        """Where customers open their links: the public URL, else this server's address."""
+        return self.base_url or f"http://{self.settings.host}:{self.settings.port}"
+
+    @property
+    def portal_link_days(self) -> int:
+        return self.settings.portal_link_days
+
+    async def portal_link_of(self, case_id: str) -> str:
+        """The customer portal URL a message to the customer carries."""
+        token = await current_link(
+            self.db, self.portal_signer, case_id, self.clock.now(), self.portal_link_days
+        )
+        return f"{self.portal_url}/portal/{token}"
 
     def hubs(self) -> HubCommands:
         """The hub commands, for the hub routes, the CLI and tools acting as the operator."""

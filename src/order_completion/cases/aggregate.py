@@ -114,13 +114,17 @@ class CompletionCase:
     # The change under way: when, by whom, and with which behaviour.
     now: datetime = field(default=datetime.min, repr=False)
     by: str | None = field(default=None, repr=False)
+    via: str | None = field(default=None, repr=False)  # the caller's channel, if not the API
     behaviour: CaseBehaviour | None = field(default=None, repr=False)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
     _advancing: bool = field(default=False, repr=False)
 
-    def begin(self, now: datetime, by: str | None, behaviour: CaseBehaviour) -> None:
-        """Start a change: every event and date of it carries this time and caller."""
-        self.now, self.by, self.behaviour = now, by, behaviour
+    def begin(
+        self, now: datetime, by: str | None, behaviour: CaseBehaviour, via: str | None = None
+    ) -> None:
+        """Start a change: every event and date of it carries this time and caller, and
+        the interactions it logs the channel the caller came through (``via``), if any."""
+        self.now, self.by, self.behaviour, self.via = now, by, behaviour, via
 
     # -- looking up -------------------------------------------------------------------
 
@@ -209,7 +213,9 @@ class CompletionCase:
         """Log a contact with the customer in the completion-phase interaction log."""
         snapshot = step.snapshot() if step is not None else None
         self.events.append(
-            InteractionLogged(self.now, reason, direction, snapshot, description, party, status)
+            InteractionLogged(
+                self.now, reason, direction, snapshot, description, party, status, self.via
+            )
         )
 
     def _step_changed(self, step: Step, previous: StepState) -> None:

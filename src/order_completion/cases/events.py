@@ -70,6 +70,8 @@ class HistoryAction(StrEnum):
     MESSAGE_FAILED = "messageFailed"
     MESSAGE_RESENT = "messageResent"
     SURVEY_ANSWERED = "surveyAnswered"
+    CUSTOMER_LINK_ISSUED = "customerLinkIssued"
+    CUSTOMER_PORTAL_USED = "customerPortalUsed"
 
 
 class InformationReason(StrEnum):
@@ -212,6 +214,7 @@ class InteractionLogged(DomainEvent):
     description: str | None = None
     party: dict[str, Any] | None = None
     status: str = "completed"
+    channel: str | None = None  # where the contact took place, beside the service's own
 
 
 @dataclass(frozen=True)

@@ -193,14 +193,14 @@ class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
         case = await self.cases.get(case_id)
         if case is None:
             raise NotFound(f"no completion case {case_id}")
-        case.begin(self.now, actor.name, self.behaviour)
+        case.begin(self.now, actor.name, self.behaviour, actor.channel)
         return case
 
     async def load_unless_busy(self, case_id: str, actor: Actor) -> CompletionCase | None:
         """The case for change, or None when another transaction holds it (PostgreSQL)."""
         case = await self.cases.get(case_id, skip_locked=True)
         if case is not None:
-            case.begin(self.now, actor.name, self.behaviour)
+            case.begin(self.now, actor.name, self.behaviour, actor.channel)
         return case
 
     def open(

@@ -41,7 +41,8 @@ def bench(
             help="Comma-separated: orders (B2C end to end, rows and bytes per case), delivery "
             "(webhooks), import (import-orders of --cases orders), inbound (--cases TMF622 "
             "events to serve, then duplicates), timers (deemed acceptances falling due "
-            "together), reads (GET routes over --scale seeded cases), scaleout (serve --workers 1 "
+            "together), reads (GET routes over --scale seeded cases), report (the KPI report over "
+            "--scale seeded cases), scaleout (serve --workers 1 "
             "against 2 on PostgreSQL: --cases orders, --requests GETs over --scale cases)"
         ),
     ] = "orders,delivery",
@@ -63,7 +64,9 @@ def bench(
     ] = 1_000_000,
     scale: Annotated[
         int | None,
-        typer.Option(min=1, help="Cases seeded for the reads suite [default: --cases or 20000]"),
+        typer.Option(
+            min=1, help="Cases seeded for the reads and report suites [default: --cases or 20000]"
+        ),
     ] = None,
     connections: Annotated[
         int, typer.Option(min=1, help="Concurrent connections of the reads suite")

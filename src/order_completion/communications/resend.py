@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from order_completion.audit import Actor
 from order_completion.cases.events import HistoryAction, RequestedCall
 from order_completion.cases.unit_of_work import UnitOfWork
-from order_completion.communications.triggers import KIND
 from order_completion.errors import Conflict, NotFound
 from order_completion.outbound import store as outbound
-from order_completion.outbound.rules import CallState
+from order_completion.outbound.rules import CallKind, CallState
 
 RESEND = ":resend:"
 
@@ -34,14 +33,14 @@ async def resend_message(uow: UnitOfWork, cmd: ResendMessage) -> str:
         case = await uow.load(cmd.case_id, cmd.actor)
         calls = await outbound.calls_of(uow.session, case.id)
         sent = next((call for call in calls if call.id == cmd.message_id), None)
-        if sent is None or sent.kind != KIND:
+        if sent is None or sent.kind != CallKind.MESSAGE:
             raise NotFound(f"case {case.id} has no message {cmd.message_id}", field="message")
         if CallState(sent.state) is CallState.PENDING:
             raise Conflict("this message is still being sent: wait for its outcome")
         first = sent.purpose.split(RESEND)[0]
         again = sum(1 for call in calls if call.purpose.startswith(first + RESEND)) + 1
         purpose = f"{first}{RESEND}{again}"
-        case.request_calls([RequestedCall(KIND, purpose, dict(sent.payload))])
+        case.request_calls([RequestedCall(CallKind.MESSAGE, purpose, dict(sent.payload))])
         case.record(
             HistoryAction.MESSAGE_RESENT,
             message=sent.payload.get("messageKind"),

@@ -30,6 +30,10 @@ from order_completion.integrations.messages.rules import NoRecipient, recipients
 from order_completion.outbound.store import ClaimedCall
 
 INVITATIONS = frozenset({MessageKind.COMMISSIONING_INVITATION, MessageKind.TRAINING_INVITATION})
+# The messages that ask the customer to accept: they carry a link to the customer portal.
+ASKING_TO_ACCEPT = frozenset(
+    {MessageKind.READY_FOR_SERVICE_NOTICE, MessageKind.ACCEPTANCE_REMINDER}
+)
 # The detail of a failure that no retry can mend: the customer has no address to write to.
 NO_ADDRESS = "no e-mail address for the customer"
 
@@ -66,6 +70,7 @@ class MessageSender:
     appointment: Callable[[str], Awaitable[Appointment | None]]
     certificate: Callable[[str], Awaitable[RenderedCertificate]]
     customers: CustomerRecords | None = None
+    portal_link: Callable[[str], Awaitable[str]] | None = None  # a case's portal URL
 
     async def __call__(self, call: ClaimedCall) -> dict[str, Any]:
         payload = call.payload
@@ -80,6 +85,8 @@ class MessageSender:
         if kind in INVITATIONS:
             context = await self._with_appointment(context, payload)
             attachments.append(invitation_attachment(kind, context))
+        if kind in ASKING_TO_ACCEPT and self.portal_link is not None:
+            context = replace(context, portal_link=await self.portal_link(call.case_id))
         if kind is MessageKind.ACCEPTANCE_CONFIRMATION:
             certificate = await self.certificate(call.case_id)
             name = f"acceptance-certificate-{context.order_id}.pdf"

@@ -61,7 +61,7 @@ def _row(projection: Projection, event: InteractionLogged) -> dict[str, Any]:
         "direction": event.direction.value,
         "reason": event.reason,
         "description": event.description,
-        "channel": [SYSTEM_CHANNEL],
+        "channel": [SYSTEM_CHANNEL, *_channel_of(event)],
         "interaction_start": event.at,
         "interaction_end": event.at,
         "interaction_item": [item],
@@ -74,3 +74,17 @@ def _row(projection: Projection, event: InteractionLogged) -> dict[str, Any]:
         "status_change_date": event.at,
         "last_update": event.at,
     }
+
+
+def _channel_of(event: InteractionLogged) -> list[dict[str, Any]]:
+    """The channel the customer used (the portal), named beside the service's own, which
+    still marks the record as one the service logged."""
+    if event.channel is None:
+        return []
+    return [
+        {
+            "id": event.channel,
+            "href": reference_href("channel", event.channel),
+            "name": event.channel,
+        }
+    ]

@@ -20,11 +20,11 @@ from order_completion.cases.rules import StepKind, StepState
 from order_completion.clock import iso
 from order_completion.commissioning import behaviour as commissioning
 from order_completion.commissioning.tables import CommissioningRun
-from order_completion.communications.triggers import KIND as MESSAGE
 from order_completion.events.deliveries import Delivery
 from order_completion.events.outbox import OutboxBatch
 from order_completion.interactions.tables import PartyInteraction
 from order_completion.outbound import store as outbound
+from order_completion.outbound.rules import CallKind, CallState
 from order_completion.outbound.tables import OutboundCall
 from order_completion.policies.schema import WitnessRule
 from order_completion.training import behaviour as training
@@ -94,8 +94,10 @@ async def case_view(session: AsyncSession, case_id: str) -> CaseView:
         runs=runs,
         appointments=visits,
         attachments=files,
-        messages=[call for call in calls if call.kind == MESSAGE],
-        failed_calls=any(call.state == "failed" and call.kind != MESSAGE for call in calls),
+        messages=[call for call in calls if call.kind == CallKind.MESSAGE],
+        failed_calls=any(
+            call.state == CallState.FAILED and call.kind != CallKind.MESSAGE for call in calls
+        ),
         timeline=timeline,
     )
 
@@ -146,9 +148,11 @@ def _from_interaction(row: PartyInteraction) -> dict[str, Any]:
 
 
 def _from_call(row: OutboundCall) -> dict[str, Any]:
-    source = "Message" if row.kind == MESSAGE else "Call to another system"
+    source = "Message" if row.kind == CallKind.MESSAGE else "Call to another system"
     title = (
-        str(row.payload.get("messageKind") or row.purpose) if row.kind == MESSAGE else row.purpose
+        str(row.payload.get("messageKind") or row.purpose)
+        if row.kind == CallKind.MESSAGE
+        else row.purpose
     )
     detail = f"{row.state} after {row.attempts} attempt(s)"
     if row.last_error:

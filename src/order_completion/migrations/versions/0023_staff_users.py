@@ -1,8 +1,8 @@
 """Staff users: people who sign in to the web workspace with a name and a password (kept
 only as an Argon2id hash), each with one of the API's roles.
 
-Revision ID: 0024
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-11-27 19:00:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from order_completion.database import UTCDateTime
 
-revision: str = "0024"
-down_revision: str | None = "0021"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

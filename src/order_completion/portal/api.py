@@ -1,0 +1,301 @@
+"""HTTP routes of the customer portal: issuing a case's link (bearer token, manageCase), and
+the JSON actions a link's holder takes, authenticated by the link alone (no bearer token).
+
+The portal's actions give the same commands to the same handlers as the API's routes, with
+the customer as the actor and ``customerPortal`` as the channel their interactions name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Protocol, cast
+
+from fastapi import APIRouter, Body, Depends, Path, Response
+
+from order_completion.acceptance import handlers as acceptance
+from order_completion.acceptance.certificate import MEDIA_TYPE
+from order_completion.acceptance.schemas import AcceptanceDecisionRequest
+from order_completion.auth.gate import LinkCheck
+from order_completion.auth.rules import Permission
+from order_completion.cases.representation import API_BASE
+from order_completion.cases.unit_of_work import UnitOfWork
+from order_completion.certificates.service import certificate_of
+from order_completion.clock import Clock, iso
+from order_completion.database import Database
+from order_completion.dependencies import ActorDep, allow, services
+from order_completion.portal import handlers
+from order_completion.portal.rules import PortalAction
+from order_completion.portal.schemas import (
+    CustomerLinkOut,
+    CustomerLinkRequest,
+    MoveRequestOut,
+    PortalAcceptance,
+    PortalBooking,
+    PortalCaseOut,
+    PortalDecisionOut,
+    PortalMoveRequest,
+    PortalRejection,
+    PortalSessionOut,
+)
+from order_completion.portal.service import OpenedLink, open_link
+from order_completion.portal.signing import LinkSigner
+from order_completion.portal.view import customer_view
+from order_completion.tmf.responses import json_resource
+from order_completion.tmf.schemas import ERROR_RESPONSES, ErrorOut
+from order_completion.training import handlers as training
+
+PORTAL_PATH = "/portal"
+
+
+class PortalServices(Protocol):
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def portal_signer(self) -> LinkSigner: ...
+
+    @property
+    def portal_url(self) -> str: ...
+
+    @property
+    def portal_link_days(self) -> int: ...
+
+    def uow(self) -> UnitOfWork: ...
+
+
+PortalServicesDep = Annotated[PortalServices, Depends(services(PortalServices))]
+
+
+class PortalLink(LinkCheck):
+    """The link in the path, opened before anything reads the request's body."""
+
+    async def admit(self, app: Any, path_params: Mapping[str, Any]) -> OpenedLink:
+        portal = cast(PortalServices, app.state.services)
+        token = str(path_params["token"])
+        return await open_link(portal.db, portal.portal_signer, token, portal.clock.now())
+
+
+LinkDep = Annotated[OpenedLink, Depends(PortalLink())]
+# What the portal's routes answer besides success: no 401, as no bearer token is asked for.
+PORTAL_ERRORS: dict[int | str, dict[str, Any]] = {
+    **{status: ERROR_RESPONSES[status] for status in (400, 409)},
+    403: {"model": ErrorOut, "description": "The link is forged, expired or revoked"},
+    404: {"model": ErrorOut, "description": "The link's case (or the session named) is gone"},
+}
+
+# No body (or an empty one): the default validity, and earlier links kept.
+NO_CHOICES = CustomerLinkRequest()
+# The token of a link as this service signs them (URL-safe base64 parts joined by dots).
+TokenPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9_\-.]+$",
+        max_length=1000,
+        description="The signed token of the customer's link",
+    ),
+]
+
+
+async def _signed_token(token: TokenPath) -> None:
+    """Declares the link's token on every portal route (the gate has checked it)."""
+
+
+router = APIRouter(prefix=API_BASE, tags=["customerLink"])
+portal_router = APIRouter(
+    prefix=f"{PORTAL_PATH}/{{token}}",
+    tags=["customerPortal"],
+    dependencies=[Depends(_signed_token)],
+)
+
+
+@router.post(
+    "/completionCase/{case_id}/customerLink",
+    dependencies=allow(Permission.MANAGE_CASE),
+    summary="Issue a signed link to the customer portal",
+    description=(
+        "A link that opens this case, and only it, on the customer portal until `expires`. "
+        "`validForDays` (1-90) defaults to ORDER_COMPLETION_PORTAL_LINK_DAYS; with "
+        "`revokeOthers`, the links issued before stop working. Recorded in the history."
+    ),
+    status_code=201,
+    response_model=CustomerLinkOut,
+    responses={201: {"model": CustomerLinkOut}, **ERROR_RESPONSES},
+)
+async def issue_link(
+    case_id: str,
+    app: PortalServicesDep,
+    actor: ActorDep,
+    wanted: Annotated[CustomerLinkRequest, Body()] = NO_CHOICES,
+) -> Response:
+    command = handlers.IssueLink(
+        case_id,
+        actor,
+        valid_for_days=wanted.valid_for_days or app.portal_link_days,
+        revoke_others=wanted.revoke_others,
+    )
+    claims = await handlers.issue_link(app.uow(), command)
+    url = f"{app.portal_url}{PORTAL_PATH}/{app.portal_signer.sign(claims)}"
+    return json_resource({"url": url, "expires": iso(claims.expires)}, status_code=201)
+
+
+def _portal_href(app: PortalServices, token: str) -> str:
+    return f"{app.portal_url}{PORTAL_PATH}/{token}"
+
+
+@portal_router.get(
+    "/case",
+    summary="The case as its customer sees it",
+    description=(
+        "Items delivered, tests passed and who witnessed them, the handover documents, "
+        "training sessions, what the customer may do now (`waitingFor`) and the "
+        "certificate once accepted. Authenticated by the link alone; logged as an "
+        "interaction on the customerPortal channel. 403 for a forged, expired or revoked "
+        "link, 404 when its case is gone."
+    ),
+    response_model=PortalCaseOut,
+    responses={200: {"model": PortalCaseOut}, **PORTAL_ERRORS},
+)
+async def view_case(token: TokenPath, link: LinkDep, app: PortalServicesDep) -> Response:
+    command = handlers.RecordPortalUse(link.case_id, PortalAction.VIEWED, link.actor)
+    await handlers.record_portal_use(app.uow(), command)
+    return json_resource(await customer_view(app.db, link, _portal_href(app, token)))
+
+
+async def _decide(
+    app: PortalServices, link: OpenedLink, token: str, decision: dict[str, Any]
+) -> Response:
+    body = AcceptanceDecisionRequest.model_validate(decision)
+    command = acceptance.RecordDecision(link.case_id, body, link.actor)
+    recorded = await acceptance.record_decision(app.uow(), command)
+    resource = {
+        "id": recorded.id,
+        "@type": "AcceptanceDecision",
+        "decision": recorded.decision,
+        "decidedBy": recorded.decided_by,
+        "reason": recorded.reason,
+        "punchList": recorded.punch_list,
+        "decisionDate": iso(recorded.decided_at),
+        "case": await customer_view(app.db, link, _portal_href(app, token)),
+    }
+    return json_resource(resource, status_code=201)
+
+
+@portal_router.post(
+    "/acceptance",
+    summary="The customer accepts the delivery",
+    description=(
+        "`fullName` (one line, typed as a signature) and `consent: true`. Records an "
+        "accepted decision as the API's acceptanceDecision does; 409 when the case does "
+        "not wait for one."
+    ),
+    status_code=201,
+    response_model=PortalDecisionOut,
+    responses={201: {"model": PortalDecisionOut}, **PORTAL_ERRORS},
+)
+async def accept(
+    token: TokenPath, body: PortalAcceptance, link: LinkDep, app: PortalServicesDep
+) -> Response:
+    decided_by = {"name": body.full_name, "role": "customer"}
+    return await _decide(app, link, token, {"decision": "accepted", "decidedBy": decided_by})
+
+
+@portal_router.post(
+    "/rejection",
+    summary="The customer rejects the delivery with a punch list",
+    description=(
+        "`fullName` and a non-empty `punchList` of what must be put right (and an optional "
+        "`reason`). Reopens the cycle as a rejection through the API does."
+    ),
+    status_code=201,
+    response_model=PortalDecisionOut,
+    responses={201: {"model": PortalDecisionOut}, **PORTAL_ERRORS},
+)
+async def reject(
+    token: TokenPath, body: PortalRejection, link: LinkDep, app: PortalServicesDep
+) -> Response:
+    decision = {
+        "decision": "rejected",
+        "decidedBy": {"name": body.full_name, "role": "customer"},
+        "reason": body.reason,
+        "punchList": [{"description": item} for item in body.punch_list],
+    }
+    return await _decide(app, link, token, decision)
+
+
+@portal_router.post(
+    "/trainingSession",
+    summary="The customer books a training session",
+    description=(
+        "On the training step's topics (none named: the mandatory ones); 409 when no "
+        "training step waits. The trainer is assigned by the provider."
+    ),
+    status_code=201,
+    response_model=PortalSessionOut,
+    responses={201: {"model": PortalSessionOut}, **PORTAL_ERRORS},
+)
+async def book(
+    token: TokenPath, body: PortalBooking, link: LinkDep, app: PortalServicesDep
+) -> Response:
+    command = training.BookSession(
+        link.case_id,
+        start=body.scheduled_start,
+        end=body.scheduled_end,
+        actor=link.actor,
+        topics=tuple(body.topic),
+        attendees=tuple(attendee.model_dump(exclude_none=True) for attendee in body.attendee),
+    )
+    row = await training.book_session(app.uow(), command)
+    view = await customer_view(app.db, link, _portal_href(app, token))
+    booked = next(session for session in view["trainingSession"] if session["id"] == row.id)
+    return json_resource(booked, status_code=201)
+
+
+@portal_router.post(
+    "/trainingSession/{session_id}/moveRequest",
+    summary="The customer asks to move a training session",
+    description=(
+        "Logs an open request with the preferred time for the trainer, who moves the "
+        "session; 409 when the session is no longer open or training no longer waits."
+    ),
+    status_code=202,
+    response_model=MoveRequestOut,
+    responses={202: {"model": MoveRequestOut}, **PORTAL_ERRORS},
+)
+async def ask_to_move(
+    session_id: str, body: PortalMoveRequest, link: LinkDep, app: PortalServicesDep
+) -> Response:
+    command = handlers.RequestMove(
+        link.case_id,
+        session_id,
+        body.preferred_start,
+        body.preferred_end,
+        link.actor,
+        note=body.note,
+    )
+    await handlers.request_move(app.uow(), command)
+    return json_resource({"sessionId": session_id, "status": "requested"}, status_code=202)
+
+
+@portal_router.get(
+    "/certificate.pdf",
+    summary="The acceptance certificate, for the customer",
+    description="The same PDF as the API's certificate.pdf; 409 until the case is accepted.",
+    response_class=Response,
+    responses={200: {"content": {MEDIA_TYPE: {}}}, **PORTAL_ERRORS},
+)
+async def certificate(link: LinkDep, app: PortalServicesDep) -> Response:
+    rendered = await certificate_of(app.db, link.case_id)
+    command = handlers.RecordPortalUse(
+        link.case_id, PortalAction.CERTIFICATE_DOWNLOADED, link.actor
+    )
+    await handlers.record_portal_use(app.uow(), command)
+    return Response(
+        rendered.pdf,
+        media_type=MEDIA_TYPE,
+        headers={
+            "X-Content-SHA256": rendered.sha256,
+            "Content-Disposition": f'attachment; filename="certificate-{link.case_id}.pdf"',
+        },
+    )

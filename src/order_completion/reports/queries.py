@@ -1,0 +1,182 @@
+"""The KPI report's SQL, one statement per report and database: every figure is an
+aggregate the database computes over the cohort's cases, never a list of rows brought into
+Python.
+
+The facts of a case are where their features keep them: its start of service, target and
+milestones on the case row (the first ready-for-service notice and readyForClosure are
+milestones, in its JSON list), the acceptance, training and survey outcomes on its steps
+(the survey's score in the step's data), and its commissioning runs. Medians and 90th
+percentiles interpolate between the two nearest values, as PostgreSQL's
+``percentile_cont`` does; SQLite has no such function, so there they are read off the
+values ranked by a window, a row's weight being its share of the interpolation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import TextClause, bindparam, text
+
+from order_completion.cases.rules import Milestone, Outcome, StepKind
+from order_completion.database import UTCDateTime
+from order_completion.reports.rules import GroupBy
+
+# A case's commissioning runs, counted on their case's index.
+READY = Milestone.READY_FOR_SERVICE_NOTIFIED.value
+CLOSURE = Milestone.READY_FOR_CLOSURE.value
+RUNS = "(SELECT count(*) FROM commissioning_run r WHERE r.case_id = c.id)"
+ACCEPTED = f"'{Outcome.ACCEPTED.value}', '{Outcome.DEEMED_ACCEPTED.value}'"
+OVERALL = "'all'"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the two databases: dates, JSON and percentiles."""
+
+    month: str  # the month of the start of service, as YYYY-MM
+    first_milestone: str  # the first date of milestone {name}
+    hours_between: str  # hours from {start} to {end}
+    score: str  # the survey's score in its step's data
+    percentiles: bool  # whether percentile_cont exists
+    milestones: str = ""  # what the cohort joins to read the milestones, if anything
+
+
+SQLITE = Dialect(
+    month="strftime('%Y-%m', c.start_of_service_date)",
+    first_milestone=(
+        "julianday((SELECT min(json_extract(m.value, '$.date')) FROM json_each(c.milestones) m"
+        " WHERE json_extract(m.value, '$.name') = '{name}'))"
+    ),
+    hours_between="(({end}) - ({start})) * 24.0",
+    score="json_extract(s.data, '$.score')",
+    percentiles=False,
+)
+# PostgreSQL reads a case's milestones once for both dates. Their ISO texts, all in UTC
+# with the same offset, sort as the moments they name, so the earliest is the least text,
+# converted once.
+MILESTONES = f"""
+    LEFT JOIN LATERAL (
+      SELECT min(m ->> 'date') FILTER (WHERE m ->> 'name' = '{READY}') AS {READY},
+        min(m ->> 'date') FILTER (WHERE m ->> 'name' = '{CLOSURE}') AS {CLOSURE}
+      FROM json_array_elements(c.milestones) m) milestone ON true"""
+
+
+POSTGRES = Dialect(
+    month="to_char(c.start_of_service_date, 'YYYY-MM')",
+    first_milestone="(milestone.{name}::timestamptz AT TIME ZONE 'UTC')",
+    hours_between="extract(epoch FROM ({end}) - ({start})) / 3600.0",
+    score="(s.data ->> 'score')::numeric",
+    percentiles=True,
+    milestones=MILESTONES,
+)
+
+
+def dialect_of(name: str) -> Dialect:
+    return POSTGRES if name == "postgresql" else SQLITE
+
+
+def _group_key(dialect: Dialect, group_by: GroupBy | None) -> str:
+    if group_by is GroupBy.POLICY:
+        return "c.policy_id"
+    if group_by is GroupBy.CATEGORY:
+        return "coalesce(c.order_category, '')"
+    if group_by is GroupBy.MONTH:
+        return dialect.month
+    return OVERALL
+
+
+def _moment(dialect: Dialect, expression: str) -> str:
+    """A stored date as the milestone dates are compared with it (a Julian day on SQLite)."""
+    return expression if dialect.percentiles else f"julianday({expression})"
+
+
+def cohort(dialect: Dialect, group_by: GroupBy | None) -> str:
+    """One row per case of the cohort with what its facts are computed from, each read
+    once (the milestones parsed, the runs counted): materialized, so that no database
+    evaluates them again for every aggregate that uses them."""
+    ready = dialect.first_milestone.format(name=READY)
+    closure = dialect.first_milestone.format(name=CLOSURE)
+    return f"""
+    SELECT {_group_key(dialect, group_by)} AS grp, {ready} AS ready, {closure} AS closure,
+      {_moment(dialect, "c.start_of_service_date")} AS started,
+      {_moment(dialect, "c.target_completion_date")} AS target,
+      {RUNS} AS runs, a.round AS acceptance_round, a.outcome AS acceptance,
+      t.outcome AS training, t.due_at AS training_due, t.completed_at AS trained_at,
+      {dialect.score} AS score
+    FROM completion_case c
+    JOIN case_step a ON a.case_id = c.id AND a.kind = '{StepKind.ACCEPTANCE.value}'
+      AND a.outcome IN ({ACCEPTED})
+    LEFT JOIN case_step t ON t.case_id = c.id AND t.kind = '{StepKind.TRAINING.value}'
+    LEFT JOIN case_step s ON s.case_id = c.id AND s.kind = '{StepKind.SATISFACTION_SURVEY.value}'
+      AND s.outcome = '{Outcome.RESPONDED.value}'{dialect.milestones}
+    WHERE c.start_of_service_date >= :start AND c.start_of_service_date < :end"""
+
+
+def facts(dialect: Dialect) -> str:
+    """Each fact the metrics aggregate, per case of the cohort (NULL where it does not
+    apply to the case)."""
+    return f"""
+    SELECT grp, {dialect.hours_between.format(start="ready", end="started")} AS cycle_hours,
+      CASE WHEN acceptance_round = 1 THEN 1 ELSE 0 END AS first_time,
+      CASE WHEN acceptance = '{Outcome.DEEMED_ACCEPTED.value}' THEN 1 ELSE 0 END AS deemed,
+      CASE WHEN acceptance = '{Outcome.ACCEPTED.value}' THEN 1 ELSE 0 END AS explicit,
+      CASE WHEN runs > 0 THEN runs - 1 END AS retests,
+      CASE WHEN closure IS NULL OR target IS NULL THEN NULL
+           WHEN closure <= target THEN 1 ELSE 0 END AS on_time,
+      CASE WHEN training = '{Outcome.TRAINED.value}'
+                AND (training_due IS NULL OR trained_at <= training_due) THEN 1
+           WHEN training IN ('{Outcome.TRAINED.value}', '{Outcome.EXPIRED.value}') THEN 0
+      END AS training_on_time,
+      score
+    FROM cohort"""
+
+
+AGGREGATES = """
+      count(*) AS cases,
+      avg(first_time * 1.0) AS first_time_rate,
+      sum(explicit) AS explicit, sum(deemed) AS deemed,
+      avg(retests * 1.0) AS retests_mean, count(retests) AS retests_cases,
+      avg(on_time * 1.0) AS on_time_rate, count(on_time) AS on_time_cases,
+      avg(training_on_time * 1.0) AS training_rate, count(training_on_time) AS training_cases,
+      avg(score * 1.0) AS score_mean, count(score) AS score_count,
+      count(cycle_hours) AS cycle_count"""
+
+
+def _ranked_percentile(fraction: float, label: str) -> str:
+    """The ``fraction`` percentile of the ranked values ``x`` (rank ``i`` from 0 of ``n``),
+    interpolated like ``percentile_cont``: the value at rank floor((n-1)·f) weighs 1 - its
+    remainder, the next one the remainder."""
+    position = f"((n - 1) * {fraction})"
+    low = f"CAST({position} AS INTEGER)"
+    return f"""sum(CASE WHEN i = {low} THEN x * (1 - ({position} - {low}))
+                 WHEN i = {low} + 1 THEN x * ({position} - {low}) ELSE 0 END) AS {label}"""
+
+
+def report_statement(dialect: Dialect, group_by: GroupBy | None) -> TextClause:
+    """Every metric of every group of the cohort (one group, ``all``, without
+    ``group_by``), ordered by group."""
+    if dialect.percentiles:
+        sql = f"""WITH cohort AS MATERIALIZED ({cohort(dialect, group_by)}),
+        facts AS ({facts(dialect)})
+        SELECT grp, {AGGREGATES},
+          percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours) AS cycle_median,
+          percentile_cont(0.9) WITHIN GROUP (ORDER BY cycle_hours) AS cycle_p90
+        FROM facts GROUP BY grp ORDER BY grp"""
+    else:
+        sql = f"""WITH cohort AS MATERIALIZED ({cohort(dialect, group_by)}),
+        facts AS MATERIALIZED ({facts(dialect)}),
+        ranked AS (
+          SELECT grp, cycle_hours AS x,
+            row_number() OVER (PARTITION BY grp ORDER BY cycle_hours) - 1 AS i,
+            count(*) OVER (PARTITION BY grp) AS n
+          FROM facts WHERE cycle_hours IS NOT NULL),
+        cycle AS (
+          SELECT grp, {_ranked_percentile(0.5, "cycle_median")},
+            {_ranked_percentile(0.9, "cycle_p90")}
+          FROM ranked GROUP BY grp),
+        totals AS (SELECT grp, {AGGREGATES} FROM facts GROUP BY grp)
+        SELECT totals.*, cycle.cycle_median, cycle.cycle_p90
+        FROM totals LEFT JOIN cycle ON cycle.grp = totals.grp ORDER BY totals.grp"""
+    return text(sql).bindparams(
+        bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
+    )
