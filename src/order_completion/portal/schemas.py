@@ -3,12 +3,12 @@ the portal answers (for the OpenAPI document)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from order_completion.portal.rules import LONGEST_DAYS, SHORTEST_DAYS, name_problem
-from order_completion.tmf.schemas import UtcDateTime
+from order_completion.tmf.schemas import OneLine, UtcDateTime
 
 
 class _Body(BaseModel):
@@ -99,7 +99,8 @@ class PortalRejection(_Signed):
 
 
 class PortalAttendee(_Body):
-    name: str = Field(min_length=1, max_length=200)
+    # One line: the name reaches the invitation's ATTENDEE line and the e-mail's greeting.
+    name: OneLine[Annotated[str, Field(min_length=1, max_length=200)]]
     email: EmailStr | None = None
 
 
@@ -121,7 +122,9 @@ class PortalBooking(_Body):
         },
     )
 
-    topic: list[str] = Field(default_factory=list, description="None: the mandatory topics")
+    topic: list[OneLine[Annotated[str, Field(min_length=1, max_length=200)]]] = Field(
+        default_factory=list, description="None: the mandatory topics"
+    )
     scheduled_start: UtcDateTime = Field(alias="scheduledStart")
     scheduled_end: UtcDateTime = Field(alias="scheduledEnd")
     attendee: list[PortalAttendee] = Field(default_factory=list, max_length=50)
