@@ -83,6 +83,7 @@ SERVICE_WRITTEN = {
     "certificate_sha256",  # a hash the service computes
     "purpose",  # an outbound call's purpose: a kind and an item id (at most 200) or our ids
     "claim_token",  # the uuid of a worker's claim of an outbound call
+    "password_hash",  # a staff password's Argon2id hash, made by the service
     "media_type",  # an attachment's: one of the configured types, at most 100 (rules)
     "sha256",  # a hash the service computes
     "evidence_of",  # our own ids
