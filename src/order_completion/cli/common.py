@@ -3,13 +3,16 @@ refused with a message a user can act on (exit status 2), never a traceback."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from order_completion.bootstrap import Services, build_services
 from order_completion.settings import Settings
+
+T = TypeVar("T")
 
 console = Console()
 errors = Console(stderr=True)
@@ -59,4 +62,28 @@ def migrate_schema(settings: Settings) -> None:
     except (OSError, SQLAlchemyError) as error:
         where = make_url(settings.database_url).render_as_string(hide_password=True)
         errors.print(f"[red]Cannot use the database {where}:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(2) from error
+
+
+def on_services(command: Callable[[Services], Awaitable[T]]) -> T:
+    """Run one command on freshly built services (schema brought up to date first), release
+    the database, and turn a refusal into its message and exit status 2."""
+    import asyncio
+
+    from order_completion.errors import ServiceError
+
+    settings = read_settings()
+    migrate_schema(settings)
+    services = build(settings)
+
+    async def run() -> T:
+        try:
+            return await command(services)
+        finally:
+            await services.close()
+
+    try:
+        return asyncio.run(run())
+    except ServiceError as error:
+        errors.print(f"[red]{error.message}[/red]", soft_wrap=True)
         raise typer.Exit(2) from error

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from order_completion.cli.common import build, console, errors, migrate_schema, read_settings
+from order_completion.cli.common import console, on_services
 
 if TYPE_CHECKING:
     from order_completion.auth.handlers import TokenCommands
@@ -20,25 +19,10 @@ token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_h
 
 
 def _tokens(command: Callable[[TokenCommands], Awaitable[T]]) -> T:
-    """Run one token command against the database, then release it."""
+    """Run one command on the API tokens, then release the database."""
     from order_completion.auth.handlers import TokenCommands
-    from order_completion.errors import ServiceError
 
-    settings = read_settings()
-    migrate_schema(settings)
-    services = build(settings)
-
-    async def run() -> T:
-        try:
-            return await command(TokenCommands(services.db, services.clock))
-        finally:
-            await services.close()
-
-    try:
-        return asyncio.run(run())
-    except ServiceError as error:
-        errors.print(f"[red]{error.message}[/red]", soft_wrap=True)
-        raise typer.Exit(2) from error
+    return on_services(lambda services: command(TokenCommands(services.db, services.clock)))
 
 
 @token_app.command("create")

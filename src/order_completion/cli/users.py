@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from order_completion.cli.common import build, console, errors, migrate_schema, read_settings
+from order_completion.cli.common import console, on_services
 
 if TYPE_CHECKING:
     from order_completion.auth.staff import StaffCommands
@@ -24,23 +23,8 @@ user_app = typer.Typer(help="Add, list and remove web workspace users.", no_args
 def _staff(command: Callable[[StaffCommands], Awaitable[T]]) -> T:
     """Run one command on the staff users, then release the database."""
     from order_completion.auth.staff import StaffCommands
-    from order_completion.errors import ServiceError
 
-    settings = read_settings()
-    migrate_schema(settings)
-    services = build(settings)
-
-    async def run() -> T:
-        try:
-            return await command(StaffCommands(services.db, services.clock))
-        finally:
-            await services.close()
-
-    try:
-        return asyncio.run(run())
-    except ServiceError as error:
-        errors.print(f"[red]{error.message}[/red]", soft_wrap=True)
-        raise typer.Exit(2) from error
+    return on_services(lambda services: command(StaffCommands(services.db, services.clock)))
 
 
 def _password(from_stdin: bool) -> str:
