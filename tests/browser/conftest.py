@@ -24,6 +24,7 @@ from order_completion.app import create_app
 from order_completion.bootstrap import Services, build_services
 from tests.conftest import ADMIN_TOKEN, settings_for, unavailable
 from tests.e2e.conftest import free_port
+from tests.web import PASSWORD
 
 T = TypeVar("T")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -135,6 +136,14 @@ def accessibility_faults(page: Any) -> list[str]:
         for fault in found
         if fault["impact"] in ("serious", "critical")
     ]
+
+
+def sign_in(page: Any, name: str, password: str = PASSWORD) -> None:
+    """Sign in through the form, as a person would (from the site's root)."""
+    page.goto("/")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
 
 
 def screenshot(page: Any, name: str) -> None:

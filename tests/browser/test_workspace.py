@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveApp, accessibility_faults, screenshot
+from tests.browser.conftest import LiveApp, accessibility_faults, screenshot, sign_in
 from tests.orders import business_order
 from tests.support import case_json, open_case
 from tests.web import PASSWORD, add_staff
@@ -23,13 +23,6 @@ PLAN = ["Throughput (Y.1564)", "Latency", "Failover"]
 def staff(live: LiveApp) -> None:
     live.run(add_staff(live.services, "morgan", "admin"))
     live.run(add_staff(live.services, "vic", "viewer"))
-
-
-def sign_in(page: Any, name: str, password: str = PASSWORD) -> None:
-    page.goto("/")
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def new_case(live: LiveApp, order_id: str) -> str:

@@ -13,21 +13,19 @@ from order_completion.clock import Clock
 from order_completion.database import Database
 from order_completion.dependencies import allow, services
 from order_completion.errors import InvalidInput
-from order_completion.reports.export import report_chart, report_csv
-from order_completion.reports.rules import (
-    ChartMetric,
-    GroupBy,
-    Period,
-    parse_moment,
-    period_problem,
+from order_completion.reports.export import (
+    CSV,
+    CSV_DISPOSITION,
+    SVG,
+    report_chart,
+    report_csv,
 )
+from order_completion.reports.parameters import ReportQuery, chart_metric
+from order_completion.reports.rules import ChartMetric
 from order_completion.reports.schemas import ReportOut
 from order_completion.reports.service import Report, kpi_report
 from order_completion.tmf.responses import json_resource
 from order_completion.tmf.schemas import ERROR_RESPONSES
-
-CSV = "text/csv"
-SVG = "image/svg+xml"
 
 
 class ReportServices(Protocol):
@@ -54,32 +52,9 @@ GroupQuery = Annotated[
 ]
 
 
-def _period(start: str, end: str) -> Period:
-    moments = {}
-    for name, given in (("from", start), ("to", end)):
-        moment = parse_moment(given)
-        if moment is None:
-            raise InvalidInput(f"{name} must be a date or a date-time, not {given!r}", field=name)
-        moments[name] = moment
-    problem = period_problem(moments["from"], moments["to"])
-    if problem:
-        raise InvalidInput(problem, field="to")
-    return Period(moments["from"], moments["to"])
-
-
-def _group_by(given: str | None) -> GroupBy | None:
-    if given is None:
-        return None
-    try:
-        return GroupBy(given)
-    except ValueError:
-        names = ", ".join(group.value for group in GroupBy)
-        raise InvalidInput(f"groupBy must be one of {names}", field="groupBy") from None
-
-
 async def _report(app: ReportServices, start: str, end: str, group_by: str | None) -> Report:
-    period, grouping = _period(start, end), _group_by(group_by)
-    return await kpi_report(app.db, period, grouping)
+    asked = ReportQuery.parse(start, end, group_by)
+    return await kpi_report(app.db, asked.period, asked.group_by)
 
 
 def _wants_csv(request: Request, format_: str | None) -> bool:
@@ -115,7 +90,7 @@ async def report(
     as_csv = _wants_csv(request, format_)
     found = await _report(app, start, end, group_by)
     if as_csv:
-        headers = {"Content-Disposition": 'attachment; filename="completion-kpis.csv"'}
+        headers = {"Content-Disposition": CSV_DISPOSITION}
         return Response(report_csv(found), media_type=CSV, headers=headers)
     return json_resource(found.resource())
 
@@ -138,10 +113,6 @@ async def chart(
     end: ToQuery,
     group_by: GroupQuery = None,
 ) -> Response:
-    try:
-        drawn = ChartMetric(metric)
-    except ValueError:
-        names = ", ".join(known.value for known in ChartMetric)
-        raise InvalidInput(f"metric must be one of {names}", field="metric") from None
+    drawn = chart_metric(metric)
     found = await _report(app, start, end, group_by)
     return Response(report_chart(found, drawn), media_type=SVG)

@@ -16,6 +16,11 @@ from pygal.style import Style
 from order_completion.reports.rules import ChartMetric
 from order_completion.reports.service import Report
 
+CSV = "text/csv"
+SVG = "image/svg+xml"
+CSV_DISPOSITION = 'attachment; filename="completion-kpis.csv"'
+CHART_WIDTH, CHART_HEIGHT = 800, 400  # the SVG's view box, and the size pages show it at
+
 # On import pygal appends to ``sys.meta_path`` a finder for its map plugins that predates
 # ``find_spec``: every later import that fails anywhere in the process then warns through it
 # (an error where warnings are). The report draws no maps, so that finder is taken out.
@@ -106,8 +111,8 @@ def report_chart(report: Report, metric: ChartMetric) -> bytes:
         title=title,
         style=PLAIN,
         js=[],  # no script fetched from elsewhere
-        width=800,
-        height=400,
+        width=CHART_WIDTH,
+        height=CHART_HEIGHT,
         show_legend=len(series) > 1,
         print_values=False,
     )

@@ -1,12 +1,13 @@
 """Pure rules of the web pages: where a sign-in may lead back to, how risky a case looks,
-and reading the little text fields of the forms.
+reading the little text fields of the forms, and how the report page shows its period
+and figures.
 
 Standard library only.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 HOME = "/workspace"
 
@@ -59,3 +60,24 @@ def day(text: str) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         return None
+
+
+def last_days(today: date, days: int) -> tuple[date, date]:
+    """The ``days`` days ending with ``today``, as a report's ``from`` (included) and ``to``
+    (excluded: the day after today, so that today's cases count)."""
+    end = today + timedelta(days=1)
+    return end - timedelta(days=days), end
+
+
+def percent(share: float) -> str:
+    """A share (0.755) as a page shows it: a percentage to one decimal (75.5%)."""
+    return f"{share * 100:.1f}%"
+
+
+def day_or_moment(moment: datetime) -> str:
+    """A period's bound as a page shows it: the day alone when it is midnight UTC (as a
+    date field sends it), else the moment to the second."""
+    moment = moment.astimezone(UTC)
+    if moment.time() == datetime.min.time():
+        return moment.date().isoformat()
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
