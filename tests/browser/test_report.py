@@ -1,5 +1,5 @@
 """The KPI report in a real browser: reached from the staff navigation, grouped by policy,
-its charts loaded as images from the page's own routes, checked with axe-core and
+its charts loaded as images carried by the page, checked with axe-core and
 photographed for the README."""
 
 from __future__ import annotations
