@@ -46,9 +46,11 @@ VIEWPORT = {"width": 1280, "height": 800}
 
 class LiveApp:
     """The app served by uvicorn on a free port of 127.0.0.1, in a thread of its own with
-    its own event loop; ``run`` runs a coroutine there (seeding data through handlers)."""
+    its own event loop; ``run`` runs a coroutine there (seeding data through handlers).
+    Links it hands out (the customer portal's) point at where it is served; ``extra``
+    settings are added to the tests' own (an SMTP server for mail, say)."""
 
-    def __init__(self, database_url: str, folder: Path) -> None:
+    def __init__(self, database_url: str, folder: Path, **extra: Any) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.settings = settings_for(
@@ -56,6 +58,8 @@ class LiveApp:
             bootstrap_token=ADMIN_TOKEN,
             workspace_refresh_seconds=1,
             attachment_dir=folder / "attachments",
+            public_url=self.url,
+            **extra,
         )
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
