@@ -123,6 +123,7 @@ LINK_ROUTES = {
     ("POST", f"{LINK}/trainingSession"),
     ("POST", f"{LINK}/trainingSession/{{session_id}}/moveRequest"),
     ("GET", f"{LINK}/certificate.pdf"),
+    ("GET", f"{LINK}/document/{{attachment_id}}"),
 }
 
 

@@ -5,63 +5,22 @@ channel. Forged, expired, revoked and orphaned links open nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import httpx
-import pytest
 
-from order_completion.app import create_app
 from order_completion.bootstrap import Services
 from order_completion.clock import FixedClock
 from order_completion.portal.rules import LinkClaims
-from tests.orders import BASE, business_order, passing_test
+from tests.orders import passing_test
+from tests.portal import CASES, link_of, portal_interactions, tested_case
 
-CASES = f"{BASE}/completionCase"
-PI = "/tmf-api/partyInteraction/v4/partyInteraction"
 SESSION = {
     "topic": ["Portal administration"],
     "scheduledStart": "2026-12-01T09:00:00Z",
     "scheduledEnd": "2026-12-01T11:00:00Z",
     "attendee": [{"name": "Dana Smith", "email": "dana@example.com"}],
 }
-
-
-@pytest.fixture
-async def anonymous_portal(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    """The customer's browser: no bearer token, only the link (``client`` is the operator,
-    on the same services)."""
-    transport = httpx.ASGITransport(app=create_app(services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
-
-
-async def tested_case(client: httpx.AsyncClient) -> str:
-    """A business case whose commissioning test passed: acceptance waits on the customer."""
-    opened = await client.post(f"{CASES}", json={"productOrder": business_order()})
-    case_id = str(opened.json()["id"])
-    await client.post(f"{CASES}/{case_id}/commissioningTest", json=passing_test())
-    return case_id
-
-
-async def link_of(client: httpx.AsyncClient, case_id: str, **body: Any) -> str:
-    """The portal path (``/portal/<token>``) of a new link of the case."""
-    issued = await client.post(f"{CASES}/{case_id}/customerLink", json=body or None)
-    assert issued.status_code == 201, issued.text
-    url = str(issued.json()["url"])
-    assert url.startswith("http://127.0.0.1:8000/portal/")
-    return url.removeprefix("http://127.0.0.1:8000")
-
-
-async def portal_interactions(client: httpx.AsyncClient, case_id: str) -> list[dict[str, Any]]:
-    logged = (await client.get(PI, params={"limit": 100})).json()
-    return [
-        entry
-        for entry in logged
-        if entry["interactionItem"][0]["item"]["id"] == case_id
-        and any(channel["id"] == "customerPortal" for channel in entry["channel"])
-    ]
 
 
 async def test_a_link_opens_its_case_and_the_customer_accepts_through_it(

@@ -48,6 +48,7 @@ EXPECTED = (
         ("/portal/{token}/trainingSession", "post"),
         ("/portal/{token}/trainingSession/{session_id}/moveRequest", "post"),
         ("/portal/{token}/certificate.pdf", "get"),
+        ("/portal/{token}/document/{attachment_id}", "get"),
     }
     | {
         (f"{PF}/processFlow", "get"),

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Body, Depends, Path, Response
 
 from order_completion.acceptance import handlers as acceptance
 from order_completion.acceptance.certificate import MEDIA_TYPE
-from order_completion.acceptance.schemas import AcceptanceDecisionRequest
+from order_completion.attachments.api import download
+from order_completion.attachments.store import AttachmentStore
 from order_completion.auth.gate import LinkCheck
 from order_completion.auth.rules import Permission
 from order_completion.cases.representation import API_BASE
@@ -38,7 +39,7 @@ from order_completion.portal.schemas import (
 )
 from order_completion.portal.service import OpenedLink, open_link
 from order_completion.portal.signing import LinkSigner
-from order_completion.portal.view import customer_view
+from order_completion.portal.view import customer_view, document_of
 from order_completion.tmf.responses import json_resource
 from order_completion.tmf.schemas import ERROR_RESPONSES, ErrorOut
 from order_completion.training import handlers as training
@@ -61,6 +62,9 @@ class PortalServices(Protocol):
 
     @property
     def portal_link_days(self) -> int: ...
+
+    @property
+    def attachments(self) -> AttachmentStore: ...
 
     def uow(self) -> UnitOfWork: ...
 
@@ -164,10 +168,8 @@ async def view_case(token: TokenPath, link: LinkDep, app: PortalServicesDep) -> 
 
 
 async def _decide(
-    app: PortalServices, link: OpenedLink, token: str, decision: dict[str, Any]
+    app: PortalServices, link: OpenedLink, token: str, command: acceptance.RecordDecision
 ) -> Response:
-    body = AcceptanceDecisionRequest.model_validate(decision)
-    command = acceptance.RecordDecision(link.case_id, body, link.actor)
     recorded = await acceptance.record_decision(app.uow(), command)
     resource = {
         "id": recorded.id,
@@ -197,8 +199,7 @@ async def _decide(
 async def accept(
     token: TokenPath, body: PortalAcceptance, link: LinkDep, app: PortalServicesDep
 ) -> Response:
-    decided_by = {"name": body.full_name, "role": "customer"}
-    return await _decide(app, link, token, {"decision": "accepted", "decidedBy": decided_by})
+    return await _decide(app, link, token, handlers.accepting(link, body))
 
 
 @portal_router.post(
@@ -215,13 +216,7 @@ async def accept(
 async def reject(
     token: TokenPath, body: PortalRejection, link: LinkDep, app: PortalServicesDep
 ) -> Response:
-    decision = {
-        "decision": "rejected",
-        "decidedBy": {"name": body.full_name, "role": "customer"},
-        "reason": body.reason,
-        "punchList": [{"description": item} for item in body.punch_list],
-    }
-    return await _decide(app, link, token, decision)
+    return await _decide(app, link, token, handlers.rejecting(link, body))
 
 
 @portal_router.post(
@@ -238,15 +233,7 @@ async def reject(
 async def book(
     token: TokenPath, body: PortalBooking, link: LinkDep, app: PortalServicesDep
 ) -> Response:
-    command = training.BookSession(
-        link.case_id,
-        start=body.scheduled_start,
-        end=body.scheduled_end,
-        actor=link.actor,
-        topics=tuple(body.topic),
-        attendees=tuple(attendee.model_dump(exclude_none=True) for attendee in body.attendee),
-    )
-    row = await training.book_session(app.uow(), command)
+    row = await training.book_session(app.uow(), handlers.booking(link, body))
     view = await customer_view(app.db, link, _portal_href(app, token))
     booked = next(session for session in view["trainingSession"] if session["id"] == row.id)
     return json_resource(booked, status_code=201)
@@ -266,15 +253,7 @@ async def book(
 async def ask_to_move(
     session_id: str, body: PortalMoveRequest, link: LinkDep, app: PortalServicesDep
 ) -> Response:
-    command = handlers.RequestMove(
-        link.case_id,
-        session_id,
-        body.preferred_start,
-        body.preferred_end,
-        link.actor,
-        note=body.note,
-    )
-    await handlers.request_move(app.uow(), command)
+    await handlers.request_move(app.uow(), handlers.moving(link, session_id, body))
     return json_resource({"sessionId": session_id, "status": "requested"}, status_code=202)
 
 
@@ -299,3 +278,21 @@ async def certificate(link: LinkDep, app: PortalServicesDep) -> Response:
             "Content-Disposition": f'attachment; filename="certificate-{link.case_id}.pdf"',
         },
     )
+
+
+@portal_router.get(
+    "/document/{attachment_id}",
+    summary="A document of the handover, for the customer",
+    description=(
+        "The bytes of one of the case's files that the case view lists under `document`, "
+        "as a download; 404 for any id that is not a file of this link's case."
+    ),
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **PORTAL_ERRORS},
+)
+async def document(attachment_id: str, link: LinkDep, app: PortalServicesDep) -> Response:
+    row = await document_of(app.db, link.case_id, attachment_id)
+    data = await app.attachments.get(row.sha256)
+    command = handlers.RecordPortalUse(link.case_id, PortalAction.DOCUMENT_DOWNLOADED, link.actor)
+    await handlers.record_portal_use(app.uow(), command)
+    return download(row, data)

@@ -1,13 +1,19 @@
 """Commands of the portal feature itself: issuing a link, and recording what the customer
 did through one that no other feature's command records (viewing the case, fetching the
 certificate, asking to move a training session). Accepting, rejecting and booking go
-through the acceptance and training handlers, as the API's own routes do."""
+through the acceptance and training handlers, as the API's own routes do.
+
+What each of the customer's requests stands for is written once here (``accepting``,
+``rejecting``, ``booking``, ``moving``): the JSON routes and the portal's pages both
+build their commands with these, so a form and a JSON body decide the same thing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from order_completion.acceptance.handlers import RecordDecision
+from order_completion.acceptance.schemas import AcceptanceDecisionRequest
 from order_completion.appointments import service as appointments
 from order_completion.appointments.rules import OPEN, Category, Status
 from order_completion.audit import Actor
@@ -18,7 +24,15 @@ from order_completion.clock import iso
 from order_completion.errors import Conflict, NotFound
 from order_completion.portal import rules
 from order_completion.portal.rules import LinkClaims, PortalAction
+from order_completion.portal.schemas import (
+    PortalAcceptance,
+    PortalBooking,
+    PortalMoveRequest,
+    PortalRejection,
+)
+from order_completion.portal.service import OpenedLink
 from order_completion.portal.tables import CustomerLinks
+from order_completion.training.handlers import BookSession
 
 
 @dataclass(frozen=True)
@@ -118,3 +132,52 @@ async def request_move(uow: UnitOfWork, cmd: RequestMove) -> None:
             description=f"{wanted}. {cmd.note}" if cmd.note else wanted,
             status="open",
         )
+
+
+# The role a decision made through the portal names: the customer decided it themselves.
+CUSTOMER_ROLE = "customer"
+
+
+def accepting(link: OpenedLink, body: PortalAcceptance) -> RecordDecision:
+    """The acceptance the customer typed their name and gave their consent to."""
+    decided_by = {"name": body.full_name, "role": CUSTOMER_ROLE}
+    decision = {"decision": "accepted", "decidedBy": decided_by}
+    return RecordDecision(
+        link.case_id, AcceptanceDecisionRequest.model_validate(decision), link.actor
+    )
+
+
+def rejecting(link: OpenedLink, body: PortalRejection) -> RecordDecision:
+    """The rejection, each punch list line one thing to put right."""
+    decision = {
+        "decision": "rejected",
+        "decidedBy": {"name": body.full_name, "role": CUSTOMER_ROLE},
+        "reason": body.reason,
+        "punchList": [{"description": item} for item in body.punch_list],
+    }
+    return RecordDecision(
+        link.case_id, AcceptanceDecisionRequest.model_validate(decision), link.actor
+    )
+
+
+def booking(link: OpenedLink, body: PortalBooking) -> BookSession:
+    """A session the customer books: no trainer (the provider assigns one)."""
+    return BookSession(
+        link.case_id,
+        start=body.scheduled_start,
+        end=body.scheduled_end,
+        actor=link.actor,
+        topics=tuple(body.topic),
+        attendees=tuple(attendee.model_dump(exclude_none=True) for attendee in body.attendee),
+    )
+
+
+def moving(link: OpenedLink, session_id: str, body: PortalMoveRequest) -> RequestMove:
+    return RequestMove(
+        link.case_id,
+        session_id,
+        body.preferred_start,
+        body.preferred_end,
+        link.actor,
+        note=body.note,
+    )

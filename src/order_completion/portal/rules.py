@@ -34,6 +34,7 @@ class PortalAction(StrEnum):
 
     VIEWED = "customerPortal: case viewed"
     CERTIFICATE_DOWNLOADED = "customerPortal: certificate downloaded"
+    DOCUMENT_DOWNLOADED = "customerPortal: document downloaded"
     MOVE_REQUESTED = "customerPortal: training session move requested"
 
 

@@ -180,6 +180,7 @@ class PortalCaseOut(BaseModel):
     test: list[dict[str, Any]]
     document: list[dict[str, Any]]
     trainingSession: list[dict[str, Any]]
+    trainingTopic: list[dict[str, Any]]
     certificate: dict[str, Any] | None
     linkExpires: str
 

@@ -18,7 +18,9 @@ from order_completion.cases.rules import CaseState, Outcome, StepKind, StepState
 from order_completion.clock import iso
 from order_completion.commissioning.tables import CommissioningRun
 from order_completion.database import Database
+from order_completion.errors import NotFound
 from order_completion.portal.service import OpenedLink
+from order_completion.training import behaviour as training
 
 # What the customer may do now, by the kind of the step that waits on them.
 CUSTOMER_ACTIONS = {StepKind.ACCEPTANCE: "acceptanceDecision", StepKind.TRAINING: "trainingSession"}
@@ -44,13 +46,16 @@ async def customer_view(db: Database, link: OpenedLink, portal_href: str) -> dic
                 "id": item.item_id,
                 "action": item.action,
                 "productOffering": {"id": item.offering_id, "name": item.offering_name},
+                "product": {"id": item.product_id} if item.product_id else None,
                 "state": item.state.value,
+                "activeFrom": iso(item.active_from),
             }
             for item in case.items
         ],
         "test": tests,
-        "document": documents,
+        "document": [{**doc, "href": f"{portal_href}/document/{doc['id']}"} for doc in documents],
         "trainingSession": sessions,
+        "trainingTopic": _training_topics(case),
         "certificate": {"href": f"{portal_href}/certificate.pdf"} if _accepted(case) else None,
         "linkExpires": iso(link.claims.expires),
     }
@@ -63,6 +68,18 @@ def _waiting_for(case: CompletionCase) -> list[str]:
         action
         for kind, action in CUSTOMER_ACTIONS.items()
         if (step := case.step_of_kind(kind)) is not None and step.state is StepState.ACTIVE
+    ]
+
+
+def _training_topics(case: CompletionCase) -> list[dict[str, Any]]:
+    """The topics a session may be booked on while training waits (none named when
+    booking: the mandatory ones); empty when no training waits."""
+    step = case.step_of_kind(StepKind.TRAINING)
+    if "trainingSession" not in _waiting_for(case) or step is None:
+        return []
+    return [
+        {"name": topic.name, "mandatory": topic.mandatory}
+        for topic in training.config_of(step).topics
     ]
 
 
@@ -89,6 +106,16 @@ async def _passed_tests(session: AsyncSession, case_id: str) -> list[dict[str, A
         for run in runs
         for item in run.test_items
     ]
+
+
+async def document_of(db: Database, case_id: str, attachment_id: str) -> Attachment:
+    """One file of the case, as the customer may download it; 404 for an id that is not a
+    file of this case (naming nothing of whichever case holds it)."""
+    async with db.read() as session:
+        row = await session.get(Attachment, attachment_id)
+    if row is None or row.case_id != case_id:
+        raise NotFound(f"this order has no document {attachment_id}")
+    return row
 
 
 async def _documents(session: AsyncSession, case_id: str) -> list[dict[str, Any]]:

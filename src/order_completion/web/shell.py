@@ -41,6 +41,7 @@ from order_completion.database import Database
 from order_completion.errors import ServiceError
 from order_completion.events.sealing import key_file_text, parse_keys
 from order_completion.policies.service import PolicyBook
+from order_completion.portal.signing import LinkSigner
 from order_completion.settings import Settings
 from order_completion.tmf.counting import RowCounter
 
@@ -85,6 +86,9 @@ class PageServices(Protocol):
 
     @property
     def attachments(self) -> AttachmentStore: ...
+
+    @property
+    def portal_signer(self) -> LinkSigner: ...
 
     def uow(self) -> UnitOfWork: ...
 

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from order_completion.settings import Settings
-from order_completion.web import actions, oidc, report, signin, workspace
+from order_completion.web import actions, oidc, portal, report, signin, workspace
 from order_completion.web.shell import STATIC, STATIC_PATH, Pages
 
 # The page route that takes a file, whose body may be as large as an attachment.
@@ -16,6 +16,7 @@ UPLOAD_PAGE = r"^/cases/[^/]+/evidence$"
 
 def install_pages(app: FastAPI, settings: Settings) -> None:
     app.state.pages = Pages(settings)
-    for router in (signin.router, oidc.router, workspace.router, actions.router, report.router):
+    routers = (signin, oidc, workspace, actions, report, portal)
+    for router in (module.router for module in routers):
         app.include_router(router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,218 @@
+"""The customer portal's pages: the link a customer is sent opens their case as a page,
+where they review the handover and accept it, reject it with what must be put right, book
+training and ask to move a session, and fetch their certificate.
+
+The customer is an anonymous visitor: the signed link is their only credential, and a staff
+session gives nothing more here. Each link is opened before a form is read; every form
+carries the session's form token; each action builds its command with the portal's own
+builders and runs the same handler as the portal's JSON route, with the customer as the
+actor, so it is logged on the customerPortal channel exactly as the JSON route logs it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from fastapi import Response
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from order_completion.acceptance import handlers as acceptance
+from order_completion.appointments.rules import OPEN
+from order_completion.errors import InvalidInput, ServiceError
+from order_completion.portal import handlers
+from order_completion.portal.api import PORTAL_PATH
+from order_completion.portal.rules import PortalAction
+from order_completion.portal.schemas import (
+    PortalAcceptance,
+    PortalBooking,
+    PortalMoveRequest,
+    PortalRejection,
+)
+from order_completion.portal.service import LinkCaseUnknown, LinkRefused, OpenedLink, open_link
+from order_completion.portal.view import customer_view
+from order_completion.tmf.errors import field_path
+from order_completion.tmf.text_guard import nul_in
+from order_completion.training import handlers as training
+from order_completion.web import rules
+from order_completion.web.shell import (
+    FormRefused,
+    Visit,
+    VisitDep,
+    page_router,
+    pages_of,
+    posted_form,
+    text,
+)
+
+router = page_router()
+M = TypeVar("M", bound=BaseModel)
+Run = Callable[[FormData, OpenedLink], Awaitable[object]]
+# The portal's pages are for the customer holding the link alone: no search engine keeps them.
+NOT_INDEXED = {"X-Robots-Tag": "noindex, nofollow"}
+NOTICES = {
+    "accepted": "Thank you: you accepted the delivery. Your acceptance certificate is ready below.",
+    "rejected": "Your provider has your rejection and the list of what must be put right. "
+    "They will put it right, test again and ask you again.",
+    "booked": "The training session is booked. The invitation is on its way.",
+    "move": "Your request to move the session was sent to the trainer, who will answer you.",
+}
+FORM_REFUSED = (
+    "This form did not come from this page, or the page was open too long. Nothing was done. "
+    "Open your link again and try once more."
+)
+
+
+def _here(token: str) -> str:
+    return f"{PORTAL_PATH}/{token}"
+
+
+async def _opened(visit: Visit, token: str) -> OpenedLink:
+    services = visit.services
+    return await open_link(services.db, services.portal_signer, token, services.clock.now())
+
+
+def _render(visit: Visit, template: str, context: Mapping[str, Any], status: int) -> Response:
+    response = pages_of(visit.request).render(visit, template, context, status=status)
+    response.headers.update(NOT_INDEXED)
+    return response
+
+
+def _refused(visit: Visit, refused: LinkRefused | LinkCaseUnknown) -> Response:
+    """The link opens nothing: why, and what to do, with nothing of any case."""
+    context = {"refusal": refused.refusal.value, "message": refused.message}
+    return _render(visit, "portal_refused.html", context, refused.status)
+
+
+async def _page(
+    visit: Visit,
+    token: str,
+    link: OpenedLink,
+    *,
+    error: ServiceError | None = None,
+    typed: Mapping[str, str] | None = None,
+) -> Response:
+    view = await customer_view(visit.services.db, link, _here(token))
+    open_states = {status.value for status in OPEN}
+    context = {
+        "view": view,
+        "here": _here(token),
+        "waiting": set(view["waitingFor"]),
+        "movable": [s for s in view["trainingSession"] if s["status"] in open_states],
+        "error": error,
+        "typed": typed or {},
+        "notice": None if error else NOTICES.get(visit.request.query_params.get("done", "")),
+    }
+    return _render(visit, "portal.html", context, error.status if error else 200)
+
+
+@router.get(PORTAL_PATH + "/{token}")
+async def portal_page(token: str, visit: VisitDep) -> Response:
+    """The case as its customer sees it; each view is logged as the JSON view's is."""
+    try:
+        link = await _opened(visit, token)
+    except (LinkRefused, LinkCaseUnknown) as refused:
+        return _refused(visit, refused)
+    command = handlers.RecordPortalUse(link.case_id, PortalAction.VIEWED, link.actor)
+    await handlers.record_portal_use(visit.services.uow(), command)
+    return await _page(visit, token, link)
+
+
+async def _act(visit: Visit, token: str, done: str, run: Run) -> Response:
+    """Open the link (before the form is read), check the form's token, run the command;
+    a refused command shows the page again with the error and its status, nothing done."""
+    try:
+        link = await _opened(visit, token)
+        form = await posted_form(visit)
+    except (LinkRefused, LinkCaseUnknown) as refused:
+        return _refused(visit, refused)
+    except FormRefused:
+        context = {"message": FORM_REFUSED, "back": _here(token)}
+        return _render(visit, "portal_refused.html", context, 403)
+    try:
+        await run(form, link)
+    except ServiceError as refused:
+        typed = {str(key): value for key, value in form.items() if isinstance(value, str)}
+        return await _page(visit, token, link, error=refused, typed=typed)
+    finally:
+        await form.close()
+    return pages_of(visit.request).redirect(visit, f"{_here(token)}?done={done}#notice")
+
+
+def _body(model: type[M], data: dict[str, Any]) -> M:
+    """The form's values as the portal's JSON body; 400 naming the field when they are not
+    one (a NUL character included, which no database keeps)."""
+    nul = nul_in(data)
+    if nul is not None:
+        raise InvalidInput("must not contain a NUL character", field=nul)
+    try:
+        return model.model_validate(data)
+    except ValidationError as wrong:
+        problem = wrong.errors()[0]
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        raise InvalidInput(message, field=field_path(problem["loc"]) or "form") from None
+
+
+def _moment(form: FormData, name: str) -> str:
+    """A ``datetime-local`` field, taken as UTC (the page says so); as typed when it is
+    not a moment, so the refusal names the field."""
+    typed = text(form, name)
+    moment = rules.local_moment(typed)
+    return moment.isoformat() if moment else typed
+
+
+@router.post(PORTAL_PATH + "/{token}/accept")
+async def accept(token: str, visit: VisitDep) -> Response:
+    async def run(form: FormData, link: OpenedLink) -> object:
+        data = {"fullName": text(form, "fullName"), "consent": form.get("consent") == "yes"}
+        command = handlers.accepting(link, _body(PortalAcceptance, data))
+        return await acceptance.record_decision(visit.services.uow(), command)
+
+    return await _act(visit, token, "accepted", run)
+
+
+@router.post(PORTAL_PATH + "/{token}/reject")
+async def reject(token: str, visit: VisitDep) -> Response:
+    async def run(form: FormData, link: OpenedLink) -> object:
+        items = [line.strip() for line in text(form, "punchList").splitlines() if line.strip()]
+        if not items:
+            raise InvalidInput("write what must be put right, one thing a line", field="punchList")
+        data = {
+            "fullName": text(form, "fullName"),
+            "punchList": items,
+            "reason": text(form, "reason") or None,
+        }
+        command = handlers.rejecting(link, _body(PortalRejection, data))
+        return await acceptance.record_decision(visit.services.uow(), command)
+
+    return await _act(visit, token, "rejected", run)
+
+
+@router.post(PORTAL_PATH + "/{token}/training")
+async def book(token: str, visit: VisitDep) -> Response:
+    async def run(form: FormData, link: OpenedLink) -> object:
+        data = {
+            "topic": [str(topic) for topic in form.getlist("topic")],
+            "scheduledStart": _moment(form, "start"),
+            "scheduledEnd": _moment(form, "end"),
+            "attendee": [{"name": name} for name in rules.names_in(text(form, "attendees"))],
+        }
+        command = handlers.booking(link, _body(PortalBooking, data))
+        return await training.book_session(visit.services.uow(), command)
+
+    return await _act(visit, token, "booked", run)
+
+
+@router.post(PORTAL_PATH + "/{token}/training/{session_id}/move")
+async def ask_to_move(token: str, session_id: str, visit: VisitDep) -> Response:
+    async def run(form: FormData, link: OpenedLink) -> object:
+        data = {
+            "preferredStart": _moment(form, "preferredStart"),
+            "preferredEnd": _moment(form, "preferredEnd"),
+            "note": text(form, "note") or None,
+        }
+        command = handlers.moving(link, session_id, _body(PortalMoveRequest, data))
+        await handlers.request_move(visit.services.uow(), command)
+        return None
+
+    return await _act(visit, token, "move", run)
