@@ -165,13 +165,16 @@ async def close_session(case_id: str, session_id: str, visit: StaffDep) -> Respo
         score = text(form, "feedbackScore")
         if score and score not in {"1", "2", "3", "4", "5"}:
             raise InvalidInput("a score is a whole number from 1 to 5", field="feedbackScore")
+        # One form holds both buttons, its attendees ticked for completing: cancelling
+        # sends them too, and a cancelled session has no attendance or feedback.
+        completed = end is training.SessionEnd.COMPLETED
         command = training.CloseSession(
             case_id,
             session_id,
             end,
             actor,
-            attended=tuple(str(name) for name in form.getlist("attended")),
-            feedback_score=int(score) if score else None,
+            attended=tuple(str(name) for name in form.getlist("attended")) if completed else (),
+            feedback_score=int(score) if score and completed else None,
         )
         return await training.close_session(visit.services.uow(), command)
 
