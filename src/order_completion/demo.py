@@ -5,6 +5,7 @@ decision, remediation, training, on hold and cancelled."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,8 @@ from order_completion.commissioning import handlers as commissioning
 from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
+from order_completion.portal import handlers as portal
+from order_completion.portal.signing import link_url
 from order_completion.training import handlers as training
 
 Step = Callable[[Services, str], Awaitable[Any]]
@@ -134,6 +137,9 @@ async def _cancel(app: Services, case_id: str) -> Any:
     await cases.change_state(app.uow(), command)
 
 
+# The sample whose test passed, so its case waits for the customer's acceptance decision:
+# the one ``serve --demo`` prints a customer portal link for.
+AWAITING_DECISION = "DEMO-B2B-3"
 ETHERNET = [("ETH-1G", "Managed Ethernet 1 Gbit/s"), ("SDWAN", "Managed SD-WAN")]
 SAMPLES: list[tuple[ProductOrder, list[Step]]] = [
     (_order("DEMO-B2C-1", "B2C", ("CUST-1001", "Jo Bloggs"), [("FIBRE-500", "Fibre 500")]), []),
@@ -206,13 +212,29 @@ def _address(name: str) -> str:
     return f"{local or 'customer'}@example.com"
 
 
+@dataclass(frozen=True)
+class Samples:
+    """What loading the samples came to: how many cases are new, and each sample's case
+    by the sample's order id (new or opened by an earlier start)."""
+
+    created: int
+    case_ids: dict[str, str]
+
+
 async def load_demo(services: Services, peers: PeerSeeder | None = None) -> int:
     """Open the sample cases (once) and walk each through its steps; returns how many are
     new. With ``peers``, each order and customer is put into the sandbox first."""
+    return (await load_samples(services, peers)).created
+
+
+async def load_samples(services: Services, peers: PeerSeeder | None = None) -> Samples:
+    """``load_demo``, telling which case each sample is."""
     created = 0
+    case_ids: dict[str, str] = {}
     for sample, steps in SAMPLES:
         order = await peers.place(sample) if peers is not None else sample
         opened = await services.intake.open_case(services.uow(), OpenCase.by_operator(order, DEMO))
+        case_ids[sample.id] = opened.case_id
         if opened.created:
             created += 1
             for step in steps:
@@ -221,4 +243,12 @@ async def load_demo(services: Services, peers: PeerSeeder | None = None) -> int:
                     # (training waits for the customer update to reach them).
                     await services.worker.run_once()
                 await step(services, opened.case_id)
-    return created
+    return Samples(created, case_ids)
+
+
+async def customer_link(services: Services, case_id: str) -> str:
+    """A new customer portal link of the case, issued as ``customerLink`` issues one (and
+    recorded in its history), valid for the default number of days."""
+    command = portal.IssueLink(case_id, DEMO, valid_for_days=services.portal_link_days)
+    claims = await portal.issue_link(services.uow(), command)
+    return link_url(services.portal_url, services.portal_signer, claims)

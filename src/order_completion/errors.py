@@ -6,10 +6,13 @@ ServiceError
 ├── Forbidden           403  the caller's role may not do this
 ├── NotFound            404  an unknown id
 ├── Conflict            409  the resource is not in a state that allows the request
-└── UnsupportedMedia    415  a body type we do not speak
+├── UnsupportedMedia    415  a body type we do not speak
+└── TooManyRequests     429  too many tries: refused until ``retry_at``
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class ServiceError(Exception):
@@ -59,3 +62,13 @@ class UnsupportedMedia(ServiceError):
     status = 415
     code = "71"
     reason = "Unsupported media type"
+
+
+class TooManyRequests(ServiceError):
+    status = 429
+    code = "72"
+    reason = "Too many requests"
+
+    def __init__(self, message: str, *, retry_at: datetime, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_at = retry_at

@@ -5,7 +5,7 @@ from __future__ import annotations
 from order_completion.acceptance.tables import AcceptanceDecision
 from order_completion.appointments.tables import Appointment
 from order_completion.attachments.tables import Attachment
-from order_completion.auth.tables import ApiToken, StaffUser
+from order_completion.auth.tables import ApiToken, SignInFailure, StaffUser
 from order_completion.cases.tables import CaseRow, HistoryRow, ItemRow, StepRow
 from order_completion.commissioning.tables import CommissioningRun
 from order_completion.database import Base
@@ -38,6 +38,7 @@ __all__ = [
     "OutboxBatch",
     "PartyInteraction",
     "PeerState",
+    "SignInFailure",
     "StaffUser",
     "StepRow",
     "Subscription",

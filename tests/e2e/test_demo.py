@@ -4,6 +4,7 @@ e-mail arrives in the mail sink, certificates attached."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -55,5 +56,12 @@ def test_the_demo_updates_the_sandbox_peers_and_mails_the_customer(tmp_path: Pat
             assert b"application/pdf" in raw.content
         assert "Demo: sandbox peers" in server.log.read_text()
         assert "Demo workspace: http://127.0.0.1:" in server.log.read_text()
+        printed = re.search(r"Demo customer portal: (\S+) ", server.log.read_text())
+        assert printed is not None, server.log.read_text()[-2000:]
+        assert printed.group(1).startswith(f"{server.url}/portal/")
+        with httpx.Client(timeout=10) as http:
+            opened = http.get(f"{printed.group(1)}/case")
+        assert opened.status_code == 200, opened.text
+        assert opened.json()["waitingFor"] == ["acceptanceDecision"]
     finally:
         stop_process(server.process)

@@ -5,7 +5,11 @@ Pure: the service decides who the caller is; these rules decide what that caller
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -137,3 +141,65 @@ def password_problem(password: str) -> str | None:
     if len(password) > LONGEST_PASSWORD:
         return f"a password is at most {LONGEST_PASSWORD} characters"
     return None
+
+
+# Sign-in throttling. Failed password sign-ins are counted per name typed (known or not, so
+# a refusal never tells which names exist) and per client address (so one address cannot
+# try one password on many names); past the limit within the window, that name's or that
+# address's sign-ins are refused for the lockout, the right password included, and no
+# password is checked meanwhile.
+SIGN_IN_WINDOW = timedelta(minutes=15)
+SIGN_IN_LOCKOUT = timedelta(minutes=15)
+FAILURES_PER_NAME = 5
+FAILURES_PER_ADDRESS = 20
+
+
+class Counted(StrEnum):
+    """What failed sign-ins are counted by."""
+
+    NAME = "name"
+    ADDRESS = "address"
+
+
+LIMITS = {Counted.NAME: FAILURES_PER_NAME, Counted.ADDRESS: FAILURES_PER_ADDRESS}
+
+
+@dataclass(frozen=True)
+class Failures:
+    """The failed sign-ins of one name or one address: how many since the first of the
+    current window, and until when its sign-ins are refused (None: they are not)."""
+
+    count: int
+    since: datetime
+    locked_until: datetime | None = None
+
+
+def counter_key(counted: Counted, value: str) -> str:
+    """The stored key of a name or an address: a digest, so whatever a stranger types as a
+    name is neither kept nor limited in length."""
+    return hashlib.sha256(f"{counted.value}\0{value}".encode()).hexdigest()
+
+
+def refused_until(failures: Failures | None, now: datetime) -> datetime | None:
+    """Until when sign-ins of these failures are refused, or None when they may try."""
+    if failures is None or failures.locked_until is None or now >= failures.locked_until:
+        return None
+    return failures.locked_until
+
+
+def after_failure(failures: Failures | None, now: datetime, limit: int) -> Failures:
+    """The failures once one more is counted at ``now``: a new window when the last one
+    (or its lockout) is over; locked for ``SIGN_IN_LOCKOUT`` once ``limit`` is reached."""
+    fresh = (
+        failures is None
+        or now >= failures.since + SIGN_IN_WINDOW
+        or (failures.locked_until is not None and now >= failures.locked_until)
+    )
+    count = 1 if failures is None or fresh else failures.count + 1
+    since = now if failures is None or fresh else failures.since
+    return Failures(count, since, now + SIGN_IN_LOCKOUT if count >= limit else None)
+
+
+def retry_after_seconds(until: datetime, now: datetime) -> int:
+    """The ``Retry-After`` of a refusal lasting until ``until``: whole seconds, at least 1."""
+    return max(1, math.ceil((until - now).total_seconds()))

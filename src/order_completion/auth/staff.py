@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from order_completion.auth.rules import Role, known_roles, password_problem, staff_name_problem
 from order_completion.auth.service import Principal
 from order_completion.auth.tables import StaffUser
+from order_completion.auth.throttle import SignInThrottle
 from order_completion.clock import Clock
 from order_completion.database import Database
 from order_completion.errors import Conflict, InvalidInput, NotFound, Unauthenticated
@@ -111,15 +112,21 @@ class StaffCommands:
             row = await session.scalar(select(StaffUser).where(StaffUser.name == name))
         return staff_principal(row) if row is not None else None
 
-    async def sign_in(self, name: str, password: str) -> Principal:
+    async def sign_in(self, name: str, password: str, address: str | None = None) -> Principal:
         """The user whose name and password these are; ``Unauthenticated`` otherwise, with
-        one message for an unknown name and a wrong password alike."""
+        one message for an unknown name and a wrong password alike. While the name or the
+        client ``address`` has failed too often, ``SignInThrottled`` (429) before any
+        password is checked, for a known name and an unknown one alike."""
+        throttle = SignInThrottle(self.db, self.clock)
+        await throttle.check(name, address)
         async with self.db.read() as session:
             row = await session.scalar(select(StaffUser).where(StaffUser.name == name))
         try:
-            self.hasher.verify(row.password_hash if row else decoy_hash(), password)
+            right: bool = self.hasher.verify(row.password_hash if row else decoy_hash(), password)
         except (VerificationError, InvalidHashError):
-            raise Unauthenticated(REFUSED) from None
-        if row is None:
+            right = False
+        if row is None or not right:
+            await throttle.failed(name, address)
             raise Unauthenticated(REFUSED)
+        await throttle.succeeded(name)
         return staff_principal(row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from order_completion.database import Base, UTCDateTime
@@ -35,3 +35,18 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInFailure(Base):
+    """The failed password sign-ins of one name or one client address, counted in the
+    database so every API process and a restart see the same count (0026). The key is a
+    digest of what is counted (``rules.counter_key``), never the typed name itself."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_since", "since"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counted: Mapped[str] = mapped_column(String(10))  # rules.Counted: name or address
+    failures: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)  # the window's first failure
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

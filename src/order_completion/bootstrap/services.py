@@ -36,7 +36,7 @@ from order_completion.outbound.rules import AttemptOutcome, Verdict
 from order_completion.outbound.store import ClaimedCall
 from order_completion.policies.service import PolicyBook
 from order_completion.portal.service import current_link
-from order_completion.portal.signing import LinkSigner
+from order_completion.portal.signing import LinkSigner, portal_address
 from order_completion.settings import Settings
 from order_completion.timers.rules import DueTimer
 from order_completion.timers.worker import TimerWorker
@@ -104,7 +104,7 @@ class Services:
         token = await current_link(
             self.db, self.portal_signer, case_id, self.clock.now(), self.portal_link_days
         )
-        return f"{self.portal_url}/portal/{token}"
+        return portal_address(self.portal_url, token)
 
     def hubs(self) -> HubCommands:
         """The hub commands, for the hub routes, the CLI and tools acting as the operator."""

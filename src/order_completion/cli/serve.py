@@ -153,7 +153,7 @@ async def _load_demo(settings: Settings) -> None:
 
     from order_completion.auth.staff import StaffCommands
     from order_completion.cli.users import demo_login, demo_password
-    from order_completion.demo import PeerSeeder, load_demo
+    from order_completion.demo import AWAITING_DECISION, PeerSeeder, customer_link, load_samples
 
     services = build(settings)
     try:
@@ -163,15 +163,23 @@ async def _load_demo(settings: Settings) -> None:
                 if settings.tmf622_url and settings.tmf629_url
                 else None
             )
-            created = await load_demo(services, seeder)
-        console.print(f"Demo data: {created} new cases")
+            samples = await load_samples(services, seeder)
+        console.print(f"Demo data: {samples.created} new cases")
 
         console.print(f"Demo admin token: {await demo_admin_token(services)}", soft_wrap=True)
         staff = StaffCommands(services.db, services.clock)
         password, new = demo_password(DEMO_DATA)
         user = await demo_login(staff, password, new)
         where = f"http://{settings.host}:{settings.port}/"
-        console.print(f"Demo workspace: {where} (sign in as {user}, password {password})")
+        console.print(
+            f"Demo workspace: {where} (sign in as {user}, password {password})", soft_wrap=True
+        )
+        link = await customer_link(services, samples.case_ids[AWAITING_DECISION])
+        console.print(
+            f"Demo customer portal: {link} (order {AWAITING_DECISION}, waiting for the "
+            "customer's acceptance)",
+            soft_wrap=True,
+        )
     finally:
         await services.close()
 

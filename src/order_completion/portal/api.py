@@ -38,13 +38,11 @@ from order_completion.portal.schemas import (
     PortalSessionOut,
 )
 from order_completion.portal.service import OpenedLink, open_link
-from order_completion.portal.signing import LinkSigner
+from order_completion.portal.signing import PORTAL_PATH, LinkSigner, link_url, portal_address
 from order_completion.portal.view import customer_view, document_of
 from order_completion.tmf.responses import json_resource
 from order_completion.tmf.schemas import ERROR_RESPONSES, ErrorOut
 from order_completion.training import handlers as training
-
-PORTAL_PATH = "/portal"
 
 
 class PortalServices(Protocol):
@@ -140,12 +138,12 @@ async def issue_link(
         revoke_others=wanted.revoke_others,
     )
     claims = await handlers.issue_link(app.uow(), command)
-    url = f"{app.portal_url}{PORTAL_PATH}/{app.portal_signer.sign(claims)}"
+    url = link_url(app.portal_url, app.portal_signer, claims)
     return json_resource({"url": url, "expires": iso(claims.expires)}, status_code=201)
 
 
 def _portal_href(app: PortalServices, token: str) -> str:
-    return f"{app.portal_url}{PORTAL_PATH}/{token}"
+    return portal_address(app.portal_url, token)
 
 
 @portal_router.get(

@@ -21,6 +21,7 @@ from order_completion.portal.rules import LinkClaims
 
 PURPOSE = b"order-completion customer portal link"
 SALT = "customer-portal-link"
+PORTAL_PATH = "/portal"
 
 
 class ForgedLink(Exception):
@@ -60,3 +61,14 @@ def signing_keys(portal_keys: str, secret_keys: str, key_file: Path) -> list[byt
         return configured
     sealing = parse_keys(secret_keys) or parse_keys(key_file_text(key_file))
     return [hmac.new(key, PURPOSE, hashlib.sha256).digest() for key in sealing]
+
+
+def portal_address(portal_url: str, token: str) -> str:
+    """Where the holder of ``token`` opens the portal; every link handed out (the API's
+    answer, the case page, the messages, the demo) is built here so they all agree."""
+    return f"{portal_url}{PORTAL_PATH}/{token}"
+
+
+def link_url(portal_url: str, signer: LinkSigner, claims: LinkClaims) -> str:
+    """The URL of a newly issued link: its claims signed, under the portal's address."""
+    return portal_address(portal_url, signer.sign(claims))

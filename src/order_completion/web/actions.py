@@ -8,7 +8,7 @@ and its status (400 naming the field, 409 when the case is not waiting for it)."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from fastapi import Response
 from pydantic import BaseModel, ValidationError
@@ -19,29 +19,41 @@ from order_completion.audit import Actor
 from order_completion.auth.rules import Permission
 from order_completion.cases import handlers as cases
 from order_completion.cases.rules import CaseState
+from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.commissioning import handlers as commissioning
 from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.communications import resend
 from order_completion.customer_records import handlers as customer_records
 from order_completion.errors import Forbidden, InvalidInput, ServiceError
+from order_completion.portal import handlers as portal
+from order_completion.portal.schemas import CustomerLinkRequest
+from order_completion.portal.signing import LinkSigner, link_url
 from order_completion.training import handlers as training
 from order_completion.training.schemas import TrainingSessionCreate
 from order_completion.web import rules
 from order_completion.web.shell import StaffDep, Visit, page_router, pages_of, posted_form, text
-from order_completion.web.workspace import case_page
+from order_completion.web.workspace import IssuedLink, case_page
 
 router = page_router()
 M = TypeVar("M", bound=BaseModel)
 Run = Callable[[FormData, Actor], Awaitable[object]]
+Show = Callable[[object], Awaitable[Response]]
 
 
 async def _act(
-    visit: Visit, case_id: str, needs: tuple[Permission, ...], done: str, run: Run
+    visit: Visit,
+    case_id: str,
+    needs: tuple[Permission, ...],
+    done: str,
+    run: Run,
+    show: Show | None = None,
 ) -> Response:
+    """Run the form's command; then back to the case page (a redirect, so a reload posts
+    nothing twice), or with ``show`` a page made from what the command returned."""
     form = await posted_form(visit)
     try:
         actor = visit.require(*needs).actor
-        await run(form, actor)
+        outcome = await run(form, actor)
     except Forbidden:
         raise  # a refused person gets the refusal, not the case page
     except ServiceError as refused:
@@ -49,6 +61,8 @@ async def _act(
         return await case_page(visit, case_id, error=named + refused.message, status=refused.status)
     finally:
         await form.close()  # an uploaded file's spooled copy
+    if show is not None:
+        return await show(outcome)
     return pages_of(visit.request).redirect(visit, f"/cases/{case_id}?done={done}")
 
 
@@ -151,13 +165,16 @@ async def close_session(case_id: str, session_id: str, visit: StaffDep) -> Respo
         score = text(form, "feedbackScore")
         if score and score not in {"1", "2", "3", "4", "5"}:
             raise InvalidInput("a score is a whole number from 1 to 5", field="feedbackScore")
+        # One form holds both buttons, its attendees ticked for completing: cancelling
+        # sends them too, and a cancelled session has no attendance or feedback.
+        completed = end is training.SessionEnd.COMPLETED
         command = training.CloseSession(
             case_id,
             session_id,
             end,
             actor,
-            attended=tuple(str(name) for name in form.getlist("attended")),
-            feedback_score=int(score) if score else None,
+            attended=tuple(str(name) for name in form.getlist("attended")) if completed else (),
+            feedback_score=int(score) if score and completed else None,
         )
         return await training.close_session(visit.services.uow(), command)
 
@@ -195,3 +212,52 @@ async def resend_message(case_id: str, message_id: str, visit: StaffDep) -> Resp
         return await resend.resend_message(visit.services.uow(), command)
 
     return await _act(visit, case_id, (Permission.MANAGE_CASE,), "resent", run)
+
+
+class LinkServices(Protocol):
+    """What reissuing a customer's link uses of the services (as the API's route does)."""
+
+    @property
+    def portal_signer(self) -> LinkSigner: ...
+
+    @property
+    def portal_url(self) -> str: ...
+
+    @property
+    def portal_link_days(self) -> int: ...
+
+    def uow(self) -> UnitOfWork: ...
+
+
+@router.post("/cases/{case_id}/customer-link")
+async def reissue_link(case_id: str, visit: StaffDep) -> Response:
+    """A new link for the customer, shown once on the answering page and kept nowhere
+    else (not in the session, not in a redirect's address): whoever needs it again issues
+    another."""
+    links = cast(LinkServices, visit.services)
+
+    async def run(form: FormData, actor: Actor) -> object:
+        wanted = _validated(
+            CustomerLinkRequest,
+            {
+                "validForDays": text(form, "validForDays") or None,
+                "revokeOthers": bool(text(form, "revokeOthers")),
+            },
+        )
+        command = portal.IssueLink(
+            case_id,
+            actor,
+            valid_for_days=wanted.valid_for_days or links.portal_link_days,
+            revoke_others=wanted.revoke_others,
+        )
+        claims = await portal.issue_link(links.uow(), command)
+        return IssuedLink(
+            link_url(links.portal_url, links.portal_signer, claims),
+            claims.expires,
+            revoked_others=wanted.revoke_others,
+        )
+
+    async def show(issued: object) -> Response:
+        return await case_page(visit, case_id, issued=cast(IssuedLink, issued))
+
+    return await _act(visit, case_id, (Permission.MANAGE_CASE,), "link", run, show)

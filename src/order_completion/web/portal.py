@@ -21,7 +21,6 @@ from order_completion.acceptance import handlers as acceptance
 from order_completion.appointments.rules import OPEN
 from order_completion.errors import InvalidInput, ServiceError
 from order_completion.portal import handlers
-from order_completion.portal.api import PORTAL_PATH
 from order_completion.portal.rules import PortalAction
 from order_completion.portal.schemas import (
     PortalAcceptance,
@@ -30,6 +29,7 @@ from order_completion.portal.schemas import (
     PortalRejection,
 )
 from order_completion.portal.service import LinkCaseUnknown, LinkRefused, OpenedLink, open_link
+from order_completion.portal.signing import PORTAL_PATH
 from order_completion.portal.view import customer_view
 from order_completion.tmf.errors import field_path
 from order_completion.tmf.text_guard import nul_in

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
+from order_completion.auth.rules import retry_after_seconds
 from order_completion.auth.staff import STAFF_KIND, StaffCommands
-from order_completion.errors import Unauthenticated
+from order_completion.errors import TooManyRequests, Unauthenticated
 from order_completion.web import rules
 from order_completion.web.shell import (
     SIGN_IN,
@@ -40,19 +41,27 @@ def _context(request: Request, next: str | None, **extra: object) -> dict[str, o
 
 @router.post(SIGN_IN)
 async def sign_in(visit: VisitDep) -> Response:
-    """Sign in; a refusal says only that the name or the password is wrong (401), with the
-    name kept in its field and the password not."""
+    """Sign in; a refusal says only that the name or the password is wrong (401), or that
+    too many sign-ins failed and when to try again (429, with ``Retry-After``), with the
+    name kept in its field and the password not. Failures are counted per name and per
+    client address (``request.client``: behind a proxy, run uvicorn so that it sets the
+    client from the proxy's forwarded header)."""
     pages = pages_of(visit.request)
     form = await posted_form(visit)
     name, password = text(form, "name"), form.get("password")
     staff = StaffCommands(visit.services.db, visit.services.clock)
+    client = visit.request.client
     try:
         if not name or not isinstance(password, str) or not password:
             raise Unauthenticated("enter your name and your password")
-        person = await staff.sign_in(name, password)
-    except Unauthenticated as refused:
+        person = await staff.sign_in(name, password, client.host if client else None)
+    except (Unauthenticated, TooManyRequests) as refused:
         context = _context(visit.request, text(form, "next"), error=refused.message, name=name)
-        return pages.render(visit, "signin.html", context, status=401)
+        page = pages.render(visit, "signin.html", context, status=refused.status)
+        if isinstance(refused, TooManyRequests):
+            wait = retry_after_seconds(refused.retry_at, visit.services.clock.now())
+            page.headers["Retry-After"] = str(wait)
+        return page
     visit.become(visit.session.signed_in_as(person.name, STAFF_KIND, person.key), person)
     return pages.redirect(visit, rules.safe_next(text(form, "next")))
 

@@ -4,6 +4,9 @@ signed-in staff who may read cases."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from fastapi import Response
 from fastapi.responses import HTMLResponse
 
@@ -28,6 +31,15 @@ NOTICES = {
     "retried": "The customer update is being tried again.",
     "resent": "The message will be sent again.",
 }
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A customer link just issued, for the page that answers the form to show once."""
+
+    url: str
+    expires: datetime
+    revoked_others: bool
 
 
 def _filters(visit: Visit) -> queues.Filters:
@@ -77,13 +89,24 @@ async def queue_fragment(visit: StaffDep) -> Response:
 
 
 async def case_page(
-    visit: Visit, case_id: str, *, error: str | None = None, status: int = 200
+    visit: Visit,
+    case_id: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    issued: IssuedLink | None = None,
 ) -> HTMLResponse:
     visit.require(Permission.READ)
     async with visit.services.db.read() as session:
         view = await case_view.case_view(session, case_id)
     notice = NOTICES.get(visit.request.query_params.get("done", ""))
-    context = {"view": view, "error": error, "notice": None if error else notice}
+    context = {
+        "view": view,
+        "error": error,
+        "notice": None if error else notice,
+        "issued": issued,
+        "link_days": visit.services.settings.portal_link_days,
+    }
     response: HTMLResponse = pages_of(visit.request).render(
         visit, "case.html", context, status=status
     )
