@@ -122,6 +122,7 @@ LINK_ROUTES = {
     ("POST", f"{LINK}/rejection"),
     ("POST", f"{LINK}/trainingSession"),
     ("POST", f"{LINK}/trainingSession/{{session_id}}/moveRequest"),
+    ("POST", f"{LINK}/surveyResponse"),
     ("GET", f"{LINK}/certificate.pdf"),
     ("GET", f"{LINK}/document/{{attachment_id}}"),
 }

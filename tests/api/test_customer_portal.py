@@ -184,3 +184,34 @@ async def test_a_rejection_reopens_the_cycle_and_training_is_booked_and_a_move_a
     assert {"acceptanceDecision: rejected", "acceptanceDecision: accepted"} <= {
         e["reason"] for e in logged
     }
+
+
+async def test_the_customer_answers_the_survey_through_the_link_once_training_is_done(
+    client: httpx.AsyncClient, anonymous_portal: httpx.AsyncClient
+) -> None:
+    case_id = await tested_case(client)
+    portal = await link_of(client, case_id)
+    await anonymous_portal.post(f"{portal}/acceptance", json={"fullName": "Dana", "consent": True})
+    answer = {"score": 8, "comment": "Clear training"}
+    early = await anonymous_portal.post(f"{portal}/surveyResponse", json=answer)
+    assert early.status_code == 409, early.text
+    booked = (await anonymous_portal.post(f"{portal}/trainingSession", json=SESSION)).json()
+    closed = {"state": "completed", "attended": ["Dana Smith"]}
+    await client.patch(f"{CASES}/{case_id}/trainingSession/{booked['id']}", json=closed)
+    seen = (await anonymous_portal.get(f"{portal}/case")).json()
+    assert seen["waitingFor"] == ["surveyResponse"]
+
+    for wrong in ({"score": 11}, {"score": "nine"}, {"comment": "no score"}, {**answer, "x": 1}):
+        refused = await anonymous_portal.post(f"{portal}/surveyResponse", json=wrong)
+        assert refused.status_code == 400, (wrong, refused.text)
+    answered = await anonymous_portal.post(f"{portal}/surveyResponse", json=answer)
+    assert answered.status_code == 201, answered.text
+    body = answered.json()
+    assert (body["score"], body["comment"], body["case"]["state"]) == (
+        8,
+        "Clear training",
+        "completed",
+    )
+    assert body["case"]["waitingFor"] == []
+    logged = {e["reason"] for e in await portal_interactions(client, case_id)}
+    assert "satisfactionSurvey: scored 8" in logged

@@ -47,6 +47,7 @@ EXPECTED = (
         ("/portal/{token}/rejection", "post"),
         ("/portal/{token}/trainingSession", "post"),
         ("/portal/{token}/trainingSession/{session_id}/moveRequest", "post"),
+        ("/portal/{token}/surveyResponse", "post"),
         ("/portal/{token}/certificate.pdf", "get"),
         ("/portal/{token}/document/{attachment_id}", "get"),
     }

@@ -327,3 +327,49 @@ async def test_a_rejected_case_can_be_decided_again_after_the_retest(
     await client.post(f"{CASES}/{case_id}/commissioningTest", json=passing_test())
     assert f'action="{portal}/accept"' in (await anonymous_portal.get(portal)).text
     assert (await anonymous_portal.post(f"{portal}/accept", data=accept)).status_code == 303
+
+
+async def test_the_customer_answers_the_survey_once_training_is_done(
+    client: httpx.AsyncClient, anonymous_portal: httpx.AsyncClient
+) -> None:
+    case_id, portal, token = await on_the_page(client, anonymous_portal)
+    accept = {"csrf": token, "fullName": "Dana Smith", "consent": "yes"}
+    assert (await anonymous_portal.post(f"{portal}/accept", data=accept)).status_code == 303
+    answer = {"csrf": token, "form": "survey", "score": "9", "comment": "Smooth handover"}
+    early = await anonymous_portal.post(f"{portal}/survey", data=answer)
+    assert early.status_code == 409  # training comes first
+    assert f'action="{portal}/survey"' not in (await anonymous_portal.get(portal)).text
+
+    booking = {"csrf": token, "start": "2026-12-01T09:00", "end": "2026-12-01T11:00"}
+    assert (await anonymous_portal.post(f"{portal}/training", data=booking)).status_code == 303
+    [session] = (await anonymous_portal.get(f"{portal}/case")).json()["trainingSession"]
+    closed = {"state": "completed", "attended": ["Dana Smith"], "feedbackScore": 5}
+    trained = await client.patch(f"{CASES}/{case_id}/trainingSession/{session['id']}", json=closed)
+    assert trained.status_code == 200, trained.text
+
+    page = (await anonymous_portal.get(portal)).text
+    assert f'action="{portal}/survey"' in page
+    assert "Tell us how it went" in page
+    for wrong in ("11", "nine", ""):
+        refused = await anonymous_portal.post(f"{portal}/survey", data={**answer, "score": wrong})
+        assert refused.status_code == 400, wrong
+        assert "Nothing was changed: score" in refused.text
+        assert "Smooth handover</textarea>" in refused.text  # what they typed is kept
+    survey = next(s for s in await steps(client, case_id) if s["kind"] == "satisfactionSurvey")
+    assert survey["state"] == "active"
+
+    answered = await anonymous_portal.post(f"{portal}/survey", data=answer)
+    assert answered.status_code == 303, answered.text
+    assert answered.headers["location"] == f"{portal}?done=answered#notice"
+    case = (await client.get(f"{CASES}/{case_id}")).json()
+    survey = next(s for s in case["step"] if s["kind"] == "satisfactionSurvey")
+    assert (survey["state"], survey["outcome"]) == ("completed", "responded")
+    assert case["state"] == "completed"
+    [recorded] = await history(client, case_id, "surveyAnswered")
+    assert (recorded["detail"]["score"], recorded["detail"]["comment"]) == (9, "Smooth handover")
+    assert recorded["detail"]["by"] == "customer Jo Bloggs"
+    done = (await anonymous_portal.get(f"{portal}?done=answered")).text
+    assert "Thank you for your answer" in done
+    assert f'action="{portal}/survey"' not in done
+    again = await anonymous_portal.post(f"{portal}/survey", data=answer)
+    assert again.status_code == 409

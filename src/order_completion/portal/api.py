@@ -36,10 +36,13 @@ from order_completion.portal.schemas import (
     PortalMoveRequest,
     PortalRejection,
     PortalSessionOut,
+    PortalSurveyOut,
 )
 from order_completion.portal.service import OpenedLink, open_link
 from order_completion.portal.signing import PORTAL_PATH, LinkSigner, link_url, portal_address
 from order_completion.portal.view import customer_view, document_of
+from order_completion.surveys import handlers as surveys
+from order_completion.surveys.schemas import SurveyResponse
 from order_completion.tmf.responses import json_resource
 from order_completion.tmf.schemas import ERROR_RESPONSES, ErrorOut
 from order_completion.training import handlers as training
@@ -253,6 +256,30 @@ async def ask_to_move(
 ) -> Response:
     await handlers.request_move(app.uow(), handlers.moving(link, session_id, body))
     return json_resource({"sessionId": session_id, "status": "requested"}, status_code=202)
+
+
+@portal_router.post(
+    "/surveyResponse",
+    summary="The customer answers the satisfaction survey",
+    description=(
+        "`score` (0-10) and an optional `comment`, as the API's surveyResponse takes them; "
+        "409 when no survey waits (it opens once training is done)."
+    ),
+    status_code=201,
+    response_model=PortalSurveyOut,
+    responses={201: {"model": PortalSurveyOut}, **PORTAL_ERRORS},
+)
+async def answer_survey(
+    token: TokenPath, body: SurveyResponse, link: LinkDep, app: PortalServicesDep
+) -> Response:
+    await surveys.answer_survey(app.uow(), handlers.answering(link, body))
+    resource = {
+        "@type": "SurveyResponse",
+        "score": body.score,
+        "comment": body.comment,
+        "case": await customer_view(app.db, link, _portal_href(app, token)),
+    }
+    return json_resource(resource, status_code=201)
 
 
 @portal_router.get(

@@ -32,6 +32,8 @@ from order_completion.portal.schemas import (
 )
 from order_completion.portal.service import OpenedLink
 from order_completion.portal.tables import CustomerLinks
+from order_completion.surveys.handlers import AnswerSurvey
+from order_completion.surveys.schemas import SurveyResponse
 from order_completion.training.handlers import BookSession
 
 
@@ -181,3 +183,8 @@ def moving(link: OpenedLink, session_id: str, body: PortalMoveRequest) -> Reques
         link.actor,
         note=body.note,
     )
+
+
+def answering(link: OpenedLink, body: SurveyResponse) -> AnswerSurvey:
+    """The customer's own answer to the satisfaction survey."""
+    return AnswerSurvey(link.case_id, body, link.actor)

@@ -215,3 +215,14 @@ class PortalSessionOut(BaseModel):
 class MoveRequestOut(BaseModel):
     sessionId: str
     status: str
+
+
+class PortalSurveyOut(BaseModel):
+    """The customer's survey answer, with their case as they now see it."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    type_: str = Field(alias="@type")
+    score: int
+    comment: str | None = None
+    case: PortalCaseOut

@@ -23,7 +23,12 @@ from order_completion.portal.service import OpenedLink
 from order_completion.training import behaviour as training
 
 # What the customer may do now, by the kind of the step that waits on them.
-CUSTOMER_ACTIONS = {StepKind.ACCEPTANCE: "acceptanceDecision", StepKind.TRAINING: "trainingSession"}
+# What a customer may do through their link while the step waits, as ``waitingFor`` names it.
+CUSTOMER_ACTIONS = {
+    StepKind.ACCEPTANCE: "acceptanceDecision",
+    StepKind.TRAINING: "trainingSession",
+    StepKind.SATISFACTION_SURVEY: "surveyResponse",
+}
 ACCEPTED = (Outcome.ACCEPTED, Outcome.DEEMED_ACCEPTED)
 
 

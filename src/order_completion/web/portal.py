@@ -31,6 +31,8 @@ from order_completion.portal.schemas import (
 from order_completion.portal.service import LinkCaseUnknown, LinkRefused, OpenedLink, open_link
 from order_completion.portal.signing import PORTAL_PATH
 from order_completion.portal.view import customer_view
+from order_completion.surveys import handlers as surveys
+from order_completion.surveys.schemas import SurveyResponse
 from order_completion.tmf.errors import field_path
 from order_completion.tmf.text_guard import nul_in
 from order_completion.training import handlers as training
@@ -56,6 +58,7 @@ NOTICES = {
     "They will put it right, test again and ask you again.",
     "booked": "The training session is booked. The invitation is on its way.",
     "move": "Your request to move the session was sent to the trainer, who will answer you.",
+    "answered": "Thank you for your answer: it helps your provider do better.",
 }
 FORM_REFUSED = (
     "This form did not come from this page, or the page was open too long. Nothing was done. "
@@ -216,3 +219,14 @@ async def ask_to_move(token: str, session_id: str, visit: VisitDep) -> Response:
         return None
 
     return await _act(visit, token, "move", run)
+
+
+@router.post(PORTAL_PATH + "/{token}/survey")
+async def answer_survey(token: str, visit: VisitDep) -> Response:
+    async def run(form: FormData, link: OpenedLink) -> object:
+        data = {"score": text(form, "score") or None, "comment": text(form, "comment") or None}
+        command = handlers.answering(link, _body(SurveyResponse, data))
+        await surveys.answer_survey(visit.services.uow(), command)
+        return None
+
+    return await _act(visit, token, "answered", run)
