@@ -10,6 +10,7 @@ which is missing, except under CI, where it fails.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import threading
 import time
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 from order_completion.app import create_app
 from order_completion.bootstrap import Services, build_services
@@ -153,3 +155,19 @@ def sign_in(page: Any, name: str, password: str = PASSWORD) -> None:
 def screenshot(page: Any, name: str, *, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+# The tests a business order's commissioning plan names (tests.orders.business_order).
+PLAN = ["Throughput (Y.1564)", "Latency", "Failover"]
+
+
+def record_run(page: Any, result: str) -> None:
+    """Record a commissioning run on the open case page as a person would: the run's result,
+    each planned test (only Failover fails a failed run) and the witness."""
+    page.get_by_label("Failed" if result == "failed" else "Passed", exact=True).check()
+    for name in PLAN:
+        outcome = result if name == "Failover" else "passed"
+        page.get_by_label(name, exact=True).select_option(outcome)
+    page.get_by_label(re.compile("^Witnessed by")).fill("Dana Smith")
+    page.get_by_role("button", name="Record the test").click()
+    expect(page.get_by_role("status")).to_contain_text("The commissioning test was recorded.")

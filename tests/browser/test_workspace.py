@@ -10,13 +10,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveApp, accessibility_faults, screenshot, sign_in
+from tests.browser.conftest import (
+    LiveApp,
+    accessibility_faults,
+    record_run,
+    screenshot,
+    sign_in,
+)
 from tests.orders import business_order
 from tests.support import case_json, open_case
 from tests.web import PASSWORD, add_staff
 
 pytestmark = pytest.mark.browser
-PLAN = ["Throughput (Y.1564)", "Latency", "Failover"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -40,16 +45,6 @@ def test_sign_in_refuses_a_wrong_password_without_saying_more(page: Any) -> None
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/workspace$"))
     expect(page.get_by_role("heading", name="Workspace")).to_be_visible()
-
-
-def record_run(page: Any, result: str) -> None:
-    page.get_by_label("Failed" if result == "failed" else "Passed", exact=True).check()
-    for name in PLAN:
-        outcome = result if name == "Failover" else "passed"
-        page.get_by_label(name, exact=True).select_option(outcome)
-    page.get_by_label(re.compile("^Witnessed by")).fill("Dana Smith")
-    page.get_by_role("button", name="Record the test").click()
-    expect(page.get_by_role("status")).to_contain_text("The commissioning test was recorded.")
 
 
 def test_a_failed_then_a_passed_test_recorded_and_shown(page: Any, live: LiveApp) -> None:
