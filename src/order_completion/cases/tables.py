@@ -65,6 +65,11 @@ class CaseRow(Base):
     target_completion_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     start_of_service_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first ready-for-service notice and the readyForClosure milestone, copied out of
+    # ``milestones`` with every save (0025): the KPI report aggregates them over a period's
+    # cases, and reading a column costs nothing where parsing each case's JSON did.
+    ready_for_service_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ready_for_closure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     learned_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JsonColumn)
     # The customer update failed for good on some system: an operator must act.
     in_fallout: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
