@@ -2,13 +2,14 @@
 aggregate the database computes over the cohort's cases, never a list of rows brought into
 Python.
 
-The facts of a case are where their features keep them: its start of service, target and
-milestones on the case row (the first ready-for-service notice and readyForClosure are
-milestones, in its JSON list), the acceptance, training and survey outcomes on its steps
-(the survey's score in the step's data), and its commissioning runs. Medians and 90th
-percentiles interpolate between the two nearest values, as PostgreSQL's
-``percentile_cont`` does; SQLite has no such function, so there they are read off the
-values ranked by a window, a row's weight being its share of the interpolation.
+The facts of a case are where their features keep them: its start of service, its target
+and the dates of its first ready-for-service notice and readyForClosure on the case row
+(columns written with the milestones, so that no milestone list is parsed per case), the
+acceptance, training and survey outcomes on its steps (the survey's score in the step's
+data), and its commissioning runs. Medians and 90th percentiles interpolate between the two
+nearest values, as PostgreSQL's ``percentile_cont`` does; SQLite has no such function, so
+there they are read off the values ranked by a window, a row's weight being its share of
+the interpolation.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import TextClause, bindparam, text
 
-from order_completion.cases.rules import Milestone, Outcome, StepKind
+from order_completion.cases.rules import Outcome, StepKind
 from order_completion.database import UTCDateTime
 from order_completion.reports.rules import GroupBy
 
 # A case's commissioning runs, counted on their case's index.
-READY = Milestone.READY_FOR_SERVICE_NOTIFIED.value
-CLOSURE = Milestone.READY_FOR_CLOSURE.value
 RUNS = "(SELECT count(*) FROM commissioning_run r WHERE r.case_id = c.id)"
 ACCEPTED = f"'{Outcome.ACCEPTED.value}', '{Outcome.DEEMED_ACCEPTED.value}'"
 OVERALL = "'all'"
@@ -34,40 +33,22 @@ class Dialect:
     """What differs between the two databases: dates, JSON and percentiles."""
 
     month: str  # the month of the start of service, as YYYY-MM
-    first_milestone: str  # the first date of milestone {name}
     hours_between: str  # hours from {start} to {end}
     score: str  # the survey's score in its step's data
     percentiles: bool  # whether percentile_cont exists
-    milestones: str = ""  # what the cohort joins to read the milestones, if anything
 
 
 SQLITE = Dialect(
     month="strftime('%Y-%m', c.start_of_service_date)",
-    first_milestone=(
-        "julianday((SELECT min(json_extract(m.value, '$.date')) FROM json_each(c.milestones) m"
-        " WHERE json_extract(m.value, '$.name') = '{name}'))"
-    ),
     hours_between="(({end}) - ({start})) * 24.0",
     score="json_extract(s.data, '$.score')",
     percentiles=False,
 )
-# PostgreSQL reads a case's milestones once for both dates. Their ISO texts, all in UTC
-# with the same offset, sort as the moments they name, so the earliest is the least text,
-# converted once.
-MILESTONES = f"""
-    LEFT JOIN LATERAL (
-      SELECT min(m ->> 'date') FILTER (WHERE m ->> 'name' = '{READY}') AS {READY},
-        min(m ->> 'date') FILTER (WHERE m ->> 'name' = '{CLOSURE}') AS {CLOSURE}
-      FROM json_array_elements(c.milestones) m) milestone ON true"""
-
-
 POSTGRES = Dialect(
     month="to_char(c.start_of_service_date, 'YYYY-MM')",
-    first_milestone="(milestone.{name}::timestamptz AT TIME ZONE 'UTC')",
     hours_between="extract(epoch FROM ({end}) - ({start})) / 3600.0",
     score="(s.data ->> 'score')::numeric",
     percentiles=True,
-    milestones=MILESTONES,
 )
 
 
@@ -86,18 +67,18 @@ def _group_key(dialect: Dialect, group_by: GroupBy | None) -> str:
 
 
 def _moment(dialect: Dialect, expression: str) -> str:
-    """A stored date as the milestone dates are compared with it (a Julian day on SQLite)."""
+    """A stored date as the report subtracts and compares it (a Julian day on SQLite)."""
     return expression if dialect.percentiles else f"julianday({expression})"
 
 
 def cohort(dialect: Dialect, group_by: GroupBy | None) -> str:
     """One row per case of the cohort with what its facts are computed from, each read
-    once (the milestones parsed, the runs counted): materialized, so that no database
-    evaluates them again for every aggregate that uses them."""
-    ready = dialect.first_milestone.format(name=READY)
-    closure = dialect.first_milestone.format(name=CLOSURE)
+    once (the runs counted): materialized, so that no database evaluates them again for
+    every aggregate that uses them."""
     return f"""
-    SELECT {_group_key(dialect, group_by)} AS grp, {ready} AS ready, {closure} AS closure,
+    SELECT {_group_key(dialect, group_by)} AS grp,
+      {_moment(dialect, "c.ready_for_service_at")} AS ready,
+      {_moment(dialect, "c.ready_for_closure_at")} AS closure,
       {_moment(dialect, "c.start_of_service_date")} AS started,
       {_moment(dialect, "c.target_completion_date")} AS target,
       {RUNS} AS runs, a.round AS acceptance_round, a.outcome AS acceptance,
@@ -108,7 +89,7 @@ def cohort(dialect: Dialect, group_by: GroupBy | None) -> str:
       AND a.outcome IN ({ACCEPTED})
     LEFT JOIN case_step t ON t.case_id = c.id AND t.kind = '{StepKind.TRAINING.value}'
     LEFT JOIN case_step s ON s.case_id = c.id AND s.kind = '{StepKind.SATISFACTION_SURVEY.value}'
-      AND s.outcome = '{Outcome.RESPONDED.value}'{dialect.milestones}
+      AND s.outcome = '{Outcome.RESPONDED.value}'
     WHERE c.start_of_service_date >= :start AND c.start_of_service_date < :end"""
 
 
