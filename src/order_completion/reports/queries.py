@@ -123,41 +123,71 @@ AGGREGATES = """
       count(cycle_hours) AS cycle_count"""
 
 
+def _low_rank(fraction: float) -> tuple[str, str]:
+    """Where the ``fraction`` percentile falls among a group's ranked cycle times, and the
+    rank just below it (ranks from 0)."""
+    position = f"((t.cycle_count - 1) * {fraction})"
+    return position, f"CAST({position} AS INTEGER)"
+
+
+def _ranks(fraction: float) -> str:
+    """The two ranks the ``fraction`` percentile interpolates between: only their rows
+    are summed."""
+    low = _low_rank(fraction)[1]
+    return f"{low}, {low} + 1"
+
+
 def _ranked_percentile(fraction: float, label: str) -> str:
-    """The ``fraction`` percentile of the ranked values ``x`` (rank ``i`` from 0 of ``n``),
-    interpolated like ``percentile_cont``: the value at rank floor((n-1)·f) weighs 1 - its
-    remainder, the next one the remainder."""
-    position = f"((n - 1) * {fraction})"
-    low = f"CAST({position} AS INTEGER)"
+    """The ``fraction`` percentile of the ranked values ``x`` (rank ``i`` from 0 of the
+    group's ``cycle_count``), interpolated like ``percentile_cont``: the value at rank
+    floor((n-1)·f) weighs 1 - its remainder, the next one the remainder."""
+    position, low = _low_rank(fraction)
     return f"""sum(CASE WHEN i = {low} THEN x * (1 - ({position} - {low}))
                  WHEN i = {low} + 1 THEN x * ({position} - {low}) ELSE 0 END) AS {label}"""
 
 
+# The facts each case contributes to its group's figures and to the overall ones.
+FACTS = "cycle_hours, first_time, deemed, explicit, retests, on_time, training_on_time, score"
+
+
+def _scoped(group_by: GroupBy | None) -> str:
+    """The facts once per figure they count in (``whole`` 1 for the overall one): twice
+    when the report is grouped, so that one statement reads the cohort once for both."""
+    overall = f"SELECT 1 AS whole, {OVERALL} AS grp, {FACTS} FROM facts"
+    if group_by is None:
+        return overall
+    return f"SELECT 0 AS whole, grp, {FACTS} FROM facts UNION ALL {overall}"
+
+
 def report_statement(dialect: Dialect, group_by: GroupBy | None) -> TextClause:
-    """Every metric of every group of the cohort (one group, ``all``, without
-    ``group_by``), ordered by group."""
+    """Every metric of every group of the cohort (``whole`` 0), and of the cohort as a
+    whole (``whole`` 1, group ``all``), from one reading of the cohort."""
     if dialect.percentiles:
-        sql = f"""WITH cohort AS MATERIALIZED ({cohort(dialect, group_by)}),
+        groups = "GROUPING SETS ((grp), ())" if group_by else "grp"
+        whole = "GROUPING(grp)" if group_by else "1"
+        sql = f"""WITH cohort AS ({cohort(dialect, group_by)}),
         facts AS ({facts(dialect)})
-        SELECT grp, {AGGREGATES},
+        SELECT {whole} AS whole, grp, {AGGREGATES},
           percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours) AS cycle_median,
           percentile_cont(0.9) WITHIN GROUP (ORDER BY cycle_hours) AS cycle_p90
-        FROM facts GROUP BY grp ORDER BY grp"""
+        FROM facts GROUP BY {groups}"""
     else:
         sql = f"""WITH cohort AS MATERIALIZED ({cohort(dialect, group_by)}),
         facts AS MATERIALIZED ({facts(dialect)}),
+        scoped AS MATERIALIZED ({_scoped(group_by)}),
+        totals AS MATERIALIZED (SELECT whole, grp, {AGGREGATES} FROM scoped GROUP BY whole, grp),
         ranked AS (
-          SELECT grp, cycle_hours AS x,
-            row_number() OVER (PARTITION BY grp ORDER BY cycle_hours) - 1 AS i,
-            count(*) OVER (PARTITION BY grp) AS n
-          FROM facts WHERE cycle_hours IS NOT NULL),
+          SELECT whole, grp, cycle_hours AS x,
+            row_number() OVER (PARTITION BY whole, grp ORDER BY cycle_hours) - 1 AS i
+          FROM scoped WHERE cycle_hours IS NOT NULL),
         cycle AS (
-          SELECT grp, {_ranked_percentile(0.5, "cycle_median")},
+          SELECT t.whole, t.grp, {_ranked_percentile(0.5, "cycle_median")},
             {_ranked_percentile(0.9, "cycle_p90")}
-          FROM ranked GROUP BY grp),
-        totals AS (SELECT grp, {AGGREGATES} FROM facts GROUP BY grp)
+          FROM ranked r JOIN totals t ON t.whole = r.whole AND t.grp = r.grp
+          WHERE r.i IN ({_ranks(0.5)}, {_ranks(0.9)})
+          GROUP BY t.whole, t.grp)
         SELECT totals.*, cycle.cycle_median, cycle.cycle_p90
-        FROM totals LEFT JOIN cycle ON cycle.grp = totals.grp ORDER BY totals.grp"""
+        FROM totals LEFT JOIN cycle ON cycle.whole = totals.whole AND cycle.grp = totals.grp"""
     return text(sql).bindparams(
         bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
     )
