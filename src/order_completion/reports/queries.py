@@ -22,8 +22,10 @@ from order_completion.cases.rules import Outcome, StepKind
 from order_completion.database import UTCDateTime
 from order_completion.reports.rules import GroupBy
 
-# A case's commissioning runs, counted on their case's index.
-RUNS = "(SELECT count(*) FROM commissioning_run r WHERE r.case_id = c.id)"
+# A case's retests: its commissioning runs but the first, counted on their case's index
+# (NULL for a case that was never commissioned).
+RETESTS = "(SELECT nullif(count(*), 0) - 1 FROM commissioning_run r WHERE r.case_id = c.id)"
+STARTED = "c.start_of_service_date"
 ACCEPTED = f"'{Outcome.ACCEPTED.value}', '{Outcome.DEEMED_ACCEPTED.value}'"
 OVERALL = "'all'"
 
@@ -71,18 +73,27 @@ def _moment(dialect: Dialect, expression: str) -> str:
     return expression if dialect.percentiles else f"julianday({expression})"
 
 
-def cohort(dialect: Dialect, group_by: GroupBy | None) -> str:
-    """One row per case of the cohort with what its facts are computed from, each read
-    once (the runs counted): materialized, so that no database evaluates them again for
-    every aggregate that uses them."""
+def facts(dialect: Dialect, group_by: GroupBy | None) -> str:
+    """One row per case of the cohort: its group and each fact the metrics aggregate
+    (NULL where one does not apply to the case), read straight off the case row, its
+    acceptance, training and survey steps (each found on its case's index) and its
+    commissioning runs."""
+    ready, started = _moment(dialect, "c.ready_for_service_at"), _moment(dialect, STARTED)
+    closure = _moment(dialect, "c.ready_for_closure_at")
+    target = _moment(dialect, "c.target_completion_date")
+    trained, expired = Outcome.TRAINED.value, Outcome.EXPIRED.value
     return f"""
     SELECT {_group_key(dialect, group_by)} AS grp,
-      {_moment(dialect, "c.ready_for_service_at")} AS ready,
-      {_moment(dialect, "c.ready_for_closure_at")} AS closure,
-      {_moment(dialect, "c.start_of_service_date")} AS started,
-      {_moment(dialect, "c.target_completion_date")} AS target,
-      {RUNS} AS runs, a.round AS acceptance_round, a.outcome AS acceptance,
-      t.outcome AS training, t.due_at AS training_due, t.completed_at AS trained_at,
+      {dialect.hours_between.format(start=ready, end=started)} AS cycle_hours,
+      CASE WHEN a.round = 1 THEN 1 ELSE 0 END AS first_time,
+      CASE WHEN a.outcome = '{Outcome.DEEMED_ACCEPTED.value}' THEN 1 ELSE 0 END AS deemed,
+      CASE WHEN a.outcome = '{Outcome.ACCEPTED.value}' THEN 1 ELSE 0 END AS explicit,
+      {RETESTS} AS retests,
+      CASE WHEN {closure} <= {target} THEN 1 WHEN {closure} > {target} THEN 0 END AS on_time,
+      CASE WHEN t.outcome = '{trained}' AND (t.due_at IS NULL OR t.completed_at <= t.due_at)
+             THEN 1
+           WHEN t.outcome IN ('{trained}', '{expired}') THEN 0
+      END AS training_on_time,
       {dialect.score} AS score
     FROM completion_case c
     JOIN case_step a ON a.case_id = c.id AND a.kind = '{StepKind.ACCEPTANCE.value}'
@@ -90,26 +101,7 @@ def cohort(dialect: Dialect, group_by: GroupBy | None) -> str:
     LEFT JOIN case_step t ON t.case_id = c.id AND t.kind = '{StepKind.TRAINING.value}'
     LEFT JOIN case_step s ON s.case_id = c.id AND s.kind = '{StepKind.SATISFACTION_SURVEY.value}'
       AND s.outcome = '{Outcome.RESPONDED.value}'
-    WHERE c.start_of_service_date >= :start AND c.start_of_service_date < :end"""
-
-
-def facts(dialect: Dialect) -> str:
-    """Each fact the metrics aggregate, per case of the cohort (NULL where it does not
-    apply to the case)."""
-    return f"""
-    SELECT grp, {dialect.hours_between.format(start="ready", end="started")} AS cycle_hours,
-      CASE WHEN acceptance_round = 1 THEN 1 ELSE 0 END AS first_time,
-      CASE WHEN acceptance = '{Outcome.DEEMED_ACCEPTED.value}' THEN 1 ELSE 0 END AS deemed,
-      CASE WHEN acceptance = '{Outcome.ACCEPTED.value}' THEN 1 ELSE 0 END AS explicit,
-      CASE WHEN runs > 0 THEN runs - 1 END AS retests,
-      CASE WHEN closure IS NULL OR target IS NULL THEN NULL
-           WHEN closure <= target THEN 1 ELSE 0 END AS on_time,
-      CASE WHEN training = '{Outcome.TRAINED.value}'
-                AND (training_due IS NULL OR trained_at <= training_due) THEN 1
-           WHEN training IN ('{Outcome.TRAINED.value}', '{Outcome.EXPIRED.value}') THEN 0
-      END AS training_on_time,
-      score
-    FROM cohort"""
+    WHERE {STARTED} >= :start AND {STARTED} < :end"""
 
 
 AGGREGATES = """
@@ -165,15 +157,13 @@ def report_statement(dialect: Dialect, group_by: GroupBy | None) -> TextClause:
     if dialect.percentiles:
         groups = "GROUPING SETS ((grp), ())" if group_by else "grp"
         whole = "GROUPING(grp)" if group_by else "1"
-        sql = f"""WITH cohort AS ({cohort(dialect, group_by)}),
-        facts AS ({facts(dialect)})
+        sql = f"""WITH facts AS ({facts(dialect, group_by)})
         SELECT {whole} AS whole, grp, {AGGREGATES},
           percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours) AS cycle_median,
           percentile_cont(0.9) WITHIN GROUP (ORDER BY cycle_hours) AS cycle_p90
         FROM facts GROUP BY {groups}"""
     else:
-        sql = f"""WITH cohort AS MATERIALIZED ({cohort(dialect, group_by)}),
-        facts AS MATERIALIZED ({facts(dialect)}),
+        sql = f"""WITH facts AS MATERIALIZED ({facts(dialect, group_by)}),
         scoped AS MATERIALIZED ({_scoped(group_by)}),
         totals AS MATERIALIZED (SELECT whole, grp, {AGGREGATES} FROM scoped GROUP BY whole, grp),
         ranked AS (
