@@ -94,7 +94,7 @@ async def test_clones_read_back_as_the_template_with_their_own_ids_and_dates(
 
     assert said[-1].startswith("seeding: seeded 3 of 3 cases")
     original = await rows_of(services, template_id)
-    step_ids = [step["id"] for step in original["case_step"]]
+    step_ids = template.step_ids  # the n-th becomes each clone's step_id(n)
     for index in range(3):
         clone = identity(index)
         tokens = {template_id: clone.case_id, ORDER: clone.order_id, CUSTOMER: clone.customer_id}
