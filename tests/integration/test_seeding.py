@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -94,7 +94,7 @@ async def test_clones_read_back_as_the_template_with_their_own_ids_and_dates(
 
     assert said[-1].startswith("seeding: seeded 3 of 3 cases")
     original = await rows_of(services, template_id)
-    step_ids = [step["id"] for step in original["case_step"]]
+    step_ids = template.step_ids  # the n-th becomes each clone's step_id(n)
     for index in range(3):
         clone = identity(index)
         tokens = {template_id: clone.case_id, ORDER: clone.order_id, CUSTOMER: clone.customer_id}
@@ -105,6 +105,10 @@ async def test_clones_read_back_as_the_template_with_their_own_ids_and_dates(
             for table, rows in original.items()
         }
         assert await rows_of(services, clone.case_id) == expected
+        # The report's dates move with the clone: the business case is notified ready
+        # for service as it opens.
+        (case_row,) = expected["completion_case"]
+        assert case_row["ready_for_service_at"] == clone.created_at.replace(tzinfo=UTC)
         answer = await client.get(f"{BASE}/completionCase/{clone.case_id}")
         assert answer.status_code == 200, answer.text
         assert answer.json()["productOrder"]["id"] == clone.order_id

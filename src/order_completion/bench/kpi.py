@@ -4,8 +4,10 @@ one now), then times the report's statements through the report service, beside 
 limit of the same run: counting the same period's cases on the start-of-service index, the
 least any report over them must read.
 
-The seeder moves every date column of a clone but not the dates inside its JSON (the
-milestones), so the cycle times it reports are not meaningful; what it measures is how long
+The seeder moves every date column of a clone, the first ready-for-service notice and
+readyForClosure the report reads included (not the dates inside its JSON, which the report
+does not read), so each clone reports as its template would: the accepted clones are
+consumer cases deemed accepted as they open (cycle time 0). What is measured is how long
 the database takes to aggregate that many cases."""
 
 from __future__ import annotations

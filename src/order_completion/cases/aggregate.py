@@ -155,6 +155,11 @@ class CompletionCase:
         dates = [m.date for m in self.milestones if m.name is name]
         return max(dates) if dates else None
 
+    def first_reached(self, name: Milestone) -> datetime | None:
+        """When ``name`` was first reached (a retest sends the ready-for-service notice
+        again; the report measures from the first one)."""
+        return min((m.date for m in self.milestones if m.name is name), default=None)
+
     def snapshot(self) -> CaseSnapshot:
         return CaseSnapshot(
             self.state, self.jeopardy, self.start_of_service_date, tuple(self.milestones)

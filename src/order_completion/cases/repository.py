@@ -382,6 +382,8 @@ def _case_values(
         jeopardy=case.jeopardy.value,
         waiting_for=case.waiting_for().value,
         milestones=milestone_values(case.milestones),
+        ready_for_service_at=case.first_reached(Milestone.READY_FOR_SERVICE_NOTIFIED),
+        ready_for_closure_at=case.first_reached(Milestone.READY_FOR_CLOSURE),
         history_seq=counters["history_seq"],
         event_seq=counters["event_seq"],
     )

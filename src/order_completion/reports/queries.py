@@ -2,13 +2,14 @@
 aggregate the database computes over the cohort's cases, never a list of rows brought into
 Python.
 
-The facts of a case are where their features keep them: its start of service, target and
-milestones on the case row (the first ready-for-service notice and readyForClosure are
-milestones, in its JSON list), the acceptance, training and survey outcomes on its steps
-(the survey's score in the step's data), and its commissioning runs. Medians and 90th
-percentiles interpolate between the two nearest values, as PostgreSQL's
-``percentile_cont`` does; SQLite has no such function, so there they are read off the
-values ranked by a window, a row's weight being its share of the interpolation.
+The facts of a case are where their features keep them: its start of service, its target
+and the dates of its first ready-for-service notice and readyForClosure on the case row
+(columns written with the milestones, so that no milestone list is parsed per case), the
+acceptance, training and survey outcomes on its steps (the survey's score in the step's
+data), and its commissioning runs. Medians and 90th percentiles interpolate between the two
+nearest values, as PostgreSQL's ``percentile_cont`` does; SQLite has no such function, so
+there they are read off the values ranked by a window, a row's weight being its share of
+the interpolation.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import TextClause, bindparam, text
 
-from order_completion.cases.rules import Milestone, Outcome, StepKind
+from order_completion.cases.rules import Outcome, StepKind
 from order_completion.database import UTCDateTime
 from order_completion.reports.rules import GroupBy
 
-# A case's commissioning runs, counted on their case's index.
-READY = Milestone.READY_FOR_SERVICE_NOTIFIED.value
-CLOSURE = Milestone.READY_FOR_CLOSURE.value
-RUNS = "(SELECT count(*) FROM commissioning_run r WHERE r.case_id = c.id)"
+# A case's retests: its commissioning runs but the first, counted on their case's index
+# (NULL for a case that was never commissioned).
+RETESTS = "(SELECT nullif(count(*), 0) - 1 FROM commissioning_run r WHERE r.case_id = c.id)"
+STARTED = "c.start_of_service_date"
 ACCEPTED = f"'{Outcome.ACCEPTED.value}', '{Outcome.DEEMED_ACCEPTED.value}'"
 OVERALL = "'all'"
 
@@ -34,40 +35,22 @@ class Dialect:
     """What differs between the two databases: dates, JSON and percentiles."""
 
     month: str  # the month of the start of service, as YYYY-MM
-    first_milestone: str  # the first date of milestone {name}
     hours_between: str  # hours from {start} to {end}
     score: str  # the survey's score in its step's data
     percentiles: bool  # whether percentile_cont exists
-    milestones: str = ""  # what the cohort joins to read the milestones, if anything
 
 
 SQLITE = Dialect(
     month="strftime('%Y-%m', c.start_of_service_date)",
-    first_milestone=(
-        "julianday((SELECT min(json_extract(m.value, '$.date')) FROM json_each(c.milestones) m"
-        " WHERE json_extract(m.value, '$.name') = '{name}'))"
-    ),
     hours_between="(({end}) - ({start})) * 24.0",
     score="json_extract(s.data, '$.score')",
     percentiles=False,
 )
-# PostgreSQL reads a case's milestones once for both dates. Their ISO texts, all in UTC
-# with the same offset, sort as the moments they name, so the earliest is the least text,
-# converted once.
-MILESTONES = f"""
-    LEFT JOIN LATERAL (
-      SELECT min(m ->> 'date') FILTER (WHERE m ->> 'name' = '{READY}') AS {READY},
-        min(m ->> 'date') FILTER (WHERE m ->> 'name' = '{CLOSURE}') AS {CLOSURE}
-      FROM json_array_elements(c.milestones) m) milestone ON true"""
-
-
 POSTGRES = Dialect(
     month="to_char(c.start_of_service_date, 'YYYY-MM')",
-    first_milestone="(milestone.{name}::timestamptz AT TIME ZONE 'UTC')",
     hours_between="extract(epoch FROM ({end}) - ({start})) / 3600.0",
     score="(s.data ->> 'score')::numeric",
     percentiles=True,
-    milestones=MILESTONES,
 )
 
 
@@ -86,49 +69,39 @@ def _group_key(dialect: Dialect, group_by: GroupBy | None) -> str:
 
 
 def _moment(dialect: Dialect, expression: str) -> str:
-    """A stored date as the milestone dates are compared with it (a Julian day on SQLite)."""
+    """A stored date as the report subtracts and compares it (a Julian day on SQLite)."""
     return expression if dialect.percentiles else f"julianday({expression})"
 
 
-def cohort(dialect: Dialect, group_by: GroupBy | None) -> str:
-    """One row per case of the cohort with what its facts are computed from, each read
-    once (the milestones parsed, the runs counted): materialized, so that no database
-    evaluates them again for every aggregate that uses them."""
-    ready = dialect.first_milestone.format(name=READY)
-    closure = dialect.first_milestone.format(name=CLOSURE)
+def facts(dialect: Dialect, group_by: GroupBy | None) -> str:
+    """One row per case of the cohort: its group and each fact the metrics aggregate
+    (NULL where one does not apply to the case), read straight off the case row, its
+    acceptance, training and survey steps (each found on its case's index) and its
+    commissioning runs."""
+    ready, started = _moment(dialect, "c.ready_for_service_at"), _moment(dialect, STARTED)
+    closure = _moment(dialect, "c.ready_for_closure_at")
+    target = _moment(dialect, "c.target_completion_date")
+    trained, expired = Outcome.TRAINED.value, Outcome.EXPIRED.value
     return f"""
-    SELECT {_group_key(dialect, group_by)} AS grp, {ready} AS ready, {closure} AS closure,
-      {_moment(dialect, "c.start_of_service_date")} AS started,
-      {_moment(dialect, "c.target_completion_date")} AS target,
-      {RUNS} AS runs, a.round AS acceptance_round, a.outcome AS acceptance,
-      t.outcome AS training, t.due_at AS training_due, t.completed_at AS trained_at,
+    SELECT {_group_key(dialect, group_by)} AS grp,
+      {dialect.hours_between.format(start=ready, end=started)} AS cycle_hours,
+      CASE WHEN a.round = 1 THEN 1 ELSE 0 END AS first_time,
+      CASE WHEN a.outcome = '{Outcome.DEEMED_ACCEPTED.value}' THEN 1 ELSE 0 END AS deemed,
+      CASE WHEN a.outcome = '{Outcome.ACCEPTED.value}' THEN 1 ELSE 0 END AS explicit,
+      {RETESTS} AS retests,
+      CASE WHEN {closure} <= {target} THEN 1 WHEN {closure} > {target} THEN 0 END AS on_time,
+      CASE WHEN t.outcome = '{trained}' AND (t.due_at IS NULL OR t.completed_at <= t.due_at)
+             THEN 1
+           WHEN t.outcome IN ('{trained}', '{expired}') THEN 0
+      END AS training_on_time,
       {dialect.score} AS score
     FROM completion_case c
     JOIN case_step a ON a.case_id = c.id AND a.kind = '{StepKind.ACCEPTANCE.value}'
       AND a.outcome IN ({ACCEPTED})
     LEFT JOIN case_step t ON t.case_id = c.id AND t.kind = '{StepKind.TRAINING.value}'
     LEFT JOIN case_step s ON s.case_id = c.id AND s.kind = '{StepKind.SATISFACTION_SURVEY.value}'
-      AND s.outcome = '{Outcome.RESPONDED.value}'{dialect.milestones}
-    WHERE c.start_of_service_date >= :start AND c.start_of_service_date < :end"""
-
-
-def facts(dialect: Dialect) -> str:
-    """Each fact the metrics aggregate, per case of the cohort (NULL where it does not
-    apply to the case)."""
-    return f"""
-    SELECT grp, {dialect.hours_between.format(start="ready", end="started")} AS cycle_hours,
-      CASE WHEN acceptance_round = 1 THEN 1 ELSE 0 END AS first_time,
-      CASE WHEN acceptance = '{Outcome.DEEMED_ACCEPTED.value}' THEN 1 ELSE 0 END AS deemed,
-      CASE WHEN acceptance = '{Outcome.ACCEPTED.value}' THEN 1 ELSE 0 END AS explicit,
-      CASE WHEN runs > 0 THEN runs - 1 END AS retests,
-      CASE WHEN closure IS NULL OR target IS NULL THEN NULL
-           WHEN closure <= target THEN 1 ELSE 0 END AS on_time,
-      CASE WHEN training = '{Outcome.TRAINED.value}'
-                AND (training_due IS NULL OR trained_at <= training_due) THEN 1
-           WHEN training IN ('{Outcome.TRAINED.value}', '{Outcome.EXPIRED.value}') THEN 0
-      END AS training_on_time,
-      score
-    FROM cohort"""
+      AND s.outcome = '{Outcome.RESPONDED.value}'
+    WHERE {STARTED} >= :start AND {STARTED} < :end"""
 
 
 AGGREGATES = """
@@ -142,41 +115,69 @@ AGGREGATES = """
       count(cycle_hours) AS cycle_count"""
 
 
+def _low_rank(fraction: float) -> tuple[str, str]:
+    """Where the ``fraction`` percentile falls among a group's ranked cycle times, and the
+    rank just below it (ranks from 0)."""
+    position = f"((t.cycle_count - 1) * {fraction})"
+    return position, f"CAST({position} AS INTEGER)"
+
+
+def _ranks(fraction: float) -> str:
+    """The two ranks the ``fraction`` percentile interpolates between: only their rows
+    are summed."""
+    low = _low_rank(fraction)[1]
+    return f"{low}, {low} + 1"
+
+
 def _ranked_percentile(fraction: float, label: str) -> str:
-    """The ``fraction`` percentile of the ranked values ``x`` (rank ``i`` from 0 of ``n``),
-    interpolated like ``percentile_cont``: the value at rank floor((n-1)·f) weighs 1 - its
-    remainder, the next one the remainder."""
-    position = f"((n - 1) * {fraction})"
-    low = f"CAST({position} AS INTEGER)"
+    """The ``fraction`` percentile of the ranked values ``x`` (rank ``i`` from 0 of the
+    group's ``cycle_count``), interpolated like ``percentile_cont``: the value at rank
+    floor((n-1)·f) weighs 1 - its remainder, the next one the remainder."""
+    position, low = _low_rank(fraction)
     return f"""sum(CASE WHEN i = {low} THEN x * (1 - ({position} - {low}))
                  WHEN i = {low} + 1 THEN x * ({position} - {low}) ELSE 0 END) AS {label}"""
 
 
+# The facts each case contributes to its group's figures and to the overall ones.
+FACTS = "cycle_hours, first_time, deemed, explicit, retests, on_time, training_on_time, score"
+
+
+def _scoped(group_by: GroupBy | None) -> str:
+    """The facts once per figure they count in (``whole`` 1 for the overall one): twice
+    when the report is grouped, so that one statement reads the cohort once for both."""
+    overall = f"SELECT 1 AS whole, {OVERALL} AS grp, {FACTS} FROM facts"
+    if group_by is None:
+        return overall
+    return f"SELECT 0 AS whole, grp, {FACTS} FROM facts UNION ALL {overall}"
+
+
 def report_statement(dialect: Dialect, group_by: GroupBy | None) -> TextClause:
-    """Every metric of every group of the cohort (one group, ``all``, without
-    ``group_by``), ordered by group."""
+    """Every metric of every group of the cohort (``whole`` 0), and of the cohort as a
+    whole (``whole`` 1, group ``all``), from one reading of the cohort."""
     if dialect.percentiles:
-        sql = f"""WITH cohort AS MATERIALIZED ({cohort(dialect, group_by)}),
-        facts AS ({facts(dialect)})
-        SELECT grp, {AGGREGATES},
+        groups = "GROUPING SETS ((grp), ())" if group_by else "grp"
+        whole = "GROUPING(grp)" if group_by else "1"
+        sql = f"""WITH facts AS ({facts(dialect, group_by)})
+        SELECT {whole} AS whole, grp, {AGGREGATES},
           percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours) AS cycle_median,
           percentile_cont(0.9) WITHIN GROUP (ORDER BY cycle_hours) AS cycle_p90
-        FROM facts GROUP BY grp ORDER BY grp"""
+        FROM facts GROUP BY {groups}"""
     else:
-        sql = f"""WITH cohort AS MATERIALIZED ({cohort(dialect, group_by)}),
-        facts AS MATERIALIZED ({facts(dialect)}),
+        sql = f"""WITH facts AS MATERIALIZED ({facts(dialect, group_by)}),
+        scoped AS MATERIALIZED ({_scoped(group_by)}),
+        totals AS MATERIALIZED (SELECT whole, grp, {AGGREGATES} FROM scoped GROUP BY whole, grp),
         ranked AS (
-          SELECT grp, cycle_hours AS x,
-            row_number() OVER (PARTITION BY grp ORDER BY cycle_hours) - 1 AS i,
-            count(*) OVER (PARTITION BY grp) AS n
-          FROM facts WHERE cycle_hours IS NOT NULL),
+          SELECT whole, grp, cycle_hours AS x,
+            row_number() OVER (PARTITION BY whole, grp ORDER BY cycle_hours) - 1 AS i
+          FROM scoped WHERE cycle_hours IS NOT NULL),
         cycle AS (
-          SELECT grp, {_ranked_percentile(0.5, "cycle_median")},
+          SELECT t.whole, t.grp, {_ranked_percentile(0.5, "cycle_median")},
             {_ranked_percentile(0.9, "cycle_p90")}
-          FROM ranked GROUP BY grp),
-        totals AS (SELECT grp, {AGGREGATES} FROM facts GROUP BY grp)
+          FROM ranked r JOIN totals t ON t.whole = r.whole AND t.grp = r.grp
+          WHERE r.i IN ({_ranks(0.5)}, {_ranks(0.9)})
+          GROUP BY t.whole, t.grp)
         SELECT totals.*, cycle.cycle_median, cycle.cycle_p90
-        FROM totals LEFT JOIN cycle ON cycle.grp = totals.grp ORDER BY totals.grp"""
+        FROM totals LEFT JOIN cycle ON cycle.whole = totals.whole AND cycle.grp = totals.grp"""
     return text(sql).bindparams(
         bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
     )

@@ -35,17 +35,14 @@ class Report:
 
 
 async def kpi_report(db: Database, period: Period, group_by: GroupBy | None) -> Report:
+    """The figures of ``period``'s cohort, per group and overall, from one statement."""
     dialect = queries.dialect_of(db.dialect)
     parameters = {"start": period.start, "end": period.end}
     async with db.read() as session:
-        overall_rows = (
-            await session.execute(queries.report_statement(dialect, None), parameters)
-        ).mappings()
-        overall = next(iter(overall_rows), None)
-        groups = []
-        if group_by is not None:
-            grouped = await session.execute(queries.report_statement(dialect, group_by), parameters)
-            groups = [{"key": row["grp"], **metrics(row)} for row in grouped.mappings()]
+        found = await session.execute(queries.report_statement(dialect, group_by), parameters)
+        rows = found.mappings().all()
+    overall = next((row for row in rows if row["whole"]), None)
+    groups = [{"key": row["grp"], **metrics(row)} for row in rows if not row["whole"]]
     groups.sort(key=lambda group: str(group["key"]))
     return Report(period, group_by, metrics(overall) if overall else metrics({}), groups)
 
