@@ -2,7 +2,7 @@
 counted in the database so every API process and a restart see the same count.
 
 Revision ID: 0026
-Revises: 0024 (written beside 0025; chained after it when merged)
+Revises: 0025
 Create Date: 2026-11-27 21:45:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from order_completion.database import UTCDateTime
 
 revision: str = "0026"
-down_revision: str | None = "0024"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
