@@ -9,6 +9,7 @@ import pytest
 
 from tests.api.test_cases_api import CASES, assert_error, create
 from tests.orders import business_order, failing_test, passing_test, product_order
+from tests.portal import PI as INTERACTIONS
 
 ACCEPT = {"decision": "accepted", "decidedBy": {"name": "Dana Smith", "id": "C-42"}}
 SESSION = {
@@ -164,7 +165,9 @@ async def test_bad_session_bookings_are_400(
     assert_error(await post(client, case_id, "trainingSession", body), 400, field)
 
 
-async def test_the_survey_answer_completes_the_case(client: httpx.AsyncClient) -> None:
+async def test_the_survey_answer_completes_the_case_and_is_logged_as_the_customers(
+    client: httpx.AsyncClient,
+) -> None:
     case_id = await open_business(client)
     await post(client, case_id, "commissioningTest", passing_test())
     await post(client, case_id, "acceptanceDecision", ACCEPT)
@@ -174,6 +177,18 @@ async def test_the_survey_answer_completes_the_case(client: httpx.AsyncClient) -
     assert_error(await post(client, case_id, "surveyResponse", {"score": 11}), 400, "score")
     answered = await post(client, case_id, "surveyResponse", {"score": 8, "comment": "Good"})
     assert answered.json()["completionCase"]["state"] == "completed"
+    logged = (await client.get(INTERACTIONS, params={"limit": 100})).json()
+    [answer] = [
+        entry
+        for entry in logged
+        if entry["interactionItem"][0]["item"]["id"] == case_id
+        and entry["reason"].startswith("satisfactionSurvey")
+    ]
+    assert (answer["reason"], answer["direction"], answer["description"]) == (
+        "satisfactionSurvey: scored 8",
+        "inbound",
+        "Good",
+    )
 
 
 async def test_actions_on_a_completed_case_are_409(client: httpx.AsyncClient) -> None:
