@@ -92,6 +92,8 @@ SERVICE_WRITTEN = {
     "name",  # an API key's name, given on the command line (checked there)
     "policy_id",  # policies come from the policy files, checked when loaded
     "policy_name",
+    "key",  # a sign-in counter's key: an HMAC the service computes
+    "counted",  # what a sign-in counter counts: "name" or "address" (rules)
 }
 
 
