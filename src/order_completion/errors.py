@@ -7,12 +7,15 @@ ServiceError
 ├── NotFound            404  an unknown id
 ├── Conflict            409  the resource is not in a state that allows the request
 ├── UnsupportedMedia    415  a body type we do not speak
-└── TooManyRequests     429  too many tries: refused until ``retry_at``
+└── TooManyRequests     429  too many tries: refused for ``retry_after`` seconds
+
+An error may carry response headers of its own (``headers``): whoever answers it, the API's
+JSON or a page, sends them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
 
 
 class ServiceError(Exception):
@@ -26,6 +29,11 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Headers every answer of this error carries, in JSON or as a page."""
+        return {}
 
 
 class InvalidInput(ServiceError):
@@ -69,6 +77,11 @@ class TooManyRequests(ServiceError):
     code = "72"
     reason = "Too many requests"
 
-    def __init__(self, message: str, *, retry_at: datetime, field: str | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
         super().__init__(message, field=field)
-        self.retry_at = retry_at
+        self.retry_after = max(1, retry_after)
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """``Retry-After`` in whole seconds (RFC 9110), so a client knows when to retry."""
+        return {"Retry-After": str(self.retry_after)}

@@ -6,6 +6,7 @@ Pure: the service decides who the caller is; these rules decide what that caller
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -147,7 +148,9 @@ def password_problem(password: str) -> str | None:
 # a refusal never tells which names exist) and per client address (so one address cannot
 # try one password on many names); past the limit within the window, that name's or that
 # address's sign-ins are refused for the lockout, the right password included, and no
-# password is checked meanwhile.
+# password is checked meanwhile. Every attempt is counted before its password is checked
+# (so parallel guesses cannot all slip in under the limit); a right password then takes its
+# attempt back.
 SIGN_IN_WINDOW = timedelta(minutes=15)
 SIGN_IN_LOCKOUT = timedelta(minutes=15)
 FAILURES_PER_NAME = 5
@@ -174,10 +177,20 @@ class Failures:
     locked_until: datetime | None = None
 
 
-def counter_key(counted: Counted, value: str) -> str:
-    """The stored key of a name or an address: a digest, so whatever a stranger types as a
-    name is neither kept nor limited in length."""
-    return hashlib.sha256(f"{counted.value}\0{value}".encode()).hexdigest()
+COUNTER_PURPOSE = b"order-completion sign-in counters"
+
+
+def counter_secret(server_key: bytes) -> bytes:
+    """The key of the counters' digests, derived from a server secret under its own label
+    so that it never reveals or reuses that secret."""
+    return hmac.new(server_key, COUNTER_PURPOSE, hashlib.sha256).digest()
+
+
+def counter_key(counted: Counted, value: str, secret: bytes) -> str:
+    """The stored key of a name or an address: an HMAC under the server's ``secret``, so
+    whatever a stranger types as a name is neither kept nor limited in length, and a copy
+    of the table alone cannot be searched for a guessed name or address."""
+    return hmac.new(secret, f"{counted.value}\0{value}".encode(), hashlib.sha256).hexdigest()
 
 
 def refused_until(failures: Failures | None, now: datetime) -> datetime | None:
@@ -198,6 +211,15 @@ def after_failure(failures: Failures | None, now: datetime, limit: int) -> Failu
     count = 1 if failures is None or fresh else failures.count + 1
     since = now if failures is None or fresh else failures.since
     return Failures(count, since, now + SIGN_IN_LOCKOUT if count >= limit else None)
+
+
+def taken_back(failures: Failures, limit: int) -> Failures | None:
+    """The failures once an attempt counted in them proves to be the right password: one
+    fewer (None: none left), and no longer locked unless the others alone reach ``limit``."""
+    count = failures.count - 1
+    if count <= 0:
+        return None
+    return Failures(count, failures.since, failures.locked_until if count >= limit else None)
 
 
 def retry_after_seconds(until: datetime, now: datetime) -> int:

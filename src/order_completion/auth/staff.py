@@ -112,13 +112,16 @@ class StaffCommands:
             row = await session.scalar(select(StaffUser).where(StaffUser.name == name))
         return staff_principal(row) if row is not None else None
 
-    async def sign_in(self, name: str, password: str, address: str | None = None) -> Principal:
+    async def sign_in(
+        self, name: str, password: str, address: str | None = None, *, counter_secret: bytes
+    ) -> Principal:
         """The user whose name and password these are; ``Unauthenticated`` otherwise, with
-        one message for an unknown name and a wrong password alike. While the name or the
-        client ``address`` has failed too often, ``SignInThrottled`` (429) before any
-        password is checked, for a known name and an unknown one alike."""
-        throttle = SignInThrottle(self.db, self.clock)
-        await throttle.check(name, address)
+        one message for an unknown name and a wrong password alike. The attempt is counted
+        against the name and the client ``address`` before any password is checked; while
+        either has failed too often, ``SignInThrottled`` (429) instead, for a known name and
+        an unknown one alike. ``counter_secret`` keys the counters' digests."""
+        throttle = SignInThrottle(self.db, self.clock, counter_secret)
+        await throttle.attempt(name, address)
         async with self.db.read() as session:
             row = await session.scalar(select(StaffUser).where(StaffUser.name == name))
         try:
@@ -126,7 +129,6 @@ class StaffCommands:
         except (VerificationError, InvalidHashError):
             right = False
         if row is None or not right:
-            await throttle.failed(name, address)
             raise Unauthenticated(REFUSED)
-        await throttle.succeeded(name)
+        await throttle.succeeded(name, address)
         return staff_principal(row)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from order_completion.auth import throttle
 from order_completion.bootstrap.behaviour import DERIVATIONS
 from order_completion.bootstrap.outbound import OutboundRunners
 from order_completion.bootstrap.services import Services
@@ -27,9 +28,9 @@ TIMER_ROUND_SECONDS = 1.0
 
 @dataclass
 class Retention:
-    """Prunes the delivery ledger, finished outbound calls and old inbound event ids at most
-    once an hour, each through the job of the feature that owns them (it counts as no work
-    done)."""
+    """Prunes the delivery ledger, finished outbound calls, old inbound event ids and the
+    sign-in counters whose window and lockout are over at most once an hour, each through
+    the job of the feature that owns them (it counts as no work done)."""
 
     db: Database
     clock: Clock
@@ -45,6 +46,7 @@ class Retention:
                 self.db, now, self.keep, ended_cases=ended_case_ids()
             )
             await forget_old_events(self.db, now, self.keep)
+            await throttle.forget_expired(self.db, now)
         return 0
 
 

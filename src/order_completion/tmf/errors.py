@@ -91,8 +91,12 @@ def service_error_body(error: ServiceError) -> dict[str, Any]:
 
 
 def service_error_headers(error: ServiceError) -> dict[str, str] | None:
-    """A 401 says which scheme to use (RFC 6750)."""
-    return {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    """The error's own headers (a 429's ``Retry-After``); a 401 says which scheme to use
+    (RFC 6750)."""
+    headers = dict(error.headers)
+    if error.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return headers or None
 
 
 def error_response(status: int, reason: str, message: str, code: str | None = None) -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from order_completion.auth.rules import retry_after_seconds
+from order_completion.auth.rules import counter_secret
 from order_completion.auth.staff import STAFF_KIND, StaffCommands
 from order_completion.errors import TooManyRequests, Unauthenticated
 from order_completion.web import rules
@@ -42,7 +42,7 @@ def _context(request: Request, next: str | None, **extra: object) -> dict[str, o
 @router.post(SIGN_IN)
 async def sign_in(visit: VisitDep) -> Response:
     """Sign in; a refusal says only that the name or the password is wrong (401), or that
-    too many sign-ins failed and when to try again (429, with ``Retry-After``), with the
+    too many sign-ins failed and when to try again (429, with the error's ``Retry-After``), with the
     name kept in its field and the password not. Failures are counted per name and per
     client address (``request.client``: behind a proxy, run uvicorn so that it sets the
     client from the proxy's forwarded header)."""
@@ -54,13 +54,13 @@ async def sign_in(visit: VisitDep) -> Response:
     try:
         if not name or not isinstance(password, str) or not password:
             raise Unauthenticated("enter your name and your password")
-        person = await staff.sign_in(name, password, client.host if client else None)
+        address = client.host if client else None
+        secret = counter_secret(pages.keys[0])  # the sessions' key: a server secret
+        person = await staff.sign_in(name, password, address, counter_secret=secret)
     except (Unauthenticated, TooManyRequests) as refused:
         context = _context(visit.request, text(form, "next"), error=refused.message, name=name)
         page = pages.render(visit, "signin.html", context, status=refused.status)
-        if isinstance(refused, TooManyRequests):
-            wait = retry_after_seconds(refused.retry_at, visit.services.clock.now())
-            page.headers["Retry-After"] = str(wait)
+        page.headers.update(refused.headers)
         return page
     visit.become(visit.session.signed_in_as(person.name, STAFF_KIND, person.key), person)
     return pages.redirect(visit, rules.safe_next(text(form, "next")))
