@@ -36,7 +36,8 @@ from order_completion.orders.api import router as orders_router
 from order_completion.policies.api import PolicyServices
 from order_completion.policies.api import router as policies_router
 from order_completion.portal.api import PortalServices, portal_router
-from order_completion.portal.api import router as customer_link_router
+from order_completion.portal.link_api import LinkServices
+from order_completion.portal.link_api import router as customer_link_router
 from order_completion.processflow.api import FlowServices
 from order_completion.processflow.api import router as processflow_router
 from order_completion.reports.api import ReportServices
@@ -66,12 +67,23 @@ def routers_can_use(
     HubServices,
     PolicyServices,
     PortalServices,
+    LinkServices,
     ReportServices,
     PageServices,
 ]:
     """Routers see the services through their own narrow protocols; this makes mypy check
     that the composition root's services satisfy every one of them."""
-    return services, services, services, services, services, services, services, services
+    return (
+        services,
+        services,
+        services,
+        services,
+        services,
+        services,
+        services,
+        services,
+        services,
+    )
 
 
 # Set by ``serve`` for the API processes it starts: whether each also runs the worker.

@@ -22,6 +22,7 @@ from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.orders.handlers import OpenCase
 from order_completion.orders.schemas import ProductOrder
 from order_completion.portal import handlers as portal
+from order_completion.portal.schemas import CustomerLinkRequest
 from order_completion.portal.signing import link_url
 from order_completion.training import handlers as training
 
@@ -249,6 +250,6 @@ async def load_samples(services: Services, peers: PeerSeeder | None = None) -> S
 async def customer_link(services: Services, case_id: str) -> str:
     """A new customer portal link of the case, issued as ``customerLink`` issues one (and
     recorded in its history), valid for the default number of days."""
-    command = portal.IssueLink(case_id, DEMO, valid_for_days=services.portal_link_days)
+    command = portal.issuing(case_id, DEMO, CustomerLinkRequest(), services.portal_link_days)
     claims = await portal.issue_link(services.uow(), command)
     return link_url(services.portal_url, services.portal_signer, claims)

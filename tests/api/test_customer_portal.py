@@ -127,6 +127,9 @@ async def test_bad_portal_input_is_400_naming_the_field_and_changes_nothing(
     attempts = [
         ("acceptance", {"fullName": "Dana Smith", "consent": False}, "consent"),
         ("acceptance", {"fullName": "Dana\nSmith", "consent": True}, "fullName"),
+        # the line and paragraph separators: the customer's field, not the decision's
+        ("acceptance", {"fullName": "Dana\u2028Smith", "consent": True}, "fullName"),
+        ("rejection", {"fullName": "Dana\u2029Smith", "punchList": ["Fix it"]}, "fullName"),
         ("acceptance", {"fullName": "   ", "consent": True}, "fullName"),
         ("rejection", {"fullName": "Dana Smith", "punchList": []}, "punchList"),
         ("rejection", {"fullName": "Dana Smith", "punchList": ["Fix it", " "]}, "punchList"),

@@ -102,14 +102,21 @@ async def test_accepting_without_consent_or_a_name_is_400_naming_it_and_changes_
         ({"fullName": "Dana Smith", "consent": "no"}, "consent"),
         ({"fullName": "   ", "consent": "yes"}, "fullName"),
         ({"fullName": "Dana\u0000Smith", "consent": "yes"}, "fullName"),
+        # line and paragraph separators break a line as a newline does
+        ({"fullName": "Dana\u2028Smith", "consent": "yes"}, "fullName"),
+        ({"fullName": "Dana\u2029Smith", "consent": "yes"}, "fullName"),
     ]
     for form, field in attempts:
         answer = await anonymous_portal.post(
             f"{portal}/accept", data={"csrf": token, "form": "accept", **form}
         )
         assert answer.status_code == 400, (form, answer.text)
+        assert answer.headers["content-type"].startswith("text/html"), form
         assert f"Nothing was changed: {field}: " in answer.text
         assert f'action="{portal}/accept"' in answer.text  # the page again, to try again
+        if field == "consent":  # worded for the person at the page, not as JSON
+            assert "tick &#34;I accept the delivery as described on this page&#34;" in answer.text
+            assert "consent: true" not in answer.text
     assert await steps(client, case_id) == before
     assert await history(client, case_id, "acceptanceDecisionRecorded") == []
 
@@ -158,16 +165,34 @@ async def test_the_customer_books_training_and_asks_to_move_the_session(
     page = (await anonymous_portal.get(portal)).text
     assert f'action="{portal}/training"' in page
     assert "Portal administration" in page  # a topic of the policy's training
-    booking = {"csrf": token, "start": "2026-12-01T09:00", "attendees": "Dana Smith\nSam Lee"}
+    booking = {
+        "csrf": token,
+        "form": "book",
+        "scheduledStart": "2026-12-01T09:00",
+        "attendee": "Dana Smith\nSam Lee",
+        "topic": "Portal administration",
+    }
 
     backwards = await anonymous_portal.post(
-        f"{portal}/training", data={**booking, "end": "2026-12-01T08:00"}
+        f"{portal}/training", data={**booking, "scheduledEnd": "2026-12-01T08:00"}
     )
     assert backwards.status_code == 400
     assert "scheduledEnd must be after scheduledStart" in backwards.text
-    booked = await anonymous_portal.post(
+    # The form comes back as it was sent, its inputs named as the refusal names them.
+    refilled = backwards.text
+    assert 'name="scheduledStart" type="datetime-local"' in refilled
+    assert 'value="2026-12-01T09:00"' in refilled
+    assert 'value="2026-12-01T08:00"' in refilled
+    assert ">Dana Smith\nSam Lee</textarea>" in refilled
+    assert 'value="Portal administration" checked' in refilled
+    unnamed = await anonymous_portal.post(
         f"{portal}/training",
-        data={**booking, "end": "2026-12-01T11:00", "topic": "Portal administration"},
+        data={**booking, "scheduledEnd": "2026-12-01T11:00", "attendee": "Dana\tSmith"},
+    )
+    assert unnamed.status_code == 400
+    assert "Nothing was changed: attendee[0].name: " in unnamed.text
+    booked = await anonymous_portal.post(
+        f"{portal}/training", data={**booking, "scheduledEnd": "2026-12-01T11:00"}
     )
     assert booked.status_code == 303, booked.text
     seen = (await anonymous_portal.get(f"{portal}/case")).json()
@@ -209,6 +234,22 @@ async def test_the_customer_books_training_and_asks_to_move_the_session(
     )
     assert unknown.status_code == 404
     assert "Nothing was changed" in unknown.text
+    form_of_session = f"move {session['id']}"
+    backwards = await anonymous_portal.post(
+        move_to,
+        data={
+            "csrf": token,
+            "form": form_of_session,
+            "preferredStart": "2026-12-04T09:00",
+            "preferredEnd": "2026-12-04T08:00",
+            "note": "Mornings suit us",
+        },
+    )
+    assert backwards.status_code == 400
+    assert "preferredEnd must be after preferredStart" in backwards.text
+    assert 'value="2026-12-04T09:00"' in backwards.text
+    assert 'value="2026-12-04T08:00"' in backwards.text
+    assert ">Mornings suit us</textarea>" in backwards.text
 
 
 async def test_refused_links_show_a_page_without_any_case_data(
@@ -340,7 +381,11 @@ async def test_the_customer_answers_the_survey_once_training_is_done(
     assert early.status_code == 409  # training comes first
     assert f'action="{portal}/survey"' not in (await anonymous_portal.get(portal)).text
 
-    booking = {"csrf": token, "start": "2026-12-01T09:00", "end": "2026-12-01T11:00"}
+    booking = {
+        "csrf": token,
+        "scheduledStart": "2026-12-01T09:00",
+        "scheduledEnd": "2026-12-01T11:00",
+    }
     assert (await anonymous_portal.post(f"{portal}/training", data=booking)).status_code == 303
     [session] = (await anonymous_portal.get(f"{portal}/case")).json()["trainingSession"]
     closed = {"state": "completed", "attended": ["Dana Smith"], "feedbackScore": 5}

@@ -69,6 +69,25 @@ async def test_a_refused_run_changes_nothing_and_names_the_field(
     assert "data-run-result" not in answer.text
 
 
+async def test_a_nul_in_a_run_form_is_a_400_page_naming_the_field_and_records_nothing(
+    services: Services, anonymous: httpx.AsyncClient
+) -> None:
+    """No database keeps a NUL character (PostgreSQL refuses it): the form is refused as the
+    API refuses such a body, before the command runs."""
+    case_id = await open_case(services, business_order("WEB-NUL"))
+    await add_staff(services, "eli", "engineer")
+    token = await sign_in(anonymous, "eli")
+    form = run_form(token, "failed", witness="Dana Smith", note="all\u0000green")
+    answer = await anonymous.post(f"/cases/{case_id}/commissioning-test", data=form)
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "Nothing was changed: note: must not contain a NUL character" in answer.text
+    case = await case_json(services, case_id)
+    assert [e for e in case["history"] if e["action"] == "commissioningTestRecorded"] == []
+    step = next(s for s in case["step"] if s["kind"] == "commissioningTest")
+    assert step["state"] == "active"
+
+
 async def test_a_form_without_its_token_is_refused_and_changes_nothing(
     services: Services, anonymous: httpx.AsyncClient
 ) -> None:

@@ -111,3 +111,31 @@ def test_a_forged_link_is_refused_and_shows_nothing(page: Any, live: LiveApp) ->
     assert "Bloggs" not in content
     assert accessibility_faults(page) == []
     screenshot(page, "portal-refused")
+
+
+def test_a_refused_booking_keeps_what_was_typed(page: Any, live: LiveApp) -> None:
+    """Booking with the end before the start: the page says why and the form keeps the
+    times, topics and attendees, so only the end needs correcting."""
+    case_id, portal = waiting_case(live, "PORTAL-5")
+    page.goto(portal)
+    page.get_by_label("Your full name (typed as your signature)").fill("Dana Smith")
+    page.get_by_label("I accept the delivery as described on this page").check()
+    page.get_by_role("button", name="Accept the delivery").click()
+    expect(page.get_by_role("status")).to_contain_text("you accepted the delivery")
+
+    page.get_by_label("Starts (UTC)").fill("2026-12-01T09:00")
+    page.get_by_label("Ends (UTC)").fill("2026-12-01T08:00")
+    attendees = page.get_by_label("Who will attend (optional, one name a line)")
+    attendees.fill("Dana Smith\nSam Lee")
+    page.get_by_role("button", name="Book the session").click()
+    expect(page.get_by_role("alert")).to_contain_text("scheduledEnd must be after scheduledStart")
+    expect(page.get_by_label("Starts (UTC)")).to_have_value("2026-12-01T09:00")
+    expect(page.get_by_label("Ends (UTC)")).to_have_value("2026-12-01T08:00")
+    expect(attendees).to_have_value("Dana Smith\nSam Lee")
+    assert accessibility_faults(page) == []
+
+    page.get_by_label("Ends (UTC)").fill("2026-12-01T11:00")
+    page.get_by_role("button", name="Book the session").click()
+    expect(page.get_by_role("status")).to_contain_text("The training session is booked")
+    expect(page.locator("tr[data-session]")).to_contain_text("Dana Smith, Sam Lee")
+    assert steps_of(live, case_id)["training"]["state"] == "active"

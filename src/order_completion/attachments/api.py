@@ -4,13 +4,12 @@ its media type as ``Content-Type``), listed and served back to whoever may read 
 from __future__ import annotations
 
 from typing import Annotated, Any, Protocol
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from order_completion.attachments import handlers
+from order_completion.attachments import handlers, service
+from order_completion.attachments.responses import download
 from order_completion.attachments.rules import NAME_LENGTH
 from order_completion.attachments.store import AttachmentStore
 from order_completion.attachments.tables import Attachment
@@ -140,14 +139,6 @@ async def add(
     return json_resource(answer, status_code=status, headers={"Location": answer["href"]})
 
 
-async def _rows(db: Database, case_id: str, attachment_id: str | None = None) -> list[Attachment]:
-    query = select(Attachment).where(Attachment.case_id == case_id)
-    if attachment_id is not None:
-        query = query.where(Attachment.id == attachment_id)
-    async with db.read() as session:
-        return list((await session.execute(query.order_by(Attachment.created_at))).scalars())
-
-
 @router.get(
     "/completionCase/{case_id}/attachment",
     dependencies=allow(Permission.READ),
@@ -158,18 +149,19 @@ async def _rows(db: Database, case_id: str, attachment_id: str | None = None) ->
     responses={200: {"model": list[AttachmentOut]}, **ERROR_RESPONSES},
 )
 async def list_attachments(case_id: str, app: AttachmentServicesDep) -> Response:
-    rows = await _rows(app.db, case_id)
-    if not rows:
-        async with app.db.read() as session:
+    async with app.db.read() as session:
+        rows = await service.files_of_case(session, case_id)
+        if not rows:
             await queries.get_case(session, case_id)  # 404 for a case that does not exist
     return json_page([resource(row, app.base_url) for row in rows], total=len(rows))
 
 
 async def _one(app: AttachmentServices, case_id: str, attachment_id: str) -> Attachment:
-    rows = await _rows(app.db, case_id, attachment_id)
-    if not rows:
+    async with app.db.read() as session:
+        row = await service.file_of_case(session, case_id, attachment_id)
+    if row is None:
         raise NotFound(f"case {case_id} has no attachment {attachment_id}")
-    return rows[0]
+    return row
 
 
 @router.get(
@@ -194,21 +186,3 @@ async def get_attachment(case_id: str, attachment_id: str, app: AttachmentServic
 async def content(case_id: str, attachment_id: str, app: AttachmentServicesDep) -> Response:
     row = await _one(app, case_id, attachment_id)
     return download(row, await app.attachments.get(row.sha256))
-
-
-def download(row: Attachment, data: bytes) -> Response:
-    """A file's bytes as a download under its own name, with its hash, and never sniffed
-    into something the browser would run (also how the customer portal serves them)."""
-    return Response(
-        data,
-        media_type=row.media_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(row.name)}",
-            "X-Content-SHA256": row.sha256,
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-def _quoted(name: str) -> str:
-    return quote(name, safe="")

@@ -1,5 +1,6 @@
 """Attachments other features use: linking a case's files to the test run or decision they
-back, and reading them back as evidence; and finding the attachment an upload already made."""
+back, and reading them back as evidence; finding the attachment an upload already made; and
+a case's files as the API and the customer portal list and serve them."""
 
 from __future__ import annotations
 
@@ -69,3 +70,22 @@ async def evidence_of_case(session: AsyncSession, case_id: str) -> dict[str, lis
         record_id = str(row.evidence_of).split(":", 1)[1]
         found.setdefault(record_id, []).append(row)
     return found
+
+
+async def files_of_case(session: AsyncSession, case_id: str) -> list[Attachment]:
+    """Every file of the case, oldest first (a case holds a handful)."""
+    rows = await session.scalars(
+        select(Attachment)
+        .where(Attachment.case_id == case_id)
+        .order_by(Attachment.created_at, Attachment.id)
+    )
+    return list(rows)
+
+
+async def file_of_case(
+    session: AsyncSession, case_id: str, attachment_id: str
+) -> Attachment | None:
+    """The case's file ``attachment_id``, or None when the case has no such file: a file of
+    another case is not one of this case's, so nothing tells the caller it exists."""
+    row = await session.get(Attachment, attachment_id)
+    return row if row is not None and row.case_id == case_id else None

@@ -1,5 +1,5 @@
-"""HTTP routes of the customer portal: issuing a case's link (bearer token, manageCase), and
-the JSON actions a link's holder takes, authenticated by the link alone (no bearer token).
+"""HTTP routes of the customer portal: the JSON actions a link's holder takes, authenticated
+by the link alone (no bearer token). Issuing a link is ``portal.link_api``'s route.
 
 The portal's actions give the same commands to the same handlers as the API's routes, with
 the customer as the actor and ``customerPortal`` as the channel their interactions name."""
@@ -9,25 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Protocol, cast
 
-from fastapi import APIRouter, Body, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from order_completion.acceptance import handlers as acceptance
 from order_completion.acceptance.certificate import MEDIA_TYPE
-from order_completion.attachments.api import download
+from order_completion.attachments import service as attachments
+from order_completion.attachments.responses import download
 from order_completion.attachments.store import AttachmentStore
 from order_completion.auth.gate import LinkCheck
-from order_completion.auth.rules import Permission
-from order_completion.cases.representation import API_BASE
 from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.certificates.service import certificate_of
 from order_completion.clock import Clock, iso
 from order_completion.database import Database
-from order_completion.dependencies import ActorDep, allow, services
+from order_completion.dependencies import services
+from order_completion.errors import NotFound
 from order_completion.portal import handlers
 from order_completion.portal.rules import PortalAction
 from order_completion.portal.schemas import (
-    CustomerLinkOut,
-    CustomerLinkRequest,
     MoveRequestOut,
     PortalAcceptance,
     PortalBooking,
@@ -39,8 +37,8 @@ from order_completion.portal.schemas import (
     PortalSurveyOut,
 )
 from order_completion.portal.service import OpenedLink, open_link
-from order_completion.portal.signing import PORTAL_PATH, LinkSigner, link_url, portal_address
-from order_completion.portal.view import customer_view, document_of
+from order_completion.portal.signing import PORTAL_PATH, LinkSigner, portal_address
+from order_completion.portal.view import customer_view
 from order_completion.surveys import handlers as surveys
 from order_completion.surveys.schemas import SurveyResponse
 from order_completion.tmf.responses import json_resource
@@ -60,9 +58,6 @@ class PortalServices(Protocol):
 
     @property
     def portal_url(self) -> str: ...
-
-    @property
-    def portal_link_days(self) -> int: ...
 
     @property
     def attachments(self) -> AttachmentStore: ...
@@ -90,8 +85,6 @@ PORTAL_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "The link's case (or the session named) is gone"},
 }
 
-# No body (or an empty one): the default validity, and earlier links kept.
-NO_CHOICES = CustomerLinkRequest()
 # The token of a link as this service signs them (URL-safe base64 parts joined by dots).
 TokenPath = Annotated[
     str,
@@ -107,42 +100,11 @@ async def _signed_token(token: TokenPath) -> None:
     """Declares the link's token on every portal route (the gate has checked it)."""
 
 
-router = APIRouter(prefix=API_BASE, tags=["customerLink"])
 portal_router = APIRouter(
     prefix=f"{PORTAL_PATH}/{{token}}",
     tags=["customerPortal"],
     dependencies=[Depends(_signed_token)],
 )
-
-
-@router.post(
-    "/completionCase/{case_id}/customerLink",
-    dependencies=allow(Permission.MANAGE_CASE),
-    summary="Issue a signed link to the customer portal",
-    description=(
-        "A link that opens this case, and only it, on the customer portal until `expires`. "
-        "`validForDays` (1-90) defaults to ORDER_COMPLETION_PORTAL_LINK_DAYS; with "
-        "`revokeOthers`, the links issued before stop working. Recorded in the history."
-    ),
-    status_code=201,
-    response_model=CustomerLinkOut,
-    responses={201: {"model": CustomerLinkOut}, **ERROR_RESPONSES},
-)
-async def issue_link(
-    case_id: str,
-    app: PortalServicesDep,
-    actor: ActorDep,
-    wanted: Annotated[CustomerLinkRequest, Body()] = NO_CHOICES,
-) -> Response:
-    command = handlers.IssueLink(
-        case_id,
-        actor,
-        valid_for_days=wanted.valid_for_days or app.portal_link_days,
-        revoke_others=wanted.revoke_others,
-    )
-    claims = await handlers.issue_link(app.uow(), command)
-    url = link_url(app.portal_url, app.portal_signer, claims)
-    return json_resource({"url": url, "expires": iso(claims.expires)}, status_code=201)
 
 
 def _portal_href(app: PortalServices, token: str) -> str:
@@ -316,7 +278,10 @@ async def certificate(link: LinkDep, app: PortalServicesDep) -> Response:
     responses={200: {"content": {"application/octet-stream": {}}}, **PORTAL_ERRORS},
 )
 async def document(attachment_id: str, link: LinkDep, app: PortalServicesDep) -> Response:
-    row = await document_of(app.db, link.case_id, attachment_id)
+    async with app.db.read() as session:
+        row = await attachments.file_of_case(session, link.case_id, attachment_id)
+    if row is None:  # naming nothing of whichever case holds a file of that id
+        raise NotFound(f"this order has no document {attachment_id}")
     data = await app.attachments.get(row.sha256)
     command = handlers.RecordPortalUse(link.case_id, PortalAction.DOCUMENT_DOWNLOADED, link.actor)
     await handlers.record_portal_use(app.uow(), command)

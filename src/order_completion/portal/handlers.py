@@ -5,7 +5,8 @@ through the acceptance and training handlers, as the API's own routes do.
 
 What each of the customer's requests stands for is written once here (``accepting``,
 ``rejecting``, ``booking``, ``moving``): the JSON routes and the portal's pages both
-build their commands with these, so a form and a JSON body decide the same thing."""
+build their commands with these, so a form and a JSON body decide the same thing. So is a
+new link (``issuing``), which the API, the staff's case page and the demo all issue."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from order_completion.errors import Conflict, NotFound
 from order_completion.portal import rules
 from order_completion.portal.rules import LinkClaims, PortalAction
 from order_completion.portal.schemas import (
+    CustomerLinkRequest,
     PortalAcceptance,
     PortalBooking,
     PortalMoveRequest,
@@ -43,6 +45,19 @@ class IssueLink:
     actor: Actor
     valid_for_days: int
     revoke_others: bool = False
+
+
+def issuing(
+    case_id: str, actor: Actor, wanted: CustomerLinkRequest, default_days: int
+) -> IssueLink:
+    """The link asked for: valid for the days asked, or the service's default when none
+    were (ORDER_COMPLETION_PORTAL_LINK_DAYS)."""
+    return IssueLink(
+        case_id,
+        actor,
+        valid_for_days=wanted.valid_for_days or default_days,
+        revoke_others=wanted.revoke_others,
+    )
 
 
 async def issue_link(uow: UnitOfWork, cmd: IssueLink) -> LinkClaims:

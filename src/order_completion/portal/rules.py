@@ -15,6 +15,10 @@ SHORTEST_DAYS = 1
 LONGEST_DAYS = 90
 LONGEST_NAME = 200
 PORTAL_CHANNEL = "customerPortal"
+# What a typed name may not hold: control, format, private and unassigned characters (every
+# "C" category), and the line and paragraph separators (U+2028, U+2029), which break a line
+# as a newline does: the API's one-line rule for a person's name refuses them too.
+NOT_IN_A_NAME = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 # The generation of a case's links until one is issued that revokes the others: the links
 # its messages carry need no row written to be honoured.
 FIRST_GENERATION = 1
@@ -76,6 +80,6 @@ def name_problem(name: str) -> str | None:
         return "type your full name"
     if len(name) > LONGEST_NAME:
         return f"a full name is at most {LONGEST_NAME} characters"
-    if any(unicodedata.category(c).startswith("C") for c in name):
+    if any(unicodedata.category(c) in NOT_IN_A_NAME for c in name):
         return "a full name is one line of text, without control characters"
     return None

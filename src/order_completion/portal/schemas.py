@@ -44,7 +44,9 @@ class CustomerLinkOut(BaseModel):
 
 
 class _Signed(_Body):
-    full_name: str = Field(
+    # One line as the API's PersonName is (the decision's ``decidedBy.name`` is made of it),
+    # so a name the decision would refuse is refused here, naming ``fullName``.
+    full_name: OneLine[str] = Field(
         alias="fullName", description="The customer's full name, typed as a signature"
     )
 

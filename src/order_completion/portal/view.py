@@ -11,18 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_completion.appointments.rules import Category
 from order_completion.appointments.tables import Appointment
-from order_completion.attachments.tables import Attachment
+from order_completion.attachments import service as attachments
 from order_completion.cases import queries
 from order_completion.cases.aggregate import CompletionCase
 from order_completion.cases.rules import CaseState, Outcome, StepKind, StepState
 from order_completion.clock import iso
 from order_completion.commissioning.tables import CommissioningRun
 from order_completion.database import Database
-from order_completion.errors import NotFound
 from order_completion.portal.service import OpenedLink
 from order_completion.training import behaviour as training
 
-# What the customer may do now, by the kind of the step that waits on them.
 # What a customer may do through their link while the step waits, as ``waitingFor`` names it.
 CUSTOMER_ACTIONS = {
     StepKind.ACCEPTANCE: "acceptanceDecision",
@@ -113,22 +111,7 @@ async def _passed_tests(session: AsyncSession, case_id: str) -> list[dict[str, A
     ]
 
 
-async def document_of(db: Database, case_id: str, attachment_id: str) -> Attachment:
-    """One file of the case, as the customer may download it; 404 for an id that is not a
-    file of this case (naming nothing of whichever case holds it)."""
-    async with db.read() as session:
-        row = await session.get(Attachment, attachment_id)
-    if row is None or row.case_id != case_id:
-        raise NotFound(f"this order has no document {attachment_id}")
-    return row
-
-
 async def _documents(session: AsyncSession, case_id: str) -> list[dict[str, Any]]:
-    rows = await session.scalars(
-        select(Attachment)
-        .where(Attachment.case_id == case_id)
-        .order_by(Attachment.created_at, Attachment.id)
-    )
     return [
         {
             "id": row.id,
@@ -139,7 +122,7 @@ async def _documents(session: AsyncSession, case_id: str) -> list[dict[str, Any]
             "description": row.description,
             "evidenceOf": row.evidence_of.split(":", 1)[0] if row.evidence_of else None,
         }
-        for row in rows
+        for row in await attachments.files_of_case(session, case_id)
     ]
 
 

@@ -8,10 +8,10 @@ and its status (400 naming the field, 409 when the case is not waiting for it)."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, cast
 
 from fastapi import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from order_completion.attachments import handlers as attachments
@@ -19,7 +19,6 @@ from order_completion.audit import Actor
 from order_completion.auth.rules import Permission
 from order_completion.cases import handlers as cases
 from order_completion.cases.rules import CaseState
-from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.commissioning import handlers as commissioning
 from order_completion.commissioning.schemas import CommissioningTestResult
 from order_completion.communications import resend
@@ -27,15 +26,23 @@ from order_completion.customer_records import handlers as customer_records
 from order_completion.errors import Forbidden, InvalidInput, ServiceError
 from order_completion.portal import handlers as portal
 from order_completion.portal.schemas import CustomerLinkRequest
-from order_completion.portal.signing import LinkSigner, link_url
+from order_completion.portal.signing import link_url
 from order_completion.training import handlers as training
 from order_completion.training.schemas import TrainingSessionCreate
 from order_completion.web import rules
-from order_completion.web.shell import StaffDep, Visit, page_router, pages_of, posted_form, text
+from order_completion.web.shell import (
+    StaffDep,
+    Visit,
+    invalid_input,
+    page_router,
+    pages_of,
+    posted_form,
+    text,
+    validated_form,
+)
 from order_completion.web.workspace import IssuedLink, case_page
 
 router = page_router()
-M = TypeVar("M", bound=BaseModel)
 Run = Callable[[FormData, Actor], Awaitable[object]]
 Show = Callable[[object], Awaitable[Response]]
 
@@ -53,7 +60,10 @@ async def _act(
     form = await posted_form(visit)
     try:
         actor = visit.require(*needs).actor
-        outcome = await run(form, actor)
+        try:
+            outcome = await run(form, actor)
+        except ValidationError as wrong:  # a command's own body: still a page, never JSON
+            raise invalid_input(wrong) from None
     except Forbidden:
         raise  # a refused person gets the refusal, not the case page
     except ServiceError as refused:
@@ -64,16 +74,6 @@ async def _act(
     if show is not None:
         return await show(outcome)
     return pages_of(visit.request).redirect(visit, f"/cases/{case_id}?done={done}")
-
-
-def _validated(model: type[M], data: dict[str, Any]) -> M:
-    """The form's values as the API's request body; 400 naming the first wrong field."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as wrong:
-        problem = wrong.errors()[0]
-        field = ".".join(str(part) for part in problem["loc"]) or "form"
-        raise InvalidInput(str(problem["msg"]).removeprefix("Value error, "), field=field) from None
 
 
 def test_result(form: FormData) -> CommissioningTestResult:
@@ -90,7 +90,7 @@ def test_result(form: FormData) -> CommissioningTestResult:
             item["measure"] = {"value": measure, "unit": text(form, f"unit:{name}") or None}
         items.append(item)
     witness = text(form, "witness")
-    return _validated(
+    return validated_form(
         CommissioningTestResult,
         {
             "result": text(form, "result"),
@@ -139,7 +139,7 @@ async def book_session(case_id: str, visit: StaffDep) -> Response:
     async def run(form: FormData, actor: Actor) -> object:
         start, end = text(form, "start"), text(form, "end")
         trainer = text(form, "trainer")
-        body = _validated(
+        body = validated_form(
             TrainingSessionCreate,
             {
                 "topic": form.getlist("topic"),
@@ -214,42 +214,22 @@ async def resend_message(case_id: str, message_id: str, visit: StaffDep) -> Resp
     return await _act(visit, case_id, (Permission.MANAGE_CASE,), "resent", run)
 
 
-class LinkServices(Protocol):
-    """What reissuing a customer's link uses of the services (as the API's route does)."""
-
-    @property
-    def portal_signer(self) -> LinkSigner: ...
-
-    @property
-    def portal_url(self) -> str: ...
-
-    @property
-    def portal_link_days(self) -> int: ...
-
-    def uow(self) -> UnitOfWork: ...
-
-
 @router.post("/cases/{case_id}/customer-link")
 async def reissue_link(case_id: str, visit: StaffDep) -> Response:
     """A new link for the customer, shown once on the answering page and kept nowhere
     else (not in the session, not in a redirect's address): whoever needs it again issues
     another."""
-    links = cast(LinkServices, visit.services)
+    links = visit.services
 
     async def run(form: FormData, actor: Actor) -> object:
-        wanted = _validated(
+        wanted = validated_form(
             CustomerLinkRequest,
             {
                 "validForDays": text(form, "validForDays") or None,
                 "revokeOthers": bool(text(form, "revokeOthers")),
             },
         )
-        command = portal.IssueLink(
-            case_id,
-            actor,
-            valid_for_days=wanted.valid_for_days or links.portal_link_days,
-            revoke_others=wanted.revoke_others,
-        )
+        command = portal.issuing(case_id, actor, wanted, links.portal_link_days)
         claims = await portal.issue_link(links.uow(), command)
         return IssuedLink(
             link_url(links.portal_url, links.portal_signer, claims),

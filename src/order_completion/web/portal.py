@@ -10,15 +10,16 @@ actor, so it is logged on the customerPortal channel exactly as the JSON route l
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from fastapi import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from order_completion.acceptance import handlers as acceptance
 from order_completion.appointments.rules import OPEN
+from order_completion.cases.rules import CaseState
 from order_completion.errors import InvalidInput, ServiceError
 from order_completion.portal import handlers
 from order_completion.portal.rules import PortalAction
@@ -33,22 +34,21 @@ from order_completion.portal.signing import PORTAL_PATH
 from order_completion.portal.view import customer_view
 from order_completion.surveys import handlers as surveys
 from order_completion.surveys.schemas import SurveyResponse
-from order_completion.tmf.errors import field_path
-from order_completion.tmf.text_guard import nul_in
 from order_completion.training import handlers as training
 from order_completion.web import rules
 from order_completion.web.shell import (
     FormRefused,
     Visit,
     VisitDep,
+    invalid_input,
     page_router,
     pages_of,
     posted_form,
     text,
+    validated_form,
 )
 
 router = page_router()
-M = TypeVar("M", bound=BaseModel)
 Run = Callable[[FormData, OpenedLink], Awaitable[object]]
 # The portal's pages are for the customer holding the link alone: no search engine keeps them.
 NOT_INDEXED = {"X-Robots-Tag": "noindex, nofollow"}
@@ -60,6 +60,19 @@ NOTICES = {
     "move": "Your request to move the session was sent to the trainer, who will answer you.",
     "answered": "Thank you for your answer: it helps your provider do better.",
 }
+# What the page says when nothing waits on the customer, by the case's state.
+STATE_NOTES = {
+    CaseState.HOLD: "Your provider has paused this order for now; they will tell you when it "
+    "resumes.",
+    CaseState.CANCELLED: "This order was cancelled.",
+    CaseState.COMPLETED: "This order is complete.",
+}
+NOTHING_WAITS = (
+    "Nothing waits for you now: your provider is still working on this order and will write "
+    "to you when it is ready for you."
+)
+# The acceptance form's consent box, as the customer reads it (the JSON route names ``consent``).
+CONSENT_NEEDED = 'tick "I accept the delivery as described on this page" to accept'
 FORM_REFUSED = (
     "This form did not come from this page, or the page was open too long. Nothing was done. "
     "Open your link again and try once more."
@@ -94,6 +107,7 @@ async def _page(
     *,
     error: ServiceError | None = None,
     typed: Mapping[str, str] | None = None,
+    ticked: Sequence[str] = (),
 ) -> Response:
     view = await customer_view(visit.services.db, link, _here(token))
     open_states = {status.value for status in OPEN}
@@ -104,6 +118,8 @@ async def _page(
         "movable": [s for s in view["trainingSession"] if s["status"] in open_states],
         "error": error,
         "typed": typed or {},
+        "booked_topics": ticked,
+        "state_note": STATE_NOTES.get(CaseState(view["state"]), NOTHING_WAITS),
         "notice": None if error else NOTICES.get(visit.request.query_params.get("done", "")),
     }
     return _render(visit, "portal.html", context, error.status if error else 200)
@@ -133,27 +149,18 @@ async def _act(visit: Visit, token: str, done: str, run: Run) -> Response:
         context = {"message": FORM_REFUSED, "back": _here(token)}
         return _render(visit, "portal_refused.html", context, 403)
     try:
-        await run(form, link)
+        try:
+            await run(form, link)
+        except ValidationError as wrong:  # a command's own body: still a page, never JSON
+            raise invalid_input(wrong) from None
     except ServiceError as refused:
+        # What the customer typed comes back in the form they sent, so they only correct it.
         typed = {str(key): value for key, value in form.items() if isinstance(value, str)}
-        return await _page(visit, token, link, error=refused, typed=typed)
+        ticked = [str(topic) for topic in form.getlist("topic")]
+        return await _page(visit, token, link, error=refused, typed=typed, ticked=ticked)
     finally:
         await form.close()
     return pages_of(visit.request).redirect(visit, f"{_here(token)}?done={done}#notice")
-
-
-def _body(model: type[M], data: dict[str, Any]) -> M:
-    """The form's values as the portal's JSON body; 400 naming the field when they are not
-    one (a NUL character included, which no database keeps)."""
-    nul = nul_in(data)
-    if nul is not None:
-        raise InvalidInput("must not contain a NUL character", field=nul)
-    try:
-        return model.model_validate(data)
-    except ValidationError as wrong:
-        problem = wrong.errors()[0]
-        message = str(problem["msg"]).removeprefix("Value error, ")
-        raise InvalidInput(message, field=field_path(problem["loc"]) or "form") from None
 
 
 def _moment(form: FormData, name: str) -> str:
@@ -168,7 +175,13 @@ def _moment(form: FormData, name: str) -> str:
 async def accept(token: str, visit: VisitDep) -> Response:
     async def run(form: FormData, link: OpenedLink) -> object:
         data = {"fullName": text(form, "fullName"), "consent": form.get("consent") == "yes"}
-        command = handlers.accepting(link, _body(PortalAcceptance, data))
+        try:
+            body = validated_form(PortalAcceptance, data)
+        except InvalidInput as wrong:
+            if wrong.field != "consent":
+                raise
+            raise InvalidInput(CONSENT_NEEDED, field="consent") from None
+        command = handlers.accepting(link, body)
         return await acceptance.record_decision(visit.services.uow(), command)
 
     return await _act(visit, token, "accepted", run)
@@ -185,7 +198,7 @@ async def reject(token: str, visit: VisitDep) -> Response:
             "punchList": items,
             "reason": text(form, "reason") or None,
         }
-        command = handlers.rejecting(link, _body(PortalRejection, data))
+        command = handlers.rejecting(link, validated_form(PortalRejection, data))
         return await acceptance.record_decision(visit.services.uow(), command)
 
     return await _act(visit, token, "rejected", run)
@@ -196,11 +209,11 @@ async def book(token: str, visit: VisitDep) -> Response:
     async def run(form: FormData, link: OpenedLink) -> object:
         data = {
             "topic": [str(topic) for topic in form.getlist("topic")],
-            "scheduledStart": _moment(form, "start"),
-            "scheduledEnd": _moment(form, "end"),
-            "attendee": [{"name": name} for name in rules.names_in(text(form, "attendees"))],
+            "scheduledStart": _moment(form, "scheduledStart"),
+            "scheduledEnd": _moment(form, "scheduledEnd"),
+            "attendee": [{"name": name} for name in rules.names_in(text(form, "attendee"))],
         }
-        command = handlers.booking(link, _body(PortalBooking, data))
+        command = handlers.booking(link, validated_form(PortalBooking, data))
         return await training.book_session(visit.services.uow(), command)
 
     return await _act(visit, token, "booked", run)
@@ -214,7 +227,7 @@ async def ask_to_move(token: str, session_id: str, visit: VisitDep) -> Response:
             "preferredEnd": _moment(form, "preferredEnd"),
             "note": text(form, "note") or None,
         }
-        command = handlers.moving(link, session_id, _body(PortalMoveRequest, data))
+        command = handlers.moving(link, session_id, validated_form(PortalMoveRequest, data))
         await handlers.request_move(visit.services.uow(), command)
         return None
 
@@ -225,7 +238,7 @@ async def ask_to_move(token: str, session_id: str, visit: VisitDep) -> Response:
 async def answer_survey(token: str, visit: VisitDep) -> Response:
     async def run(form: FormData, link: OpenedLink) -> object:
         data = {"score": text(form, "score") or None, "comment": text(form, "comment") or None}
-        command = handlers.answering(link, _body(SurveyResponse, data))
+        command = handlers.answering(link, validated_form(SurveyResponse, data))
         await surveys.answer_survey(visit.services.uow(), command)
         return None
 

@@ -193,6 +193,7 @@ def charts(report: Report) -> list[Chart]:
 
 
 async def _report(visit: Visit, form: ReportForm) -> Report:
+    """The report the form asks for; ``InvalidInput`` naming the field the API would."""
     asked = form.asked()
     return await kpi_report(visit.services.db, asked.period, asked.group_by)
 
@@ -210,11 +211,10 @@ async def report_page(visit: StaffDep) -> Response:
         "problem": None,
     }
     try:
-        asked = form.asked()
+        found = await _report(visit, form)
     except InvalidInput as wrong:
         context["problem"] = wrong
         return pages_of(visit.request).render(visit, "report.html", context, status=400)
-    found = await kpi_report(visit.services.db, asked.period, asked.group_by)
     context |= {
         "report": found,
         "per": PER_GROUP[found.group_by],

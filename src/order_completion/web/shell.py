@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from order_completion.attachments.store import AttachmentStore
@@ -38,12 +39,14 @@ from order_completion.auth.staff import STAFF_KIND, StaffCommands
 from order_completion.cases.unit_of_work import UnitOfWork
 from order_completion.clock import Clock
 from order_completion.database import Database
-from order_completion.errors import ServiceError
+from order_completion.errors import InvalidInput, ServiceError
 from order_completion.events.sealing import key_file_text, parse_keys
 from order_completion.policies.service import PolicyBook
 from order_completion.portal.signing import LinkSigner
 from order_completion.settings import Settings
 from order_completion.tmf.counting import RowCounter
+from order_completion.tmf.errors import field_path
+from order_completion.tmf.text_guard import nul_in
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -52,6 +55,7 @@ SIGN_IN = "/signin"
 SESSION_PURPOSE = b"order-completion staff session"
 OIDC_KIND = "oidc"
 R = TypeVar("R", bound=Response)
+M = TypeVar("M", bound=BaseModel)
 
 # Pages load their scripts and styles from this site only, and no other site frames them.
 PAGE_HEADERS = {
@@ -89,6 +93,12 @@ class PageServices(Protocol):
 
     @property
     def portal_signer(self) -> LinkSigner: ...
+
+    @property
+    def portal_url(self) -> str: ...
+
+    @property
+    def portal_link_days(self) -> int: ...
 
     def uow(self) -> UnitOfWork: ...
 
@@ -265,9 +275,30 @@ def text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def validated_form(model: type[M], data: dict[str, Any]) -> M:
+    """A form's values as the JSON body the API takes; 400 naming the first wrong field,
+    as the API names it, when they are not one. A NUL character is refused here too: the
+    API's text check never sees a form, and no database keeps one (PostgreSQL refuses it)."""
+    nul = nul_in(data)
+    if nul is not None:
+        raise InvalidInput("must not contain a NUL character", field=nul)
+    try:
+        return model.model_validate(data)
+    except ValidationError as wrong:
+        raise invalid_input(wrong) from None
+
+
+def invalid_input(wrong: ValidationError) -> InvalidInput:
+    """A validation failure as the 400 a page shows: its first problem and the field."""
+    problem = wrong.errors()[0]
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    return InvalidInput(message, field=field_path(problem["loc"]) or "form")
+
+
 class PageRoute(APIRoute):
     """A page route: a service error it does not handle itself is an HTML page with the
-    error's status and message (the API answers the same errors in JSON)."""
+    error's status and message (the API answers the same errors in JSON), and so is a
+    request body that a form's values failed to make."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
@@ -281,6 +312,10 @@ class PageRoute(APIRoute):
                 return await refused_form(request)
             except ServiceError as error:
                 return await error_page(request, error.status, error.message)
+            except ValidationError as wrong:  # a body built from a form: refused as a page
+                refused = invalid_input(wrong)
+                message = f"{refused.field}: {refused.message}"
+                return await error_page(request, refused.status, message)
 
         return answer
 

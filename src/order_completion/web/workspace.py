@@ -105,7 +105,7 @@ async def case_page(
         "error": error,
         "notice": None if error else notice,
         "issued": issued,
-        "link_days": visit.services.settings.portal_link_days,
+        "link_days": visit.services.portal_link_days,
     }
     response: HTMLResponse = pages_of(visit.request).render(
         visit, "case.html", context, status=status
