@@ -194,3 +194,20 @@ async def test_an_empty_period_reports_no_cases(client: httpx.AsyncClient) -> No
     empty = (await client.get(REPORT, params={**PERIOD, "groupBy": "month"})).json()
     assert empty["overall"] == figures(0, None, None, None, 0, NONE, NONE, NONE, NONE)  # type: ignore[arg-type]
     assert empty["group"] == []
+
+
+async def test_a_category_that_reads_as_a_formula_stays_text_in_the_csv(
+    client: httpx.AsyncClient,
+) -> None:
+    leads = ["=HYPERLINK(1)", "+1+2", "-2+3", "@SUM(1)", "B2C"]
+    for category in leads:
+        case_id = await opened(client, product_order(category=category))
+        case = (await client.get(f"{CASES}/{case_id}")).json()
+        if case["state"] != "completed":  # other categories: the default policy's steps
+            await act(client, case_id, "acceptanceDecision", ACCEPT)
+    answer = await client.get(REPORT, params={**PERIOD, "groupBy": "category", "format": "csv"})
+    assert answer.status_code == 200, answer.text
+    groups = {row["group"] for row in csv.DictReader(io.StringIO(answer.text))}
+    assert groups == {"'=HYPERLINK(1)", "'+1+2", "'-2+3", "'@SUM(1)", "B2C", "all"}
+    as_json = (await client.get(REPORT, params={**PERIOD, "groupBy": "category"})).json()
+    assert "=HYPERLINK(1)" in {group["key"] for group in as_json["group"]}  # JSON as it is

@@ -13,7 +13,7 @@ import pygal
 from pygal import etree
 from pygal.style import Style
 
-from order_completion.reports.rules import ChartMetric
+from order_completion.reports.rules import ChartMetric, spreadsheet_text
 from order_completion.reports.service import Report
 
 CSV = "text/csv"
@@ -45,13 +45,15 @@ CSV_COLUMNS: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = (
 
 def report_csv(report: Report) -> str:
     """The report as CSV: a header, a line per group, and the overall line (group ``all``);
-    a figure that does not apply is left empty."""
+    a figure that does not apply is left empty, and a group's name is kept from reading as
+    a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["group", *(name for name, _ in CSV_COLUMNS)])
     for key, figures in _lines(report):
         values = (pick(figures) for _, pick in CSV_COLUMNS)
-        writer.writerow([key, *("" if value is None else value for value in values)])
+        cells = ("" if value is None else value for value in values)
+        writer.writerow([spreadsheet_text(key), *cells])
     return out.getvalue()
 
 

@@ -69,3 +69,14 @@ def rate(part: float | None) -> float | None:
 def hours(value: float | None) -> float | None:
     """A duration in hours as the report shows it: to the second."""
     return None if value is None else round(value, 3)
+
+
+# What makes a spreadsheet read a cell as a formula rather than as text.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A text cell of an exported CSV that a spreadsheet shows as text: a group named by an
+    order's category comes from other systems, and one starting like a formula would run as
+    one when the file is opened; a leading apostrophe keeps it text."""
+    return f"'{text}" if text.startswith(FORMULA_LEADS) else text
