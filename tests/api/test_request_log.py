@@ -171,3 +171,14 @@ def test_library_lines_are_json_and_http_client_lines_are_silenced() -> None:
         ("sqlalchemy.engine", "pool overflow"),
     ]
     assert all("timestamp" in line for line in lines)
+
+
+async def test_a_portal_links_token_never_reaches_the_log(
+    http: httpx.AsyncClient, lines: LogLines
+) -> None:
+    token = "WyJzZWNyZXQiLDEsMTc5NzAyNjM3OV0.c2lnbmF0dXJl"
+    for path in (f"/portal/{token}", f"/portal/{token}/case", f"/portal/{token}/document/d-1"):
+        await http.get(path)
+    logged = [line["path"] for line in lines.events("request")]
+    assert logged == ["/portal/{token}", "/portal/{token}/case", "/portal/{token}/document/d-1"]
+    assert not any(token in str(line) for line in lines.events("request"))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from order_completion.portal.signing import PORTAL_PATH
 from order_completion.tmf.errors import error_body, send_error
 
 HEADER = "x-request-id"
@@ -25,6 +26,8 @@ SANE_ID = re.compile(r"[\x21-\x7e]{1,128}")
 # Requests that matched no route share one label, so probing random paths cannot add
 # series to the metrics without end.
 UNMATCHED = "unmatched"
+PORTAL_PREFIX = f"{PORTAL_PATH}/"
+HIDDEN = "{token}"  # what stands for a portal link's token in a logged path
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -118,7 +121,7 @@ class RequestLog:
         fields = {
             "method": method,
             "route": route,
-            "path": scope.get("path", ""),
+            "path": logged_path(str(scope.get("path", ""))),
             "status": status,
             "duration_ms": round(seconds * 1000, 3),
         }
@@ -128,6 +131,16 @@ class RequestLog:
             log.warning("request", **fields)
         else:
             log.info("request", **fields)
+
+
+def logged_path(path: str) -> str:
+    """The path as the access log keeps it: a customer portal link's token is the customer's
+    only credential (it accepts their delivery for weeks), so it is never written to a log;
+    the rest of the path is kept."""
+    if not path.startswith(PORTAL_PREFIX):
+        return path
+    _, _, rest = path[len(PORTAL_PREFIX) :].partition("/")
+    return f"{PORTAL_PREFIX}{HIDDEN}" + (f"/{rest}" if rest else "")
 
 
 def _level(status: int, failure: BaseException | None) -> int:
