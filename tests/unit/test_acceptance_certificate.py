@@ -28,6 +28,7 @@ from order_completion.acceptance.certificate_facts import (
 from order_completion.acceptance.certificate_typeface import (
     CORE_TYPEFACE,
     Typeface,
+    code_points_for_missing,
     find_typeface,
     latin1,
 )
@@ -210,6 +211,25 @@ def test_many_items_and_tests_span_pages_with_every_row_and_numbered_pages() -> 
     for number, page in enumerate(pages, start=1):
         assert f"Completion case case-0001 - page {number} of {last}" in page.extract_text()
     assert "Item Action Product offering Product" in pages[1].extract_text()  # heading repeated
+
+
+def test_a_name_the_font_cannot_draw_is_written_as_code_points_never_left_out() -> None:
+    facts = explicit_facts()
+    signer = Person("王伟 Wang", "C-43", "Director")
+    assert isinstance(facts.decision, ExplicitAcceptance)
+    decision = dataclasses.replace(facts.decision, decided_by=signer)
+    signed_by_wang = dataclasses.replace(facts, decision=decision)
+    text = text_of(render_certificate(signed_by_wang, unicode_typeface()))
+
+    assert "Accepted by [U+738B U+4F1F] Wang (Director, id C-43)" in text
+
+
+def test_only_characters_outside_the_font_become_code_points() -> None:
+    covered = frozenset(map(ord, "Dana Smith"))
+    assert code_points_for_missing("Dana Smith", covered) == "Dana Smith"
+    assert code_points_for_missing("王伟", covered) == "[U+738B U+4F1F]"
+    assert code_points_for_missing("Dana 王 Smith", covered) == "Dana [U+738B] Smith"
+    assert code_points_for_missing("ab\ncd", frozenset(map(ord, "abcd"))) == "ab\ncd"
 
 
 def test_the_core_typeface_spells_letters_outside_latin1_with_their_base_letter() -> None:

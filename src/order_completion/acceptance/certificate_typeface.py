@@ -5,7 +5,9 @@ wants a TrueType font that covers them; no Python package we depend on ships one
 the DejaVu Sans (or Liberation Sans) files that Linux distributions install (Debian and
 Ubuntu: ``fonts-dejavu-core``). Without one it falls back to the PDF core font Helvetica,
 which holds Latin-1 only: letters outside it are spelled with their base letter ("Łukasz"
-becomes "Lukasz"), so the document is still readable and complete.
+becomes "Lukasz"), so the document is still readable and complete. A character the font
+has no glyph for (a name in Chinese with DejaVu Sans, say) is written as its code point
+("王伟" becomes "[U+738B U+4F1F]") rather than left out, so no signer's name is ever blank.
 
 The typeface is part of what makes the bytes, so a certificate re-rendered to check its
 hash must be rendered with the same typeface as the first time.
@@ -17,6 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from fontTools.ttLib import TTFont
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,9 @@ class Typeface:
 
     def text(self, value: str) -> str:
         """``value`` as this typeface can show it."""
-        return value if self.is_unicode else latin1(value)
+        if self.regular is None or self.bold is None:
+            return latin1(value)
+        return code_points_for_missing(value, covered_by(self.regular) & covered_by(self.bold))
 
 
 CORE_TYPEFACE = Typeface("Helvetica")
@@ -108,3 +114,29 @@ def latin1(value: str) -> str:
         base = "".join(part for part in decomposed if not unicodedata.combining(part))
         characters.append(base if base and max(map(ord, base)) < 256 else "?")
     return "".join(characters)
+
+
+@cache
+def covered_by(font_file: Path) -> frozenset[int]:
+    """The characters a TrueType font file has glyphs for."""
+    with TTFont(font_file, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def code_points_for_missing(value: str, covered: frozenset[int]) -> str:
+    """``value`` with each run of characters outside ``covered`` written as its code points
+    in brackets, so what the font cannot draw is still on the page; line breaks and other
+    characters that lay text out rather than draw it pass as they are."""
+    parts: list[str] = []
+    missing: list[str] = []
+    for character in value:
+        if ord(character) in covered or unicodedata.category(character)[0] in "CZ":
+            if missing:
+                parts.append("[" + " ".join(missing) + "]")
+                missing = []
+            parts.append(character)
+        else:
+            missing.append(f"U+{ord(character):04X}")
+    if missing:
+        parts.append("[" + " ".join(missing) + "]")
+    return "".join(parts)
