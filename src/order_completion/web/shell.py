@@ -311,7 +311,9 @@ class PageRoute(APIRoute):
             except FormRefused:
                 return await refused_form(request)
             except ServiceError as error:
-                return await error_page(request, error.status, error.message)
+                response = await error_page(request, error.status, error.message)
+                response.headers.update(error.headers)
+                return response
             except ValidationError as wrong:  # a body built from a form: refused as a page
                 refused = invalid_input(wrong)
                 message = f"{refused.field}: {refused.message}"
