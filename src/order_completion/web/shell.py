@@ -155,8 +155,7 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.filters["when"] = when
-        configured = settings.session_key.get_secret_value() if settings.session_key else ""
-        keys = session_keys(configured, settings.secret_keys, settings.secret_key_file)
+        keys = server_keys(settings)
         self.keys = keys
         self.signer = SessionSigner(keys, timedelta(hours=settings.session_hours))
         self.https = settings.public_url.startswith("https://")
@@ -191,6 +190,14 @@ class Pages:
             samesite="lax",
             secure=self.https or request.url.scheme == "https",
         )
+
+
+def server_keys(settings: Settings) -> list[bytes]:
+    """The keys of these settings' session cookies (``session_keys``), the first also the
+    server secret that keys the sign-in counters (the CLI's ``user unlock`` finds them
+    with it)."""
+    configured = settings.session_key.get_secret_value() if settings.session_key else ""
+    return session_keys(configured, settings.secret_keys, settings.secret_key_file)
 
 
 def session_keys(session_keys: str, secret_keys: str, key_file: Path) -> list[bytes]:
