@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from order_completion.attachments.store import AttachmentStore
+from order_completion.auth.ended import SessionEnds
 from order_completion.auth.rules import Permission
 from order_completion.auth.service import Principal
 from order_completion.auth.sessions import (
@@ -226,12 +227,16 @@ def pages_of(request: Request) -> Pages:
 
 
 async def _staff_of(services: PageServices, session: StaffSession) -> Principal | None:
-    """Who the session names, as they are now: a password user is looked up (removed:
-    nobody; a new role applies at once); an OIDC user holds what the provider said."""
+    """Who the session names, as they are now: nobody once it signed out; a password user
+    is looked up (removed: nobody, and so is another user added later under the same name;
+    a new role applies at once); an OIDC user holds what the provider said."""
     if session.name is None:
         return None
+    if await SessionEnds(services.db, services.clock).ended(session.id):
+        return None
     if session.kind == STAFF_KIND:
-        return await StaffCommands(services.db, services.clock).find(session.name)
+        found = await StaffCommands(services.db, services.clock).find(session.name)
+        return found if found is not None and found.key == session.key else None
     if session.kind == OIDC_KIND:
         from order_completion.auth.rules import known_roles
 
