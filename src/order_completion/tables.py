@@ -5,7 +5,7 @@ from __future__ import annotations
 from order_completion.acceptance.tables import AcceptanceDecision
 from order_completion.appointments.tables import Appointment
 from order_completion.attachments.tables import Attachment
-from order_completion.auth.tables import ApiToken, SignInFailure, StaffUser
+from order_completion.auth.tables import ApiToken, EndedSession, SignInFailure, StaffUser
 from order_completion.cases.tables import CaseRow, HistoryRow, ItemRow, StepRow
 from order_completion.commissioning.tables import CommissioningRun
 from order_completion.database import Base
@@ -31,6 +31,7 @@ __all__ = [
     "CustomerLinks",
     "Delivery",
     "DeliveryAttempt",
+    "EndedSession",
     "HistoryRow",
     "InboundEvent",
     "ItemRow",

@@ -9,7 +9,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from order_completion.app import create_app
+from order_completion.auth.sessions import SESSION_COOKIE
+from order_completion.bootstrap import Services
 from tests.identity_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider
+from tests.web import form_token
 
 
 @pytest.fixture
@@ -84,3 +88,17 @@ async def test_an_answer_for_a_sign_in_started_elsewhere_is_refused(
     answer = await anonymous.get(f"{returned.path}?{returned.query}")
     assert answer.status_code == 401
     assert (await anonymous.get("/workspace")).status_code == 303
+
+
+async def test_signing_out_ends_a_provider_session_for_every_copy_of_its_cookie(
+    provider: IdentityProvider, anonymous: httpx.AsyncClient, services: Services
+) -> None:
+    provider.claims = {"sub": "u-20", "preferred_username": "dana", "groups": ["viewer"]}
+    assert (await through_the_provider(anonymous, "/signin/oidc")).status_code == 303
+    token = form_token((await anonymous.get("/workspace")).text)
+    transport = httpx.ASGITransport(app=create_app(services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as copied:
+        copied.cookies.set(SESSION_COOKIE, anonymous.cookies[SESSION_COOKIE])
+        assert (await copied.get("/workspace")).status_code == 200
+        assert (await anonymous.post("/signout", data={"csrf": token})).status_code == 303
+        assert (await copied.get("/workspace")).status_code == 303

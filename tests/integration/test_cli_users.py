@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from order_completion.auth.rules import counter_secret
 from order_completion.auth.staff import StaffCommands
+from order_completion.auth.throttle import SignInThrottled
 from order_completion.bootstrap import build_services
 from order_completion.cli import app
 from order_completion.cli.users import demo_login, demo_password
+from order_completion.errors import Unauthenticated
+from order_completion.web.shell import server_keys
 from tests.conftest import settings_for
 from tests.integration.test_cli import env_of
 from tests.web import PASSWORD
@@ -19,10 +24,15 @@ runner = CliRunner()
 
 
 def signs_in(database_url: str, name: str, password: str) -> str:
+    """Who these sign in as, counted as the sign-in page counts them (the server's secret)."""
+
     async def check() -> str:
-        services = build_services(settings_for(database_url))
+        settings = settings_for(database_url)
+        services = build_services(settings)
+        secret = counter_secret(server_keys(settings)[0])
         try:
-            return (await StaffCommands(services.db, services.clock).sign_in(name, password)).name
+            staff = StaffCommands(services.db, services.clock)
+            return (await staff.sign_in(name, password, counter_secret=secret)).name
         finally:
             await services.close()
 
@@ -45,6 +55,26 @@ def test_users_are_added_listed_and_removed(sqlite_url: str) -> None:
     removed = runner.invoke(app, ["user", "remove", "dana"], env=env)
     assert removed.exit_code == 0
     assert "dana" not in runner.invoke(app, ["user", "list"], env=env).output.splitlines()[-1]
+
+
+def test_an_administrator_unlocks_a_name_locked_by_wrong_passwords(sqlite_url: str) -> None:
+    env = env_of(sqlite_url)
+    add = ["user", "add", "dana", "--role", "viewer", "--password-stdin"]
+    assert runner.invoke(app, add, input=PASSWORD + "\n", env=env).exit_code == 0
+    for _ in range(5):
+        with pytest.raises(Unauthenticated):
+            signs_in(sqlite_url, "dana", "not the password")
+    with pytest.raises(SignInThrottled):
+        signs_in(sqlite_url, "dana", PASSWORD)
+
+    unlocked = runner.invoke(app, ["user", "unlock", "dana"], env=env)
+    assert unlocked.exit_code == 0, unlocked.output
+    assert "Cleared 1 sign-in counter of dana." in unlocked.output
+    assert signs_in(sqlite_url, "dana", PASSWORD) == "dana"
+    # counters are kept for names that do not exist too: nothing to clear is no error
+    again = runner.invoke(app, ["user", "unlock", "nobody"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "Cleared 0 sign-in counters of nobody." in again.output
 
 
 def test_a_prompted_password_is_asked_twice_and_a_short_one_refused(sqlite_url: str) -> None:

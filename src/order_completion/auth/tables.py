@@ -50,3 +50,15 @@ class SignInFailure(Base):
     failures: Mapped[int] = mapped_column(Integer)
     since: Mapped[datetime] = mapped_column(UTCDateTime)  # the window's first failure
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EndedSession(Base):
+    """A web session that signed out (0027). Sessions live in signed cookies, so a copy of
+    one would otherwise hold until it expires; its id is refused until ``expires_at``, when
+    every cookie of it has expired anyway and the row can go."""
+
+    __tablename__ = "ended_session"
+    __table_args__ = (Index("ix_ended_session_expires_at", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -98,6 +98,16 @@ class SignInThrottle:
                 else:
                     _store(row, kept)
 
+    async def unlock(self, name: str) -> int:
+        """Clear the name's counter, lifting its lockout: an administrator's way out when
+        someone keeps a known name locked by guessing wrong on purpose. The addresses'
+        counters stay. How many counters were cleared (a name nobody uses may have one
+        too, and one that was never tried has none)."""
+        key = rules.counter_key(Counted.NAME, name, self.secret)
+        async with self.db.transaction() as session:
+            done = await session.execute(delete(SignInFailure).where(SignInFailure.key == key))
+            return int(getattr(done, "rowcount", 0) or 0)
+
 
 async def forget_expired(db: Database, now: datetime) -> int:
     """Forget the counters whose window and lockout are over (so strangers' guesses do not

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from order_completion.auth import throttle
+from order_completion.auth import ended, throttle
 from order_completion.bootstrap.behaviour import DERIVATIONS
 from order_completion.bootstrap.outbound import OutboundRunners
 from order_completion.bootstrap.services import Services
@@ -28,9 +28,10 @@ TIMER_ROUND_SECONDS = 1.0
 
 @dataclass
 class Retention:
-    """Prunes the delivery ledger, finished outbound calls, old inbound event ids and the
-    sign-in counters whose window and lockout are over at most once an hour, each through
-    the job of the feature that owns them (it counts as no work done)."""
+    """Prunes the delivery ledger, finished outbound calls, old inbound event ids, the
+    sign-in counters whose window and lockout are over and the ended web sessions whose
+    cookies have all expired, at most once an hour, each through the job of the feature
+    that owns them (it counts as no work done)."""
 
     db: Database
     clock: Clock
@@ -47,6 +48,7 @@ class Retention:
             )
             await forget_old_events(self.db, now, self.keep)
             await throttle.forget_expired(self.db, now)
+            await ended.forget_expired(self.db, now)
         return 0
 
 

@@ -1,4 +1,4 @@
-"""``user add | list | remove``: the people who sign in to the web workspace."""
+"""``user add | list | remove | unlock``: the people who sign in to the web workspace."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from order_completion.cli.common import console, on_services
 
 if TYPE_CHECKING:
     from order_completion.auth.staff import StaffCommands
+    from order_completion.bootstrap import Services
 
 T = TypeVar("T")
 
-user_app = typer.Typer(help="Add, list and remove web workspace users.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Add, list, remove and unlock web workspace users.", no_args_is_help=True
+)
 
 
 def _staff(command: Callable[[StaffCommands], Awaitable[T]]) -> T:
@@ -74,6 +77,24 @@ def user_remove(name: Annotated[str, typer.Argument(help="The user's name")]) ->
 
     removed = _staff(lambda staff: staff.remove(RemoveStaffUser(name)))
     console.print(f"Removed {removed}.", soft_wrap=True, markup=False, highlight=False)
+
+
+@user_app.command("unlock")
+def user_unlock(name: Annotated[str, typer.Argument(help="The name to unlock")]) -> None:
+    """Clear the failed sign-ins counted against a name, lifting its lockout at once (the
+    way out when someone keeps a name locked by guessing wrong on purpose)."""
+    from order_completion.auth.rules import counter_secret
+    from order_completion.auth.throttle import SignInThrottle
+    from order_completion.web.shell import server_keys
+
+    def unlock(services: Services) -> Awaitable[int]:
+        secret = counter_secret(server_keys(services.settings)[0])  # as the sign-in page's
+        return SignInThrottle(services.db, services.clock, secret).unlock(name)
+
+    cleared = on_services(unlock)
+    counters = "counter" if cleared == 1 else "counters"
+    message = f"Cleared {cleared} sign-in {counters} of {name}."
+    console.print(message, soft_wrap=True, markup=False, highlight=False)
 
 
 DEMO_USER = "demo"

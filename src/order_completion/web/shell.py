@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from order_completion.attachments.store import AttachmentStore
+from order_completion.auth.ended import SessionEnds
 from order_completion.auth.rules import Permission
 from order_completion.auth.service import Principal
 from order_completion.auth.sessions import (
@@ -155,8 +156,7 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.filters["when"] = when
-        configured = settings.session_key.get_secret_value() if settings.session_key else ""
-        keys = session_keys(configured, settings.secret_keys, settings.secret_key_file)
+        keys = server_keys(settings)
         self.keys = keys
         self.signer = SessionSigner(keys, timedelta(hours=settings.session_hours))
         self.https = settings.public_url.startswith("https://")
@@ -193,6 +193,14 @@ class Pages:
         )
 
 
+def server_keys(settings: Settings) -> list[bytes]:
+    """The keys of these settings' session cookies (``session_keys``), the first also the
+    server secret that keys the sign-in counters (the CLI's ``user unlock`` finds them
+    with it)."""
+    configured = settings.session_key.get_secret_value() if settings.session_key else ""
+    return session_keys(configured, settings.secret_keys, settings.secret_key_file)
+
+
 def session_keys(session_keys: str, secret_keys: str, key_file: Path) -> list[bytes]:
     """The session cookies' signing keys, first the one that signs:
     ``ORDER_COMPLETION_SESSION_KEY`` (comma-separated), else one derived from each key that
@@ -219,12 +227,16 @@ def pages_of(request: Request) -> Pages:
 
 
 async def _staff_of(services: PageServices, session: StaffSession) -> Principal | None:
-    """Who the session names, as they are now: a password user is looked up (removed:
-    nobody; a new role applies at once); an OIDC user holds what the provider said."""
+    """Who the session names, as they are now: nobody once it signed out; a password user
+    is looked up (removed: nobody, and so is another user added later under the same name;
+    a new role applies at once); an OIDC user holds what the provider said."""
     if session.name is None:
         return None
+    if await SessionEnds(services.db, services.clock).ended(session.id):
+        return None
     if session.kind == STAFF_KIND:
-        return await StaffCommands(services.db, services.clock).find(session.name)
+        found = await StaffCommands(services.db, services.clock).find(session.name)
+        return found if found is not None and found.key == session.key else None
     if session.kind == OIDC_KIND:
         from order_completion.auth.rules import known_roles
 
@@ -311,7 +323,9 @@ class PageRoute(APIRoute):
             except FormRefused:
                 return await refused_form(request)
             except ServiceError as error:
-                return await error_page(request, error.status, error.message)
+                response = await error_page(request, error.status, error.message)
+                response.headers.update(error.headers)
+                return response
             except ValidationError as wrong:  # a body built from a form: refused as a page
                 refused = invalid_input(wrong)
                 message = f"{refused.field}: {refused.message}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
+from order_completion.auth.ended import EndSession, SessionEnds
 from order_completion.auth.rules import counter_secret
 from order_completion.auth.staff import STAFF_KIND, StaffCommands
 from order_completion.errors import TooManyRequests, Unauthenticated
@@ -68,6 +69,11 @@ async def sign_in(visit: VisitDep) -> Response:
 
 @router.post("/signout")
 async def sign_out(visit: StaffDep) -> Response:
+    """Sign out, ending the session on the server too: a copy of its cookie (another tab,
+    another device, a stolen one) is no session from now on."""
+    pages = pages_of(visit.request)
     await posted_form(visit)
+    ending = EndSession(visit.session.id, pages.signer.lifetime)
+    await SessionEnds(visit.services.db, visit.services.clock).end(ending)
     visit.become(visit.session.signed_out(), None)
-    return pages_of(visit.request).redirect(visit, SIGN_IN)
+    return pages.redirect(visit, SIGN_IN)
