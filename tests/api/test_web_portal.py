@@ -84,9 +84,8 @@ async def test_the_page_shows_the_handover_and_the_customer_accepts_with_consent
     certificate = await anonymous_portal.get(f"{portal}/certificate.pdf")
     assert certificate.content.startswith(b"%PDF")
     logged = [entry["reason"] for entry in await portal_interactions(client, case_id)]
-    assert sorted(logged) == [
+    assert sorted(logged) == [  # the second view, within the hour, is not logged again
         "acceptanceDecision: accepted",
-        "customerPortal: case viewed",
         "customerPortal: case viewed",
         "customerPortal: certificate downloaded",
     ]
@@ -418,3 +417,80 @@ async def test_the_customer_answers_the_survey_once_training_is_done(
     assert f'action="{portal}/survey"' not in done
     again = await anonymous_portal.post(f"{portal}/survey", data=answer)
     assert again.status_code == 409
+
+
+async def test_a_double_clicked_decision_shows_the_page_with_its_notice_not_an_error(
+    client: httpx.AsyncClient, anonymous_portal: httpx.AsyncClient
+) -> None:
+    case_id, portal, token = await on_the_page(client, anonymous_portal)
+    reject = {"csrf": token, "fullName": "Dana Smith", "punchList": "Failover under 5 s"}
+    for _ in range(2):
+        rejected = await anonymous_portal.post(f"{portal}/reject", data=reject)
+        assert rejected.status_code == 303, rejected.text
+        assert rejected.headers["location"] == f"{portal}?done=rejected#notice"
+    assert len(await history(client, case_id, "acceptanceDecisionRecorded")) == 1
+    # A different decision than the one recorded is still refused: nothing waits for it.
+    accept = {"csrf": token, "fullName": "Dana Smith", "consent": "yes"}
+    assert (await anonymous_portal.post(f"{portal}/accept", data=accept)).status_code == 409
+
+    await client.post(f"{CASES}/{case_id}/commissioningTest", json=passing_test())
+    for _ in range(2):
+        accepted = await anonymous_portal.post(f"{portal}/accept", data=accept)
+        assert accepted.status_code == 303, accepted.text
+        assert accepted.headers["location"] == f"{portal}?done=accepted#notice"
+    decided = await history(client, case_id, "acceptanceDecisionRecorded")
+    assert [entry["detail"]["decision"] for entry in decided] == ["rejected", "accepted"]
+
+
+async def test_the_page_refuses_hostile_or_overlong_punch_list_lines_naming_the_field(
+    client: httpx.AsyncClient, anonymous_portal: httpx.AsyncClient
+) -> None:
+    case_id, portal, token = await on_the_page(client, anonymous_portal)
+    form = {"csrf": token, "fullName": "Dana Smith"}
+    for punch_list in ("Fix \x1b[31mit", "Fix \u202eti", "x" * 501):
+        refused = await anonymous_portal.post(
+            f"{portal}/reject", data={**form, "punchList": punch_list}
+        )
+        assert refused.status_code == 400, punch_list
+        assert "Nothing was changed: punchList[0]: " in refused.text
+    bidi_reason = {**form, "punchList": "Fix it", "reason": "Slow\u2066 failover"}
+    refused = await anonymous_portal.post(f"{portal}/reject", data=bidi_reason)
+    assert refused.status_code == 400
+    assert "Nothing was changed: reason: " in refused.text
+    assert await history(client, case_id, "acceptanceDecisionRecorded") == []
+
+
+async def test_the_page_books_plausible_times_and_two_sessions_and_one_move_at_a_time(
+    client: httpx.AsyncClient, anonymous_portal: httpx.AsyncClient
+) -> None:
+    case_id, portal, token = await on_the_page(client, anonymous_portal)
+    accept = {"csrf": token, "fullName": "Dana Smith", "consent": "yes"}
+    assert (await anonymous_portal.post(f"{portal}/accept", data=accept)).status_code == 303
+    booking = {
+        "csrf": token,
+        "scheduledStart": "2026-12-01T09:00",
+        "scheduledEnd": "2026-12-01T11:00",
+    }
+    past = {**booking, "scheduledStart": "2026-11-20T09:00", "scheduledEnd": "2026-11-20T10:00"}
+    refused = await anonymous_portal.post(f"{portal}/training", data=past)
+    assert refused.status_code == 400
+    assert "scheduledStart must be in the future" in refused.text
+    for _ in range(2):
+        assert (await anonymous_portal.post(f"{portal}/training", data=booking)).status_code == 303
+    third = await anonymous_portal.post(f"{portal}/training", data=booking)
+    assert third.status_code == 409
+    assert "ask to move one of them instead" in third.text
+    sessions = (await anonymous_portal.get(f"{portal}/case")).json()["trainingSession"]
+    assert len(sessions) == 2
+
+    move = {"csrf": token, "preferredStart": "2026-12-03T09:00", "preferredEnd": "2026-12-03T11:00"}
+    move_to = f"{portal}/training/{sessions[0]['id']}/move"
+    assert (await anonymous_portal.post(move_to, data=move)).status_code == 303
+    again = await anonymous_portal.post(move_to, data={**move, "note": "Any news?"})
+    assert again.status_code == 409
+    assert "already with the trainer" in again.text
+    long = await anonymous_portal.post(move_to, data={**move, "preferredEnd": "2026-12-03T18:00"})
+    assert long.status_code == 400
+    assert "preferredEnd must be at most 8 hours after preferredStart" in long.text
+    requests = [e for e in await portal_interactions(client, case_id) if "move" in e["reason"]]
+    assert len(requests) == 1

@@ -9,11 +9,21 @@ from pathlib import Path
 import pytest
 
 from order_completion.portal.rules import (
+    BOOKED_THROUGH_LINK,
     LinkClaims,
+    MoveRequest,
     Refusal,
+    TimeProblem,
+    already_decided,
+    booked_through_link,
+    booking_refusal,
+    move_pending,
+    move_wanted,
     name_problem,
     next_generation,
     refusal,
+    time_problem,
+    worth_logging,
 )
 from order_completion.portal.signing import ForgedLink, LinkSigner, signing_keys
 from order_completion.reports.rules import parse_moment, period_problem
@@ -76,3 +86,55 @@ def test_a_period_is_days_or_moments_in_order_and_not_too_long() -> None:
     assert period_problem(start, start + timedelta(days=31)) is None
     assert period_problem(start, start) is not None
     assert period_problem(start, start + timedelta(days=4000)) is not None
+
+
+def test_a_look_is_worth_logging_once_an_hour() -> None:
+    assert worth_logging(None, NOW)
+    assert not worth_logging(NOW, NOW)
+    assert not worth_logging(NOW - timedelta(minutes=59, seconds=59), NOW)
+    assert worth_logging(NOW - timedelta(hours=1), NOW)
+
+
+def test_two_open_sessions_booked_through_the_link_are_the_most() -> None:
+    assert booked_through_link([{"text": "Bring a laptop"}, {"text": BOOKED_THROUGH_LINK}])
+    assert not booked_through_link([{"text": "Bring a laptop"}])
+    assert booking_refusal(0) is None
+    assert booking_refusal(1) is None
+    assert "move one" in (booking_refusal(2) or "")
+
+
+def test_a_picked_time_starts_in_the_coming_year_and_lasts_a_working_day_at_most() -> None:
+    def problem(start: timedelta, length: timedelta) -> TimeProblem | None:
+        begins = NOW + start
+        return time_problem(begins, begins + length, NOW, start_field="s", end_field="e")
+
+    hour = timedelta(hours=1)
+    assert problem(hour, 2 * hour) is None
+    assert problem(timedelta(days=365), 8 * hour) is None
+    assert problem(timedelta(0), hour) == TimeProblem("s", "must be in the future")
+    assert problem(-hour, hour) == TimeProblem("s", "must be in the future")
+    assert problem(timedelta(days=365, seconds=1), hour) == TimeProblem(
+        "s", "must be within 365 days from now"
+    )
+    assert problem(hour, timedelta(0)) == TimeProblem("e", "must be after s")
+    assert problem(hour, 8 * hour + timedelta(seconds=1)) == TimeProblem(
+        "e", "must be at most 8 hours after s"
+    )
+
+
+def test_a_move_request_is_pending_while_open_and_the_session_unchanged_since() -> None:
+    asked = MoveRequest(move_wanted("s-1", "a", "b", "note"), "open", NOW)
+    assert move_pending([asked], "s-1", NOW - timedelta(minutes=1))
+    assert move_pending([asked], "s-1", NOW)
+    assert not move_pending([asked], "s-1", NOW + timedelta(minutes=1))  # moved since
+    assert not move_pending([asked], "s-12", NOW - timedelta(minutes=1))
+    closed = MoveRequest(asked.description, "completed", NOW)
+    assert not move_pending([closed], "s-1", NOW - timedelta(minutes=1))
+
+
+def test_a_decision_is_already_made_when_the_latest_is_the_customers_same_one() -> None:
+    assert already_decided([("rejected", "customer")], "rejected")
+    assert not already_decided([], "accepted")
+    assert not already_decided([("rejected", "customer")], "accepted")
+    assert not already_decided([("accepted", "customer"), ("rejected", "customer")], "accepted")
+    assert not already_decided([("accepted", "IT manager")], "accepted")

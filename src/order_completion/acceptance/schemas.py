@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from order_completion.attachments.schemas import EvidenceRefs
-from order_completion.tmf.schemas import PersonName, SingleLineText
+from order_completion.tmf.schemas import PersonName, Prose, SingleLineText
+
+# How long one punch list item may be: one thing to put right, not a document.
+LONGEST_PUNCH_ITEM = 500
 
 
 class DecidedBy(BaseModel):
@@ -24,7 +27,7 @@ class DecidedBy(BaseModel):
 class PunchListItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    description: str = Field(min_length=1)
+    description: Prose[Annotated[str, Field(min_length=1, max_length=LONGEST_PUNCH_ITEM)]]
 
 
 class AcceptanceDecisionRequest(BaseModel):
@@ -52,7 +55,7 @@ class AcceptanceDecisionRequest(BaseModel):
         default_factory=list,
         description="Files of the case that back this decision (a signed document)",
     )
-    reason: str | None = None
+    reason: Prose[str] | None = None
     punch_list: list[PunchListItem] = Field(default_factory=list, alias="punchList")
 
     @model_validator(mode="after")

@@ -206,6 +206,22 @@ async def get(
     return row
 
 
+async def open_of_case(
+    session: AsyncSession, case_id: str, category: Category
+) -> Sequence[Appointment]:
+    """The case's appointments of ``category`` that are still open, earliest first."""
+    rows = await session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.case_id == case_id,
+            Appointment.category == category.value,
+            Appointment.status.in_([status.value for status in OPEN]),
+        )
+        .order_by(Appointment.start)
+    )
+    return rows.all()
+
+
 def move_to(
     case: Owner,
     row: Appointment,

@@ -43,7 +43,6 @@ from order_completion.surveys import handlers as surveys
 from order_completion.surveys.schemas import SurveyResponse
 from order_completion.tmf.responses import json_resource
 from order_completion.tmf.schemas import ERROR_RESPONSES, ErrorOut
-from order_completion.training import handlers as training
 
 
 class PortalServices(Protocol):
@@ -118,8 +117,8 @@ def _portal_href(app: PortalServices, token: str) -> str:
         "Items delivered, tests passed and who witnessed them, the handover documents, "
         "training sessions, what the customer may do now (`waitingFor`) and the "
         "certificate once accepted. Authenticated by the link alone; logged as an "
-        "interaction on the customerPortal channel. 403 for a forged, expired or revoked "
-        "link, 404 when its case is gone."
+        "interaction on the customerPortal channel at most once an hour per case. 403 for "
+        "a forged, expired or revoked link, 404 when its case is gone."
     ),
     response_model=PortalCaseOut,
     responses={200: {"model": PortalCaseOut}, **PORTAL_ERRORS},
@@ -186,8 +185,11 @@ async def reject(
     "/trainingSession",
     summary="The customer books a training session",
     description=(
-        "On the training step's topics (none named: the mandatory ones); 409 when no "
-        "training step waits. The trainer is assigned by the provider."
+        "On the training step's topics (none named: the mandatory ones), starting after now "
+        "and within 365 days, ending at most 8 hours after the start (400 naming "
+        "`scheduledStart` or `scheduledEnd`). 409 when no training step waits, or when the "
+        "customer already holds 2 open sessions booked through the portal (move one "
+        "instead). The trainer is assigned by the provider."
     ),
     status_code=201,
     response_model=PortalSessionOut,
@@ -196,7 +198,7 @@ async def reject(
 async def book(
     token: TokenPath, body: PortalBooking, link: LinkDep, app: PortalServicesDep
 ) -> Response:
-    row = await training.book_session(app.uow(), handlers.booking(link, body))
+    row = await handlers.book_session(app.uow(), handlers.booking(link, body))
     view = await customer_view(app.db, link, _portal_href(app, token))
     booked = next(session for session in view["trainingSession"] if session["id"] == row.id)
     return json_resource(booked, status_code=201)
@@ -207,7 +209,9 @@ async def book(
     summary="The customer asks to move a training session",
     description=(
         "Logs an open request with the preferred time for the trainer, who moves the "
-        "session; 409 when the session is no longer open or training no longer waits."
+        "session; the preferred times follow the booking's rules (400 naming "
+        "`preferredStart` or `preferredEnd`). 409 when the session is no longer open, "
+        "training no longer waits, or a request to move it is already with the trainer."
     ),
     status_code=202,
     response_model=MoveRequestOut,

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from order_completion.acceptance.schemas import LONGEST_PUNCH_ITEM
 from order_completion.portal.rules import LONGEST_DAYS, SHORTEST_DAYS, name_problem
-from order_completion.tmf.schemas import OneLine, UtcDateTime
+from order_completion.tmf.schemas import OneLine, Prose, UtcDateTime
 
 
 class _Body(BaseModel):
@@ -89,8 +90,10 @@ class PortalRejection(_Signed):
         },
     )
 
-    punch_list: list[str] = Field(alias="punchList", min_length=1, max_length=100)
-    reason: str | None = Field(default=None, max_length=2000)
+    punch_list: list[Prose[Annotated[str, Field(max_length=LONGEST_PUNCH_ITEM)]]] = Field(
+        alias="punchList", min_length=1, max_length=100
+    )
+    reason: Prose[Annotated[str, Field(max_length=2000)]] | None = None
 
     @field_validator("punch_list")
     @classmethod
@@ -157,7 +160,7 @@ class PortalMoveRequest(_Body):
 
     preferred_start: UtcDateTime = Field(alias="preferredStart")
     preferred_end: UtcDateTime = Field(alias="preferredEnd")
-    note: str | None = Field(default=None, max_length=2000)
+    note: Prose[Annotated[str, Field(max_length=2000)]] | None = None
 
     @model_validator(mode="after")
     def _end_after_start(self) -> PortalMoveRequest:

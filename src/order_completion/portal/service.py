@@ -1,4 +1,5 @@
-"""Opening a customer's link: which case it opens, or why it opens none."""
+"""Opening a customer's link: which case it opens, or why it opens none; and whether the
+customer's decision is already recorded (a second click of the same button)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from order_completion.acceptance.queries import decisions_of_case
 from order_completion.audit import Actor
 from order_completion.cases.tables import CASES
 from order_completion.clock import iso
@@ -94,3 +96,14 @@ async def current_link(
         )
     claims = LinkClaims(case_id, generation or rules.FIRST_GENERATION, rules.expiry(now, days))
     return signer.sign(claims)
+
+
+async def already_decided(db: Database, case_id: str, decision: str) -> bool:
+    """Whether the case's latest decision is ``decision``, made by its customer."""
+    async with db.read() as session:
+        recorded = await decisions_of_case(session, case_id)
+    # Oldest first by round: a rejection opens the next round, so decisions recorded in
+    # the same second still come in the order they were made.
+    in_order = sorted(recorded, key=lambda row: (row.round, row.decided_at))
+    made = [(row.decision, row.decided_by.get("role")) for row in in_order]
+    return rules.already_decided(made, decision)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from order_completion.tmf.schemas import Prose
 
 
 class SurveyResponse(BaseModel):
@@ -16,7 +18,7 @@ class SurveyResponse(BaseModel):
     )
 
     score: int = Field(ge=0, le=10)
-    comment: str | None = Field(default=None, max_length=4000)
+    comment: Prose[Annotated[str, Field(max_length=4000)]] | None = None
 
 
 class SurveyAnswerOut(BaseModel):

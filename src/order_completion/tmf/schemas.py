@@ -1,5 +1,5 @@
 """Shapes shared by every API: the TMF630 error body and the error responses it documents,
-and the constrained values several APIs take (date-times, names on one line)."""
+and the constrained values several APIs take (date-times, names on one line, prose)."""
 
 from __future__ import annotations
 
@@ -78,3 +78,40 @@ OneLine = Annotated[
 SingleLineText = OneLine[str]
 # A person's name as they give it: at least one character, on one line.
 PersonName = OneLine[Annotated[str, Field(min_length=1)]]
+
+
+# What prose may not hold: C0 and C1 controls other than the line breaks and tab (ESC starts
+# a terminal's escape sequence, BEL rings it) and the bidirectional embeddings, overrides and
+# isolates, which make text read otherwise than it is stored (a punch list line shown
+# reversed on the staff page or in an e-mail).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+PROSE_BREAKS = frozenset("\n\r\t")
+# The same rule in the OpenAPI document (ECMA-262 syntax), so clients can check it first.
+PROSE_PATTERN = (
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
+    "\\u202a-\\u202e\\u2066-\\u2069]*$"
+)
+
+
+def plain_prose(text: str) -> str:
+    """``text`` unchanged when it holds no control character but line breaks and tabs, and
+    no bidirectional override. Prose a customer writes is shown to staff, written into
+    e-mails and onto the certificate, so such a value is refused where it comes in."""
+    for character in text:
+        if character in BIDI_CONTROLS:
+            raise ValueError(
+                f"must not hold bidirectional control characters (U+{ord(character):04X})"
+            )
+        if unicodedata.category(character) == "Cc" and character not in PROSE_BREAKS:
+            raise ValueError(
+                f"must not hold control characters (U+{ord(character):04X}); "
+                "line breaks and tabs are fine"
+            )
+    return text
+
+
+# Free text over one or more lines: reasons, notes, comments, punch list items. Lengths go
+# inside, as with ``OneLine``: ``Prose[Annotated[str, Field(max_length=500)]]``.
+Prose = Annotated[
+    Text, AfterValidator(plain_prose), Field(json_schema_extra={"pattern": PROSE_PATTERN})
+]

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from order_completion.acceptance import handlers as acceptance
 from order_completion.appointments.rules import OPEN
 from order_completion.cases.rules import CaseState
-from order_completion.errors import InvalidInput, ServiceError
+from order_completion.errors import Conflict, InvalidInput, ServiceError
 from order_completion.portal import handlers
 from order_completion.portal.rules import PortalAction
 from order_completion.portal.schemas import (
@@ -29,12 +29,17 @@ from order_completion.portal.schemas import (
     PortalMoveRequest,
     PortalRejection,
 )
-from order_completion.portal.service import LinkCaseUnknown, LinkRefused, OpenedLink, open_link
+from order_completion.portal.service import (
+    LinkCaseUnknown,
+    LinkRefused,
+    OpenedLink,
+    already_decided,
+    open_link,
+)
 from order_completion.portal.signing import PORTAL_PATH
 from order_completion.portal.view import customer_view
 from order_completion.surveys import handlers as surveys
 from order_completion.surveys.schemas import SurveyResponse
-from order_completion.training import handlers as training
 from order_completion.web import rules
 from order_completion.web.shell import (
     FormRefused,
@@ -137,9 +142,13 @@ async def portal_page(token: str, visit: VisitDep) -> Response:
     return await _page(visit, token, link)
 
 
-async def _act(visit: Visit, token: str, done: str, run: Run) -> Response:
+async def _act(
+    visit: Visit, token: str, done: str, run: Run, *, decision: str | None = None
+) -> Response:
     """Open the link (before the form is read), check the form's token, run the command;
-    a refused command shows the page again with the error and its status, nothing done."""
+    a refused command shows the page again with the error and its status, nothing done.
+    A ``decision`` refused as no longer awaited, when the customer's latest decision is that
+    one (the first of a double click went through), shows the page with its notice."""
     try:
         link = await _opened(visit, token)
         form = await posted_form(visit)
@@ -154,6 +163,12 @@ async def _act(visit: Visit, token: str, done: str, run: Run) -> Response:
         except ValidationError as wrong:  # a command's own body: still a page, never JSON
             raise invalid_input(wrong) from None
     except ServiceError as refused:
+        if (
+            decision is not None
+            and isinstance(refused, Conflict)
+            and await already_decided(visit.services.db, link.case_id, decision)
+        ):
+            return pages_of(visit.request).redirect(visit, f"{_here(token)}?done={done}#notice")
         # What the customer typed comes back in the form they sent, so they only correct it.
         typed = {str(key): value for key, value in form.items() if isinstance(value, str)}
         ticked = [str(topic) for topic in form.getlist("topic")]
@@ -184,7 +199,7 @@ async def accept(token: str, visit: VisitDep) -> Response:
         command = handlers.accepting(link, body)
         return await acceptance.record_decision(visit.services.uow(), command)
 
-    return await _act(visit, token, "accepted", run)
+    return await _act(visit, token, "accepted", run, decision="accepted")
 
 
 @router.post(PORTAL_PATH + "/{token}/reject")
@@ -201,7 +216,7 @@ async def reject(token: str, visit: VisitDep) -> Response:
         command = handlers.rejecting(link, validated_form(PortalRejection, data))
         return await acceptance.record_decision(visit.services.uow(), command)
 
-    return await _act(visit, token, "rejected", run)
+    return await _act(visit, token, "rejected", run, decision="rejected")
 
 
 @router.post(PORTAL_PATH + "/{token}/training")
@@ -214,7 +229,7 @@ async def book(token: str, visit: VisitDep) -> Response:
             "attendee": [{"name": name} for name in rules.names_in(text(form, "attendee"))],
         }
         command = handlers.booking(link, validated_form(PortalBooking, data))
-        return await training.book_session(visit.services.uow(), command)
+        return await handlers.book_session(visit.services.uow(), command)
 
     return await _act(visit, token, "booked", run)
 
