@@ -55,13 +55,16 @@ def start_server(tmp_path: Path, database_url: str, *arguments: str, **settings:
     policies = tmp_path / "policies"
     policies.mkdir(exist_ok=True)
     (policies / "quick.yaml").write_text(QUICK_POLICY)
-    port = free_port()
+    # The port: the one ``--port`` names (the environment then names none), else a free one
+    # named in the environment.
+    given = list(arguments)
+    port = int(given[given.index("--port") + 1]) if "--port" in given else free_port()
     log = tmp_path / "serve.log"
     env = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key != "ORDER_COMPLETION_PORT"},
         "ORDER_COMPLETION_DATABASE_URL": database_url,
         "ORDER_COMPLETION_POLICY_DIR": str(policies),
-        "ORDER_COMPLETION_PORT": str(port),
+        **({} if "--port" in given else {"ORDER_COMPLETION_PORT": str(port)}),
         "ORDER_COMPLETION_WORKER_POLL_SECONDS": "0.2",
         "ORDER_COMPLETION_LOG_LEVEL": "warning",
         "ORDER_COMPLETION_BOOTSTRAP_TOKEN": ADMIN_TOKEN,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import start_server, stop_server
+from tests.e2e.conftest import free_port, start_server, stop_server
 from tests.orders import BASE, product_order
 
 HUB = f"{BASE}/hub"
@@ -36,7 +36,8 @@ def api_processes(pid: int) -> list[int]:
 def test_two_api_processes_serve_one_postgresql_database(
     tmp_path: Path, postgres_url: str, empty_postgres: None
 ) -> None:
-    server = start_server(tmp_path, postgres_url, "--workers", "2")
+    port = free_port()
+    server = start_server(tmp_path, postgres_url, "--workers", "2", "--port", str(port))
     try:
         assert len(api_processes(server.process.pid)) == 2
         with server.client() as client:
@@ -50,6 +51,11 @@ def test_two_api_processes_serve_one_postgresql_database(
             for response in created:
                 case = client.get(response.json()["href"]).json()
                 assert case["state"] == "completed"
+            # Every process knows where it listens: the links it issues lead back to it.
+            for response in created[:4]:
+                link = client.post(f"{response.json()['href']}/customerLink")
+                assert link.status_code == 201, link.text
+                assert link.json()["url"].startswith(f"http://127.0.0.1:{port}/portal/")
     finally:
         stop_server(server)
 

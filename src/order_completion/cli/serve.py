@@ -133,8 +133,11 @@ def _with_demo_peers(settings: Settings) -> Settings:
     )
 
 
-# The settings serve may decide itself (``--demo``), passed on to its API processes.
+# The settings serve may decide itself (``--host``, ``--port``, ``--demo``), passed on to its
+# API processes: each builds the links it issues (the customer portal's) from where it listens.
 DECIDED_BY_SERVE = (
+    "host",
+    "port",
     "callback_allowlist",
     "tmf622_url",
     "tmf637_url",
