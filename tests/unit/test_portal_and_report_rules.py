@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 
 from order_completion.portal.rules import (
-    BOOKED_THROUGH_LINK,
     LinkClaims,
     MoveRequest,
     Refusal,
     TimeProblem,
     already_decided,
-    booked_through_link,
     booking_refusal,
     move_pending,
     move_wanted,
@@ -95,12 +93,10 @@ def test_a_look_is_worth_logging_once_an_hour() -> None:
     assert worth_logging(NOW - timedelta(hours=1), NOW)
 
 
-def test_two_open_sessions_booked_through_the_link_are_the_most() -> None:
-    assert booked_through_link([{"text": "Bring a laptop"}, {"text": BOOKED_THROUGH_LINK}])
-    assert not booked_through_link([{"text": "Bring a laptop"}])
+def test_three_open_sessions_are_the_most_a_link_books_to() -> None:
     assert booking_refusal(0) is None
-    assert booking_refusal(1) is None
-    assert "move one" in (booking_refusal(2) or "")
+    assert booking_refusal(2) is None
+    assert "move one" in (booking_refusal(3) or "")
 
 
 def test_a_picked_time_starts_in_the_coming_year_and_lasts_a_working_day_at_most() -> None:

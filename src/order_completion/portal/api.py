@@ -188,7 +188,7 @@ async def reject(
         "On the training step's topics (none named: the mandatory ones), starting after now "
         "and within 365 days, ending at most 8 hours after the start (400 naming "
         "`scheduledStart` or `scheduledEnd`). 409 when no training step waits, or when the "
-        "customer already holds 2 open sessions booked through the portal (move one "
+        "case already holds 3 open training sessions, whoever booked them (move one "
         "instead). The trainer is assigned by the provider."
     ),
     status_code=201,

@@ -136,16 +136,15 @@ def _check_times(
 
 async def book_session(uow: UnitOfWork, cmd: BookSession) -> Appointment:
     """Book a session the customer asked for: at a plausible time (after now, within the
-    year, at most a working day long), and only while they hold fewer open sessions booked
-    through their link than the limit (409, asking them to move one instead)."""
+    year, at most a working day long), and only while the case holds fewer open sessions
+    than the limit (409, asking them to move one instead)."""
     async with uow:
         _check_times(
             cmd.start, cmd.end, uow.now, start_field="scheduledStart", end_field="scheduledEnd"
         )
         case = await uow.load(cmd.case_id, cmd.actor)
         sessions = await appointments.open_of_case(uow.session, case.id, Category.TRAINING)
-        held = sum(1 for row in sessions if rules.booked_through_link(row.note))
-        refusal = rules.booking_refusal(held)
+        refusal = rules.booking_refusal(len(sessions))
         if refusal is not None:
             raise Conflict(refusal)
         return book_on(uow, case, cmd)
@@ -234,7 +233,7 @@ def rejecting(link: OpenedLink, body: PortalRejection) -> RecordDecision:
 
 def booking(link: OpenedLink, body: PortalBooking) -> BookSession:
     """A session the customer books: no trainer (the provider assigns one), and a note
-    saying it was booked through the link, by which such sessions are counted."""
+    telling the trainer it was booked through the link."""
     note = {"text": rules.BOOKED_THROUGH_LINK, "author": link.actor.name}
     return BookSession(
         link.case_id,

@@ -9,7 +9,7 @@ Standard library only: the service reads the link's row and the clock; these dec
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,10 +27,11 @@ NOT_IN_A_NAME = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 # A look through the link (the case, the certificate, a document) is logged at most once in
 # this long per case and kind: the page is served every time, but reloading it writes nothing.
 LOGGED_AT_MOST_EVERY = timedelta(hours=1)
-# Open training sessions the customer may hold, booked through their link, at one time: more
-# is asked for by moving one, so a link cannot fill the trainers' calendars.
-MOST_OPEN_BOOKINGS = 2
-# The note a session booked through the link carries, by which those sessions are counted.
+# The customer books through their link while the case holds fewer open training sessions
+# than this, whoever booked them: enough for a course in parts, and a link cannot fill the
+# trainers' calendars. Counted from the sessions themselves, not from anything staff edit.
+MOST_OPEN_SESSIONS = 3
+# The note a session booked through the link carries, for the trainer to see.
 BOOKED_THROUGH_LINK = "Booked by the customer through their link"
 # A time the customer picks: the longest session, and how far ahead it may be.
 LONGEST_SESSION = timedelta(hours=8)
@@ -107,17 +108,12 @@ def worth_logging(last_logged: datetime | None, now: datetime) -> bool:
     return last_logged is None or now - last_logged >= LOGGED_AT_MOST_EVERY
 
 
-def booked_through_link(notes: Iterable[Mapping[str, object]]) -> bool:
-    """Whether a session's notes mark it as booked by the customer through their link."""
-    return any(note.get("text") == BOOKED_THROUGH_LINK for note in notes)
-
-
-def booking_refusal(open_bookings: int) -> str | None:
-    """Why the customer may not book another session now, given how many open sessions they
-    booked through their link, or None."""
-    if open_bookings >= MOST_OPEN_BOOKINGS:
+def booking_refusal(open_sessions: int) -> str | None:
+    """Why the customer may not book another session now, given how many open training
+    sessions the case holds, or None."""
+    if open_sessions >= MOST_OPEN_SESSIONS:
         return (
-            f"you already have {open_bookings} training sessions booked; ask to move one of "
+            f"you already have {open_sessions} training sessions booked; ask to move one of "
             "them instead, or ask your provider for another"
         )
     return None
