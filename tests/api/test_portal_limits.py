@@ -25,7 +25,10 @@ AP = f"{BASE_PATHS[Api.APPOINTMENT]}/appointment"
 SESSION = {"scheduledStart": "2026-12-01T09:00:00Z", "scheduledEnd": "2026-12-01T11:00:00Z"}
 MOVE = {"preferredStart": "2026-12-03T09:00:00Z", "preferredEnd": "2026-12-03T11:00:00Z"}
 # Characters that make prose ring, escape or read otherwise than it is stored.
+# and characters that show nothing: marks, zero-width spaces, a byte order mark, a tag
+# character carrying hidden text, a private-use code point.
 HOSTILE = ["\x1b[2J", "\x07", "\x00", "\x85", "\u202e", "\u202a", "\u2066", "\u2069"]
+HOSTILE += ["\u200f", "\u061c", "\u200b", "\ufeff", "\U000e0041", "\ue000"]
 
 
 def reasons(logged: list[dict[str, Any]]) -> list[str]:
@@ -273,3 +276,28 @@ async def test_prose_keeps_its_line_breaks_and_a_punch_list_item_is_at_most_500_
     assert rejected.status_code == 201, rejected.text
     assert rejected.json()["reason"] == reason
     assert rejected.json()["punchList"] == [{"description": "y" * 500}]
+
+
+@pytest.mark.parametrize("hostile", ["\u202e", "\u200f", "\U000e0041"])
+async def test_a_name_that_reads_otherwise_than_it_is_stored_is_refused(
+    client: httpx.AsyncClient, anonymous_portal: httpx.AsyncClient, hostile: str
+) -> None:
+    _, portal = await accepted_case(client, anonymous_portal)
+    attendee = {**SESSION, "attendee": [{"name": f"Dana {hostile}elif.exe"}]}
+    booked = await anonymous_portal.post(f"{portal}/trainingSession", json=attendee)
+    assert_error(booked, 400, "attendee[0].name")
+    assert (await anonymous_portal.get(f"{portal}/case")).json()["trainingSession"] == []
+
+
+async def test_the_staff_api_bounds_a_decisions_reason_and_punch_list(
+    client: httpx.AsyncClient,
+) -> None:
+    case_id = await tested_case(client)
+    url = f"{CASES}/{case_id}/acceptanceDecision"
+    rejected = {"decision": "rejected", "decidedBy": {"name": "Dana"}}
+    long_reason = await client.post(url, json={**rejected, "reason": "x" * 2001})
+    assert_error(long_reason, 400, "reason")
+    items = [{"description": f"Fix {n}"} for n in range(101)]
+    assert_error(await client.post(url, json={**rejected, "punchList": items}), 400, "punchList")
+    fine = await client.post(url, json={**rejected, "punchList": items[:100], "reason": "x" * 2000})
+    assert fine.status_code == 201, fine.text

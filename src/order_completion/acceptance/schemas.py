@@ -55,8 +55,8 @@ class AcceptanceDecisionRequest(BaseModel):
         default_factory=list,
         description="Files of the case that back this decision (a signed document)",
     )
-    reason: Prose[str] | None = None
-    punch_list: list[PunchListItem] = Field(default_factory=list, alias="punchList")
+    reason: Prose[Annotated[str, Field(max_length=2000)]] | None = None
+    punch_list: list[PunchListItem] = Field(default_factory=list, alias="punchList", max_length=100)
 
     @model_validator(mode="after")
     def _rejection_says_why(self) -> AcceptanceDecisionRequest:

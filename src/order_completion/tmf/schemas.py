@@ -53,17 +53,44 @@ UtcDateTime = Annotated[AwareDatetime, AfterValidator(in_utc_range)]
 # Unicode categories of characters that break a line or control a device: C0 and C1 controls
 # (CR, LF, tab, NEL among them) and the line and paragraph separators.
 LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
-# The same rule in the OpenAPI document (ECMA-262 syntax), so clients can check it first.
-ONE_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
+# Characters that show nothing, or change how the text around them reads, without being
+# text: format characters (direction marks, embeddings, overrides and isolates, zero-width
+# spaces, the byte order mark, tag characters that carry hidden text), private-use code
+# points and surrogates. The two joiners are format characters some scripts need between
+# letters (Persian, the Indic scripts), so they are text here.
+UNSEEN = frozenset({"Cf", "Co", "Cs"})
+JOINERS = frozenset("\u200c\u200d")
+# The same rules in the OpenAPI document (ECMA-262 syntax), so clients can check them first
+# (the common format characters by name; the service checks every one).
+_UNSEEN_PATTERN = (
+    "\\u00ad\\u061c\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u206f\\ufeff"
+    "\\ufff9-\\ufffb\\ue000-\\uf8ff"
+)
+ONE_LINE_PATTERN = f"^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029{_UNSEEN_PATTERN}]*$"
+
+
+def unseen(character: str) -> bool:
+    """Whether ``character`` is one that shows nothing or changes how text reads."""
+    return unicodedata.category(character) in UNSEEN and character not in JOINERS
+
+
+def _refuse_unseen(text: str) -> None:
+    for character in text:
+        if unseen(character):
+            raise ValueError(
+                f"must not hold invisible or direction-changing characters (U+{ord(character):04X})"
+            )
 
 
 def on_one_line(text: str) -> str:
-    """``text`` unchanged when it holds no line break or control character. Names travel
-    into e-mail headers (a line break there starts a header of the sender's choosing), into
-    calendar invitations and onto the acceptance certificate, so such a value is refused
-    where it comes in, before anything is stored."""
+    """``text`` unchanged when it holds no line break, control character or invisible one.
+    Names travel into e-mail headers (a line break there starts a header of the sender's
+    choosing), into calendar invitations and onto the acceptance certificate, and a
+    direction override makes a name read otherwise than it is stored, so such a value is
+    refused where it comes in, before anything is stored."""
     if any(unicodedata.category(character) in LINE_BREAKING for character in text):
         raise ValueError("must be one line: no line breaks or control characters")
+    _refuse_unseen(text)
     return text
 
 
@@ -81,32 +108,28 @@ PersonName = OneLine[Annotated[str, Field(min_length=1)]]
 
 
 # What prose may not hold: C0 and C1 controls other than the line breaks and tab (ESC starts
-# a terminal's escape sequence, BEL rings it) and the bidirectional embeddings, overrides and
-# isolates, which make text read otherwise than it is stored (a punch list line shown
-# reversed on the staff page or in an e-mail).
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# a terminal's escape sequence, BEL rings it) and the unseen characters above, among them the
+# bidirectional overrides that make text read otherwise than it is stored (a punch list line
+# shown reversed on the staff page or in an e-mail).
 PROSE_BREAKS = frozenset("\n\r\t")
 # The same rule in the OpenAPI document (ECMA-262 syntax), so clients can check it first.
 PROSE_PATTERN = (
-    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
-    "\\u202a-\\u202e\\u2066-\\u2069]*$"
+    f"^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f{_UNSEEN_PATTERN}]*$"
 )
 
 
 def plain_prose(text: str) -> str:
     """``text`` unchanged when it holds no control character but line breaks and tabs, and
-    no bidirectional override. Prose a customer writes is shown to staff, written into
-    e-mails and onto the certificate, so such a value is refused where it comes in."""
+    no invisible or direction-changing one. Prose a customer writes is shown to staff,
+    written into e-mails and onto the certificate, so such a value is refused where it
+    comes in."""
     for character in text:
-        if character in BIDI_CONTROLS:
-            raise ValueError(
-                f"must not hold bidirectional control characters (U+{ord(character):04X})"
-            )
         if unicodedata.category(character) == "Cc" and character not in PROSE_BREAKS:
             raise ValueError(
                 f"must not hold control characters (U+{ord(character):04X}); "
                 "line breaks and tabs are fine"
             )
+    _refuse_unseen(text)
     return text
 
 
