@@ -182,3 +182,15 @@ async def test_a_portal_links_token_never_reaches_the_log(
     logged = [line["path"] for line in lines.events("request")]
     assert logged == ["/portal/{token}", "/portal/{token}/case", "/portal/{token}/document/d-1"]
     assert not any(token in str(line) for line in lines.events("request"))
+
+
+async def test_a_token_in_a_path_no_route_takes_is_hidden_too(
+    http: httpx.AsyncClient, lines: LogLines
+) -> None:
+    token = "WyJzZWNyZXQiLDEsMTc5NzAyNjM3OV0.c2lnbmF0dXJl"
+    mangled = [f"/portal//{token}", f"/PORTAL/{token}/case", f"/tmf-api/x/portal/{token}"]
+    for path in mangled:
+        assert (await http.get(path)).status_code == 404
+    logged = [line["path"] for line in lines.events("request")]
+    assert logged == ["/portal//{token}", "/PORTAL/{token}/case", "/tmf-api/x/portal/{token}"]
+    assert all(line["route"] == "unmatched" for line in lines.events("request"))

@@ -28,6 +28,9 @@ SANE_ID = re.compile(r"[\x21-\x7e]{1,128}")
 UNMATCHED = "unmatched"
 PORTAL_PREFIX = f"{PORTAL_PATH}/"
 HIDDEN = "{token}"  # what stands for a portal link's token in a logged path
+# The shortest path segment an unmatched path hides: a link's token is far longer (its case
+# id alone is 36 characters), while the words of a path are shorter.
+TOKEN_LIKE = 32
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -121,7 +124,7 @@ class RequestLog:
         fields = {
             "method": method,
             "route": route,
-            "path": logged_path(str(scope.get("path", ""))),
+            "path": logged_path(str(scope.get("path", "")), route),
             "status": status,
             "duration_ms": round(seconds * 1000, 3),
         }
@@ -133,10 +136,13 @@ class RequestLog:
             log.info("request", **fields)
 
 
-def logged_path(path: str) -> str:
+def logged_path(path: str, route: str) -> str:
     """The path as the access log keeps it: a customer portal link's token is the customer's
     only credential (it accepts their delivery for weeks), so it is never written to a log;
-    the rest of the path is kept."""
+    the rest of the path is kept. A path no route took (a mangled link, a scanner) may hold
+    a token anywhere, so each of its segments long enough to be one is hidden."""
+    if route == UNMATCHED:
+        return "/".join(HIDDEN if len(part) >= TOKEN_LIKE else part for part in path.split("/"))
     if not path.startswith(PORTAL_PREFIX):
         return path
     _, _, rest = path[len(PORTAL_PREFIX) :].partition("/")
