@@ -460,7 +460,7 @@ async def test_the_page_refuses_hostile_or_overlong_punch_list_lines_naming_the_
     assert await history(client, case_id, "acceptanceDecisionRecorded") == []
 
 
-async def test_the_page_books_plausible_times_and_two_sessions_and_one_move_at_a_time(
+async def test_the_page_books_plausible_times_and_three_sessions_and_one_move_at_a_time(
     client: httpx.AsyncClient, anonymous_portal: httpx.AsyncClient
 ) -> None:
     case_id, portal, token = await on_the_page(client, anonymous_portal)
@@ -475,13 +475,13 @@ async def test_the_page_books_plausible_times_and_two_sessions_and_one_move_at_a
     refused = await anonymous_portal.post(f"{portal}/training", data=past)
     assert refused.status_code == 400
     assert "scheduledStart must be in the future" in refused.text
-    for _ in range(2):
+    for _ in range(3):
         assert (await anonymous_portal.post(f"{portal}/training", data=booking)).status_code == 303
-    third = await anonymous_portal.post(f"{portal}/training", data=booking)
-    assert third.status_code == 409
-    assert "ask to move one of them instead" in third.text
+    fourth = await anonymous_portal.post(f"{portal}/training", data=booking)
+    assert fourth.status_code == 409
+    assert "ask to move one of them instead" in fourth.text
     sessions = (await anonymous_portal.get(f"{portal}/case")).json()["trainingSession"]
-    assert len(sessions) == 2
+    assert len(sessions) == 3
 
     move = {"csrf": token, "preferredStart": "2026-12-03T09:00", "preferredEnd": "2026-12-03T11:00"}
     move_to = f"{portal}/training/{sessions[0]['id']}/move"
