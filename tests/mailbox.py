@@ -8,6 +8,8 @@ import email
 import ipaddress
 import socket
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
@@ -88,6 +90,27 @@ def start_server(mailbox: Mailbox, **options: Any) -> Controller:
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **options)
     controller.start()
     return controller
+
+
+@contextmanager
+def running_mailbox() -> Iterator[tuple[Mailbox, int]]:
+    """A mailbox served on a free port of 127.0.0.1 for as long as the block runs: the
+    mailbox and its port."""
+    box = Mailbox()
+    server = start_server(box)
+    try:
+        yield box, server.port
+    finally:
+        server.stop()
+
+
+def smtp_settings(port: int) -> dict[str, Any]:
+    """The service's settings that send its mail to the test's SMTP server on ``port``."""
+    return {
+        "message_transport": "smtp",
+        "smtp_url": f"smtp://127.0.0.1:{port}?starttls=false",
+        "mail_from": "Orders <orders@provider.example>",
+    }
 
 
 def self_signed(folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:

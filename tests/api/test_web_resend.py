@@ -11,7 +11,7 @@ import pytest
 
 from order_completion.bootstrap import Services
 from order_completion.outbound import store as outbound
-from tests.mailbox import Mailbox, start_server
+from tests.mailbox import Mailbox, running_mailbox, smtp_settings
 from tests.orders import product_order
 from tests.support import case_json, open_case
 from tests.web import add_staff, sign_in
@@ -24,19 +24,13 @@ def database_url(sqlite_url: str) -> str:
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    server = start_server(box)
-    yield box, server.port
-    server.stop()
+    with running_mailbox() as sink:
+        yield sink
 
 
 @pytest.fixture
 def extra_settings(mailbox: tuple[Mailbox, int]) -> dict[str, Any]:
-    return {
-        "message_transport": "smtp",
-        "smtp_url": f"smtp://127.0.0.1:{mailbox[1]}?starttls=false",
-        "mail_from": "Orders <orders@provider.example>",
-    }
+    return smtp_settings(mailbox[1])
 
 
 def subjects(box: Mailbox) -> list[str]:

@@ -26,7 +26,7 @@ from tests.browser.conftest import (
     screenshot,
     sign_in,
 )
-from tests.mailbox import Mailbox, start_server
+from tests.mailbox import Mailbox, running_mailbox, smtp_settings
 from tests.orders import business_order, with_email
 from tests.support import case_json, open_case
 from tests.web import add_staff
@@ -38,10 +38,8 @@ CUSTOMER_MAIL = "dana@example.com"
 
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    server = start_server(box)
-    yield box, server.port
-    server.stop()
+    with running_mailbox() as sink:
+        yield sink
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +53,7 @@ def live(
     folder = tmp_path_factory.mktemp("walk")
     database = folder / "order-completion.db"
     shutil.copy(sqlite_template, database)
-    app = LiveApp(
-        f"sqlite:///{database}",
-        folder,
-        message_transport="smtp",
-        smtp_url=f"smtp://127.0.0.1:{mailbox[1]}?starttls=false",
-        mail_from="Orders <orders@provider.example>",
-    )
+    app = LiveApp(f"sqlite:///{database}", folder, **smtp_settings(mailbox[1]))
     app.start()
     app.run(add_staff(app.services, "morgan", "admin"))
     yield app

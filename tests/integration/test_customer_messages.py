@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from order_completion.bootstrap import Services
 from order_completion.clock import FixedClock
-from tests.mailbox import Mailbox, start_server
+from tests.mailbox import Mailbox, running_mailbox, smtp_settings
 from tests.orders import (
     BASE,
     accept_after_passing_test,
@@ -35,19 +35,13 @@ AP = "/tmf-api/appointment/v4/appointment"
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    server = start_server(box)
-    yield box, server.port
-    server.stop()
+    with running_mailbox() as sink:
+        yield sink
 
 
 @pytest.fixture
 def extra_settings(mailbox: tuple[Mailbox, int]) -> dict[str, Any]:
-    return {
-        "message_transport": "smtp",
-        "smtp_url": f"smtp://127.0.0.1:{mailbox[1]}?starttls=false",
-        "mail_from": "Orders <orders@provider.example>",
-    }
+    return smtp_settings(mailbox[1])
 
 
 def by_subject(box: Mailbox) -> dict[str, EmailMessage]:

@@ -12,26 +12,19 @@ import pytest
 
 from order_completion.app import create_app
 from order_completion.bootstrap import Services
-from tests.mailbox import Mailbox, start_server
+from tests.mailbox import Mailbox, running_mailbox, smtp_settings
 from tests.orders import BASE, business_order
 
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    server = start_server(box)
-    yield box, server.port
-    server.stop()
+    with running_mailbox() as sink:
+        yield sink
 
 
 @pytest.fixture
 def extra_settings(mailbox: tuple[Mailbox, int]) -> dict[str, Any]:
-    return {
-        "message_transport": "smtp",
-        "smtp_url": f"smtp://127.0.0.1:{mailbox[1]}?starttls=false",
-        "mail_from": "Orders <orders@provider.example>",
-        "public_url": "https://orders.example.com",
-    }
+    return {**smtp_settings(mailbox[1]), "public_url": "https://orders.example.com"}
 
 
 @pytest.fixture

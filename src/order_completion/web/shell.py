@@ -27,7 +27,7 @@ from starlette.datastructures import FormData
 
 from order_completion.attachments.store import AttachmentStore
 from order_completion.auth.ended import SessionEnds
-from order_completion.auth.rules import Permission
+from order_completion.auth.rules import Permission, known_roles
 from order_completion.auth.service import Principal
 from order_completion.auth.sessions import (
     SESSION_COOKIE,
@@ -238,8 +238,6 @@ async def _staff_of(services: PageServices, session: StaffSession) -> Principal 
         found = await StaffCommands(services.db, services.clock).find(session.name)
         return found if found is not None and found.key == session.key else None
     if session.kind == OIDC_KIND:
-        from order_completion.auth.rules import known_roles
-
         return Principal(
             session.name, frozenset(known_roles(session.roles)), OIDC_KIND, session.key
         )
